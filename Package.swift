@@ -6,10 +6,16 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "ResolverCore", targets: ["ResolverCore"]),
+        .library(name: "ResolverClient", targets: ["ResolverClient"]),
+        .executable(name: "resolvd", targets: ["resolvd"]),
+        .executable(name: "resolvdctl", targets: ["resolvdctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Debian's libc-ares-dev (1.18.1); nothing vendored.
@@ -32,9 +38,57 @@ let package = Package(
             name: "ResolverTesting",
             dependencies: ["ResolverCore"]
         ),
+        // The daemon as a library (server, protocol, configuration), so tests can run it in-process.
+        .target(
+            name: "ResolvdServer",
+            dependencies: [
+                "ResolverCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "resolvd",
+            dependencies: [
+                "ResolvdServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "ResolverClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "resolvdctl",
+            dependencies: [
+                "ResolverClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "ResolvdTests",
+            dependencies: [
+                "ResolvdServer", "ResolverClient", "ResolverCore", "ResolverTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "ResolverCoreTests",
-            dependencies: ["ResolverCore", "ResolverTesting", "CAres"]
+            dependencies: [
+                "ResolverCore", "ResolverTesting", "CAres",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

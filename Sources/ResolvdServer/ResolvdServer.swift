@@ -1,0 +1,2 @@
+/// The resolvd daemon as a library: server, protocol v1, configuration.
+public enum ResolvdServer {}

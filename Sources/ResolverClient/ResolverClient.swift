@@ -1,0 +1,2 @@
+/// Protocol v1 client for resolvd.
+public enum ResolverClientModule {}

@@ -1,0 +1,2 @@
+// The resolvd executable; see ResolvdServer.
+print("resolvd: under construction")
