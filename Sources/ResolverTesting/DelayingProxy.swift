@@ -1,0 +1,161 @@
+import Glibc
+
+/// A loopback UDP DNS proxy that forwards each query to an upstream and relays the reply
+/// to the client `delay` after it arrives. One thread, poll() and a deadline queue, so slow
+/// replies never hold up other queries. Query ids are rewritten on the way up (so two
+/// clients may use the same id) and restored on the way back.
+///
+/// UDP only: a truncated reply relayed through the proxy sends the client to TCP on this
+/// port, which nothing serves.
+public final class DelayingProxy: Sendable {
+    public let host: String = "127.0.0.1"
+    public let port: UInt16
+    public let upstreamPort: UInt16
+    public var serverAddress: String { "\(host):\(port)" }
+
+    /// The delay applied to replies arriving from now on.
+    public var delay: Duration {
+        get { state.withLock { $0.delay } }
+        set { state.withLock { $0.delay = newValue } }
+    }
+
+    /// Replies relayed to clients so far.
+    public var repliesRelayed: Int { state.withLock { $0.relayed } }
+
+    private struct Shared: Sendable {
+        var delay: Duration
+        var relayed = 0
+    }
+
+    private let state: Locked<Shared>
+    private let worker: WorkerThread
+
+    private init(port: UInt16, upstreamPort: UInt16, state: Locked<Shared>, worker: WorkerThread) {
+        self.port = port
+        self.upstreamPort = upstreamPort
+        self.state = state
+        self.worker = worker
+    }
+
+    public static func start(upstreamPort: UInt16, upstreamHost: String = "127.0.0.1", delay: Duration) throws -> DelayingProxy {
+        let client = try Socket.make(SOCK_DGRAM, nonBlocking: true)
+        let upstream: Int32
+        let port: UInt16
+        do {
+            let rc = Socket.bind(client, port: 0)
+            guard rc == 0 else { throw FixtureError("bind UDP: \(String(cString: strerror(rc)))") }
+            port = try Socket.localPort(client)
+            upstream = try Socket.make(SOCK_DGRAM, nonBlocking: true)
+            do {
+                try Socket.connect(upstream, host: upstreamHost, port: upstreamPort)
+            } catch {
+                close(upstream)
+                throw error
+            }
+        } catch {
+            close(client)
+            throw error
+        }
+        let state = Locked(Shared(delay: delay))
+        let worker: WorkerThread
+        do {
+            worker = try WorkerThread(name: "DelayingProxy") { wake in
+                run(client: client, upstream: upstream, wake: wake, state: state)
+            }
+        } catch {
+            close(client)
+            close(upstream)
+            throw error
+        }
+        return DelayingProxy(port: port, upstreamPort: upstreamPort, state: state, worker: worker)
+    }
+
+    /// Stops the proxy thread, dropping replies not yet relayed. Idempotent.
+    public func stop() { worker.stop() }
+
+    deinit { stop() }
+
+    private struct Outstanding {
+        var client: sockaddr_in
+        var originalID: UInt16
+        var sentAt: ContinuousClock.Instant
+    }
+
+    private struct Delayed {
+        var due: ContinuousClock.Instant
+        var client: sockaddr_in
+        var reply: [UInt8]
+    }
+
+    /// Queries upstream never answered are forgotten after this long.
+    private static let forgetAfter: Duration = .seconds(60)
+
+    private static func run(client: Int32, upstream: Int32, wake: Int32, state: Locked<Shared>) {
+        defer {
+            close(client)
+            close(upstream)
+        }
+        var outstanding: [UInt16: Outstanding] = [:]
+        var queue: [Delayed] = []   // sorted by `due`
+        var nextID = UInt16.random(in: 0...UInt16.max)
+        var lastSweep = ContinuousClock.now
+
+        while true {
+            let now = ContinuousClock.now
+            // Relay everything due.
+            var dueCount = 0
+            while dueCount < queue.count, queue[dueCount].due <= now { dueCount += 1 }
+            if dueCount > 0 {
+                // Counted first, so a client that has its reply also sees it counted.
+                state.withLock { $0.relayed += dueCount }
+                for item in queue[0..<dueCount] { Socket.send(client, item.reply, to: item.client) }
+                queue.removeFirst(dueCount)
+            }
+            if now - lastSweep > .seconds(5) {
+                outstanding = outstanding.filter { now - $0.value.sentAt < forgetAfter }
+                lastSweep = now
+            }
+
+            var fds = [wake, client, upstream].map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            let timeout = queue.first.map { now.duration(to: $0.due).pollMilliseconds } ?? 5_000
+            if poll(&fds, nfds_t(fds.count), timeout) < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            if fds[0].revents != 0 { return }
+
+            if fds[1].revents != 0 {
+                while let (query, from) = Socket.receive(client) {
+                    guard query.count >= 12, outstanding.count < 65_536 else { continue }
+                    while outstanding[nextID] != nil { nextID &+= 1 }
+                    let id = nextID
+                    nextID &+= 1
+                    outstanding[id] = Outstanding(client: from, originalID: UInt16(query[0]) << 8 | UInt16(query[1]),
+                                                  sentAt: ContinuousClock.now)
+                    var forwarded = query
+                    forwarded[0] = UInt8(id >> 8)
+                    forwarded[1] = UInt8(id & 0xff)
+                    _ = forwarded.withUnsafeBytes { send(upstream, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                }
+            }
+
+            if fds[2].revents != 0 {
+                let delay = state.withLock { $0.delay }
+                // recvfrom on the connected socket; errors such as ECONNREFUSED end the batch.
+                while let (reply, _) = Socket.receive(upstream) {
+                    guard reply.count >= 12 else { continue }
+                    let id = UInt16(reply[0]) << 8 | UInt16(reply[1])
+                    guard let query = outstanding.removeValue(forKey: id) else { continue }
+                    var relayed = reply
+                    relayed[0] = UInt8(query.originalID >> 8)
+                    relayed[1] = UInt8(query.originalID & 0xff)
+                    let item = Delayed(due: ContinuousClock.now + delay, client: query.client, reply: relayed)
+                    // Insert after every item due no later (stable, usually at the end).
+                    var index = queue.count
+                    while index > 0, queue[index - 1].due > item.due { index -= 1 }
+                    queue.insert(item, at: index)
+                }
+            }
+        }
+    }
+}
