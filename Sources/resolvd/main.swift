@@ -1,2 +1,1 @@
-// The resolvd executable; see ResolvdServer.
 print("resolvd: under construction")

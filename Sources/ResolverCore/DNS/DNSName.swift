@@ -1,0 +1,27 @@
+/// Checks host names before they reach c-ares: what GetAddrInfoEx rejects with
+/// WSAEINVAL (empty, over 253 characters, a label over 63, control characters).
+///
+/// It does not enforce LDH syntax: underscores (`_http._tcp`), and any printable
+/// byte are legal in DNS names and in record queries.
+enum DNSName {
+    /// Why `name` cannot be looked up, or `nil` when it can. A single trailing dot
+    /// (an absolute name) is allowed and not counted.
+    static func validationError(_ name: String) -> String? {
+        var utf8 = Substring(name).utf8[...]
+        if utf8.last == UInt8(ascii: ".") { utf8 = utf8.dropLast() }
+        if utf8.isEmpty { return "the name is empty" }
+        if utf8.count > 253 { return "the name is longer than 253 characters" }
+        var labelLength = 0
+        for byte in utf8 {
+            if byte < 0x20 || byte == 0x7f { return "the name contains a control character" }
+            if byte == UInt8(ascii: ".") {
+                if labelLength == 0 { return "the name has an empty label" }
+                labelLength = 0
+            } else {
+                labelLength += 1
+                if labelLength > 63 { return "the name has a label longer than 63 characters" }
+            }
+        }
+        return nil
+    }
+}

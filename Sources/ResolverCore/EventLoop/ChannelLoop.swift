@@ -1,0 +1,248 @@
+import CAres
+import DequeModule
+import HeapModule
+import NIOConcurrencyHelpers
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One c-ares channel and the thread that owns it.
+///
+/// Every `ares_*` call on the channel happens on this thread (c-ares 1.18 channels are
+/// not thread-safe). The thread sleeps in `epoll_wait` on the channel's sockets (c-ares
+/// reports them through ARES_OPT_SOCK_STATE_CB) and on an eventfd that other threads
+/// write when they submit a lookup; it wakes for readiness, for c-ares' next retry, or
+/// for the earliest per-lookup deadline — never on a fixed tick, so an idle loop uses
+/// no CPU.
+///
+/// The loop caps the c-ares operations it keeps in flight; the rest wait in a queue,
+/// where a cancelled lookup is simply skipped. It knows nothing about what a lookup
+/// asks: a ``LookupRecord`` starts its own work through ``withChannel(_:)``.
+final class ChannelLoop: @unchecked Sendable {
+    // Safe to share: `inbox` is behind its lock, `watcher.wake()` is a write to an eventfd,
+    // and the other lets never change after init. Every `var` below is touched only on the loop thread.
+    private enum Job {
+        case start(LookupRecord)
+        case stop
+    }
+
+    private struct Inbox {
+        var jobs: [Job] = []
+    }
+
+    private struct Deadline: Comparable {
+        var at: UInt64
+        var record: LookupRecord
+        static func < (lhs: Deadline, rhs: Deadline) -> Bool { lhs.at < rhs.at }
+        static func == (lhs: Deadline, rhs: Deadline) -> Bool { lhs.at == rhs.at }
+    }
+
+    let index: Int
+    private let inbox = NIOLockedValueBox(Inbox())
+    private let watcher: SocketWatcher
+    private let channel: ares_channel
+    private let maxInFlight: Int
+    private let timeoutPerTryNanoseconds: UInt64
+    private var thread: pthread_t?
+
+    private var waiting = Deque<LookupRecord>()
+    private var deadlines = Heap<Deadline>()
+    private var inFlight = 0
+    /// When c-ares next needs `ares_process_fd` for its own timeouts, as an upper bound
+    /// (see `noteAresActivity`): asking `ares_timeout` is O(queries) in c-ares 1.18.
+    private var aresWakeAt = UInt64.max
+
+    /// Lookups started here and not yet finished by c-ares (for tests and stats).
+    var operationsInFlight: Int { inFlight }
+
+    init(index: Int, configuration: ResolverConfiguration) throws(ResolverError) {
+        self.index = index
+        self.maxInFlight = configuration.maxInFlightPerChannel
+        self.timeoutPerTryNanoseconds = UInt64(configuration.timeoutPerTryMilliseconds) * 1_000_000
+        let watcher = try SocketWatcher()
+        self.watcher = watcher
+        // The channel is created here and handed to the loop thread by pthread_create,
+        // which orders these writes before anything the thread does.
+        self.channel = try AresChannelFactory.makeChannel(configuration: configuration, watcher: watcher)
+    }
+
+    /// Starts the loop thread. The thread keeps `self` alive until it stops.
+    func startThread() {
+        let box = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { argument in
+            let loop = Unmanaged<ChannelLoop>.fromOpaque(argument!).takeRetainedValue()
+            loop.run()
+            return nil
+        }, box)
+        precondition(result == 0, "pthread_create failed: \(result)")
+        self.thread = thread
+    }
+
+    /// Queues `record` to start on this loop. Callable from any thread.
+    func submit(_ record: LookupRecord) {
+        enqueue(.start(record))
+    }
+
+    /// Stops the loop after the jobs already queued, destroys the channel, and waits for
+    /// the thread. Pending lookups must have been finished first (the resolver aborts them).
+    func stopAndJoin() {
+        enqueue(.stop)
+        if let thread {
+            if pthread_equal(thread, pthread_self()) != 0 { return }  // stopping from a completion: the loop exits by itself
+            pthread_join(thread, nil)
+        }
+    }
+
+    private func enqueue(_ job: Job) {
+        let wasEmpty = inbox.withLockedValue { inbox in
+            let wasEmpty = inbox.jobs.isEmpty
+            inbox.jobs.append(job)
+            return wasEmpty
+        }
+        if wasEmpty { watcher.wake() }
+    }
+}
+
+// MARK: - Loop-thread-only API for lookups
+
+extension ChannelLoop {
+    /// Runs `body` with the channel, counting one c-ares operation in flight. The
+    /// operation's callback must call ``operationFinished()`` exactly once. Loop thread only.
+    func withChannel(_ body: (ares_channel) -> Void) {
+        inFlight += 1
+        noteAresActivity()
+        body(channel)
+    }
+
+    /// A c-ares callback has fired (answer, error, or channel destruction). Loop thread only.
+    func operationFinished() {
+        inFlight -= 1
+    }
+}
+
+// MARK: - The loop
+
+extension ChannelLoop {
+    private func run() {
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        var running = true
+        while running {
+            let ready = epoll_wait(watcher.epollFD, &events, Int32(events.count), nextWaitMilliseconds())
+            if ready < 0 && errno != EINTR {
+                preconditionFailure("epoll_wait failed: \(String(cString: strerror(errno)))")
+            }
+            var processedAres = false
+            for slot in 0..<max(0, Int(ready)) {
+                let fd = events[slot].data.fd
+                if fd == watcher.wakeFD {
+                    watcher.drainWake()
+                    running = runInbox() && running
+                    continue
+                }
+                let flags = events[slot].events
+                let readable = flags & (EPOLLIN.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
+                let writable = flags & EPOLLOUT.rawValue != 0
+                ares_process_fd(channel, readable ? fd : ARES_SOCKET_BAD, writable ? fd : ARES_SOCKET_BAD)
+                processedAres = true
+            }
+            let now = MonotonicClock.now()
+            if now >= aresWakeAt {
+                if !processedAres { ares_process_fd(channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD) }
+                aresWakeAt = exactAresWakeAt(now: now)
+            } else if processedAres {
+                noteAresActivity()
+            }
+            expireDeadlines(now: now)
+            startWaiting()
+        }
+        shutDownChannel()
+    }
+
+    /// Runs submitted jobs; false when asked to stop.
+    private func runInbox() -> Bool {
+        let jobs = inbox.withLockedValue { inbox in
+            let jobs = inbox.jobs
+            inbox.jobs.removeAll(keepingCapacity: true)
+            return jobs
+        }
+        var keepRunning = true
+        for job in jobs {
+            switch job {
+            case .start(let record):
+                guard record.isPending else { continue }  // cancelled before it reached the loop
+                if let deadline = record.deadline { deadlines.insert(Deadline(at: deadline, record: record)) }
+                if inFlight < maxInFlight && waiting.isEmpty {
+                    record.start(on: self)
+                } else {
+                    waiting.append(record)
+                }
+            case .stop:
+                keepRunning = false
+            }
+        }
+        return keepRunning
+    }
+
+    private func startWaiting() {
+        while inFlight < maxInFlight, let record = waiting.popFirst() {
+            if record.isPending { record.start(on: self) }
+        }
+    }
+
+    private func expireDeadlines(now: UInt64) {
+        while let first = deadlines.min, first.at <= now {
+            deadlines.removeMin()
+            first.record.fail(.timedOut)
+        }
+    }
+
+    /// c-ares never schedules a retry sooner than one per-try timeout after it sends, so
+    /// after any activity `now + timeout` bounds its next deadline from above; when that
+    /// bound passes, ask c-ares for the exact time once.
+    private func noteAresActivity() {
+        let bound = MonotonicClock.now() &+ timeoutPerTryNanoseconds
+        if bound < aresWakeAt { aresWakeAt = bound }
+    }
+
+    private func exactAresWakeAt(now: UInt64) -> UInt64 {
+        var buffer = timeval()
+        guard let next = ares_timeout(channel, nil, &buffer) else { return .max }
+        let delay = UInt64(max(0, next.pointee.tv_sec)) * 1_000_000_000 + UInt64(max(0, next.pointee.tv_usec)) * 1000
+        return now &+ delay
+    }
+
+    private func nextWaitMilliseconds() -> Int32 {
+        var wakeAt = aresWakeAt
+        if let first = deadlines.min { wakeAt = min(wakeAt, first.at) }
+        if wakeAt == .max { return -1 }
+        let now = MonotonicClock.now()
+        if wakeAt <= now { return 0 }
+        let milliseconds = (wakeAt - now + 999_999) / 1_000_000  // round up: never wake early and spin
+        return Int32(clamping: milliseconds)
+    }
+
+    private func shutDownChannel() {
+        // Callbacks fire with ARES_EDESTRUCTION here; their lookups are already finished,
+        // so they only release memory.
+        ares_destroy(channel)
+        for record in waiting { record.fail(.aborted) }
+        waiting.removeAll()
+        deadlines = Heap()
+    }
+}
+
+// MARK: - Observability
+
+extension ChannelLoop {
+    /// CPU time the loop thread has used, in nanoseconds (for proving that idle means idle).
+    var threadCPUNanoseconds: UInt64 {
+        guard let thread else { return 0 }
+        var clock = clockid_t()
+        guard pthread_getcpuclockid(thread, &clock) == 0 else { return 0 }
+        var spec = timespec()
+        clock_gettime(clock, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+}

@@ -1,0 +1,162 @@
+/// getaddrinfo's decisions that need no network, made before a lookup starts: the port
+/// and socket types a service maps to, which family to ask DNS for, and how the found
+/// addresses turn into the answer (v4mapped, all, addrconfig, order, one entry per
+/// socket type). It follows glibc where the flags leave room, and says so where not.
+struct AddressInfoPlan: Sendable {
+    struct Socket: Hashable, Sendable {
+        var type: SocketType
+        var transport: TransportProtocol?
+        var port: UInt16
+    }
+
+    /// One address as a source gave it, with the TTL it may be kept for.
+    struct Found: Hashable, Sendable {
+        var address: IPAddress
+        var ttl: UInt32
+    }
+
+    let request: AddressInfoRequest
+    let sockets: [Socket]
+    let allowed: ConfiguredFamilies
+    let preferIPv6: Bool
+
+    /// The family to ask DNS (or the hosts file) for.
+    var queryFamily: AddressFamily {
+        switch request.family {
+        case .inet: return .inet
+        case .inet6: return request.flags.contains(.v4Mapped) ? .unspecified : .inet6
+        case .unspecified:
+            if allowed.inet && !allowed.inet6 { return .inet }
+            if allowed.inet6 && !allowed.inet { return .inet6 }
+            return .unspecified
+        }
+    }
+
+    init(_ request: AddressInfoRequest, databases: LocalDatabases) throws(ResolverError) {
+        self.request = request
+        self.sockets = try Self.makeSockets(for: request, services: databases.services)
+        var allowed = ConfiguredFamilies(inet: true, inet6: true)
+        if request.flags.contains(.addressConfig) {
+            let configured = databases.configuredFamilies
+            if configured.inet || configured.inet6 { allowed = configured }  // none at all: no filter, as for a host with only loopback
+        }
+        self.allowed = allowed
+        self.preferIPv6 = databases.configuredFamilies.inet6
+    }
+
+    /// The service → (socket type, protocol, port) expansion of glibc's getaddrinfo: raw
+    /// sockets only without a service; a named service only for the protocols the services
+    /// database lists it under.
+    private static func makeSockets(for request: AddressInfoRequest, services: ServicesDatabase) throws(ResolverError) -> [Socket] {
+        let candidates: [(SocketType, TransportProtocol?)] = [(.stream, .tcp), (.datagram, .udp), (.raw, nil)]
+        var matching = candidates.filter { type, transport in
+            (request.socketType == nil || request.socketType == type)
+                && (request.transport == nil || request.transport == transport)
+        }
+        if request.socketType == .raw, let transport = request.transport {
+            // A raw socket with an explicit protocol is legal (glibc passes it through).
+            matching = [(.raw, transport)]
+        }
+        guard !matching.isEmpty else {
+            throw ResolverError(
+                code: .socketTypeNotSupported,
+                message: "socket type \(request.socketType?.rawValue ?? "any") does not go with protocol \(request.transport?.rawValue ?? "any")")
+        }
+        guard let service = request.service, !service.isEmpty else {
+            return matching.map { Socket(type: $0.0, transport: $0.1, port: 0) }
+        }
+        if request.socketType == .raw {
+            throw ResolverError(code: .typeNotFound, message: "a service cannot be used with raw sockets")
+        }
+        matching.removeAll { $0.0 == .raw }
+        if let port = numericPort(service) {
+            return matching.map { Socket(type: $0.0, transport: $0.1, port: port) }
+        }
+        if request.flags.contains(.numericService) {
+            throw ResolverError(code: .hostNotFound, message: "service '\(service)' is not a port number (numericserv)")
+        }
+        let sockets = matching.compactMap { type, transport -> Socket? in
+            guard let transport, let entry = services.service(named: service, proto: transport.rawValue) else { return nil }
+            return Socket(type: type, transport: transport, port: entry.port)
+        }
+        guard !sockets.isEmpty else {
+            throw ResolverError(code: .typeNotFound, message: "service '\(service)' is not known for the socket type asked")
+        }
+        return sockets
+    }
+
+    private static func numericPort(_ service: String) -> UInt16? {
+        guard !service.isEmpty, service.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        guard let value = Int(service), value <= 65535 else { return nil }
+        return UInt16(value)
+    }
+
+    /// An IP literal answered without DNS, or nil when the name is not a literal.
+    func literalAnswer() -> Result<AddressInfo, ResolverError>? {
+        guard let literal = IPAddress(parsing: request.name) else {
+            if request.flags.contains(.numericHost) {
+                return .failure(ResolverError(code: .hostNotFound, message: "'\(request.name)' is not an IP address (numerichost)"))
+            }
+            return nil
+        }
+        var found = [Found(address: literal, ttl: 0)]
+        switch (literal.family, request.family) {
+        case (.inet, .inet6):
+            guard request.flags.contains(.v4Mapped) else {
+                return .failure(ResolverError(code: .hostNotFound, message: "'\(request.name)' is an IPv4 address; IPv6 was asked"))
+            }
+            found = [Found(address: literal.v4Mapped, ttl: 0)]
+        case (.inet6, .inet):
+            return .failure(ResolverError(code: .hostNotFound, message: "'\(request.name)' is an IPv6 address; IPv4 was asked"))
+        default:
+            break
+        }
+        return .success(AddressInfo(
+            canonicalName: request.flags.contains(.canonicalName) ? request.name : nil,
+            addresses: expand(found)))
+    }
+
+    /// Applies the family rules to what DNS or the hosts file found and builds the answer.
+    func answer(found: [Found], canonicalName: String?) -> Result<AddressInfo, ResolverError> {
+        var seen = Set<IPAddress>()
+        let unique = found.filter { seen.insert($0.address).inserted }
+        let v4 = unique.filter { $0.address.family == .inet && allowed.inet }
+        let v6 = unique.filter { $0.address.family == .inet6 && allowed.inet6 }
+        let chosen: [Found]
+        switch request.family {
+        case .inet:
+            chosen = v4
+        case .inet6:
+            let mapped = v4.map { Found(address: $0.address.v4Mapped, ttl: $0.ttl) }
+            if !request.flags.contains(.v4Mapped) {
+                chosen = v6
+            } else if request.flags.contains(.all) {
+                chosen = v6 + mapped
+            } else {
+                chosen = v6.isEmpty ? mapped : v6
+            }
+        case .unspecified:
+            chosen = preferIPv6 ? v6 + v4 : v4 + v6
+        }
+        guard !chosen.isEmpty else {
+            return .failure(ResolverError(code: .noData, message: "\(request.name): no address of the family asked"))
+        }
+        return .success(AddressInfo(
+            canonicalName: request.flags.contains(.canonicalName) ? (canonicalName ?? request.name) : nil,
+            addresses: expand(chosen)))
+    }
+
+    private func expand(_ found: [Found]) -> [ResolvedAddress] {
+        var result: [ResolvedAddress] = []
+        result.reserveCapacity(found.count * sockets.count)
+        for item in found {
+            let text = item.address.text
+            for socket in sockets {
+                result.append(ResolvedAddress(
+                    family: item.address.family, address: text, port: socket.port,
+                    socketType: socket.type, transport: socket.transport, ttl: item.ttl))
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,48 @@
+import CAres
+
+/// DnsQueryEx's answer: every answer-section record of a supported type, in the order
+/// the upstream sent them (a CNAME chain comes before the records it leads to).
+public struct QueryAnswer: Hashable, Sendable {
+    public var records: [DNSRecord]
+    /// For a negative answer's cache: min(SOA TTL, SOA minimum) from the authority section.
+    public var negativeTTL: UInt32?
+
+    public init(records: [DNSRecord], negativeTTL: UInt32? = nil) {
+        self.records = records
+        self.negativeTTL = negativeTTL
+    }
+}
+
+extension Resolver {
+    /// DnsQueryEx: one question of `type` for `name` (no search list, as DnsQuery), its
+    /// answer parsed into typed records with TTLs.
+    ///
+    /// NXDOMAIN completes with WSAHOST_NOT_FOUND, an empty answer with WSANO_DATA.
+    @discardableResult
+    public func query(
+        _ name: String,
+        type: DNSRecordType,
+        owner: LookupOwner = .shared,
+        timeout: Duration? = nil,
+        completion: @escaping @Sendable (Result<QueryAnswer, ResolverError>) -> Void
+    ) -> LookupHandle {
+        if let problem = DNSName.validationError(name) {
+            return startFailed(.invalidArgument("bad name: \(problem)"), owner: owner, completion: completion)
+        }
+        return start(owner: owner, timeout: timeout, work: { lookup, loop in
+            loop.query(name: name, type: type.number) { status, answer in
+                guard lookup.isPending else { return }
+                guard status == ARES_SUCCESS else {
+                    lookup.finish(.failure(.fromAres(status, name: name)))
+                    return
+                }
+                do {
+                    let message = try DNSMessage(parsing: answer)
+                    lookup.finish(.success(QueryAnswer(records: message.answers, negativeTTL: message.negativeTTL)))
+                } catch {
+                    lookup.finish(.failure(ResolverError(code: .noRecovery, message: "\(name): malformed answer: \(error)")))
+                }
+            }
+        }, completion: completion)
+    }
+}

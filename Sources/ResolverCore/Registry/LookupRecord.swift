@@ -1,0 +1,98 @@
+import Synchronization
+
+/// One lookup's state machine: pending until exactly one of {answer, error, timeout,
+/// cancel, abort} claims it with a single compare-and-exchange, then finished forever.
+///
+/// The claimer removes the record from the registry and then delivers the completion,
+/// so a cancel issued from inside that completion already sees the handle as finished.
+/// Losers do nothing: a late c-ares answer for a cancelled lookup only frees memory.
+///
+/// This class holds no lock and never calls c-ares: starting work on a channel is the
+/// ``ChannelLoop``'s job, and the typed result is ``Lookup``'s.
+class LookupRecord: @unchecked Sendable {
+    // Safe to share: the lets are immutable, `phase` is atomic, and the subclass's
+    // completion closure is read and cleared only by the single thread that won `claim()`.
+    let handle: LookupHandle
+    let owner: LookupOwner
+    /// CLOCK_MONOTONIC nanoseconds after which the lookup fails with WSAETIMEDOUT, if any.
+    let deadline: UInt64?
+    let registry: LookupRegistry
+    private let phase = Atomic<Bool>(false)
+
+    init(handle: LookupHandle, owner: LookupOwner, deadline: UInt64?, registry: LookupRegistry) {
+        self.handle = handle
+        self.owner = owner
+        self.deadline = deadline
+        self.registry = registry
+    }
+
+    /// True until some outcome has claimed the lookup.
+    var isPending: Bool { !phase.load(ordering: .acquiring) }
+
+    /// Claims the lookup for one outcome; true for exactly one caller, ever.
+    final func claim() -> Bool {
+        phase.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// Fails the lookup with `error` if it is still pending; true when this call won.
+    @discardableResult
+    final func fail(_ error: ResolverError) -> Bool {
+        guard claim() else { return false }
+        registry.remove(self)
+        deliver(failure: error)
+        return true
+    }
+
+    /// Runs on the owning ``ChannelLoop``'s thread: begin the work (a c-ares call, or a
+    /// local answer). Subclasses override.
+    func start(on loop: ChannelLoop) {
+        preconditionFailure("LookupRecord.start must be overridden")
+    }
+
+    /// Hands `failure` to the completion. Called once, by the claimer only.
+    func deliver(failure: ResolverError) {
+        preconditionFailure("LookupRecord.deliver must be overridden")
+    }
+}
+
+/// A lookup producing a `Value`: the record plus its typed completion and its work.
+final class Lookup<Value: Sendable>: LookupRecord, @unchecked Sendable {
+    // `completion` is read and cleared only by the claimer (see LookupRecord); `work` is immutable.
+    typealias Completion = @Sendable (Result<Value, ResolverError>) -> Void
+    typealias Work = @Sendable (Lookup<Value>, ChannelLoop) -> Void
+
+    private var completion: Completion?
+    private let work: Work
+
+    init(
+        handle: LookupHandle, owner: LookupOwner, deadline: UInt64?, registry: LookupRegistry,
+        work: @escaping Work, completion: @escaping Completion
+    ) {
+        self.work = work
+        self.completion = completion
+        super.init(handle: handle, owner: owner, deadline: deadline, registry: registry)
+    }
+
+    override func start(on loop: ChannelLoop) {
+        work(self, loop)
+    }
+
+    /// Completes the lookup with `result` if it is still pending; true when this call won.
+    @discardableResult
+    func finish(_ result: Result<Value, ResolverError>) -> Bool {
+        guard claim() else { return false }
+        registry.remove(self)
+        deliver(result)
+        return true
+    }
+
+    override func deliver(failure: ResolverError) {
+        deliver(.failure(failure))
+    }
+
+    private func deliver(_ result: Result<Value, ResolverError>) {
+        let completion = self.completion
+        self.completion = nil  // free what the caller captured now, not when c-ares lets go
+        completion?(result)
+    }
+}

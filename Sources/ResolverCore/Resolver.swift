@@ -1,0 +1,111 @@
+import NIOConcurrencyHelpers
+import Synchronization
+
+/// The resolver engine: starts lookups asynchronously, hands back a ``LookupHandle`` at
+/// once, and completes every lookup exactly once — with its answer, its error, its
+/// timeout, or its cancellation.
+///
+/// Two API families mirror Windows:
+/// - GetAddrInfoEx / DnsQueryEx: ``addressInfo(_:owner:completion:)``,
+///   ``nameInfo(_:owner:completion:)``, ``query(_:type:owner:timeout:completion:)``,
+///   cancelled with ``cancel(_:)`` (GetAddrInfoExCancel).
+/// - WSAAsyncGetXByY: ``hostByName(_:family:bufferLength:owner:completion:)`` and its
+///   siblings, cancelled with ``cancelAsyncRequest(_:)`` (WSACancelAsyncRequest).
+/// ``cancelAll(owner:)`` is CancelIoEx with a NULL overlapped pointer.
+///
+/// Completions run on a resolver thread (for answers, errors and timeouts) or on the
+/// thread that cancels (the cancellation is delivered before the cancel call returns).
+/// They must not block; they may start or cancel lookups.
+///
+/// The resolver runs ``ResolverConfiguration/channelCount`` c-ares channels, each on its
+/// own ``ChannelLoop`` thread, and spreads lookups over them round-robin. It does not
+/// cache: caching belongs to the daemon.
+public final class Resolver: Sendable {
+    public let configuration: ResolverConfiguration
+    let registry = LookupRegistry()
+    private let loops: [ChannelLoop]
+    private let nextLoop = Atomic<Int>(0)
+    private let databasesBox: NIOLockedValueBox<LocalDatabases>
+
+    /// Starts the channel threads. Throws ``ResolverError`` for a bad configuration or an
+    /// unreadable database file.
+    public init(configuration: ResolverConfiguration) throws(ResolverError) {
+        try configuration.validate()
+        let databases = try LocalDatabases(configuration: configuration)
+        var loops: [ChannelLoop] = []
+        for index in 0..<configuration.channelCount {
+            loops.append(try ChannelLoop(index: index, configuration: configuration))
+        }
+        self.configuration = configuration
+        self.databasesBox = NIOLockedValueBox(databases)
+        self.loops = loops
+        for loop in loops { loop.startThread() }
+    }
+
+    deinit {
+        shutdown()
+    }
+
+    /// A new owner for ``cancelAll(owner:)``, such as one per client connection.
+    public func makeOwner() -> LookupOwner {
+        registry.makeOwner()
+    }
+
+    /// How many lookups are pending.
+    public var pendingCount: Int { registry.pendingCount }
+
+    /// Aborts every pending lookup (ERROR_OPERATION_ABORTED) and stops the channel
+    /// threads. Lookups started afterwards complete at once with ERROR_OPERATION_ABORTED.
+    /// Idempotent.
+    public func shutdown() {
+        guard let pending = registry.close() else { return }
+        for record in pending { record.fail(.aborted) }
+        for loop in loops { loop.stopAndJoin() }
+    }
+
+    /// Re-reads the hosts, services and protocols files named by the configuration.
+    /// On error the old databases stay in use.
+    public func reloadDatabases() throws(ResolverError) {
+        let databases = try LocalDatabases(configuration: configuration)
+        databasesBox.withLockedValue { $0 = databases }
+    }
+
+    var databases: LocalDatabases {
+        databasesBox.withLockedValue { $0 }
+    }
+
+    /// Registers a lookup and queues it on a channel; the common path of every start call.
+    func start<Value: Sendable>(
+        owner: LookupOwner,
+        timeout: Duration?,
+        work: @escaping Lookup<Value>.Work,
+        completion: @escaping Lookup<Value>.Completion
+    ) -> LookupHandle {
+        let handle = registry.issueHandle()
+        let deadline = timeout.map { MonotonicClock.deadline(after: $0) }
+        let lookup = Lookup(
+            handle: handle, owner: owner, deadline: deadline, registry: registry, work: work, completion: completion)
+        guard registry.insert(lookup) else {
+            lookup.fail(.aborted)  // shut down: completes at once, still exactly once
+            return handle
+        }
+        let index = nextLoop.add(1, ordering: .relaxed).oldValue
+        loops[index % loops.count].submit(lookup)
+        return handle
+    }
+
+    /// Starts a lookup that fails with `error` (bad input) through the same path as any
+    /// other, so the caller still gets a handle first and one completion later.
+    func startFailed<Value: Sendable>(
+        _ error: ResolverError, owner: LookupOwner, completion: @escaping Lookup<Value>.Completion
+    ) -> LookupHandle {
+        start(owner: owner, timeout: nil, work: { lookup, _ in lookup.fail(error) }, completion: completion)
+    }
+}
+
+extension Resolver {
+    /// CPU time used by all channel threads, in nanoseconds.
+    func loopThreadCPUNanoseconds() -> UInt64 {
+        loops.reduce(0) { $0 + $1.threadCPUNanoseconds }
+    }
+}

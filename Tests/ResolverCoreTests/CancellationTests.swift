@@ -1,0 +1,168 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOConcurrencyHelpers
+import ResolverTesting
+import Testing
+
+@testable import ResolverCore
+
+/// Every row of the cancel rules: GetAddrInfoExCancel, WSACancelAsyncRequest, CancelIoEx(NULL), shutdown.
+@Suite struct CancellationTests {
+    /// A resolver whose lookups stay pending: its upstream never answers.
+    private func pendingResolver() throws -> (Resolver, SilentUpstream) {
+        let silent = try SilentUpstream.start()
+        return (try Fixtures.resolver(upstream: silent.serverAddress, timeoutPerTry: .seconds(30), tries: 1), silent)
+    }
+
+    @Test func cancelPendingDeliversCancelledBeforeReturning() throws {
+        let (resolver, silent) = try pendingResolver()
+        defer { silent.stop() }
+        let log = CompletionLog<AddressInfo>()
+        let handle = resolver.addressInfo(AddressInfoRequest(name: "pending.example.test"), completion: log.handler)
+        #expect(handle != .zero)
+        #expect(resolver.cancel(handle) == .noError)
+        #expect(log.count == 1)  // delivered before cancel returned
+        #expect(log.errorCode == .cancelled)
+        #expect(resolver.cancel(handle) == .invalidHandle)
+        #expect(resolver.pendingCount == 0)
+    }
+
+    @Test func cancelFinishedUnknownOrZeroIsInvalidHandle() throws {
+        let resolver = try Fixtures.unboundResolver()
+        let log = CompletionLog<AddressInfo>()
+        let handle = resolver.addressInfo(AddressInfoRequest(name: "www.example.test"), completion: log.handler)
+        #expect(log.wait())
+        #expect(log.value != nil)
+        #expect(resolver.cancel(handle) == .invalidHandle)
+        #expect(resolver.cancel(.zero) == .invalidHandle)
+        #expect(resolver.cancel(LookupHandle(rawValue: handle.rawValue + 1_000_000)) == .invalidHandle)
+        #expect(log.count == 1)
+    }
+
+    @Test func cancelTimedOutIsInvalidHandle() throws {
+        let (resolver, silent) = try pendingResolver()
+        defer { silent.stop() }
+        let log = CompletionLog<AddressInfo>()
+        let handle = resolver.addressInfo(AddressInfoRequest(name: "t.example.test", timeout: .milliseconds(50)), completion: log.handler)
+        #expect(log.wait())
+        #expect(log.errorCode == .timedOut)
+        #expect(resolver.cancel(handle) == .invalidHandle)
+        #expect(resolver.cancelAsyncRequest(handle) == .alreadyInProgress)
+    }
+
+    @Test func cancelAsyncRequestRules() throws {
+        let (resolver, silent) = try pendingResolver()
+        defer { silent.stop() }
+        let pending = CompletionLog<HostEntry>()
+        let handle = resolver.hostByName("pending.example.test", completion: pending.handler)
+        #expect(resolver.cancelAsyncRequest(handle) == .noError)
+        #expect(pending.count == 1 && pending.errorCode == .cancelled)
+        #expect(resolver.cancelAsyncRequest(handle) == .alreadyInProgress)
+
+        let finished = CompletionLog<ServiceEntry>()
+        let done = resolver.serviceByName("ssh", completion: finished.handler)
+        #expect(finished.wait())
+        #expect(resolver.cancelAsyncRequest(done) == .alreadyInProgress)
+        #expect(resolver.cancelAsyncRequest(.zero) == .invalidArgument)
+        #expect(resolver.cancelAsyncRequest(LookupHandle(rawValue: done.rawValue + 1000)) == .invalidArgument)
+    }
+
+    @Test func cancelAllAbortsOnlyTheOwnersLookups() throws {
+        let (resolver, silent) = try pendingResolver()
+        defer { silent.stop() }
+        let mine = resolver.makeOwner()
+        let theirs = resolver.makeOwner()
+        let myLogs = (0..<3).map { _ in CompletionLog<QueryAnswer>() }
+        for (index, log) in myLogs.enumerated() {
+            resolver.query("m\(index).example.test", type: .a, owner: mine, completion: log.handler)
+        }
+        let other = CompletionLog<QueryAnswer>()
+        let otherHandle = resolver.query("other.example.test", type: .a, owner: theirs, completion: other.handler)
+
+        let result = resolver.cancelAll(owner: mine)
+        #expect(result.code == .noError && result.cancelled == 3)
+        #expect(myLogs.allSatisfy { $0.count == 1 && $0.errorCode == .operationAborted })
+        #expect(other.count == 0)
+        #expect(resolver.cancelAll(owner: mine) == (.notFound, 0))
+        #expect(resolver.cancel(otherHandle) == .noError)
+        #expect(other.errorCode == .cancelled)
+    }
+
+    @Test func shutdownAbortsPendingAndLaterStarts() throws {
+        let (resolver, silent) = try pendingResolver()
+        defer { silent.stop() }
+        let log = CompletionLog<AddressInfo>()
+        resolver.addressInfo(AddressInfoRequest(name: "p.example.test"), completion: log.handler)
+        resolver.shutdown()
+        #expect(log.count == 1 && log.errorCode == .operationAborted)
+        let late = CompletionLog<AddressInfo>()
+        resolver.addressInfo(AddressInfoRequest(name: "q.example.test"), completion: late.handler)
+        #expect(late.count == 1 && late.errorCode == .operationAborted)
+        resolver.shutdown()  // idempotent
+    }
+
+    @Test func cancelFromInsideACompletionDoesNotDeadlock() throws {
+        let (resolver, silent) = try pendingResolver()
+        defer { silent.stop() }
+        let victim = CompletionLog<AddressInfo>()
+        let victimHandle = resolver.addressInfo(AddressInfoRequest(name: "victim.example.test"), completion: victim.handler)
+        let results = NIOLockedValueBox<[ResultCode]>([])
+        let selfHandle = NIOLockedValueBox<LookupHandle>(.zero)
+        let done = CompletionLog<ServiceEntry>()
+        let handle = resolver.serviceByName("ssh") { result in
+            // Runs on the loop thread: cancel another lookup and this one.
+            let other = resolver.cancel(victimHandle)
+            let mine = resolver.cancel(selfHandle.withLockedValue { $0 })
+            let all = resolver.cancelAll(owner: .shared).code
+            results.withLockedValue { $0 = [other, mine, all] }
+            done.handler(result)
+        }
+        selfHandle.withLockedValue { $0 = handle }
+        #expect(done.wait())
+        #expect(results.withLockedValue { $0 } == [.noError, .invalidHandle, .notFound])
+        #expect(victim.errorCode == .cancelled)
+    }
+
+    @Test func lateAnswerOfACancelledLookupIsDropped() throws {
+        let unbound = try Fixtures.unbound()
+        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .milliseconds(200))
+        defer { proxy.stop() }
+        let resolver = try Fixtures.resolver(upstream: proxy.serverAddress, timeoutPerTry: .seconds(5), tries: 1)
+        let log = CompletionLog<QueryAnswer>()
+        let handle = resolver.query("www.example.test", type: .a, completion: log.handler)
+        usleep(50_000)
+        #expect(resolver.cancel(handle) == .noError)
+        // Wait for the real answer to reach c-ares, then prove it changed nothing.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while proxy.repliesRelayed == 0 && ContinuousClock.now < deadline { usleep(10_000) }
+        usleep(100_000)
+        #expect(proxy.repliesRelayed == 1)
+        #expect(log.count == 1 && log.errorCode == .cancelled)
+        #expect(resolver.pendingCount == 0)
+    }
+
+    @Test func handlesAreIncreasingAndNeverZero() throws {
+        let resolver = try Fixtures.unboundResolver()
+        let log = CompletionLog<ProtocolEntry>()
+        let handles = (0..<100).map { _ in resolver.protocolByName("tcp", completion: log.handler) }
+        #expect(log.wait(count: 100))
+        #expect(handles.allSatisfy { $0 != .zero })
+        #expect(zip(handles, handles.dropFirst()).allSatisfy { $0 < $1 })
+    }
+
+    @Test func taskCancellationCancelsExactlyThatLookup() async throws {
+        let unbound = try Fixtures.unbound()
+        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .milliseconds(300))
+        defer { proxy.stop() }
+        let resolver = try Fixtures.resolver(upstream: proxy.serverAddress, timeoutPerTry: .seconds(5), tries: 1)
+        let doomed = Task { try await resolver.query("www.example.test", type: .a) }
+        let survivor = Task { try await resolver.query("www.example.test", type: .aaaa) }
+        try await Task.sleep(for: .milliseconds(50))
+        doomed.cancel()
+        await #expect(throws: CancellationError.self) { try await doomed.value }
+        let answer = try await survivor.value
+        #expect(answer.records.map(\.data) == [.aaaa(address: "2001:db8::10")])
+    }
+}

@@ -1,0 +1,120 @@
+import Dispatch
+import NIOConcurrencyHelpers
+import ResolverTesting
+import Testing
+
+@testable import ResolverCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct StressTests {
+    /// 10,000 lookups, each cancelled at a random moment (or not at all) from another
+    /// thread, while answers arrive: every lookup completes exactly once, and every
+    /// cancel result agrees with how its lookup ended.
+    @Test func randomCancelsAgreeWithOutcomes() throws {
+        let unbound = try Fixtures.unbound()
+        // A 2 ms delay keeps answers arriving while cancels fly, so both sides win often.
+        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .milliseconds(2))
+        defer { proxy.stop() }
+        let resolver = try Fixtures.resolver(upstream: proxy.serverAddress, timeoutPerTry: .seconds(5), tries: 2)
+        let total = 10_000
+        struct Entry {
+            var completions: [ResultCode] = []
+            var cancelResult: ResultCode?
+            var usedAsyncCancel = false
+        }
+        let entries = NIOLockedValueBox([Entry](repeating: Entry(), count: total))
+        let finished = DispatchSemaphore(value: 0)
+        let handles = NIOLockedValueBox([LookupHandle](repeating: .zero, count: total))
+        let cancellers = DispatchQueue(label: "cancellers", attributes: .concurrent)
+        for index in 0..<total {
+            let name = "n\(index).wild.example.test"
+            let handle = resolver.query(name, type: .a) { result in
+                let code: ResultCode = switch result {
+                case .success: .noError
+                case .failure(let error): error.code
+                }
+                entries.withLockedValue { $0[index].completions.append(code) }
+                finished.signal()
+            }
+            handles.withLockedValue { $0[index] = handle }
+            let choice = Int.random(in: 0..<5)
+            guard choice > 0 else { continue }  // a fifth are never cancelled
+            if choice == 4 {
+                // At once, from the starting thread: usually before the lookup reaches its loop.
+                let result = resolver.cancel(handle)
+                entries.withLockedValue { $0[index].cancelResult = result }
+                continue
+            }
+            let delay = Int.random(in: 0...6000)  // microseconds: before, during and after the answer
+            cancellers.asyncAfter(deadline: .now() + .microseconds(delay)) {
+                let useAsync = choice == 2
+                let result = useAsync ? resolver.cancelAsyncRequest(handle) : resolver.cancel(handle)
+                entries.withLockedValue {
+                    $0[index].cancelResult = result
+                    $0[index].usedAsyncCancel = useAsync
+                }
+            }
+        }
+        for _ in 0..<total {
+            #expect(finished.wait(timeout: .now() + 30) == .success)
+        }
+        cancellers.sync(flags: .barrier) {}
+        usleep(100_000)
+        let snapshot = entries.withLockedValue { $0 }
+        var cancelled = 0
+        var answered = 0
+        for (index, entry) in snapshot.enumerated() {
+            #expect(entry.completions.count == 1, "lookup \(index) completed \(entry.completions.count) times")
+            guard let outcome = entry.completions.first else { continue }
+            if outcome == .cancelled { cancelled += 1 } else { answered += 1 }
+            #expect(outcome == .noError || outcome == .cancelled, "lookup \(index) ended with \(outcome)")
+            guard let cancelResult = entry.cancelResult else {
+                #expect(outcome != .cancelled)
+                continue
+            }
+            if outcome == .cancelled {
+                #expect(cancelResult == .noError)
+            } else {
+                #expect(cancelResult == (entry.usedAsyncCancel ? .alreadyInProgress : .invalidHandle))
+            }
+        }
+        // The race must really have been run: both outcomes happened.
+        #expect(cancelled > 0 && answered > 0)
+        #expect(resolver.pendingCount == 0)
+    }
+
+    /// 1,000 lookups in flight at once complete without a single dropped reply: a drop
+    /// would cost a full per-try timeout (5 s) before the retry.
+    @Test func thousandConcurrentLookupsWithoutDrops() throws {
+        let unbound = try Fixtures.unbound()
+        let resolver = try Fixtures.resolver(upstream: unbound.serverAddress, timeoutPerTry: .seconds(5), tries: 2)
+        let log = CompletionLog<AddressInfo>()
+        let clock = ContinuousClock()
+        let started = clock.now
+        for index in 0..<1000 {
+            resolver.addressInfo(AddressInfoRequest(name: "c\(index).wild.example.test", socketType: .stream), completion: log.handler)
+        }
+        #expect(log.wait(count: 1000, timeout: .seconds(30)))
+        let elapsed = clock.now - started
+        let failures = log.results.filter { if case .failure = $0 { true } else { false } }
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
+        #expect(log.results.allSatisfy { (try? $0.get().addresses.count) == 2 })
+        #expect(elapsed < .seconds(4), "took \(elapsed): replies were dropped and retried")
+    }
+
+    /// An idle resolver's loop threads sleep in epoll_wait: no polling timer, no spinning.
+    @Test func idleResolverUsesNoCPU() throws {
+        let unbound = try Fixtures.unbound()
+        let resolver = try Fixtures.resolver(upstream: unbound.serverAddress)
+        let log = CompletionLog<AddressInfo>()
+        resolver.addressInfo(AddressInfoRequest(name: "www.example.test"), completion: log.handler)
+        #expect(log.wait())
+        let before = resolver.loopThreadCPUNanoseconds()
+        usleep(500_000)
+        let after = resolver.loopThreadCPUNanoseconds()
+        #expect(after - before < 2_000_000, "loop threads used \(after - before) ns of CPU while idle")
+    }
+}
