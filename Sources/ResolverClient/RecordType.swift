@@ -1,0 +1,32 @@
+/// A DNS record type for the `query` op, by its mnemonic: `A`, `MX`, `SRV`, ….
+///
+/// The known values are static members; any other raw value can be sent as well,
+/// which is how a caller asks the daemon to reject one.
+public struct RecordType: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    public init(stringLiteral value: String) {
+        self.rawValue = value
+    }
+
+    public var description: String { rawValue }
+
+    public static let a = RecordType(rawValue: "A")
+    public static let aaaa = RecordType(rawValue: "AAAA")
+    public static let cname = RecordType(rawValue: "CNAME")
+    public static let mx = RecordType(rawValue: "MX")
+    public static let ns = RecordType(rawValue: "NS")
+    public static let ptr = RecordType(rawValue: "PTR")
+    public static let soa = RecordType(rawValue: "SOA")
+    public static let srv = RecordType(rawValue: "SRV")
+    public static let txt = RecordType(rawValue: "TXT")
+    public static let caa = RecordType(rawValue: "CAA")
+    public static let naptr = RecordType(rawValue: "NAPTR")
+
+    /// Every type the `query` op supports.
+    public static let allSupported: [RecordType] = [.a, .aaaa, .cname, .mx, .ns, .ptr, .soa, .srv, .txt, .caa, .naptr]
+}

@@ -1,0 +1,34 @@
+/// The cancel ops. Handles are request ids on this connection; a handle from another
+/// connection means nothing here.
+extension ResolvdConnection {
+    /// Cancels a pending lookup, as GetAddrInfoExCancel does. The lookup's own
+    /// WSA_E_CANCELLED (10111) reply arrives before this returns.
+    ///
+    /// - Throws: ``ResolvdError`` WSA_INVALID_HANDLE (6) if the handle is not pending.
+    public func cancel(handle: Int64) async throws {
+        try await controlRequest(op: "cancel", params: ["handle": .int(handle)])
+    }
+
+    /// Cancels a pending lookup, as WSACancelAsyncRequest does.
+    ///
+    /// - Throws: ``ResolvdError`` WSAEALREADY (10037) if the lookup has finished,
+    ///   WSAEINVAL (10022) if the handle was never issued.
+    public func cancelAsyncRequest(handle: Int64) async throws {
+        try await controlRequest(op: "cancel_async_request", params: ["handle": .int(handle)])
+    }
+
+    /// Cancels every lookup pending on this connection, as CancelIoEx with no
+    /// OVERLAPPED does. Each lookup's ERROR_OPERATION_ABORTED (995) reply arrives
+    /// before this returns.
+    ///
+    /// - Returns: How many lookups were cancelled.
+    /// - Throws: ``ResolvdError`` ERROR_NOT_FOUND (1168) if none was pending.
+    public func cancelAll() async throws -> Int {
+        try await typedRequest(op: "cancel_all", params: [:]) { $0["cancelled"]?.intValue }
+    }
+
+    private func controlRequest(op: String, params: [String: JSONValue]) async throws {
+        let reply = try await request(op: op, params: params)
+        guard reply.isSuccess else { throw ResolvdError(reply: reply) }
+    }
+}

@@ -1,2 +1,0 @@
-/// Protocol v1 client for resolvd.
-public enum ResolverClientModule {}

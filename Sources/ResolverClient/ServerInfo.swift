@@ -1,0 +1,31 @@
+/// What the `hello` op says about the daemon.
+public struct ServerInfo: Hashable, Sendable {
+    /// `resolvd`.
+    public var server: String
+    public var version: String
+    /// The protocol version, 1.
+    public var protocolVersion: Int
+    /// The ops the daemon accepts.
+    public var ops: [String]
+
+    public init(server: String, version: String, protocolVersion: Int, ops: [String]) {
+        self.server = server
+        self.version = version
+        self.protocolVersion = protocolVersion
+        self.ops = ops
+    }
+
+    /// Reads a `hello` result; `nil` if `server` or `protocol` is missing. A missing
+    /// `version` reads as empty, missing `ops` as none.
+    public init?(json: JSONValue) {
+        guard let server = json["server"]?.stringValue, let protocolVersion = json["protocol"]?.intValue else {
+            return nil
+        }
+        self.init(
+            server: server,
+            version: json["version"]?.stringValue ?? json["version"]?.description ?? "",
+            protocolVersion: protocolVersion,
+            ops: json["ops"]?.stringArrayValue ?? []
+        )
+    }
+}
