@@ -89,10 +89,14 @@ final class ChannelLoop: @unchecked Sendable {
     /// the thread. Pending lookups must have been finished first (the resolver aborts them).
     func stopAndJoin() {
         enqueue(.stop)
-        if let thread {
-            if pthread_equal(thread, pthread_self()) != 0 { return }  // stopping from a completion: the loop exits by itself
-            pthread_join(thread, nil)
+        guard let thread else { return }
+        if pthread_equal(thread, pthread_self()) != 0 {
+            // Stopped from one of its own completions (the last reference to the resolver
+            // dropped there): the loop exits by itself after this job, nobody can join it.
+            pthread_detach(thread)
+            return
         }
+        pthread_join(thread, nil)
     }
 
     private func enqueue(_ job: Job) {
