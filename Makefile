@@ -5,7 +5,7 @@ DESTDIR      ?=
 APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind
 TSAN_BUILD   := .build-tsan
 
-.PHONY: run test deps build test-unit test-tsan bench bench-core clean
+.PHONY: run test deps build clean
 
 # Installs what the build and the tests need (Debian packages), only when missing.
 deps:
@@ -19,16 +19,17 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# The daemon in the foreground: upstreams from /etc/resolv.conf, /etc/hosts, socket ./run/resolvd.sock.
 run: deps
-	$(SWIFT) run -c release resolvd-demo
+	$(SWIFT) build --product resolvd
+	$(SWIFT) build --product resolvdctl
+	.build/debug/resolvd --socket ./run/resolvd.sock
 
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(SWIFT) test --sanitize=thread --scratch-path $(TSAN_BUILD)
 
-bench: deps
-	$(SWIFT) run -c release resolvd-bench
 
 clean:
 	rm -rf .build $(TSAN_BUILD)

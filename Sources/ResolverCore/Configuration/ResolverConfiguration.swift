@@ -46,7 +46,7 @@ public struct ResolverConfiguration: Hashable, Sendable {
     /// attempts from `/etc/resolv.conf` (127.0.0.1:53 when it names no server, as glibc does).
     public static func systemDefault(resolvConf path: String = "/etc/resolv.conf") -> ResolverConfiguration {
         var configuration = ResolverConfiguration(servers: [])
-        let text = (try? readTextFile(path)) ?? ""
+        let text = (try? TextFile.read(path)) ?? ""
         for line in text.split(whereSeparator: \.isNewline) {
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard let keyword = words.first, !keyword.hasPrefix("#"), !keyword.hasPrefix(";") else { continue }
@@ -106,18 +106,9 @@ public struct ResolverConfiguration: Hashable, Sendable {
     }
 }
 
-/// Reads a whole text file; the error names the path.
-func readTextFile(_ path: String) throws(ResolverError) -> String {
-    guard let file = fopen(path, "r") else {
-        throw .invalidArgument("cannot read '\(path)': \(String(cString: strerror(errno)))")
+/// Reads a whole text file (configuration, resolv.conf); the error names the path and why.
+public enum TextFile {
+    public static func read(_ path: String) throws(ResolverError) -> String {
+        String(decoding: try DatabaseFile.contents(of: path), as: UTF8.self)
     }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let count = fread(&chunk, 1, chunk.count, file)
-        if count > 0 { bytes.append(contentsOf: chunk[0..<count]) }
-        if count < chunk.count { break }
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }

@@ -1,0 +1,198 @@
+import Logging
+import ResolverCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An error in the configuration file or the flags: it names the file, the line and the key.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+
+    init(file: String, line: Int, key: String, _ problem: String) {
+        self.description = "\(file):\(line): \(key): \(problem)"
+    }
+}
+
+extension DaemonConfiguration {
+    /// Values given on the command line; each non-nil one wins over the file.
+    public struct Overrides: Hashable, Sendable {
+        public var socketPath: String?
+        public var servers: [String] = []
+        public var hostsFile: String?
+        public var servicesFile: String?
+        public var protocolsFile: String?
+        public var timeoutMilliseconds: Int?
+        public var tries: Int?
+        public var noCache = false
+        public var logLevel: String?
+
+        public init() {}
+    }
+
+    /// Builds the configuration: defaults (upstreams and search list from /etc/resolv.conf),
+    /// then the file if given, then the flags. Every error names where it came from.
+    public static func load(
+        file: String?,
+        overrides: Overrides,
+        environment: [String: String],
+        isRoot: Bool,
+        resolvConf: String = "/etc/resolv.conf"
+    ) throws(ConfigurationError) -> DaemonConfiguration {
+        var configuration = DaemonConfiguration(
+            socketPath: defaultSocketPath(environment: environment, isRoot: isRoot),
+            resolver: .systemDefault(resolvConf: resolvConf))
+        if let file {
+            let text: String
+            do {
+                text = try TextFile.read(file)
+            } catch {
+                throw ConfigurationError(error.message)
+            }
+            try configuration.apply(fileText: text, file: file)
+        }
+        try configuration.apply(overrides)
+        do {
+            try configuration.resolver.validate()
+        } catch {
+            throw ConfigurationError("\(file ?? "configuration"): \(error.message)")
+        }
+        return configuration
+    }
+
+    private mutating func apply(fileText: String, file: String) throws(ConfigurationError) {
+        var fileServers: [DNSServerAddress] = []
+        var fileSearch: [String]?
+        for (index, rawLine) in fileText.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let lineNumber = index + 1
+            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let trimmed = line.trimmingWhitespace()
+            if trimmed.isEmpty { continue }
+            guard let equals = trimmed.firstIndex(of: "=") else {
+                throw ConfigurationError(file: file, line: lineNumber, key: trimmed, "expected 'key = value'")
+            }
+            let key = String(trimmed[..<equals]).trimmingWhitespace()
+            let value = String(trimmed[trimmed.index(after: equals)...]).trimmingWhitespace()
+            func fail(_ problem: String) -> ConfigurationError {
+                ConfigurationError(file: file, line: lineNumber, key: key, problem)
+            }
+            func integer(_ range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+                guard let number = Int(value), range.contains(number) else {
+                    throw fail("'\(value)' is not an integer in \(range.lowerBound)…\(range.upperBound)")
+                }
+                return number
+            }
+            func path() throws(ConfigurationError) -> String {
+                guard !value.isEmpty else { throw fail("needs a path") }
+                return value
+            }
+            switch key {
+            case "socket":
+                socketPath = try path()
+            case "socket_mode":
+                guard let mode = UInt32(value, radix: 8), mode <= 0o777 else { throw fail("'\(value)' is not an octal mode like 0666") }
+                socketMode = mode
+            case "dns":
+                do {
+                    fileServers.append(try DNSServerAddress(parsing: value))
+                } catch {
+                    throw fail(error.message)
+                }
+            case "search":
+                fileSearch = value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map(String.init)
+            case "ndots":
+                resolver.ndots = try integer(0...15)
+            case "timeout_ms":
+                resolver.timeoutPerTry = .milliseconds(try integer(1...300_000))
+            case "tries":
+                resolver.tries = try integer(1...20)
+            case "channels":
+                resolver.channelCount = try integer(1...64)
+            case "max_in_flight_per_channel":
+                resolver.maxInFlightPerChannel = try integer(1...65536)
+            case "socket_receive_buffer":
+                resolver.socketReceiveBufferBytes = try integer(0...(1 << 30))
+            case "hosts_file":
+                resolver.hostsFile = value == "none" ? nil : try path()
+            case "services_file":
+                resolver.servicesFile = try path()
+            case "protocols_file":
+                resolver.protocolsFile = try path()
+            case "local_domain":
+                resolver.localDomain = value.isEmpty ? nil : value
+            case "cache":
+                guard let enabled = Self.boolean(value) else { throw fail("'\(value)' is not on/off") }
+                cacheEnabled = enabled
+            case "max_lookups_per_connection":
+                limits.maxLookupsPerConnection = try integer(1...1_000_000)
+            case "max_connections":
+                limits.maxConnections = try integer(1...1_000_000)
+            case "max_request_bytes":
+                limits.maxRequestBytes = try integer(256...(16 << 20))
+            case "log_level":
+                guard let level = Logger.Level(rawValue: value) else {
+                    throw fail("'\(value)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                logLevel = level
+            default:
+                throw fail("unknown key")
+            }
+        }
+        if !fileServers.isEmpty { resolver.servers = fileServers }
+        if let fileSearch { resolver.searchDomains = fileSearch }
+    }
+
+    private mutating func apply(_ overrides: Overrides) throws(ConfigurationError) {
+        if let socketPath = overrides.socketPath { self.socketPath = socketPath }
+        if !overrides.servers.isEmpty {
+            var servers: [DNSServerAddress] = []
+            for text in overrides.servers {
+                do {
+                    servers.append(try DNSServerAddress(parsing: text))
+                } catch {
+                    throw ConfigurationError("--dns \(text): \(error.message)")
+                }
+            }
+            resolver.servers = servers
+        }
+        if let hostsFile = overrides.hostsFile { resolver.hostsFile = hostsFile == "none" ? nil : hostsFile }
+        if let servicesFile = overrides.servicesFile { resolver.servicesFile = servicesFile }
+        if let protocolsFile = overrides.protocolsFile { resolver.protocolsFile = protocolsFile }
+        if let timeout = overrides.timeoutMilliseconds {
+            guard (1...300_000).contains(timeout) else { throw ConfigurationError("--timeout-ms \(timeout): must be in 1…300000") }
+            resolver.timeoutPerTry = .milliseconds(timeout)
+        }
+        if let tries = overrides.tries {
+            guard (1...20).contains(tries) else { throw ConfigurationError("--tries \(tries): must be in 1…20") }
+            resolver.tries = tries
+        }
+        if overrides.noCache { cacheEnabled = false }
+        if let level = overrides.logLevel {
+            guard let parsed = Logger.Level(rawValue: level) else {
+                throw ConfigurationError("--log-level \(level): must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            logLevel = parsed
+        }
+    }
+
+    private static func boolean(_ value: String) -> Bool? {
+        switch value.lowercased() {
+        case "on", "yes", "true", "1": true
+        case "off", "no", "false", "0": false
+        default: nil
+        }
+    }
+}
+
+extension StringProtocol {
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return String(String.UnicodeScalarView(scalars[first...last]))
+    }
+}

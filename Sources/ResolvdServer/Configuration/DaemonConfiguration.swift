@@ -1,0 +1,45 @@
+import Logging
+import ResolverCore
+
+/// Everything the daemon runs with: where it listens, its limits, its log level, and the
+/// ``ResolverConfiguration`` of its engine.
+///
+/// This type holds settings only. The configuration file is read by
+/// ``DaemonConfiguration/load(file:overrides:)`` and command-line flags arrive as
+/// ``DaemonConfiguration/Overrides``; flags win over the file, the file over defaults.
+public struct DaemonConfiguration: Hashable, Sendable {
+    /// Where the Unix socket is bound (ignored under socket activation).
+    public var socketPath: String
+    /// The socket file's permission bits; 0666 lets every local user resolve.
+    public var socketMode: UInt32 = 0o666
+    public var resolver: ResolverConfiguration
+    public var limits = Limits()
+    /// The answer cache (a later release); `false` with --no-cache.
+    public var cacheEnabled = true
+    public var logLevel: Logger.Level = .info
+
+    /// The per-client limits; a client over one gets a clear error and nobody else notices.
+    public struct Limits: Hashable, Sendable {
+        public var maxLookupsPerConnection = 4096
+        public var maxConnections = 1024
+        public var maxRequestBytes = 65536
+
+        public init() {}
+    }
+
+    public init(socketPath: String, resolver: ResolverConfiguration) {
+        self.socketPath = socketPath
+        self.resolver = resolver
+    }
+
+    /// The default socket: $RUNTIME_DIRECTORY/resolvd.sock under systemd, else
+    /// /run/resolvd/resolvd.sock as root, else ./run/resolvd.sock.
+    public static func defaultSocketPath(environment: [String: String], isRoot: Bool) -> String {
+        if let runtime = environment["RUNTIME_DIRECTORY"], !runtime.isEmpty {
+            // systemd may pass several directories separated by ':'; the first is ours.
+            let first = runtime.split(separator: ":").first.map(String.init) ?? runtime
+            return first + "/resolvd.sock"
+        }
+        return isRoot ? "/run/resolvd/resolvd.sock" : "./run/resolvd.sock"
+    }
+}

@@ -1,0 +1,355 @@
+import Logging
+import NIOCore
+import ResolverCore
+
+/// One client connection speaking protocol v1: decodes request lines, starts lookups on
+/// the resolver, and writes each lookup's single reply when it completes.
+///
+/// Handles (request ids) belong to the connection: the handler maps each in-flight id
+/// to the resolver handle behind it, and applies the cancel rules of docs/protocol.md on
+/// top of the resolver's own (GetAddrInfoExCancel, WSACancelAsyncRequest, CancelIoEx).
+/// Because the resolver delivers a cancelled lookup's completion before its cancel call
+/// returns, and this handler runs cancels on its event loop, the lookup's 10111 reply is
+/// always written before the cancel's own reply.
+///
+/// It does not frame lines (``BoundedLineDecoder`` does) or parse JSON values
+/// (``JSONParser`` does); all its state lives on the channel's event loop.
+final class ConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = BoundedLineDecoder.Frame
+    typealias OutboundOut = ByteBuffer
+
+    private struct InFlight {
+        let resolver: CoreResolver
+        var handle: LookupHandle
+    }
+
+    private let server: ServerContext
+    private var context: ChannelHandlerContext?
+    private var lastID: Int64 = 0
+    private var inFlight: [Int64: InFlight] = [:]
+    /// One owner per resolver this connection has used (a reload brings a new resolver).
+    private var owners: [ObjectIdentifier: (resolver: CoreResolver, owner: LookupOwner)] = [:]
+    private var flushScheduled = false
+    private var closing = false
+    private var inputClosed = false
+
+    init(server: ServerContext) {
+        self.server = server
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // Closing a connection aborts its lookups and frees what they held.
+        abortAll()
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        switch unwrapInboundIn(data) {
+        case .tooLong:
+            let limit = server.snapshot.limits.maxRequestBytes
+            protocolError("request line longer than \(limit) bytes", close: true)
+        case .line(let line):
+            handleLine(line)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case is ShutdownEvent:
+            abortAll()
+            closeAfterWrites()
+        case ChannelEvent.inputClosed:
+            // The client finished sending (e.g. `socat` at end of its input): answer what
+            // is in flight, then close.
+            inputClosed = true
+            if inFlight.isEmpty { closeAfterWrites() }
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        server.logger.debug("connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+}
+
+// MARK: - Requests
+
+extension ConnectionHandler {
+    private func handleLine(_ line: ByteBuffer) {
+        if line.readableBytesView.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { return }  // blank line
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(line)
+        } catch {
+            protocolError("not JSON: \(error)", close: false)
+            return
+        }
+        guard case .object(let object) = value else {
+            protocolError("a request must be a JSON object", close: false)
+            return
+        }
+        guard let id = Request.id(of: object) else {
+            protocolError("a request needs an integer \"id\" in 1…\(Request.maxID)", close: false)
+            return
+        }
+        guard id > lastID else {
+            protocolError("id \(id) is not greater than the previous id \(lastID)", close: true)
+            return
+        }
+        lastID = id
+        switch RequestDecoder.decode(object, id: id) {
+        case .success(let request):
+            execute(request)
+        case .failure(let error):
+            write(ReplyEncoder.failure(id: id, error: error, allocator: allocator))
+        }
+    }
+
+    private func execute(_ request: Request) {
+        let id = request.id
+        switch request.operation {
+        case .addressInfo(let lookup):
+            startLookup(id) { resolver, owner, completion in
+                resolver.addressInfo(lookup, owner: owner, completion: completion)
+            } body: { $1.writeResult($0) }
+        case .nameInfo(let lookup):
+            startLookup(id) { resolver, owner, completion in
+                resolver.nameInfo(lookup, owner: owner, completion: completion)
+            } body: { $1.writeResult($0) }
+        case .query(let name, let type, let timeout):
+            startLookup(id) { resolver, owner, completion in
+                resolver.query(name, type: type, owner: owner, timeout: timeout, completion: completion)
+            } body: { $1.writeResult($0) }
+        case .hostByName(let name, let family, let bufferLength, let timeout):
+            startLookup(id) { resolver, owner, completion in
+                resolver.hostByName(name, family: family, bufferLength: bufferLength, owner: owner, timeout: timeout, completion: completion)
+            } body: { $1.writeResult($0) }
+        case .hostByAddress(let address, let bufferLength, let timeout):
+            startLookup(id) { resolver, owner, completion in
+                resolver.hostByAddress(address, bufferLength: bufferLength, owner: owner, timeout: timeout, completion: completion)
+            } body: { $1.writeResult($0) }
+        case .serviceByName(let name, let proto, let bufferLength):
+            startLookup(id) { resolver, owner, completion in
+                resolver.serviceByName(name, proto: proto, bufferLength: bufferLength, owner: owner, completion: completion)
+            } body: { $1.writeResult($0) }
+        case .serviceByPort(let port, let proto, let bufferLength):
+            startLookup(id) { resolver, owner, completion in
+                resolver.serviceByPort(port, proto: proto, bufferLength: bufferLength, owner: owner, completion: completion)
+            } body: { $1.writeResult($0) }
+        case .protocolByName(let name, let bufferLength):
+            startLookup(id) { resolver, owner, completion in
+                resolver.protocolByName(name, bufferLength: bufferLength, owner: owner, completion: completion)
+            } body: { $1.writeResult($0) }
+        case .protocolByNumber(let number, let bufferLength):
+            startLookup(id) { resolver, owner, completion in
+                resolver.protocolByNumber(number, bufferLength: bufferLength, owner: owner, completion: completion)
+            } body: { $1.writeResult($0) }
+        case .cancel(let handle):
+            cancel(id: id, handle: handle)
+        case .cancelAsyncRequest(let handle):
+            cancelAsyncRequest(id: id, handle: handle)
+        case .cancelAll:
+            cancelAll(id: id)
+        case .hello:
+            write(ReplyEncoder.success(id: id, allocator: allocator) { buffer in
+                buffer.writeStaticString("{\"server\":\"resolvd\",\"version\":")
+                buffer.writeJSONString(ServerContext.version)
+                buffer.writeStaticString(",\"protocol\":1,\"ops\":")
+                buffer.writeJSONStrings(Request.operationNames)
+                buffer.writeStaticString("}")
+            })
+        case .stats:
+            let fields = server.stats.snapshot
+            write(ReplyEncoder.success(id: id, allocator: allocator) { buffer in
+                buffer.writeStaticString("{")
+                for (index, (key, value)) in fields.enumerated() {
+                    if index > 0 { buffer.writeStaticString(",") }
+                    buffer.writeJSONString(key)
+                    buffer.writeStaticString(":")
+                    buffer.writeJSONInteger(value)
+                }
+                buffer.writeStaticString("}")
+            })
+        }
+    }
+}
+
+// MARK: - Lookups
+
+extension ConnectionHandler {
+    private func startLookup<Value: Sendable>(
+        _ id: Int64,
+        start: (CoreResolver, LookupOwner, @escaping @Sendable (Result<Value, ResolverError>) -> Void) -> LookupHandle,
+        body: @escaping @Sendable (Value, inout ByteBuffer) -> Void
+    ) {
+        guard let context else { return }
+        let current = server.snapshot
+        guard inFlight.count < current.limits.maxLookupsPerConnection else {
+            server.stats.rejected.add(1, ordering: .relaxed)
+            let error = ResolverError(
+                code: .noBufferSpace,
+                message: "too many lookups in flight on this connection (limit \(current.limits.maxLookupsPerConnection))")
+            write(ReplyEncoder.failure(id: id, error: error, allocator: allocator))
+            return
+        }
+        let resolver = current.resolver
+        let owner = owner(for: resolver)
+        server.stats.lookups.add(1, ordering: .relaxed)
+        server.stats.inFlight.add(1, ordering: .relaxed)
+        // Registered before the start call: a resolver that is shutting down completes the
+        // lookup inside it, and that completion must find (and remove) the entry.
+        inFlight[id] = InFlight(resolver: resolver, handle: .zero)
+        let eventLoop = context.eventLoop
+        let allocator = context.channel.allocator
+        let handler = NIOLoopBound(self, eventLoop: eventLoop)
+        let handle = start(resolver, owner) { result in
+            let code = result.resultCode
+            let reply = ReplyEncoder.reply(id: id, result: result, allocator: allocator, body: body)
+            if eventLoop.inEventLoop {
+                handler.value.finish(id: id, reply: reply, code: code)
+            } else {
+                eventLoop.execute { handler.value.finish(id: id, reply: reply, code: code) }
+            }
+        }
+        inFlight[id]?.handle = handle
+    }
+
+    private func finish(id: Int64, reply: ByteBuffer, code: Int32) {
+        inFlight.removeValue(forKey: id)
+        server.stats.recordOutcome(code)
+        write(reply)
+        if inputClosed && inFlight.isEmpty { closeAfterWrites() }
+    }
+
+    private func owner(for resolver: CoreResolver) -> LookupOwner {
+        let key = ObjectIdentifier(resolver)
+        if let existing = owners[key] { return existing.owner }
+        let owner = resolver.makeOwner()
+        owners[key] = (resolver, owner)
+        return owner
+    }
+}
+
+// MARK: - Cancellation
+
+extension ConnectionHandler {
+    /// GetAddrInfoExCancel: 0 after the lookup's 10111 reply, else WSA_INVALID_HANDLE.
+    private func cancel(id: Int64, handle: Int64) {
+        var code = ResultCode.invalidHandle
+        if let entry = inFlight[handle], entry.handle != .zero {
+            code = entry.resolver.cancel(entry.handle)
+        }
+        writeCancelReply(id: id, code: code, message: "handle \(handle) is not a lookup in flight on this connection")
+    }
+
+    /// WSACancelAsyncRequest: 0, WSAEALREADY for an id issued here that has finished,
+    /// WSAEINVAL for 0 or an id never issued on this connection.
+    private func cancelAsyncRequest(id: Int64, handle: Int64) {
+        var code: ResultCode
+        if handle == 0 || handle > lastID {
+            code = .invalidArgument
+        } else if let entry = inFlight[handle], entry.handle != .zero {
+            code = entry.resolver.cancelAsyncRequest(entry.handle)
+            if code == .invalidArgument { code = .alreadyInProgress }
+        } else {
+            code = .alreadyInProgress
+        }
+        let message = code == .invalidArgument
+            ? "handle \(handle) was never issued on this connection" : "handle \(handle) has already finished"
+        writeCancelReply(id: id, code: code, message: message)
+    }
+
+    /// CancelIoEx(NULL): every lookup in flight gets its 995 reply, then this one.
+    private func cancelAll(id: Int64) {
+        let cancelled = abortAll()
+        if cancelled == 0 {
+            write(ReplyEncoder.failure(
+                id: id, error: ResolverError(code: .notFound, message: "no lookup in flight on this connection"), allocator: allocator))
+        } else {
+            write(ReplyEncoder.success(id: id, allocator: allocator) { buffer in
+                buffer.writeStaticString("{\"cancelled\":")
+                buffer.writeJSONInteger(cancelled)
+                buffer.writeStaticString("}")
+            })
+        }
+    }
+
+    @discardableResult
+    private func abortAll() -> Int {
+        var cancelled = 0
+        for (_, entry) in owners {
+            cancelled += entry.resolver.cancelAll(owner: entry.owner).cancelled
+        }
+        return cancelled
+    }
+
+    private func writeCancelReply(id: Int64, code: ResultCode, message: String) {
+        if code == .noError {
+            write(ReplyEncoder.success(id: id, allocator: allocator) { $0.writeStaticString("{}") })
+        } else {
+            write(ReplyEncoder.failure(id: id, error: ResolverError(code: code, message: message), allocator: allocator))
+        }
+    }
+}
+
+// MARK: - Writing
+
+extension ConnectionHandler {
+    private var allocator: ByteBufferAllocator {
+        context?.channel.allocator ?? ByteBufferAllocator()
+    }
+
+    private func protocolError(_ message: String, close: Bool) {
+        server.stats.protocolErrors.add(1, ordering: .relaxed)
+        write(ReplyEncoder.failure(id: nil, error: .invalidArgument(message), allocator: allocator))
+        if close {
+            closing = true
+            closeAfterWrites()
+        }
+    }
+
+    /// Queues a reply; replies written outside a read burst are flushed once per event
+    /// loop tick, so a burst of completions becomes one write system call.
+    private func write(_ buffer: ByteBuffer) {
+        guard let context else { return }
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let this = handler.value
+            this.flushScheduled = false
+            this.context?.flush()
+        }
+    }
+
+    private func closeAfterWrites() {
+        guard let context else { return }
+        closing = true
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(capacity: 0))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+}
+
+extension Result where Failure == ResolverError {
+    var resultCode: Int32 {
+        switch self {
+        case .success: 0
+        case .failure(let error): error.code.rawValue
+        }
+    }
+}

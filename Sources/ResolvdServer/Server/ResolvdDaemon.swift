@@ -1,0 +1,192 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ResolverCore
+import ServiceLifecycle
+import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon as a swift-service-lifecycle `Service`: binds the Unix socket, serves
+/// connections until graceful shutdown, and reloads on SIGHUP.
+///
+/// Shutdown (SIGTERM/SIGINT through the ServiceGroup) stops accepting, answers every
+/// lookup in flight with ERROR_OPERATION_ABORTED, closes the connections, stops the
+/// resolver and removes the socket file. A reload builds a new resolver from the
+/// re-read configuration and swaps it in for new lookups; lookups in flight finish on
+/// the old one, which is shut down once it is idle. A configuration that fails to load
+/// is logged and the old one kept. Protocol handling is ``ConnectionHandler``'s.
+public actor ResolvdDaemon: Service {
+    /// Where the daemon is in its life.
+    public enum State: Sendable {
+        case idle
+        case running(socketPath: String)
+        case stopping
+        case stopped
+    }
+
+    public private(set) var state: State = .idle
+    public nonisolated let stats = ServerStats()
+    private var configuration: DaemonConfiguration
+    private let reloadConfiguration: @Sendable () throws -> DaemonConfiguration
+    private let logger: Logger
+    private let onReady: @Sendable (String) -> Void
+    private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+    private var context: ServerContext?
+
+    /// - Parameters:
+    ///   - reloadConfiguration: reads the configuration again (on SIGHUP).
+    ///   - onReady: called with the socket path once the socket accepts connections.
+    public init(
+        configuration: DaemonConfiguration,
+        logger: Logger,
+        reloadConfiguration: @escaping @Sendable () throws -> DaemonConfiguration,
+        onReady: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.reloadConfiguration = reloadConfiguration
+        self.onReady = onReady
+    }
+
+    public func run() async throws {
+        let resolver: CoreResolver
+        do {
+            resolver = try CoreResolver(configuration: configuration.resolver)
+        } catch {
+            throw ConfigurationError("cannot start the resolver: \(error.message)")
+        }
+        let context = ServerContext(resolver: resolver, limits: configuration.limits, stats: stats, logger: logger)
+        self.context = context
+        let path = configuration.socketPath
+        try SocketFile.prepare(path: path)
+        let server = try await bind(path: path, context: context)
+        try SocketFile.setMode(path: path, mode: configuration.socketMode)
+        state = .running(socketPath: path)
+        logger.notice(
+            "resolvd listening",
+            metadata: [
+                "socket": "\(path)", "upstreams": "\(configuration.resolver.servers.map(\.description).joined(separator: ","))",
+                "channels": "\(configuration.resolver.channelCount)",
+            ])
+        onReady(path)
+
+        let serverChannel = server.channel
+        let connections = self.connections
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { await self.reloadOnHangup() }
+                try await server.executeThenClose { inbound in
+                    for try await child in inbound {
+                        _ = child  // configured in the child initializer; nothing more to do per connection
+                    }
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            serverChannel.close(promise: nil)
+            for channel in connections.withLockedValue({ Array($0.values) }) {
+                channel.pipeline.fireUserInboundEventTriggered(ShutdownEvent())
+            }
+        }
+        state = .stopping
+        // Connections answer 995 for what they had in flight and close themselves.
+        for channel in connections.withLockedValue({ Array($0.values) }) {
+            channel.pipeline.fireUserInboundEventTriggered(ShutdownEvent())
+            try? await channel.closeFuture.get()
+        }
+        context.snapshot.resolver.shutdown()
+        SocketFile.remove(path: path)
+        state = .stopped
+        logger.notice("resolvd stopped")
+    }
+
+    private func bind(path: String, context: ServerContext) async throws -> NIOAsyncChannel<any Channel, Never> {
+        let stats = self.stats
+        let connections = self.connections
+        let logger = self.logger
+        return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 512)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let limits = context.snapshot.limits
+                    let count = stats.connections.add(1, ordering: .relaxed).newValue
+                    let key = ObjectIdentifier(channel)
+                    connections.withLockedValue { $0[key] = channel }
+                    channel.closeFuture.whenComplete { _ in
+                        stats.connections.subtract(1, ordering: .relaxed)
+                        connections.withLockedValue { $0[key] = nil }
+                    }
+                    if count > limits.maxConnections {
+                        stats.rejected.add(1, ordering: .relaxed)
+                        logger.warning("connection refused: limit reached", metadata: ["limit": "\(limits.maxConnections)"])
+                        try channel.pipeline.syncOperations.addHandler(
+                            RejectingHandler(message: "too many connections (limit \(limits.maxConnections))"))
+                        return channel as any Channel
+                    }
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(BoundedLineDecoder(maxLineBytes: limits.maxRequestBytes)))
+                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: context))
+                    return channel as any Channel
+                }
+            }
+    }
+
+    private func reloadOnHangup() async {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in hangups {
+            reload()
+        }
+    }
+
+    /// Re-reads the configuration; on success swaps in a new resolver, else keeps the old.
+    public func reload() {
+        guard let context else { return }
+        let next: DaemonConfiguration
+        let resolver: CoreResolver
+        do {
+            next = try reloadConfiguration()
+            resolver = try CoreResolver(configuration: next.resolver)
+        } catch {
+            logger.error("reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
+            return
+        }
+        if next.socketPath != configuration.socketPath {
+            logger.warning("the socket path changes only on restart", metadata: ["socket": "\(next.socketPath)"])
+        }
+        configuration = next
+        let old = context.replace(resolver: resolver, limits: next.limits)
+        stats.reloads.add(1, ordering: .relaxed)
+        logger.notice("configuration reloaded", metadata: ["upstreams": "\(next.resolver.servers.map(\.description).joined(separator: ","))"])
+        Task.detached {
+            // Lookups already started finish on the old resolver; retire it when idle.
+            while old.pendingCount > 0 { try? await Task.sleep(for: .milliseconds(50)) }
+            old.shutdown()
+        }
+    }
+}
+
+/// Answers a connection over the limit with one clear error line, then closes it.
+final class RejectingHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let message: String
+
+    init(message: String) {
+        self.message = message
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let reply = ReplyEncoder.failure(
+            id: nil, error: ResolverError(code: .noBufferSpace, message: message), allocator: context.channel.allocator)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+}

@@ -1,0 +1,52 @@
+import Synchronization
+
+/// The daemon's counters, shared by every connection: plain relaxed atomics, because
+/// `stats` is a snapshot for people and never a synchronisation point.
+public final class ServerStats: Sendable {
+    let inFlight = Atomic<Int>(0)
+    let connections = Atomic<Int>(0)
+    let lookups = Atomic<Int>(0)
+    let completed = Atomic<Int>(0)
+    let cancelled = Atomic<Int>(0)
+    let aborted = Atomic<Int>(0)
+    let timedOut = Atomic<Int>(0)
+    let failed = Atomic<Int>(0)
+    let protocolErrors = Atomic<Int>(0)
+    let rejected = Atomic<Int>(0)
+    let reloads = Atomic<Int>(0)
+
+    public init() {}
+
+    /// The `stats` reply's fields, in order.
+    public var snapshot: [(String, Int)] {
+        [
+            ("in_flight", inFlight.load(ordering: .relaxed)),
+            ("connections", connections.load(ordering: .relaxed)),
+            ("lookups", lookups.load(ordering: .relaxed)),
+            ("completed", completed.load(ordering: .relaxed)),
+            ("cancelled", cancelled.load(ordering: .relaxed)),
+            ("aborted", aborted.load(ordering: .relaxed)),
+            ("timed_out", timedOut.load(ordering: .relaxed)),
+            ("failed", failed.load(ordering: .relaxed)),
+            ("protocol_errors", protocolErrors.load(ordering: .relaxed)),
+            ("rejected", rejected.load(ordering: .relaxed)),
+            ("reloads", reloads.load(ordering: .relaxed)),
+        ]
+    }
+
+    /// Counts a finished lookup by how it ended. `completed` counts every lookup that got
+    /// its one reply, whatever the outcome.
+    func recordOutcome(_ code: ResultCodeValue) {
+        completed.add(1, ordering: .relaxed)
+        inFlight.subtract(1, ordering: .relaxed)
+        switch code {
+        case 0: break
+        case 10111: cancelled.add(1, ordering: .relaxed)
+        case 995: aborted.add(1, ordering: .relaxed)
+        case 10060: timedOut.add(1, ordering: .relaxed)
+        default: failed.add(1, ordering: .relaxed)
+        }
+    }
+}
+
+typealias ResultCodeValue = Int32

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Logging
+import ResolvdServer
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `resolvd`: the command line. Flags override the configuration file; see
+/// config/resolvd.conf for every setting and docs/protocol.md for the socket protocol.
+@main
+struct ResolvdCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resolvd",
+        abstract: "An asynchronous DNS resolver daemon with cancellable lookups over a Unix socket.")
+
+    @Option(name: .long, help: "Configuration file (default: /etc/resolvd/resolvd.conf if present).")
+    var config: String?
+
+    @Option(name: .long, help: "Unix socket path (default: $RUNTIME_DIRECTORY/resolvd.sock, /run/resolvd/resolvd.sock as root, else ./run/resolvd.sock).")
+    var socket: String?
+
+    @Option(name: .long, help: "Upstream DNS server HOST[:PORT]; repeatable (default: /etc/resolv.conf).")
+    var dns: [String] = []
+
+    @Option(name: .customLong("hosts-file"), help: "Hosts file consulted before DNS, or 'none'.")
+    var hostsFile: String?
+
+    @Option(name: .customLong("services-file"), help: "Services database.")
+    var servicesFile: String?
+
+    @Option(name: .customLong("protocols-file"), help: "Protocols database.")
+    var protocolsFile: String?
+
+    @Option(name: .customLong("timeout-ms"), help: "Timeout per try, in milliseconds.")
+    var timeoutMilliseconds: Int?
+
+    @Option(name: .long, help: "Tries per upstream.")
+    var tries: Int?
+
+    @Flag(name: .customLong("no-cache"), help: "Disable the answer cache.")
+    var noCache = false
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String?
+
+    func run() async throws {
+        let file = config ?? (access("/etc/resolvd/resolvd.conf", R_OK) == 0 ? "/etc/resolvd/resolvd.conf" : nil)
+        var overrides = DaemonConfiguration.Overrides()
+        overrides.socketPath = socket
+        overrides.servers = dns
+        overrides.hostsFile = hostsFile
+        overrides.servicesFile = servicesFile
+        overrides.protocolsFile = protocolsFile
+        overrides.timeoutMilliseconds = timeoutMilliseconds
+        overrides.tries = tries
+        overrides.noCache = noCache
+        overrides.logLevel = logLevel
+        let environment = currentEnvironment()
+        let isRoot = geteuid() == 0
+        let load: @Sendable () throws -> DaemonConfiguration = { [overrides] in
+            try DaemonConfiguration.load(file: file, overrides: overrides, environment: environment, isRoot: isRoot)
+        }
+        let configuration: DaemonConfiguration
+        do {
+            configuration = try load()
+        } catch {
+            printError("resolvd: \(error)")
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        let level = configuration.logLevel
+        let journal = environment["JOURNAL_STREAM"] != nil
+        LoggingSystem.bootstrap { label in
+            var handler = StderrLogHandler(label: label, journalPriorities: journal)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "resolvd")
+        let daemon = ResolvdDaemon(configuration: configuration, logger: logger, reloadConfiguration: load) { path in
+            printError("resolvd: listening on \(path)")
+        }
+        let group = ServiceGroup(services: [daemon], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("resolvd failed", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+    }
+}
+
+func currentEnvironment() -> [String: String] {
+    var result: [String: String] = [:]
+    var cursor = environ
+    while let entry = cursor.pointee {
+        let text = String(cString: entry)
+        if let equals = text.firstIndex(of: "=") {
+            result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        }
+        cursor += 1
+    }
+    return result
+}
+
+func printError(_ text: String) {
+    var bytes = Array((text + "\n").utf8)
+    _ = write(STDERR_FILENO, &bytes, bytes.count)
+}

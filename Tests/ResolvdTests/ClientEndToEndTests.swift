@@ -1,0 +1,51 @@
+import ResolverClient
+import ResolverTesting
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The Swift client library against the real daemon.
+@Suite struct ClientEndToEndTests {
+    @Test func typedLookups() async throws {
+        let unbound = try UnboundServer.start()
+        let daemon = try DaemonProcess.start(upstream: unbound.serverAddress)
+        defer { daemon.stop() }
+        let connection = try await ResolvdConnection.connect(socketPath: daemon.socketPath)
+        let info = try await connection.getAddrInfo(name: "www.example.test", family: .inet, socketType: .stream)
+        #expect(info.addresses.map(\.address) == ["192.0.2.10"])
+        let host = try await connection.hostByName("multi.example.test")
+        #expect(host.addresses.sorted() == ["192.0.2.41", "192.0.2.42"])
+        let hello = try await connection.hello()
+        #expect(hello.protocolVersion == 1)
+        do {
+            _ = try await connection.getAddrInfo(name: "nxdomain.example.test")
+            Issue.record("nxdomain must fail")
+        } catch let error as ResolvdError {
+            #expect(error.status == 11001 && error.symbol == "WSAHOST_NOT_FOUND")
+        }
+        await connection.close()
+    }
+
+    /// Cancelling a Task sends `cancel` for exactly its lookup: the other one on the same
+    /// connection still gets its answer.
+    @Test func taskCancellationCancelsOneLookup() async throws {
+        let unbound = try UnboundServer.start()
+        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .milliseconds(400))
+        defer { proxy.stop() }
+        let daemon = try DaemonProcess.start(upstream: proxy.serverAddress)
+        defer { daemon.stop() }
+        let connection = try await ResolvdConnection.connect(socketPath: daemon.socketPath)
+        let doomed = Task { try await connection.getAddrInfo(name: "www.example.test", family: .inet) }
+        let survivor = Task { try await connection.getAddrInfo(name: "www.example.test", family: .inet6) }
+        try await Task.sleep(for: .milliseconds(100))
+        doomed.cancel()
+        await #expect(throws: CancellationError.self) { try await doomed.value }
+        let answer = try await survivor.value
+        #expect(answer.addresses.first?.address == "2001:db8::10")
+        let stats = try await connection.stats()
+        #expect(stats["cancelled"] == 1)
+        await connection.close()
+    }
+}

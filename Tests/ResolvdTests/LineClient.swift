@@ -1,0 +1,118 @@
+import ResolvdServer
+import ResolverTesting
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking protocol v1 client on a plain socket: sends lines, reads reply lines. Tests
+/// use it to see the daemon's bytes exactly as they arrive.
+final class LineClient {
+    private let fd: Int32
+    private var pending: [UInt8] = []
+    /// Set when the daemon closed the connection.
+    private(set) var sawEOF = false
+
+    init(path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw FixtureError("socket failed") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.utf8.prefix(107).enumerated() { raw[index] = byte }
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard result == 0 else {
+            Glibc.close(fd)
+            throw FixtureError("connect \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    func close() { Glibc.close(fd) }
+    deinit { Glibc.close(fd) }
+
+    func send(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+
+    func sendRaw(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    }
+
+    /// The next reply line, or nil on timeout or when the daemon closed the connection.
+    func readLine(timeout: Duration = .seconds(10)) -> String? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: pending[..<newline], as: UTF8.self)
+                pending.removeSubrange(...newline)
+                return line
+            }
+            let remaining = deadline - ContinuousClock.now
+            if remaining <= .zero { return nil }
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let milliseconds = Int32(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000)
+            guard poll(&poller, 1, max(1, milliseconds)) > 0 else { continue }
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            let count = Glibc.read(fd, &buffer, buffer.count)
+            if count <= 0 {
+                sawEOF = true
+                return nil
+            }
+            pending += buffer[0..<count]
+        }
+    }
+
+    /// The next reply, parsed.
+    func reply(timeout: Duration = .seconds(10)) -> JSONObject? {
+        guard let line = readLine(timeout: timeout) else { return nil }
+        return Array(line.utf8).withUnsafeBytes { raw in
+            guard case .object(let object)? = try? JSONParser.parse(raw) else { return nil }
+            return object
+        }
+    }
+
+    /// Sends a request and reads replies until the one with its id.
+    func call(_ line: String, id: Int64, timeout: Duration = .seconds(10)) -> JSONObject? {
+        send(line)
+        while let reply = reply(timeout: timeout) {
+            if reply["id"]?.intValue == id { return reply }
+        }
+        return nil
+    }
+
+    /// Asks `stats` (with ids from `nextID` on) until `key` has `value` or 5 s pass; the last stats.
+    @discardableResult
+    func waitForStat(_ key: String, toBe value: Int64, nextID: inout Int64) -> JSONObject? {
+        let deadline = ContinuousClock.now + .seconds(5)
+        var stats: JSONObject?
+        repeat {
+            stats = call(#"{"id":\#(nextID),"op":"stats"}"#, id: nextID)?.result
+            nextID += 1
+            if stats?[key]?.intValue == value { break }
+            usleep(10_000)
+        } while ContinuousClock.now < deadline
+        return stats
+    }
+
+    /// True when the daemon has closed the connection (EOF within the timeout).
+    func isClosedByPeer(timeout: Duration = .seconds(5)) -> Bool {
+        while readLine(timeout: timeout) != nil {}
+        return sawEOF
+    }
+}
+
+extension JSONObject {
+    var status: Int64? { self["status"]?.intValue }
+    var id: Int64? { self["id"]?.intValue }
+    var errorSymbol: String? { self["error"]?.stringValue }
+    var result: JSONObject? { self["result"]?.objectValue }
+}
