@@ -70,6 +70,16 @@ public final class Resolver: Sendable {
         databasesBox.withLockedValue { $0 = databases }
     }
 
+    /// Re-reads the hosts, services and protocols files when one of them changed on disk
+    /// (another modification time or inode) since it was read. Cheap when nothing changed:
+    /// three stat() calls. Returns true when it reloaded.
+    @discardableResult
+    public func reloadDatabasesIfChanged() throws(ResolverError) -> Bool {
+        guard LocalDatabases.stamps(configuration) != databases.fileStamps else { return false }
+        try reloadDatabases()
+        return true
+    }
+
     var databases: LocalDatabases {
         databasesBox.withLockedValue { $0 }
     }

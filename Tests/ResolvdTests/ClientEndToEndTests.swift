@@ -32,14 +32,18 @@ import Glibc
     /// connection still gets its answer.
     @Test func taskCancellationCancelsOneLookup() async throws {
         let unbound = try UnboundServer.start()
-        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .milliseconds(400))
+        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .milliseconds(1500))
         defer { proxy.stop() }
         let daemon = try DaemonProcess.start(upstream: proxy.serverAddress)
         defer { daemon.stop() }
         let connection = try await ResolvdConnection.connect(socketPath: daemon.socketPath)
         let doomed = Task { try await connection.getAddrInfo(name: "www.example.test", family: .inet) }
         let survivor = Task { try await connection.getAddrInfo(name: "www.example.test", family: .inet6) }
-        try await Task.sleep(for: .milliseconds(100))
+        // Wait until both lookups are in flight at the daemon, then cancel one.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while (try await connection.stats())["in_flight"] != 2 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         doomed.cancel()
         await #expect(throws: CancellationError.self) { try await doomed.value }
         let answer = try await survivor.value

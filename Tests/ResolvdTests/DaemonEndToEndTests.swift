@@ -269,7 +269,8 @@ import Glibc
         }
         #expect(codes == [1: 995, 2: 995])
         #expect(client.sawEOF)
-        #expect(daemon.waitForExit() == 0)
+        let exitStatus = daemon.waitForExit(timeout: .seconds(30))
+        #expect(exitStatus == 0, "resolvd did not exit cleanly after SIGTERM: \(daemon.log)")
         #expect(access(daemon.socketPath, F_OK) != 0, "the socket file is removed")
     }
 }

@@ -52,7 +52,9 @@ final class DaemonProcess: Sendable {
         let process = DaemonProcess(pid: pid, socketPath: socketPath, directory: directory, configPath: configPath)
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
-            if let client = try? LineClient(path: socketPath) {
+            // Ready means answering, not just accepting: a probe that is still in the
+            // listen backlog would be counted later, behind the test's own connections.
+            if let client = try? LineClient(path: socketPath), client.call(#"{"id":1,"op":"hello"}"#, id: 1)?["status"] != nil {
                 client.close()
                 return process
             }

@@ -127,6 +127,16 @@ extension DaemonConfiguration {
             case "cache":
                 guard let enabled = Self.boolean(value) else { throw fail("'\(value)' is not on/off") }
                 cacheEnabled = enabled
+            case "cache_max_entries":
+                cache.maxEntries = try integer(1...100_000_000)
+            case "cache_max_bytes":
+                cache.maxBytes = try integer(4096...(1 << 40))
+            case "cache_min_ttl":
+                cache.minTTL = UInt32(try integer(0...604_800))
+            case "cache_max_ttl":
+                cache.maxTTL = UInt32(try integer(0...604_800))
+            case "negative_ttl":
+                cache.negativeTTL = UInt32(try integer(0...86_400))
             case "max_lookups_per_connection":
                 limits.maxLookupsPerConnection = try integer(1...1_000_000)
             case "max_connections":
@@ -141,6 +151,9 @@ extension DaemonConfiguration {
             default:
                 throw fail("unknown key")
             }
+        }
+        if cache.minTTL > cache.maxTTL {
+            throw ConfigurationError("\(file): cache_min_ttl (\(cache.minTTL)) is greater than cache_max_ttl (\(cache.maxTTL))")
         }
         if !fileServers.isEmpty { resolver.servers = fileServers }
         if let fileSearch { resolver.searchDomains = fileSearch }

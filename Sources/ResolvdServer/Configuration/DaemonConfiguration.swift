@@ -14,8 +14,10 @@ public struct DaemonConfiguration: Hashable, Sendable {
     public var socketMode: UInt32 = 0o666
     public var resolver: ResolverConfiguration
     public var limits = Limits()
-    /// The answer cache (a later release); `false` with --no-cache.
+    /// The answer cache; `false` with --no-cache. Coalescing stays on either way.
     public var cacheEnabled = true
+    /// The cache's bounds and TTL rules.
+    public var cache = CacheSettings()
     public var logLevel: Logger.Level = .info
 
     /// The per-client limits; a client over one gets a clear error and nobody else notices.
@@ -26,6 +28,8 @@ public struct DaemonConfiguration: Hashable, Sendable {
 
         public init() {}
     }
+
+    public typealias CacheSettings = AnswerCache.Settings
 
     public init(socketPath: String, resolver: ResolverConfiguration) {
         self.socketPath = socketPath

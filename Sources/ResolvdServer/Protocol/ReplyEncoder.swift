@@ -37,13 +37,21 @@ enum ReplyEncoder {
     }
 
     /// The reply line for a finished lookup.
-    static func reply<Value>(
-        id: Int64, result: Result<Value, ResolverError>, allocator: ByteBufferAllocator,
-        body: (Value, inout ByteBuffer) -> Void
-    ) -> ByteBuffer {
+    static func reply(id: Int64, result: Result<LookupValue, ResolverError>, allocator: ByteBufferAllocator) -> ByteBuffer {
         switch result {
-        case .success(let value): success(id: id, allocator: allocator) { body(value, &$0) }
-        case .failure(let error): failure(id: id, error: error, allocator: allocator)
+        case .success(let value):
+            success(id: id, allocator: allocator) { buffer in
+                switch value {
+                case .addressInfo(let info): buffer.writeResult(info)
+                case .nameInfo(let info): buffer.writeResult(info)
+                case .query(let answer): buffer.writeResult(answer)
+                case .host(let entry): buffer.writeResult(entry)
+                case .service(let entry): buffer.writeResult(entry)
+                case .protocolEntry(let entry): buffer.writeResult(entry)
+                }
+            }
+        case .failure(let error):
+            failure(id: id, error: error, allocator: allocator)
         }
     }
 }
@@ -192,5 +200,38 @@ extension ByteBuffer {
             writeJSONString(string)
         }
         writeStaticString("]")
+    }
+}
+
+extension ByteBuffer {
+    /// The `stats` result: flat counters, then `cache`, `coalesced` and `latency_us`.
+    mutating func writeStats(_ stats: ServerStats, lookups: LookupService.Statistics) {
+        writeStaticString("{")
+        for (key, value) in stats.snapshot {
+            writeJSONString(key)
+            writeStaticString(":")
+            writeJSONInteger(value)
+            writeStaticString(",")
+        }
+        writeStaticString("\"cache\":{\"entries\":")
+        writeJSONInteger(lookups.entries)
+        writeStaticString(",\"bytes\":")
+        writeJSONInteger(lookups.bytes)
+        writeStaticString(",\"hits\":")
+        writeJSONInteger(lookups.hits)
+        writeStaticString(",\"misses\":")
+        writeJSONInteger(lookups.misses)
+        writeStaticString(",\"evictions\":")
+        writeJSONInteger(lookups.evictions)
+        writeStaticString("},\"coalesced\":")
+        writeJSONInteger(lookups.coalesced)
+        writeStaticString(",\"latency_us\":{")
+        for (index, (key, value)) in stats.latencyPercentiles.enumerated() {
+            if index > 0 { writeStaticString(",") }
+            writeJSONString(key)
+            writeStaticString(":")
+            writeJSONInteger(value)
+        }
+        writeStaticString("}}")
     }
 }

@@ -2,6 +2,10 @@ import Logging
 import NIOCore
 import ResolverCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One client connection speaking protocol v1: decodes request lines, starts lookups on
 /// the resolver, and writes each lookup's single reply when it completes.
 ///
@@ -19,16 +23,15 @@ final class ConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private struct InFlight {
-        let resolver: CoreResolver
-        var handle: LookupHandle
+        /// Nil only while the start call runs (a cache hit completes inside it).
+        var token: LookupService.Token?
+        let startedAt: UInt64
     }
 
     private let server: ServerContext
     private var context: ChannelHandlerContext?
     private var lastID: Int64 = 0
     private var inFlight: [Int64: InFlight] = [:]
-    /// One owner per resolver this connection has used (a reload brings a new resolver).
-    private var owners: [ObjectIdentifier: (resolver: CoreResolver, owner: LookupOwner)] = [:]
     private var flushScheduled = false
     private var closing = false
     private var inputClosed = false
@@ -52,7 +55,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard !closing else { return }
         switch unwrapInboundIn(data) {
         case .tooLong:
-            let limit = server.snapshot.limits.maxRequestBytes
+            let limit = server.limits.maxRequestBytes
             protocolError("request line longer than \(limit) bytes", close: true)
         case .line(let line):
             handleLine(line)
@@ -120,42 +123,24 @@ extension ConnectionHandler {
     private func execute(_ request: Request) {
         let id = request.id
         switch request.operation {
-        case .addressInfo(let lookup):
-            startLookup(id) { resolver, owner, completion in
-                resolver.addressInfo(lookup, owner: owner, completion: completion)
-            } body: { $1.writeResult($0) }
-        case .nameInfo(let lookup):
-            startLookup(id) { resolver, owner, completion in
-                resolver.nameInfo(lookup, owner: owner, completion: completion)
-            } body: { $1.writeResult($0) }
+        case .addressInfo(let request):
+            startLookup(id, .addressInfo(request))
+        case .nameInfo(let request):
+            startLookup(id, .nameInfo(request))
         case .query(let name, let type, let timeout):
-            startLookup(id) { resolver, owner, completion in
-                resolver.query(name, type: type, owner: owner, timeout: timeout, completion: completion)
-            } body: { $1.writeResult($0) }
+            startLookup(id, .query(name: name, type: type, timeout: timeout))
         case .hostByName(let name, let family, let bufferLength, let timeout):
-            startLookup(id) { resolver, owner, completion in
-                resolver.hostByName(name, family: family, bufferLength: bufferLength, owner: owner, timeout: timeout, completion: completion)
-            } body: { $1.writeResult($0) }
+            startLookup(id, .hostByName(name: name, family: family, bufferLength: bufferLength, timeout: timeout))
         case .hostByAddress(let address, let bufferLength, let timeout):
-            startLookup(id) { resolver, owner, completion in
-                resolver.hostByAddress(address, bufferLength: bufferLength, owner: owner, timeout: timeout, completion: completion)
-            } body: { $1.writeResult($0) }
+            startLookup(id, .hostByAddress(address: address, bufferLength: bufferLength, timeout: timeout))
         case .serviceByName(let name, let proto, let bufferLength):
-            startLookup(id) { resolver, owner, completion in
-                resolver.serviceByName(name, proto: proto, bufferLength: bufferLength, owner: owner, completion: completion)
-            } body: { $1.writeResult($0) }
+            startLookup(id, .serviceByName(name: name, proto: proto, bufferLength: bufferLength))
         case .serviceByPort(let port, let proto, let bufferLength):
-            startLookup(id) { resolver, owner, completion in
-                resolver.serviceByPort(port, proto: proto, bufferLength: bufferLength, owner: owner, completion: completion)
-            } body: { $1.writeResult($0) }
+            startLookup(id, .serviceByPort(port: port, proto: proto, bufferLength: bufferLength))
         case .protocolByName(let name, let bufferLength):
-            startLookup(id) { resolver, owner, completion in
-                resolver.protocolByName(name, bufferLength: bufferLength, owner: owner, completion: completion)
-            } body: { $1.writeResult($0) }
+            startLookup(id, .protocolByName(name: name, bufferLength: bufferLength))
         case .protocolByNumber(let number, let bufferLength):
-            startLookup(id) { resolver, owner, completion in
-                resolver.protocolByNumber(number, bufferLength: bufferLength, owner: owner, completion: completion)
-            } body: { $1.writeResult($0) }
+            startLookup(id, .protocolByNumber(number: number, bufferLength: bufferLength))
         case .cancel(let handle):
             cancel(id: id, handle: handle)
         case .cancelAsyncRequest(let handle):
@@ -171,16 +156,8 @@ extension ConnectionHandler {
                 buffer.writeStaticString("}")
             })
         case .stats:
-            let fields = server.stats.snapshot
-            write(ReplyEncoder.success(id: id, allocator: allocator) { buffer in
-                buffer.writeStaticString("{")
-                for (index, (key, value)) in fields.enumerated() {
-                    if index > 0 { buffer.writeStaticString(",") }
-                    buffer.writeJSONString(key)
-                    buffer.writeStaticString(":")
-                    buffer.writeJSONInteger(value)
-                }
-                buffer.writeStaticString("}")
+            write(ReplyEncoder.success(id: id, allocator: allocator, capacity: 512) { [server] buffer in
+                buffer.writeStats(server.stats, lookups: server.lookups.statistics)
             })
         }
     }
@@ -189,56 +166,42 @@ extension ConnectionHandler {
 // MARK: - Lookups
 
 extension ConnectionHandler {
-    private func startLookup<Value: Sendable>(
-        _ id: Int64,
-        start: (CoreResolver, LookupOwner, @escaping @Sendable (Result<Value, ResolverError>) -> Void) -> LookupHandle,
-        body: @escaping @Sendable (Value, inout ByteBuffer) -> Void
-    ) {
+    private func startLookup(_ id: Int64, _ key: LookupKey) {
         guard let context else { return }
-        let current = server.snapshot
-        guard inFlight.count < current.limits.maxLookupsPerConnection else {
+        let limit = server.limits.maxLookupsPerConnection
+        guard inFlight.count < limit else {
             server.stats.rejected.add(1, ordering: .relaxed)
-            let error = ResolverError(
-                code: .noBufferSpace,
-                message: "too many lookups in flight on this connection (limit \(current.limits.maxLookupsPerConnection))")
+            let error = ResolverError(code: .noBufferSpace, message: "too many lookups in flight on this connection (limit \(limit))")
             write(ReplyEncoder.failure(id: id, error: error, allocator: allocator))
             return
         }
-        let resolver = current.resolver
-        let owner = owner(for: resolver)
         server.stats.lookups.add(1, ordering: .relaxed)
         server.stats.inFlight.add(1, ordering: .relaxed)
-        // Registered before the start call: a resolver that is shutting down completes the
-        // lookup inside it, and that completion must find (and remove) the entry.
-        inFlight[id] = InFlight(resolver: resolver, handle: .zero)
+        // Registered before the start call: a cache hit (or a resolver that is shutting
+        // down) completes inside it, and that completion must find and remove the entry.
+        inFlight[id] = InFlight(token: nil, startedAt: MonotonicClockMicroseconds.now())
         let eventLoop = context.eventLoop
         let allocator = context.channel.allocator
         let handler = NIOLoopBound(self, eventLoop: eventLoop)
-        let handle = start(resolver, owner) { result in
+        let token = server.lookups.start(key) { result in
             let code = result.resultCode
-            let reply = ReplyEncoder.reply(id: id, result: result, allocator: allocator, body: body)
+            let reply = ReplyEncoder.reply(id: id, result: result, allocator: allocator)
             if eventLoop.inEventLoop {
                 handler.value.finish(id: id, reply: reply, code: code)
             } else {
                 eventLoop.execute { handler.value.finish(id: id, reply: reply, code: code) }
             }
         }
-        inFlight[id]?.handle = handle
+        inFlight[id]?.token = token
     }
 
     private func finish(id: Int64, reply: ByteBuffer, code: Int32) {
-        inFlight.removeValue(forKey: id)
+        if let entry = inFlight.removeValue(forKey: id) {
+            server.stats.recordLatency(microseconds: MonotonicClockMicroseconds.now() &- entry.startedAt)
+        }
         server.stats.recordOutcome(code)
         write(reply)
         if inputClosed && inFlight.isEmpty { closeAfterWrites() }
-    }
-
-    private func owner(for resolver: CoreResolver) -> LookupOwner {
-        let key = ObjectIdentifier(resolver)
-        if let existing = owners[key] { return existing.owner }
-        let owner = resolver.makeOwner()
-        owners[key] = (resolver, owner)
-        return owner
     }
 }
 
@@ -248,8 +211,8 @@ extension ConnectionHandler {
     /// GetAddrInfoExCancel: 0 after the lookup's 10111 reply, else WSA_INVALID_HANDLE.
     private func cancel(id: Int64, handle: Int64) {
         var code = ResultCode.invalidHandle
-        if let entry = inFlight[handle], entry.handle != .zero {
-            code = entry.resolver.cancel(entry.handle)
+        if let token = inFlight[handle]?.token, server.lookups.cancel(token, with: .cancelled) {
+            code = .noError
         }
         writeCancelReply(id: id, code: code, message: "handle \(handle) is not a lookup in flight on this connection")
     }
@@ -260,9 +223,8 @@ extension ConnectionHandler {
         var code: ResultCode
         if handle == 0 || handle > lastID {
             code = .invalidArgument
-        } else if let entry = inFlight[handle], entry.handle != .zero {
-            code = entry.resolver.cancelAsyncRequest(entry.handle)
-            if code == .invalidArgument { code = .alreadyInProgress }
+        } else if let token = inFlight[handle]?.token, server.lookups.cancel(token, with: .cancelled) {
+            code = .noError
         } else {
             code = .alreadyInProgress
         }
@@ -289,8 +251,9 @@ extension ConnectionHandler {
     @discardableResult
     private func abortAll() -> Int {
         var cancelled = 0
-        for (_, entry) in owners {
-            cancelled += entry.resolver.cancelAll(owner: entry.owner).cancelled
+        // In start order, as CancelIoEx completes them; each reply is written as it is aborted.
+        for (_, entry) in inFlight.sorted(by: { $0.key < $1.key }) {
+            if let token = entry.token, server.lookups.cancel(token, with: .aborted) { cancelled += 1 }
         }
         return cancelled
     }
@@ -351,5 +314,14 @@ extension Result where Failure == ResolverError {
         case .success: 0
         case .failure(let error): error.code.rawValue
         }
+    }
+}
+
+/// CLOCK_MONOTONIC in microseconds, for lookup latency.
+enum MonotonicClockMicroseconds {
+    static func now() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000 + UInt64(spec.tv_nsec) / 1000
     }
 }

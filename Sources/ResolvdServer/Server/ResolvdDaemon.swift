@@ -59,7 +59,8 @@ public actor ResolvdDaemon: Service {
         } catch {
             throw ConfigurationError("cannot start the resolver: \(error.message)")
         }
-        let context = ServerContext(resolver: resolver, limits: configuration.limits, stats: stats, logger: logger)
+        let lookups = LookupService(resolver: resolver, cacheEnabled: configuration.cacheEnabled, settings: configuration.cache)
+        let context = ServerContext(lookups: lookups, limits: configuration.limits, stats: stats, logger: logger)
         self.context = context
         let path = configuration.socketPath
         try SocketFile.prepare(path: path)
@@ -79,6 +80,7 @@ public actor ResolvdDaemon: Service {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { await self.reloadOnHangup() }
+                group.addTask { await self.watchDatabaseFiles(context: context) }
                 try await server.executeThenClose { inbound in
                     for try await child in inbound {
                         _ = child  // configured in the child initializer; nothing more to do per connection
@@ -98,7 +100,7 @@ public actor ResolvdDaemon: Service {
             channel.pipeline.fireUserInboundEventTriggered(ShutdownEvent())
             try? await channel.closeFuture.get()
         }
-        context.snapshot.resolver.shutdown()
+        context.lookups.resolver.shutdown()
         SocketFile.remove(path: path)
         state = .stopped
         logger.notice("resolvd stopped")
@@ -114,7 +116,7 @@ public actor ResolvdDaemon: Service {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let limits = context.snapshot.limits
+                    let limits = context.limits
                     let count = stats.connections.add(1, ordering: .relaxed).newValue
                     let key = ObjectIdentifier(channel)
                     connections.withLockedValue { $0[key] = channel }
@@ -135,6 +137,21 @@ public actor ResolvdDaemon: Service {
                     return channel as any Channel
                 }
             }
+    }
+
+    /// The hosts, services and protocols files are re-read when they change on disk, at
+    /// most every two seconds, never per lookup.
+    private func watchDatabaseFiles(context: ServerContext) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(2))
+            do {
+                if try context.lookups.resolver.reloadDatabasesIfChanged() {
+                    logger.info("hosts/services/protocols files changed: re-read")
+                }
+            } catch {
+                logger.error("cannot re-read a database file; keeping the old one", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     private func reloadOnHangup() async {
@@ -160,7 +177,7 @@ public actor ResolvdDaemon: Service {
             logger.warning("the socket path changes only on restart", metadata: ["socket": "\(next.socketPath)"])
         }
         configuration = next
-        let old = context.replace(resolver: resolver, limits: next.limits)
+        let old = context.replace(resolver: resolver, configuration: next)
         stats.reloads.add(1, ordering: .relaxed)
         logger.notice("configuration reloaded", metadata: ["upstreams": "\(next.resolver.servers.map(\.description).joined(separator: ","))"])
         Task.detached {

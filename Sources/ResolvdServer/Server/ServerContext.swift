@@ -2,36 +2,31 @@ import Logging
 import NIOConcurrencyHelpers
 import ResolverCore
 
-/// What every connection shares: the current resolver (swapped on reload), the limits,
-/// the counters and the logger.
+/// What every connection shares: the lookup service (cache, coalescing and the current
+/// resolver), the limits, the counters and the logger.
 ///
-/// A reload replaces the resolver for new lookups only; lookups already started keep
-/// the resolver they started on until they finish (see ``ResolvdDaemon``).
+/// A reload swaps the resolver and limits for new lookups only; lookups already started
+/// keep the resolver they started on until they finish (see ``ResolvdDaemon``).
 final class ServerContext: Sendable {
-    struct Current: Sendable {
-        var resolver: CoreResolver
-        var limits: DaemonConfiguration.Limits
-    }
-
-    private let current: NIOLockedValueBox<Current>
+    let lookups: LookupService
+    private let limitsBox: NIOLockedValueBox<DaemonConfiguration.Limits>
     let stats: ServerStats
     let logger: Logger
 
-    init(resolver: CoreResolver, limits: DaemonConfiguration.Limits, stats: ServerStats, logger: Logger) {
-        self.current = NIOLockedValueBox(Current(resolver: resolver, limits: limits))
+    init(lookups: LookupService, limits: DaemonConfiguration.Limits, stats: ServerStats, logger: Logger) {
+        self.lookups = lookups
+        self.limitsBox = NIOLockedValueBox(limits)
         self.stats = stats
         self.logger = logger
     }
 
-    var snapshot: Current { current.withLockedValue { $0 } }
+    var limits: DaemonConfiguration.Limits { limitsBox.withLockedValue { $0 } }
 
-    /// Installs a new resolver and limits; returns the resolver they replace.
-    func replace(resolver: CoreResolver, limits: DaemonConfiguration.Limits) -> CoreResolver {
-        current.withLockedValue { current in
-            let old = current.resolver
-            current = Current(resolver: resolver, limits: limits)
-            return old
-        }
+    /// Installs a new configuration's resolver, cache settings and limits; returns the
+    /// resolver they replace.
+    func replace(resolver: CoreResolver, configuration: DaemonConfiguration) -> CoreResolver {
+        limitsBox.withLockedValue { $0 = configuration.limits }
+        return lookups.replace(resolver: resolver, cacheEnabled: configuration.cacheEnabled, settings: configuration.cache)
     }
 
     static let version = "1.0.0"

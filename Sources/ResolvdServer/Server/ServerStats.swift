@@ -1,3 +1,5 @@
+import Histogram
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// The daemon's counters, shared by every connection: plain relaxed atomics, because
@@ -14,8 +16,24 @@ public final class ServerStats: Sendable {
     let protocolErrors = Atomic<Int>(0)
     let rejected = Atomic<Int>(0)
     let reloads = Atomic<Int>(0)
+    /// Lookup latency from request to reply, in microseconds (1 µs … 1 hour, 3 digits).
+    private let latency = NIOLockedValueBox(Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three))
 
     public init() {}
+
+    func recordLatency(microseconds: UInt64) {
+        latency.withLockedValue { _ = $0.record(max(1, min(microseconds, 3_600_000_000))) }
+    }
+
+    /// p50, p90, p99, p999 in microseconds (0 before the first lookup).
+    var latencyPercentiles: [(String, UInt64)] {
+        latency.withLockedValue { histogram in
+            let empty = histogram.totalCount == 0
+            return [("p50", 50.0), ("p90", 90.0), ("p99", 99.0), ("p999", 99.9)].map { name, percentile in
+                (name, empty ? 0 : histogram.valueAtPercentile(percentile))
+            }
+        }
+    }
 
     /// The `stats` reply's fields, in order.
     public var snapshot: [(String, Int)] {

@@ -14,13 +14,20 @@ struct LocalDatabases: Sendable {
     var protocols: ProtocolsDatabase
     var configuredFamilies: ConfiguredFamilies
     var localDomain: String?
+    /// The files' modification times when read, to notice edits without re-reading.
+    var fileStamps: [FileStamp]
 
     init(configuration: ResolverConfiguration) throws(ResolverError) {
+        fileStamps = Self.stamps(configuration)
         hosts = try configuration.hostsFile.map { path throws(ResolverError) in try HostsDatabase(contentsOf: path) } ?? .empty
         services = try ServicesDatabase(contentsOf: configuration.servicesFile)
         protocols = try ProtocolsDatabase(contentsOf: configuration.protocolsFile)
         configuredFamilies = ConfiguredFamilies.current()
         localDomain = configuration.localDomain ?? Self.hostDomain()
+    }
+
+    static func stamps(_ configuration: ResolverConfiguration) -> [FileStamp] {
+        ([configuration.hostsFile].compactMap { $0 } + [configuration.servicesFile, configuration.protocolsFile]).map(FileStamp.init(path:))
     }
 
     /// The domain part of gethostname(), as glibc and c-ares use for NI_NOFQDN.
@@ -60,5 +67,21 @@ struct ConfiguredFamilies: Hashable, Sendable {
             }
         }
         return result
+    }
+}
+
+/// A file's identity and modification time (nanoseconds), or nil fields when it cannot be stat()ed.
+struct FileStamp: Hashable, Sendable {
+    var path: String
+    var inode: UInt64?
+    var modified: Int64?
+
+    init(path: String) {
+        self.path = path
+        var info = stat()
+        if stat(path, &info) == 0 {
+            inode = UInt64(info.st_ino)
+            modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        }
     }
 }

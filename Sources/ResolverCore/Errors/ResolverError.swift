@@ -12,11 +12,15 @@ public struct ResolverError: Error, Hashable, Sendable, CustomStringConvertible 
     /// For ``ResultCode/noBufferSpace`` from a WSAAsyncGetXByY-style lookup: the buffer length
     /// that would have been enough. `nil` otherwise.
     public let requiredBufferLength: Int?
+    /// For a negative answer (WSAHOST_NOT_FOUND, WSANO_DATA) whose SOA was seen: how long
+    /// it may be cached, min(SOA TTL, SOA minimum) as RFC 2308 says. `nil` when unknown.
+    public var negativeTTL: UInt32?
 
-    public init(code: ResultCode, message: String, requiredBufferLength: Int? = nil) {
+    public init(code: ResultCode, message: String, requiredBufferLength: Int? = nil, negativeTTL: UInt32? = nil) {
         self.code = code
         self.message = message
         self.requiredBufferLength = requiredBufferLength
+        self.negativeTTL = negativeTTL
     }
 
     public var description: String { "\(code.symbol) (\(code.rawValue)): \(message)" }

@@ -27,7 +27,7 @@ extension Resolver {
         if let literal = IPAddress(parsing: name) {
             let answer: Result<HostEntry, ResolverError> =
                 (family == .unspecified || family == literal.family)
-                ? finish(HostEntry(name: literal.text, aliases: [], family: literal.family, addresses: [literal.text]))
+                ? finish(HostEntry(name: literal.text, aliases: [], family: literal.family, addresses: [literal.text], ttl: 0))
                 : .failure(ResolverError(code: .hostNotFound, message: "'\(name)' is not an address of the family asked"))
             return start(owner: owner, timeout: timeout, work: { lookup, _ in lookup.finish(answer) }, completion: completion)
         }
@@ -35,9 +35,8 @@ extension Resolver {
             return startFailed(.invalidArgument("bad name: \(problem)"), owner: owner, completion: completion)
         }
         if let match = databases.hosts.addresses(for: name, family: family), !match.addresses.isEmpty {
-            let entry = Self.hostEntry(
-                name: match.canonicalName, aliases: match.aliases,
-                addresses: match.addresses.compactMap { IPAddress(parsing: $0.text) }, family: family)
+            let found = match.addresses.compactMap { IPAddress(parsing: $0.text) }.map { AddressInfoPlan.Found(address: $0, ttl: 0) }
+            let entry = Self.hostEntry(name: match.canonicalName, aliases: match.aliases, found: found, family: family)
             let answer = entry.map(finish) ?? .failure(ResolverError(code: .noData, message: "\(name): no address"))
             return start(owner: owner, timeout: timeout, work: { lookup, _ in lookup.finish(answer) }, completion: completion)
         }
@@ -50,8 +49,7 @@ extension Resolver {
                 }
                 let chain = AresAddressInfo(result)
                 let aliases = chain.aliases.filter { $0 != chain.canonicalName }
-                let entry = Self.hostEntry(
-                    name: chain.canonicalName ?? name, aliases: aliases, addresses: chain.found.map(\.address), family: family)
+                let entry = Self.hostEntry(name: chain.canonicalName ?? name, aliases: aliases, found: chain.found, family: family)
                 lookup.finish(entry.map(finish) ?? .failure(ResolverError(code: .noData, message: "\(name): no address")))
             }
         }, completion: completion)
@@ -95,14 +93,16 @@ extension Resolver {
     }
 
     /// A hostent holds one family: pick it, or nil when there is no address of it.
-    static func hostEntry(name: String, aliases: [String], addresses: [IPAddress], family: AddressFamily) -> HostEntry? {
+    static func hostEntry(name: String, aliases: [String], found: [AddressInfoPlan.Found], family: AddressFamily) -> HostEntry? {
         var seen = Set<IPAddress>()
-        let unique = addresses.filter { seen.insert($0).inserted }
+        let unique = found.filter { seen.insert($0.address).inserted }
         let chosenFamily: AddressFamily =
-            family != .unspecified ? family : (unique.contains { $0.family == .inet } ? .inet : .inet6)
-        let chosen = unique.filter { $0.family == chosenFamily }
+            family != .unspecified ? family : (unique.contains { $0.address.family == .inet } ? .inet : .inet6)
+        let chosen = unique.filter { $0.address.family == chosenFamily }
         guard !chosen.isEmpty else { return nil }
-        return HostEntry(name: name, aliases: aliases, family: chosenFamily, addresses: chosen.map(\.text))
+        return HostEntry(
+            name: name, aliases: aliases, family: chosenFamily, addresses: chosen.map(\.address.text),
+            ttl: chosen.map(\.ttl).min())
     }
 
     static func fitting(_ entry: HostEntry, bufferLength: Int) -> Result<HostEntry, ResolverError> {

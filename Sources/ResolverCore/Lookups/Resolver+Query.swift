@@ -33,7 +33,10 @@ extension Resolver {
             loop.query(name: name, type: type.number) { status, answer in
                 guard lookup.isPending else { return }
                 guard status == ARES_SUCCESS else {
-                    lookup.finish(.failure(.fromAres(status, name: name)))
+                    var error = ResolverError.fromAres(status, name: name)
+                    // A negative answer still carries the zone's SOA: keep its TTL for caches.
+                    error.negativeTTL = (try? DNSMessage(parsing: answer))?.negativeTTL
+                    lookup.finish(.failure(error))
                     return
                 }
                 do {

@@ -43,11 +43,15 @@ public struct HostEntry: Hashable, Sendable {
     public var family: AddressFamily
     /// The addresses, as text ("192.0.2.1", "2001:db8::1").
     public var addresses: [String]
+    /// Seconds the entry may be kept: the smallest TTL of the records behind it; 0 for
+    /// literals and hosts-file entries; `nil` when c-ares does not say (PTR answers).
+    public var ttl: UInt32?
 
-    public init(name: String, aliases: [String], family: AddressFamily, addresses: [String]) {
+    public init(name: String, aliases: [String], family: AddressFamily, addresses: [String], ttl: UInt32? = nil) {
         self.name = name
         self.aliases = aliases
         self.family = family
         self.addresses = addresses
+        self.ttl = ttl
     }
 }

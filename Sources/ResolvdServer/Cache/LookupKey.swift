@@ -1,0 +1,82 @@
+import ResolverCore
+
+/// What a lookup asks, as a hashable value: identical keys share one upstream query
+/// (coalescing) and one cache entry. The key holds every parameter that can change the
+/// answer, the timeout included (waiters of one shared query share its deadline).
+enum LookupKey: Hashable, Sendable {
+    case addressInfo(AddressInfoRequest)
+    case nameInfo(NameInfoRequest)
+    case query(name: String, type: DNSRecordType, timeout: Duration?)
+    case hostByName(name: String, family: AddressFamily, bufferLength: Int, timeout: Duration?)
+    case hostByAddress(address: String, bufferLength: Int, timeout: Duration?)
+    case serviceByName(name: String, proto: String?, bufferLength: Int)
+    case serviceByPort(port: UInt16, proto: String?, bufferLength: Int)
+    case protocolByName(name: String, bufferLength: Int)
+    case protocolByNumber(number: Int32, bufferLength: Int)
+
+    /// Whether answers may be cached: only those that carry TTLs. Services, protocols and
+    /// the hosts file are already in memory; PTR answers through c-ares carry no TTL.
+    var isCacheable: Bool {
+        switch self {
+        case .addressInfo, .query, .hostByName: true
+        default: false
+        }
+    }
+
+    /// A rough size in bytes, for the cache's byte bound.
+    var estimatedBytes: Int {
+        switch self {
+        case .addressInfo(let request): 64 + request.name.utf8.count + (request.service?.utf8.count ?? 0)
+        case .query(let name, _, _), .hostByName(let name, _, _, _): 48 + name.utf8.count
+        default: 64
+        }
+    }
+}
+
+/// A lookup's answer, whatever its op.
+enum LookupValue: Sendable {
+    case addressInfo(AddressInfo)
+    case nameInfo(NameInfo)
+    case query(QueryAnswer)
+    case host(HostEntry)
+    case service(ServiceEntry)
+    case protocolEntry(ProtocolEntry)
+
+    /// Seconds the answer may be cached (the smallest TTL behind it), or nil for "do not cache".
+    var ttl: UInt32? {
+        switch self {
+        case .addressInfo(let info): info.addresses.map(\.ttl).min()
+        case .query(let answer): answer.records.map(\.ttl).min()
+        case .host(let entry): entry.ttl
+        default: nil
+        }
+    }
+
+    /// The same answer `elapsed` seconds later: every TTL lowered by that much.
+    func aged(by elapsed: UInt32) -> LookupValue {
+        guard elapsed > 0 else { return self }
+        switch self {
+        case .addressInfo(var info):
+            for index in info.addresses.indices { info.addresses[index].ttl -= min(elapsed, info.addresses[index].ttl) }
+            return .addressInfo(info)
+        case .query(var answer):
+            for index in answer.records.indices { answer.records[index].ttl -= min(elapsed, answer.records[index].ttl) }
+            return .query(answer)
+        case .host(var entry):
+            entry.ttl = entry.ttl.map { $0 - min(elapsed, $0) }
+            return .host(entry)
+        default:
+            return self
+        }
+    }
+
+    /// A rough size in bytes, for the cache's byte bound.
+    var estimatedBytes: Int {
+        switch self {
+        case .addressInfo(let info): 48 + (info.canonicalName?.utf8.count ?? 0) + info.addresses.count * 72
+        case .query(let answer): 48 + answer.records.reduce(0) { $0 + 64 + $1.name.utf8.count }
+        case .host(let entry): 64 + entry.name.utf8.count + entry.addresses.count * 40 + entry.aliases.reduce(0) { $0 + $1.utf8.count + 16 }
+        default: 64
+        }
+    }
+}

@@ -1,0 +1,212 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+import NIOConcurrencyHelpers
+import ResolverCore
+
+/// Between connections and the resolver: answers from the cache, shares one upstream
+/// lookup among identical callers (coalescing), and fills the cache with what comes back.
+///
+/// Every caller is a *waiter* with its own ``Token``. Waiters are counted per shared
+/// lookup: cancelling one waiter answers that waiter at once (before ``cancel(_:with:)``
+/// returns) and never disturbs the others — the bug golang/go#22724 had. When the last
+/// waiter leaves, the shared lookup is detached, not cancelled: its late answer still
+/// fills the cache. Timeouts are per shared lookup, which is why the timeout is part of
+/// the ``LookupKey``.
+///
+/// It does not speak the protocol or know connections; the ``ConnectionHandler`` maps
+/// request ids to tokens.
+final class LookupService: Sendable {
+    typealias Completion = @Sendable (Result<LookupValue, ResolverError>) -> Void
+
+    /// One caller of a (possibly shared) lookup.
+    struct Token: Hashable, Sendable {
+        fileprivate let id: UInt64
+    }
+
+    private final class SharedLookup: @unchecked Sendable {
+        // Mutable state is touched only under LookupService's lock.
+        let key: LookupKey
+        var waiters: [Token: Completion] = [:]
+        var attached = true
+
+        init(key: LookupKey) {
+            self.key = key
+        }
+    }
+
+    private struct State: Sendable {
+        var cache: AnswerCache
+        var cacheEnabled: Bool
+        var inFlight: [LookupKey: SharedLookup] = [:]
+        var lookupOf: [Token: SharedLookup] = [:]
+        var nextToken: UInt64 = 0
+        var coalesced = 0
+    }
+
+    private let state: NIOLockedValueBox<State>
+    private let resolverBox: NIOLockedValueBox<CoreResolver>
+
+    init(resolver: CoreResolver, cacheEnabled: Bool, settings: AnswerCache.Settings) {
+        self.resolverBox = NIOLockedValueBox(resolver)
+        self.state = NIOLockedValueBox(State(cache: AnswerCache(settings: settings), cacheEnabled: cacheEnabled))
+    }
+
+    var resolver: CoreResolver { resolverBox.withLockedValue { $0 } }
+
+    /// Swaps in a new resolver (reload); shared lookups in flight keep theirs.
+    func replace(resolver: CoreResolver, cacheEnabled: Bool, settings: AnswerCache.Settings) -> CoreResolver {
+        state.withLockedValue { state in
+            state.cacheEnabled = cacheEnabled
+            state.cache.update(settings: settings)
+            if !cacheEnabled { state.cache.flush() }
+        }
+        return resolverBox.withLockedValue { current in
+            let old = current
+            current = resolver
+            return old
+        }
+    }
+
+    /// Starts (or joins, or answers from the cache) a lookup. A cache hit completes before
+    /// this returns; otherwise `completion` runs later on a resolver thread.
+    func start(_ key: LookupKey, completion: @escaping Completion) -> Token {
+        let now = MonotonicMilliseconds.now()
+        enum Plan {
+            case hit(Result<LookupValue, ResolverError>)
+            case joined
+            case startNew(SharedLookup)
+        }
+        let (token, plan) = state.withLockedValue { state -> (Token, Plan) in
+            state.nextToken += 1
+            let token = Token(id: state.nextToken)
+            if state.cacheEnabled, key.isCacheable, let answer = state.cache.lookup(key, now: now) {
+                switch answer {
+                case .value(let value): return (token, .hit(.success(value)))
+                case .failure(let error): return (token, .hit(.failure(error)))
+                }
+            }
+            if let shared = state.inFlight[key] {
+                shared.waiters[token] = completion
+                state.lookupOf[token] = shared
+                state.coalesced += 1
+                return (token, .joined)
+            }
+            let shared = SharedLookup(key: key)
+            shared.waiters[token] = completion
+            state.inFlight[key] = shared
+            state.lookupOf[token] = shared
+            return (token, .startNew(shared))
+        }
+        switch plan {
+        case .hit(let result):
+            completion(result)
+        case .joined:
+            break
+        case .startNew(let shared):
+            startUpstream(shared)
+        }
+        return token
+    }
+
+    /// Answers one waiter with `error` (WSA_E_CANCELLED, ERROR_OPERATION_ABORTED) before
+    /// returning; false when it had already been answered.
+    @discardableResult
+    func cancel(_ token: Token, with error: ResolverError) -> Bool {
+        let completion = state.withLockedValue { state -> Completion? in
+            guard let shared = state.lookupOf.removeValue(forKey: token) else { return nil }
+            let completion = shared.waiters.removeValue(forKey: token)
+            if shared.waiters.isEmpty, shared.attached {
+                // The last waiter left: detach. The upstream answer still fills the cache.
+                shared.attached = false
+                if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
+            }
+            return completion
+        }
+        guard let completion else { return false }
+        completion(.failure(error))
+        return true
+    }
+
+    /// Empties the cache; returns how many entries it held.
+    func flushCache() -> Int {
+        state.withLockedValue { $0.cache.flush() }
+    }
+
+    struct Statistics: Sendable {
+        var entries: Int
+        var bytes: Int
+        var hits: Int
+        var misses: Int
+        var evictions: Int
+        var coalesced: Int
+        var sharedInFlight: Int
+    }
+
+    var statistics: Statistics {
+        state.withLockedValue { state in
+            Statistics(
+                entries: state.cache.count, bytes: state.cache.bytes, hits: state.cache.hits, misses: state.cache.misses,
+                evictions: state.cache.evictions, coalesced: state.coalesced, sharedInFlight: state.inFlight.count)
+        }
+    }
+
+    private func startUpstream(_ shared: SharedLookup) {
+        let resolver = self.resolver
+        let finish: @Sendable (Result<LookupValue, ResolverError>) -> Void = { [self] result in
+            self.complete(shared, with: result)
+        }
+        switch shared.key {
+        case .addressInfo(let request):
+            resolver.addressInfo(request) { finish($0.map(LookupValue.addressInfo)) }
+        case .nameInfo(let request):
+            resolver.nameInfo(request) { finish($0.map(LookupValue.nameInfo)) }
+        case .query(let name, let type, let timeout):
+            resolver.query(name, type: type, timeout: timeout) { finish($0.map(LookupValue.query)) }
+        case .hostByName(let name, let family, let bufferLength, let timeout):
+            resolver.hostByName(name, family: family, bufferLength: bufferLength, timeout: timeout) { finish($0.map(LookupValue.host)) }
+        case .hostByAddress(let address, let bufferLength, let timeout):
+            resolver.hostByAddress(address, bufferLength: bufferLength, timeout: timeout) { finish($0.map(LookupValue.host)) }
+        case .serviceByName(let name, let proto, let bufferLength):
+            resolver.serviceByName(name, proto: proto, bufferLength: bufferLength) { finish($0.map(LookupValue.service)) }
+        case .serviceByPort(let port, let proto, let bufferLength):
+            resolver.serviceByPort(port, proto: proto, bufferLength: bufferLength) { finish($0.map(LookupValue.service)) }
+        case .protocolByName(let name, let bufferLength):
+            resolver.protocolByName(name, bufferLength: bufferLength) { finish($0.map(LookupValue.protocolEntry)) }
+        case .protocolByNumber(let number, let bufferLength):
+            resolver.protocolByNumber(number, bufferLength: bufferLength) { finish($0.map(LookupValue.protocolEntry)) }
+        }
+    }
+
+    private func complete(_ shared: SharedLookup, with result: Result<LookupValue, ResolverError>) {
+        let now = MonotonicMilliseconds.now()
+        let waiters = state.withLockedValue { state -> [Completion] in
+            if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
+            shared.attached = false
+            if state.cacheEnabled, shared.key.isCacheable, !Self.isTransient(result) {
+                state.cache.store(shared.key, result: result, now: now)
+            }
+            let waiters = shared.waiters
+            shared.waiters.removeAll()
+            for token in waiters.keys { state.lookupOf[token] = nil }
+            return Array(waiters.values)
+        }
+        for completion in waiters { completion(result) }
+    }
+
+    /// Outcomes that say nothing about the name: never cached.
+    private static func isTransient(_ result: Result<LookupValue, ResolverError>) -> Bool {
+        guard case .failure(let error) = result else { return false }
+        return error.code != .hostNotFound && error.code != .noData
+    }
+}
+
+/// CLOCK_MONOTONIC in milliseconds: the cache's clock.
+enum MonotonicMilliseconds {
+    static func now() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1000 + UInt64(spec.tv_nsec) / 1_000_000
+    }
+}

@@ -1,0 +1,78 @@
+import ResolvdServer
+import ResolverTesting
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The cache and coalescing through the socket.
+@Suite struct DaemonCacheTests {
+    @Test func cachedAnswersCarryTheRemainingTTLAndStatsCountThem() throws {
+        let unbound = try DaemonOperationTests.unbound.get()
+        let daemon = try DaemonProcess.start(upstream: unbound.serverAddress)
+        defer { daemon.stop() }
+        let client = try daemon.connect()
+        let first = try #require(client.call(#"{"id":1,"op":"query","name":"short.example.test","type":"A"}"#, id: 1))
+        let firstTTL = try #require(first.result?["records"]?.arrayValue?.first?.objectValue?["ttl"]?.intValue)
+        #expect(firstTTL <= 5 && firstTTL > 1)
+        usleep(1_100_000)
+        let second = try #require(client.call(#"{"id":2,"op":"query","name":"short.example.test","type":"A"}"#, id: 2))
+        let secondTTL = try #require(second.result?["records"]?.arrayValue?.first?.objectValue?["ttl"]?.intValue)
+        #expect(secondTTL < firstTTL, "a cached answer shows the remaining TTL")
+        let nx1 = try #require(client.call(#"{"id":3,"op":"getaddrinfo","name":"nxdomain.example.test"}"#, id: 3))
+        let nx2 = try #require(client.call(#"{"id":4,"op":"getaddrinfo","name":"nxdomain.example.test"}"#, id: 4))
+        #expect(nx1.status == 11001 && nx2.status == 11001)
+        let stats = try #require(client.call(#"{"id":5,"op":"stats"}"#, id: 5)?.result)
+        let cache = try #require(stats["cache"]?.objectValue)
+        #expect(cache["hits"]?.intValue == 2)  // the second short.example.test and the negative answer
+        #expect(cache["misses"]?.intValue == 2)
+        #expect(cache["entries"]?.intValue == 2)
+        #expect((cache["bytes"]?.intValue ?? 0) > 0)
+        #expect(cache["evictions"]?.intValue == 0)
+        #expect(stats["coalesced"]?.intValue == 0)
+        let latency = try #require(stats["latency_us"]?.objectValue)
+        for key in ["p50", "p90", "p99", "p999"] { #expect((latency[key]?.intValue ?? 0) > 0, "\(key)") }
+    }
+
+    @Test func anExpiredEntryGoesUpstreamAgain() throws {
+        let unbound = try DaemonOperationTests.unbound.get()
+        let daemon = try DaemonProcess.start(upstream: unbound.serverAddress, config: "cache_max_ttl = 1\n")
+        defer { daemon.stop() }
+        let client = try daemon.connect()
+        #expect(client.call(#"{"id":1,"op":"query","name":"www.example.test","type":"A"}"#, id: 1)?.status == 0)
+        #expect(client.call(#"{"id":2,"op":"query","name":"www.example.test","type":"A"}"#, id: 2)?.status == 0)
+        usleep(1_050_000)
+        #expect(client.call(#"{"id":3,"op":"query","name":"www.example.test","type":"A"}"#, id: 3)?.status == 0)
+        let cache = try #require(client.call(#"{"id":4,"op":"stats"}"#, id: 4)?.result?["cache"]?.objectValue)
+        #expect(cache["hits"]?.intValue == 1 && cache["misses"]?.intValue == 2)
+    }
+
+    @Test func noCacheFlagDisablesTheCache() throws {
+        let unbound = try DaemonOperationTests.unbound.get()
+        let daemon = try DaemonProcess.start(upstream: unbound.serverAddress, extraArguments: ["--no-cache"])
+        defer { daemon.stop() }
+        let client = try daemon.connect()
+        for id in 1...3 {
+            #expect(client.call(#"{"id":\#(id),"op":"query","name":"www.example.test","type":"A"}"#, id: Int64(id))?.status == 0)
+        }
+        let cache = try #require(client.call(#"{"id":4,"op":"stats"}"#, id: 4)?.result?["cache"]?.objectValue)
+        #expect(cache["hits"]?.intValue == 0 && cache["entries"]?.intValue == 0)
+    }
+
+    @Test func identicalLookupsFromTwoConnectionsShareOneQuery() throws {
+        let unbound = try DaemonOperationTests.unbound.get()
+        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .milliseconds(300))
+        defer { proxy.stop() }
+        let daemon = try DaemonProcess.start(upstream: proxy.serverAddress)
+        defer { daemon.stop() }
+        let alice = try daemon.connect()
+        let bob = try daemon.connect()
+        alice.send(#"{"id":1,"op":"query","name":"mail.example.test","type":"MX"}"#)
+        bob.send(#"{"id":7,"op":"query","name":"mail.example.test","type":"MX"}"#)
+        #expect(alice.reply()?.status == 0)
+        #expect(bob.reply()?.status == 0)
+        #expect(proxy.repliesRelayed == 1)
+        #expect(bob.call(#"{"id":8,"op":"stats"}"#, id: 8)?.result?["coalesced"]?.intValue == 1)
+    }
+}

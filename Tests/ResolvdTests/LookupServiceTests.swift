@@ -1,0 +1,102 @@
+import Dispatch
+import NIOConcurrencyHelpers
+import ResolverCore
+import ResolverTesting
+import Testing
+
+@testable import ResolvdServer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Coalescing and caching against a real upstream (unbound behind a delaying proxy).
+@Suite struct LookupServiceTests {
+    final class Log: Sendable {
+        let results = NIOLockedValueBox<[Result<LookupValue, ResolverError>]>([])
+        var handler: LookupService.Completion { { result in self.results.withLockedValue { $0.append(result) } } }
+        var count: Int { results.withLockedValue { $0.count } }
+        var code: ResultCode? {
+            results.withLockedValue { results in
+                guard let first = results.first else { return nil }
+                switch first {
+                case .success: return .noError
+                case .failure(let error): return error.code
+                }
+            }
+        }
+
+        func wait(timeout: Duration = .seconds(10)) -> Bool {
+            let deadline = ContinuousClock.now + timeout
+            while count == 0 && ContinuousClock.now < deadline { usleep(5_000) }
+            return count > 0
+        }
+    }
+
+    private func service(delay: Duration, cacheEnabled: Bool = true) throws -> (LookupService, DelayingProxy, UnboundServer) {
+        let unbound = try UnboundServer.start()
+        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: delay)
+        var configuration = ResolverConfiguration(servers: [try DNSServerAddress(parsing: proxy.serverAddress)])
+        configuration.hostsFile = nil
+        configuration.timeoutPerTry = .seconds(5)
+        let resolver = try Resolver(configuration: configuration)
+        return (LookupService(resolver: resolver, cacheEnabled: cacheEnabled, settings: .init()), proxy, unbound)
+    }
+
+    /// Two callers, one upstream query; cancelling one never disturbs the other.
+    @Test func cancellingOneOfTwoCallers() throws {
+        let (service, proxy, unbound) = try service(delay: .milliseconds(200))
+        defer { proxy.stop(); unbound.stop() }
+        let key = LookupKey.query(name: "www.example.test", type: .a, timeout: nil)
+        let first = Log()
+        let second = Log()
+        let firstToken = service.start(key, completion: first.handler)
+        _ = service.start(key, completion: second.handler)
+        #expect(service.statistics.coalesced == 1)
+        #expect(service.cancel(firstToken, with: .cancelled))
+        #expect(first.count == 1 && first.code == .cancelled)  // answered before cancel returned
+        #expect(!service.cancel(firstToken, with: .cancelled))
+        #expect(second.wait())
+        #expect(second.code == .noError)
+        #expect(first.count == 1)
+        #expect(proxy.repliesRelayed == 1)  // one upstream query for both
+    }
+
+    /// When the last caller cancels, the query is detached and its late answer fills the cache.
+    @Test func detachedQueryStillFillsTheCache() throws {
+        let (service, proxy, unbound) = try service(delay: .milliseconds(200))
+        defer { proxy.stop(); unbound.stop() }
+        let key = LookupKey.query(name: "www.example.test", type: .aaaa, timeout: nil)
+        let log = Log()
+        let token = service.start(key, completion: log.handler)
+        #expect(service.cancel(token, with: .cancelled))
+        #expect(log.code == .cancelled)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while service.statistics.entries == 0 && ContinuousClock.now < deadline { usleep(10_000) }
+        #expect(service.statistics.entries == 1)
+        let later = Log()
+        _ = service.start(key, completion: later.handler)
+        #expect(later.count == 1 && later.code == .noError)  // a hit completes at once
+        #expect(service.statistics.hits == 1)
+        #expect(proxy.repliesRelayed == 1)
+    }
+
+    @Test func disabledCacheStillCoalesces() throws {
+        let (service, proxy, unbound) = try service(delay: .milliseconds(100), cacheEnabled: false)
+        defer { proxy.stop(); unbound.stop() }
+        let key = LookupKey.addressInfo(AddressInfoRequest(name: "www.example.test", family: .inet))
+        let first = Log()
+        let joined = Log()
+        _ = service.start(key, completion: first.handler)
+        _ = service.start(key, completion: joined.handler)
+        #expect(first.wait() && joined.wait())
+        #expect(service.statistics.coalesced == 1)
+        #expect(proxy.repliesRelayed == 1)
+        let again = Log()
+        _ = service.start(key, completion: again.handler)
+        #expect(again.wait())
+        #expect(again.code == .noError)
+        #expect(proxy.repliesRelayed == 2)  // no cache: upstream again
+        #expect(service.statistics.entries == 0 && service.statistics.hits == 0)
+    }
+}
