@@ -16,8 +16,24 @@ struct Stats: AsyncParsableCommand {
 
     @ParentCommand var root: Resolvdctl
 
+    @Flag(help: "Print the Prometheus text exposition format (for node_exporter's textfile collector).")
+    var prometheus = false
+
     func run() async throws {
-        try await Session(connection: root.options).run(op: "stats", params: [:], format: ResultFormatter.stats)
+        let format = prometheus ? ResultFormatter.prometheus : ResultFormatter.stats
+        try await Session(connection: root.options).run(op: "stats", params: [:], format: format)
+    }
+}
+
+struct FlushCaches: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flush-caches",
+        abstract: "Empty the daemon's answer cache (root or the configured admin group only).")
+
+    @ParentCommand var root: Resolvdctl
+
+    func run() async throws {
+        try await Session(connection: root.options).run(op: "flush_cache", params: [:], format: ResultFormatter.flushCache)
     }
 }
 

@@ -17,7 +17,7 @@ struct Resolvdctl: AsyncParsableCommand {
             HostByName.self, HostByAddress.self,
             ServiceByName.self, ServiceByPort.self,
             ProtocolByName.self, ProtocolByNumber.self,
-            Hello.self, Stats.self, CancelAll.self,
+            Hello.self, Stats.self, FlushCaches.self, CancelAll.self,
         ]
     )
 

@@ -86,10 +86,62 @@ enum ResultFormatter {
     }
 
     /// `name  value`, sorted by name.
+    /// The stats as an aligned two-column table; nested objects become `cache.hits`, `latency_us.p99`.
     static func stats(_ result: JSONValue) -> [String]? {
+        guard let rows = flattenedStats(result) else { return nil }
+        let width = rows.map(\.key.count).max() ?? 0
+        return rows.map { "\(pad($0.key, to: width))  \($0.value)" }
+    }
+
+    /// The stats in the Prometheus text exposition format (for node_exporter's textfile collector).
+    static func prometheus(_ result: JSONValue) -> [String]? {
+        guard let rows = flattenedStats(result) else { return nil }
+        var lines: [String] = []
+        var latency: [(String, Int64)] = []
+        for (key, value) in rows {
+            if key.hasPrefix("latency_us.") {
+                latency.append((String(key.dropFirst("latency_us.".count)), value))
+                continue
+            }
+            let name = "resolvd_" + key.replacingDots()
+            let isGauge = gauges.contains(key)
+            let metric = isGauge ? name : name + "_total"
+            lines.append("# HELP \(metric) resolvd \(key.replacingDots().replacingUnderscores())")
+            lines.append("# TYPE \(metric) \(isGauge ? "gauge" : "counter")")
+            lines.append("\(metric) \(value)")
+        }
+        if !latency.isEmpty {
+            lines.append("# HELP resolvd_lookup_latency_microseconds Lookup latency from request to reply")
+            lines.append("# TYPE resolvd_lookup_latency_microseconds summary")
+            for (name, value) in latency {
+                let quantile = quantiles[name] ?? name
+                lines.append("resolvd_lookup_latency_microseconds{quantile=\"\(quantile)\"} \(value)")
+            }
+        }
+        return lines
+    }
+
+    private static let gauges: Set<String> = ["in_flight", "connections", "cache.entries", "cache.bytes"]
+    private static let quantiles = ["p50": "0.5", "p90": "0.9", "p99": "0.99", "p999": "0.999"]
+
+    private static func flattenedStats(_ result: JSONValue) -> [(key: String, value: Int64)]? {
         guard let members = result.objectValue else { return nil }
-        let width = members.keys.map(\.count).max() ?? 0
-        return members.sorted { $0.key < $1.key }.map { "\(pad($0.key, to: width))  \($0.value.jsonText)" }
+        var rows: [(key: String, value: Int64)] = []
+        for (key, value) in members.sorted(by: { $0.key < $1.key }) {
+            if let nested = value.objectValue {
+                for (inner, innerValue) in nested.sorted(by: { $0.key < $1.key }) {
+                    if let number = innerValue.int64Value { rows.append(("\(key).\(inner)", number)) }
+                }
+            } else if let number = value.int64Value {
+                rows.append((key, number))
+            }
+        }
+        return rows
+    }
+
+    static func flushCache(_ result: JSONValue) -> [String]? {
+        guard let count = result["flushed"]?.intValue else { return nil }
+        return ["flushed \(count) cache entries"]
     }
 
     static func cancelAll(_ result: JSONValue) -> [String]? {
@@ -100,4 +152,9 @@ enum ResultFormatter {
     private static func pad(_ text: String, to width: Int) -> String {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
+}
+
+extension String {
+    fileprivate func replacingDots() -> String { String(map { $0 == "." ? "_" : $0 }) }
+    fileprivate func replacingUnderscores() -> String { String(map { $0 == "_" ? " " : $0 }) }
 }
