@@ -5,7 +5,7 @@ DESTDIR      ?=
 APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind
 TSAN_BUILD   := .build-tsan
 
-.PHONY: run test deps build clean
+.PHONY: run test deps build clean bench-core
 
 # Installs what the build and the tests need (Debian packages), only when missing.
 deps:
@@ -30,6 +30,9 @@ test: deps
 	$(SWIFT) test --skip-build
 	$(SWIFT) test --sanitize=thread --scratch-path $(TSAN_BUILD)
 
+# ResolverCore vs a plain single-channel c-ares loop against a local unbound (docs/performance.md).
+bench-core: deps
+	$(SWIFT) run -c release resolvd-bench
 
 clean:
 	rm -rf .build $(TSAN_BUILD)

@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "ResolverClient", targets: ["ResolverClient"]),
         .executable(name: "resolvd", targets: ["resolvd"]),
         .executable(name: "resolvdctl", targets: ["resolvdctl"]),
+        .executable(name: "resolvd-bench", targets: ["resolvd-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -74,6 +75,14 @@ let package = Package(
             name: "resolvdctl",
             dependencies: [
                 "ResolverClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // ResolverCore vs a single-channel c-ares loop (docs/performance.md); `make bench-core`.
+        .executableTarget(
+            name: "resolvd-bench",
+            dependencies: [
+                "ResolverCore", "ResolverTesting", "CAres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

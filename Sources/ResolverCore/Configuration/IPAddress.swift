@@ -54,6 +54,21 @@ struct IPAddress: Hashable, Sendable {
 
     /// The RFC 5952 text form.
     var text: String {
+        if case .v4(let addr) = storage {
+            // Dotted quad by hand: glibc's inet_ntop formats IPv4 with sprintf, the largest
+            // single cost of a getaddrinfo answer (docs/performance.md).
+            var text: [UInt8] = []
+            text.reserveCapacity(15)
+            withUnsafeBytes(of: addr) { octets in
+                for (index, octet) in octets.enumerated() {
+                    if index > 0 { text.append(UInt8(ascii: ".")) }
+                    if octet >= 100 { text.append(UInt8(ascii: "0") + octet / 100) }
+                    if octet >= 10 { text.append(UInt8(ascii: "0") + octet / 10 % 10) }
+                    text.append(UInt8(ascii: "0") + octet % 10)
+                }
+            }
+            return String(decoding: text, as: UTF8.self)
+        }
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         let bytes = self.bytes
         let family = self.family == .inet ? AF_INET : AF_INET6

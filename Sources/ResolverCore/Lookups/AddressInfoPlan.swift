@@ -118,8 +118,11 @@ struct AddressInfoPlan: Sendable {
 
     /// Applies the family rules to what DNS or the hosts file found and builds the answer.
     func answer(found: [Found], canonicalName: String?) -> Result<AddressInfo, ResolverError> {
-        var seen = Set<IPAddress>()
-        let unique = found.filter { seen.insert($0.address).inserted }
+        // First occurrence of each address; answers are a handful long, so a linear scan
+        // beats hashing every address into a Set.
+        var unique: [Found] = []
+        unique.reserveCapacity(found.count)
+        for item in found where !unique.contains(where: { $0.address == item.address }) { unique.append(item) }
         let v4 = unique.filter { $0.address.family == .inet && allowed.inet }
         let v6 = unique.filter { $0.address.family == .inet6 && allowed.inet6 }
         let chosen: [Found]

@@ -17,6 +17,7 @@ extension Resolver {
         owner: LookupOwner = .shared,
         completion: @escaping @Sendable (Result<AddressInfo, ResolverError>) -> Void
     ) -> LookupHandle {
+        let databases = self.databases  // one locked copy per lookup, not one per use
         let plan: AddressInfoPlan
         do {
             plan = try AddressInfoPlan(request, databases: databases)
