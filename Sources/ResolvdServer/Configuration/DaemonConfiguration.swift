@@ -17,6 +17,8 @@ public struct DaemonConfiguration: Hashable, Sendable {
     /// The answer cache (a later release); `false` with --no-cache.
     public var cacheEnabled = true
     public var logLevel: Logger.Level = .info
+    /// `admin_group`: besides root, who may run admin ops (`reload`); nil: root only.
+    public var adminGroup: AdminPolicy.Group?
 
     /// The per-client limits; a client over one gets a clear error and nobody else notices.
     public struct Limits: Hashable, Sendable {

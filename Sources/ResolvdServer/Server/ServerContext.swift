@@ -16,6 +16,8 @@ final class ServerContext: Sendable {
     private let current: NIOLockedValueBox<Current>
     let stats: ServerStats
     let logger: Logger
+    /// Who may run admin ops (`reload`, later `flush_cache`) and how to reload.
+    let admin = AdminControl()
 
     init(resolver: CoreResolver, limits: DaemonConfiguration.Limits, stats: ServerStats, logger: Logger) {
         self.current = NIOLockedValueBox(Current(resolver: resolver, limits: limits))
