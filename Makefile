@@ -2,10 +2,17 @@
 SWIFT        ?= swift
 PREFIX       ?= /usr/local
 DESTDIR      ?=
-APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind
+BINDIR       ?= $(PREFIX)/bin
+UNITDIR      ?= $(PREFIX)/lib/systemd/system
+DOCDIR       ?= $(PREFIX)/share/doc/resolvd
+SYSCONFDIR   ?= /etc
+# Where `install-files` takes the binaries from; `install` builds them there first.
+BIN_SOURCE   ?= .build/release
+# systemd: systemd-analyze, systemd-socket-activate (tests); util-linux: unshare, setpriv (tests).
+APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux
 TSAN_BUILD   := .build-tsan
 
-.PHONY: run test deps build clean bench-core
+.PHONY: run test deps build clean bench-core release install install-files uninstall
 
 # Installs what the build and the tests need (Debian packages), only when missing.
 deps:
@@ -33,6 +40,46 @@ test: deps
 # ResolverCore vs a plain single-channel c-ares loop against a local unbound (docs/performance.md).
 bench-core: deps
 	$(SWIFT) run -c release resolvd-bench
+
+# Release binaries for `install`.
+release: deps
+	$(SWIFT) build -c release --product resolvd
+	$(SWIFT) build -c release --product resolvdctl
+
+# `sudo make install && sudo systemctl enable --now resolvd.socket` — see docs/systemd.md.
+install: release install-files
+
+# Installs without building (the tests use it with BIN_SOURCE=<debug build> and a DESTDIR).
+# An existing $(SYSCONFDIR)/resolvd/resolvd.conf is left alone.
+install-files:
+	install -D -m 0755 $(BIN_SOURCE)/resolvd $(DESTDIR)$(BINDIR)/resolvd
+	install -D -m 0755 $(BIN_SOURCE)/resolvdctl $(DESTDIR)$(BINDIR)/resolvdctl
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|/usr/local/bin/resolvd|$(BINDIR)/resolvd|g' -e 's|/etc/resolvd/|$(SYSCONFDIR)/resolvd/|g' \
+	    -e 's|file:///usr/local/share/doc/resolvd/|file://$(DOCDIR)/|g' systemd/resolvd.service > $(DESTDIR)$(UNITDIR)/resolvd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/resolvd.service
+	install -m 0644 systemd/resolvd.socket $(DESTDIR)$(UNITDIR)/resolvd.socket
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf ]; then \
+	  echo "keeping $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf"; \
+	else \
+	  install -D -m 0644 config/resolvd.conf $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf; \
+	fi
+	install -D -m 0644 docs/systemd.md $(DESTDIR)$(DOCDIR)/systemd.md
+	install -m 0644 docs/protocol.md $(DESTDIR)$(DOCDIR)/protocol.md
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+
+# Removes what install put there; the configuration only if it is unchanged.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/resolvd $(DESTDIR)$(BINDIR)/resolvdctl
+	rm -f $(DESTDIR)$(UNITDIR)/resolvd.service $(DESTDIR)$(UNITDIR)/resolvd.socket
+	rm -f $(DESTDIR)$(DOCDIR)/systemd.md $(DESTDIR)$(DOCDIR)/protocol.md
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@if cmp -s config/resolvd.conf $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf; then \
+	  rm -f $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf; rmdir $(DESTDIR)$(SYSCONFDIR)/resolvd 2>/dev/null || true; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf ]; then \
+	  echo "keeping the changed $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf"; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 clean:
 	rm -rf .build $(TSAN_BUILD)

@@ -46,6 +46,14 @@ struct ResolvdCommand: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
+        // First: read and unset LISTEN_*, NOTIFY_SOCKET and WATCHDOG_* before any thread starts.
+        let systemd: SystemdIntegration
+        do {
+            systemd = try SystemdIntegration.takeFromProcessEnvironment()
+        } catch {
+            printError("resolvd: \(error)")
+            throw ExitCode(78)  // EX_CONFIG
+        }
         let file = config ?? (access("/etc/resolvd/resolvd.conf", R_OK) == 0 ? "/etc/resolvd/resolvd.conf" : nil)
         var overrides = DaemonConfiguration.Overrides()
         overrides.socketPath = socket
@@ -77,7 +85,7 @@ struct ResolvdCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "resolvd")
-        let daemon = ResolvdDaemon(configuration: configuration, logger: logger, reloadConfiguration: load) { path in
+        let daemon = ResolvdDaemon(configuration: configuration, logger: logger, reloadConfiguration: load, systemd: systemd) { path in
             printError("resolvd: listening on \(path)")
         }
         let group = ServiceGroup(services: [daemon], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

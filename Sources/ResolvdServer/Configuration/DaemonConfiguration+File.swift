@@ -143,6 +143,10 @@ extension DaemonConfiguration {
                 limits.maxConnections = try integer(1...1_000_000)
             case "max_request_bytes":
                 limits.maxRequestBytes = try integer(256...(16 << 20))
+            case "admin_group":
+                guard !value.isEmpty else { throw fail("needs a group name") }
+                guard let group = AdminPolicy.Group.lookUp(value) else { throw fail("no group '\(value)' on this system") }
+                adminGroup = group
             case "log_level":
                 guard let level = Logger.Level(rawValue: value) else {
                     throw fail("'\(value)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -19,6 +19,8 @@ public struct DaemonConfiguration: Hashable, Sendable {
     /// The cache's bounds and TTL rules.
     public var cache = CacheSettings()
     public var logLevel: Logger.Level = .info
+    /// `admin_group`: besides root, who may run admin ops (`reload`); nil: root only.
+    public var adminGroup: AdminPolicy.Group?
 
     /// The per-client limits; a client over one gets a clear error and nobody else notices.
     public struct Limits: Hashable, Sendable {

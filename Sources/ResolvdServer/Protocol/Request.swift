@@ -23,11 +23,13 @@ struct Request: Sendable {
         case cancelAll
         case hello
         case stats
+        /// Admin only: re-read the configuration, as SIGHUP does.
+        case reload
 
         /// True for the operations that start a lookup (and count against the in-flight limit).
         var isLookup: Bool {
             switch self {
-            case .cancel, .cancelAsyncRequest, .cancelAll, .hello, .stats: false
+            case .cancel, .cancelAsyncRequest, .cancelAll, .hello, .stats, .reload: false
             default: true
             }
         }
@@ -37,7 +39,7 @@ struct Request: Sendable {
     static let operationNames = [
         "getaddrinfo", "getnameinfo", "query", "gethostbyname", "gethostbyaddr", "getservbyname",
         "getservbyport", "getprotobyname", "getprotobynumber", "cancel", "cancel_async_request",
-        "cancel_all", "hello", "stats",
+        "cancel_all", "hello", "stats", "reload",
     ]
 
     /// The largest id: JSON numbers are exact up to 2^53 - 1.
@@ -124,6 +126,8 @@ struct RequestDecoder {
             return .hello
         case "stats":
             return .stats
+        case "reload":
+            return .reload
         default:
             throw .invalidArgument("unknown op \"\(op)\"")
         }

@@ -35,6 +35,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var flushScheduled = false
     private var closing = false
     private var inputClosed = false
+    /// The client's pid/uid/gid (SO_PEERCRED), read once in `channelActive`.
+    private var peer: PeerCredentials?
+    /// Admin ops started and not yet answered (a reload runs off the event loop).
+    private var pendingAdminOps = 0
 
     init(server: ServerContext) {
         self.server = server
@@ -42,6 +46,16 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let logger = server.logger
+        PeerCredentials.read(from: context.channel) { credentials in
+            handler.value.peer = credentials
+            logger.debug("connection", metadata: ["peer": "\(credentials.map(\.description) ?? "unknown")"])
+        }
+        context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -75,7 +89,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             // The client finished sending (e.g. `socat` at end of its input): answer what
             // is in flight, then close.
             inputClosed = true
-            if inFlight.isEmpty { closeAfterWrites() }
+            if inFlight.isEmpty && pendingAdminOps == 0 { closeAfterWrites() }
         default:
             context.fireUserInboundEventTriggered(event)
         }
@@ -159,6 +173,8 @@ extension ConnectionHandler {
             write(ReplyEncoder.success(id: id, allocator: allocator, capacity: 512) { [server] buffer in
                 buffer.writeStats(server.stats, lookups: server.lookups.statistics)
             })
+        case .reload:
+            reload(id: id)
         }
     }
 }
@@ -201,7 +217,7 @@ extension ConnectionHandler {
         }
         server.stats.recordOutcome(code)
         write(reply)
-        if inputClosed && inFlight.isEmpty { closeAfterWrites() }
+        if inputClosed && inFlight.isEmpty && pendingAdminOps == 0 { closeAfterWrites() }
     }
 }
 
@@ -263,6 +279,45 @@ extension ConnectionHandler {
             write(ReplyEncoder.success(id: id, allocator: allocator) { $0.writeStaticString("{}") })
         } else {
             write(ReplyEncoder.failure(id: id, error: ResolverError(code: code, message: message), allocator: allocator))
+        }
+    }
+}
+
+// MARK: - Admin operations
+
+extension ConnectionHandler {
+    /// The peer may run an op that changes state for every client; if not, it is answered
+    /// WSAEACCES and false returned. `flush_cache` uses the same check.
+    private func requireAdmin(id: Int64, op: String) -> Bool {
+        let policy = server.admin.policy
+        if policy.isAdmin(peer) { return true }
+        server.logger.debug("admin op refused", metadata: ["op": "\(op)", "peer": "\(peer.map(\.description) ?? "unknown")"])
+        let who = peer.map { "uid \($0.uid)" } ?? "a peer with unknown credentials"
+        let error = ResolverError(code: .accessDenied, message: "\(op) needs \(policy.requirement); this connection is \(who)")
+        write(ReplyEncoder.failure(id: id, error: error, allocator: allocator))
+        return false
+    }
+
+    /// `reload`: the same reload as SIGHUP; 0 once it took, else the reason it did not.
+    private func reload(id: Int64) {
+        guard let context, requireAdmin(id: id, op: "reload") else { return }
+        server.logger.notice("reload requested", metadata: ["peer": "\(peer.map(\.description) ?? "unknown")"])
+        pendingAdminOps += 1
+        let admin = server.admin
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let promise = context.eventLoop.makePromise(of: Result<Void, ConfigurationError>.self)
+        promise.completeWithTask { await admin.reload() }
+        promise.futureResult.whenSuccess { outcome in
+            let this = handler.value
+            this.pendingAdminOps -= 1
+            switch outcome {
+            case .success:
+                this.write(ReplyEncoder.success(id: id, allocator: this.allocator) { $0.writeStaticString("{}") })
+            case .failure(let error):
+                this.write(ReplyEncoder.failure(
+                    id: id, error: .invalidArgument("reload failed; the running configuration is kept: \(error)"), allocator: this.allocator))
+            }
+            if this.inputClosed && this.inFlight.isEmpty && this.pendingAdminOps == 0 { this.closeAfterWrites() }
         }
     }
 }

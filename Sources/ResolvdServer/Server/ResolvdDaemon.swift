@@ -19,6 +19,12 @@ import Glibc
 /// re-read configuration and swaps it in for new lookups; lookups in flight finish on
 /// the old one, which is shut down once it is idle. A configuration that fails to load
 /// is logged and the old one kept. Protocol handling is ``ConnectionHandler``'s.
+///
+/// Under systemd (``SystemdIntegration``) it adopts the listening sockets systemd passed
+/// instead of binding (and then neither chmods nor removes the socket file, which belongs
+/// to the socket unit), sends READY=1 only once the socket accepts connections, STATUS=
+/// lines, RELOADING=1 … READY=1 around a reload, STOPPING=1 on shutdown, and runs the
+/// ``Watchdog`` on the event loops that serve connections.
 public actor ResolvdDaemon: Service {
     /// Where the daemon is in its life.
     public enum State: Sendable {
@@ -30,25 +36,33 @@ public actor ResolvdDaemon: Service {
 
     public private(set) var state: State = .idle
     public nonisolated let stats = ServerStats()
-    private var configuration: DaemonConfiguration
+    private(set) var configuration: DaemonConfiguration
     private let reloadConfiguration: @Sendable () throws -> DaemonConfiguration
-    private let logger: Logger
+    let logger: Logger
     private let onReady: @Sendable (String) -> Void
     private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
     private var context: ServerContext?
+    let systemd: SystemdIntegration
+    /// Where clients connect, for logs and STATUS=.
+    var listeningDescription = ""
+    /// Why the last reload failed; shown in STATUS= until a reload succeeds.
+    var reloadProblem: String?
 
     /// - Parameters:
     ///   - reloadConfiguration: reads the configuration again (on SIGHUP).
     ///   - onReady: called with the socket path once the socket accepts connections.
+    ///   - systemd: sockets, notification socket and watchdog passed by systemd, if any.
     public init(
         configuration: DaemonConfiguration,
         logger: Logger,
         reloadConfiguration: @escaping @Sendable () throws -> DaemonConfiguration,
+        systemd: SystemdIntegration = SystemdIntegration(),
         onReady: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.logger = logger
         self.reloadConfiguration = reloadConfiguration
+        self.systemd = systemd
         self.onReady = onReady
     }
 
@@ -62,34 +76,64 @@ public actor ResolvdDaemon: Service {
         let lookups = LookupService(resolver: resolver, cacheEnabled: configuration.cacheEnabled, settings: configuration.cache)
         let context = ServerContext(lookups: lookups, limits: configuration.limits, stats: stats, logger: logger)
         self.context = context
+        context.admin.policy = AdminPolicy(group: configuration.adminGroup)
+        context.admin.setReload { [weak self] in
+            guard let self else { return .failure(ConfigurationError("the daemon has stopped")) }
+            return await self.reload()
+        }
         let path = configuration.socketPath
-        try SocketFile.prepare(path: path)
-        let server = try await bind(path: path, context: context)
-        try SocketFile.setMode(path: path, mode: configuration.socketMode)
-        state = .running(socketPath: path)
+        let servers: [NIOAsyncChannel<any Channel, Never>]
+        if systemd.isSocketActivated {
+            // The socket unit owns the file and its mode; adopt its listening sockets as they are.
+            var adopted: [NIOAsyncChannel<any Channel, Never>] = []
+            for socket in systemd.listenSockets {
+                adopted.append(try await bind(.descriptor(socket.descriptor), context: context))
+            }
+            servers = adopted
+            listeningDescription = systemd.listenSockets.map(\.path).joined(separator: ", ")
+        } else {
+            try SocketFile.prepare(path: path)
+            servers = [try await bind(.path(path), context: context)]
+            try SocketFile.setMode(path: path, mode: configuration.socketMode)
+            listeningDescription = path
+        }
+        state = .running(socketPath: listeningDescription)
         logger.notice(
             "resolvd listening",
             metadata: [
-                "socket": "\(path)", "upstreams": "\(configuration.resolver.servers.map(\.description).joined(separator: ","))",
-                "channels": "\(configuration.resolver.channelCount)",
+                "socket": "\(listeningDescription)", "upstreams": "\(configuration.resolver.servers.map(\.description).joined(separator: ","))",
+                "channels": "\(configuration.resolver.channelCount)", "socket_activated": "\(systemd.isSocketActivated)",
             ])
-        onReady(path)
+        onReady(listeningDescription)
+        // Only now: the socket accepts connections (an adopted one did already, but queued them).
+        systemd.notifier?.ready(status: statusText())
+        let watchdog = startWatchdog()
+        defer { watchdog?.stop() }
 
-        let serverChannel = server.channel
+        let serverChannels = servers.map(\.channel)
         let connections = self.connections
+        let notifier = systemd.notifier
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { await self.reloadOnHangup() }
                 group.addTask { await self.watchDatabaseFiles(context: context) }
-                try await server.executeThenClose { inbound in
-                    for try await child in inbound {
-                        _ = child  // configured in the child initializer; nothing more to do per connection
+                group.addTask { await self.refreshStatus() }
+                try await withThrowingDiscardingTaskGroup { serving in
+                    for server in servers {
+                        serving.addTask {
+                            try await server.executeThenClose { inbound in
+                                for try await child in inbound {
+                                    _ = child  // configured in the child initializer; nothing more to do per connection
+                                }
+                            }
+                        }
                     }
                 }
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            serverChannel.close(promise: nil)
+            notifier?.stopping(status: "stopping: answering lookups in flight with ERROR_OPERATION_ABORTED")
+            for serverChannel in serverChannels { serverChannel.close(promise: nil) }
             for channel in connections.withLockedValue({ Array($0.values) }) {
                 channel.pipeline.fireUserInboundEventTriggered(ShutdownEvent())
             }
@@ -101,42 +145,54 @@ public actor ResolvdDaemon: Service {
             try? await channel.closeFuture.get()
         }
         context.lookups.resolver.shutdown()
-        SocketFile.remove(path: path)
+        if !systemd.isSocketActivated { SocketFile.remove(path: path) }
         state = .stopped
         logger.notice("resolvd stopped")
     }
 
-    private func bind(path: String, context: ServerContext) async throws -> NIOAsyncChannel<any Channel, Never> {
+    /// Where to listen: a path to bind, or a listening descriptor systemd passed.
+    private enum ListenTarget {
+        case path(String)
+        case descriptor(Int32)
+    }
+
+    private func bind(_ target: ListenTarget, context: ServerContext) async throws -> NIOAsyncChannel<any Channel, Never> {
         let stats = self.stats
         let connections = self.connections
         let logger = self.logger
-        return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let limits = context.limits
-                    let count = stats.connections.add(1, ordering: .relaxed).newValue
-                    let key = ObjectIdentifier(channel)
-                    connections.withLockedValue { $0[key] = channel }
-                    channel.closeFuture.whenComplete { _ in
-                        stats.connections.subtract(1, ordering: .relaxed)
-                        connections.withLockedValue { $0[key] = nil }
-                    }
-                    if count > limits.maxConnections {
-                        stats.rejected.add(1, ordering: .relaxed)
-                        logger.warning("connection refused: limit reached", metadata: ["limit": "\(limits.maxConnections)"])
-                        try channel.pipeline.syncOperations.addHandler(
-                            RejectingHandler(message: "too many connections (limit \(limits.maxConnections))"))
-                        return channel as any Channel
-                    }
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<any Channel> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let limits = context.limits
+                let count = stats.connections.add(1, ordering: .relaxed).newValue
+                let key = ObjectIdentifier(channel)
+                connections.withLockedValue { $0[key] = channel }
+                channel.closeFuture.whenComplete { _ in
+                    stats.connections.subtract(1, ordering: .relaxed)
+                    connections.withLockedValue { $0[key] = nil }
+                }
+                if count > limits.maxConnections {
+                    stats.rejected.add(1, ordering: .relaxed)
+                    logger.warning("connection refused: limit reached", metadata: ["limit": "\(limits.maxConnections)"])
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(BoundedLineDecoder(maxLineBytes: limits.maxRequestBytes)))
-                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: context))
+                        RejectingHandler(message: "too many connections (limit \(limits.maxConnections))"))
                     return channel as any Channel
                 }
+                try channel.pipeline.syncOperations.addHandler(
+                    ByteToMessageHandler(BoundedLineDecoder(maxLineBytes: limits.maxRequestBytes)))
+                try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: context))
+                return channel as any Channel
             }
+        }
+        switch target {
+        case .path(let path):
+            return try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true, childChannelInitializer: initializer)
+        case .descriptor(let descriptor):
+            return try await bootstrap.bind(descriptor, childChannelInitializer: initializer)
+        }
     }
 
     /// The hosts, services and protocols files are re-read when they change on disk, at
@@ -161,23 +217,36 @@ public actor ResolvdDaemon: Service {
         }
     }
 
-    /// Re-reads the configuration; on success swaps in a new resolver, else keeps the old.
-    public func reload() {
-        guard let context else { return }
+    /// Re-reads the configuration; on success swaps in a new resolver, else keeps the old
+    /// and says why (log, STATUS=, the result). Under systemd it is bracketed by
+    /// RELOADING=1 and READY=1 whatever the outcome.
+    @discardableResult
+    public func reload() -> Result<Void, ConfigurationError> {
+        guard let context else { return .failure(ConfigurationError("the daemon is not running")) }
+        systemd.notifier?.reloading(status: "reloading the configuration")
         let next: DaemonConfiguration
         let resolver: CoreResolver
         do {
             next = try reloadConfiguration()
-            resolver = try CoreResolver(configuration: next.resolver)
+            do {
+                resolver = try CoreResolver(configuration: next.resolver)
+            } catch {
+                throw ConfigurationError("cannot start the resolver: \(error.message)")
+            }
         } catch {
-            logger.error("reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
-            return
+            let failure = error as? ConfigurationError ?? ConfigurationError("\(error)")
+            logger.error("reload failed; keeping the running configuration", metadata: ["error": "\(failure)"])
+            reloadProblem = "\(failure)"
+            systemd.notifier?.ready(status: statusText())
+            return .failure(failure)
         }
         if next.socketPath != configuration.socketPath {
             logger.warning("the socket path changes only on restart", metadata: ["socket": "\(next.socketPath)"])
         }
         configuration = next
+        reloadProblem = nil
         let old = context.replace(resolver: resolver, configuration: next)
+        context.admin.policy = AdminPolicy(group: next.adminGroup)
         stats.reloads.add(1, ordering: .relaxed)
         logger.notice("configuration reloaded", metadata: ["upstreams": "\(next.resolver.servers.map(\.description).joined(separator: ","))"])
         Task.detached {
@@ -185,6 +254,8 @@ public actor ResolvdDaemon: Service {
             while old.pendingCount > 0 { try? await Task.sleep(for: .milliseconds(50)) }
             old.shutdown()
         }
+        systemd.notifier?.ready(status: statusText())
+        return .success(())
     }
 }
 

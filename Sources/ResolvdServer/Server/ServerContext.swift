@@ -12,6 +12,8 @@ final class ServerContext: Sendable {
     private let limitsBox: NIOLockedValueBox<DaemonConfiguration.Limits>
     let stats: ServerStats
     let logger: Logger
+    /// Who may run admin ops (`reload`, later `flush_cache`) and how to reload.
+    let admin = AdminControl()
 
     init(lookups: LookupService, limits: DaemonConfiguration.Limits, stats: ServerStats, logger: Logger) {
         self.lookups = lookups

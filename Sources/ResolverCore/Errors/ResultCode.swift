@@ -21,7 +21,7 @@ public struct ResultCode: RawRepresentable, Hashable, Sendable, CustomStringConv
     /// Every code resolvd reports, in the order of the table in the docs.
     public static let all: [ResultCode] = [
         .noError, .invalidHandle, .notEnoughMemory, .operationAborted, .notFound,
-        .invalidArgument, .alreadyInProgress, .socketTypeNotSupported, .addressFamilyNotSupported,
+        .accessDenied, .invalidArgument, .alreadyInProgress, .socketTypeNotSupported, .addressFamilyNotSupported,
         .noBufferSpace, .timedOut, .typeNotFound, .cancelled, .hostNotFound, .tryAgain,
         .noRecovery, .noData,
     ]
@@ -36,6 +36,8 @@ public struct ResultCode: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let operationAborted = ResultCode(rawValue: 995)
     /// ERROR_NOT_FOUND (1168): cancel-all found nothing pending.
     public static let notFound = ResultCode(rawValue: 1168)
+    /// WSAEACCES (10013): an admin operation from a client that is not root or in `admin_group`.
+    public static let accessDenied = ResultCode(rawValue: 10013)
     /// WSAEINVAL (10022): bad input, or WSACancelAsyncRequest on a handle never issued.
     public static let invalidArgument = ResultCode(rawValue: 10022)
     /// WSAEALREADY (10037): WSACancelAsyncRequest on a handle that has finished.
@@ -63,7 +65,7 @@ public struct ResultCode: RawRepresentable, Hashable, Sendable, CustomStringConv
 
     private static let symbols: [Int32: String] = [
         0: "NO_ERROR", 6: "WSA_INVALID_HANDLE", 8: "WSA_NOT_ENOUGH_MEMORY",
-        995: "ERROR_OPERATION_ABORTED", 1168: "ERROR_NOT_FOUND", 10022: "WSAEINVAL",
+        995: "ERROR_OPERATION_ABORTED", 1168: "ERROR_NOT_FOUND", 10013: "WSAEACCES", 10022: "WSAEINVAL",
         10037: "WSAEALREADY", 10044: "WSAESOCKTNOSUPPORT", 10047: "WSAEAFNOSUPPORT",
         10055: "WSAENOBUFS", 10060: "WSAETIMEDOUT", 10109: "WSATYPE_NOT_FOUND",
         10111: "WSA_E_CANCELLED", 11001: "WSAHOST_NOT_FOUND", 11002: "WSATRY_AGAIN",
