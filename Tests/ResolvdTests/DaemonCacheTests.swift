@@ -35,6 +35,19 @@ import Glibc
         for key in ["p50", "p90", "p99", "p999"] { #expect((latency[key]?.intValue ?? 0) > 0, "\(key)") }
     }
 
+    @Test func flushCacheEmptiesItForRoot() throws {
+        let unbound = try DaemonOperationTests.unbound.get()
+        let daemon = try DaemonProcess.start(upstream: unbound.serverAddress)
+        defer { daemon.stop() }
+        let client = try daemon.connect()
+        #expect(client.call(#"{"id":1,"op":"query","name":"www.example.test","type":"A"}"#, id: 1)?.status == 0)
+        #expect(client.call(#"{"id":2,"op":"query","name":"www.example.test","type":"AAAA"}"#, id: 2)?.status == 0)
+        let flushed = try #require(client.call(#"{"id":3,"op":"flush_cache"}"#, id: 3))
+        #expect(flushed.status == 0 && flushed.result?["flushed"]?.intValue == 2)
+        let cache = try #require(client.call(#"{"id":4,"op":"stats"}"#, id: 4)?.result?["cache"]?.objectValue)
+        #expect(cache["entries"]?.intValue == 0 && cache["bytes"]?.intValue == 0)
+    }
+
     @Test func anExpiredEntryGoesUpstreamAgain() throws {
         let unbound = try DaemonOperationTests.unbound.get()
         let daemon = try DaemonProcess.start(upstream: unbound.serverAddress, config: "cache_max_ttl = 1\n")

@@ -33,6 +33,7 @@ import Glibc
         let lines = [
             #"{"id":1,"op":"getaddrinfo","name":"www.example.test","socktype":"stream"}"#,
             #"{"id":2,"op":"reload"}"#,
+            #"{"id":3,"op":"flush_cache"}"#,
         ]
 
         // nobody, no groups: resolves, is refused the reload with WSAEACCES.
@@ -40,10 +41,12 @@ import Glibc
         #expect(plain[1]?.status == 0, "lookup as nobody: \(plain)")
         #expect(plain[2]?.status == 10013 && plain[2]?.errorSymbol == "WSAEACCES", "reload as nobody: \(plain)")
         #expect(plain[2]?["message"]?.stringValue?.contains("uid 65534") == true)
+        #expect(plain[3]?.status == 10013, "flush_cache as nobody: \(plain)")
 
         // nobody with adm as a supplementary group (/proc/PID/status Groups:) or as its gid: allowed.
         let member = try runAsNobody(["--regid=nogroup", "--groups=adm"], socket: daemon.socketPath, lines: lines)
         #expect(member[1]?.status == 0 && member[2]?.status == 0, "reload as a member of adm: \(member)")
+        #expect(member[3]?.status == 0, "flush_cache as a member of adm: \(member)")
         let primary = try runAsNobody(["--regid=adm", "--clear-groups"], socket: daemon.socketPath, lines: lines)
         #expect(primary[2]?.status == 0, "reload with gid adm: \(primary)")
 

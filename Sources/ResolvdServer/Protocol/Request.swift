@@ -25,11 +25,12 @@ struct Request: Sendable {
         case stats
         /// Admin only: re-read the configuration, as SIGHUP does.
         case reload
+        case flushCache
 
         /// True for the operations that start a lookup (and count against the in-flight limit).
         var isLookup: Bool {
             switch self {
-            case .cancel, .cancelAsyncRequest, .cancelAll, .hello, .stats, .reload: false
+            case .cancel, .cancelAsyncRequest, .cancelAll, .hello, .stats, .reload, .flushCache: false
             default: true
             }
         }
@@ -39,7 +40,7 @@ struct Request: Sendable {
     static let operationNames = [
         "getaddrinfo", "getnameinfo", "query", "gethostbyname", "gethostbyaddr", "getservbyname",
         "getservbyport", "getprotobyname", "getprotobynumber", "cancel", "cancel_async_request",
-        "cancel_all", "hello", "stats", "reload",
+        "cancel_all", "hello", "stats", "reload", "flush_cache",
     ]
 
     /// The largest id: JSON numbers are exact up to 2^53 - 1.
@@ -128,6 +129,8 @@ struct RequestDecoder {
             return .stats
         case "reload":
             return .reload
+        case "flush_cache":
+            return .flushCache
         default:
             throw .invalidArgument("unknown op \"\(op)\"")
         }

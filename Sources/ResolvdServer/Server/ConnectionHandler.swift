@@ -175,6 +175,8 @@ extension ConnectionHandler {
             })
         case .reload:
             reload(id: id)
+        case .flushCache:
+            flushCache(id: id)
         }
     }
 }
@@ -296,6 +298,18 @@ extension ConnectionHandler {
         let error = ResolverError(code: .accessDenied, message: "\(op) needs \(policy.requirement); this connection is \(who)")
         write(ReplyEncoder.failure(id: id, error: error, allocator: allocator))
         return false
+    }
+
+    /// `flush_cache`: empties the answer cache for everyone; replies `{"flushed": n}`.
+    private func flushCache(id: Int64) {
+        guard requireAdmin(id: id, op: "flush_cache") else { return }
+        let flushed = server.lookups.flushCache()
+        server.logger.notice("cache flushed", metadata: ["entries": "\(flushed)", "peer": "\(peer.map(\.description) ?? "unknown")"])
+        write(ReplyEncoder.success(id: id, allocator: allocator) { buffer in
+            buffer.writeStaticString("{\"flushed\":")
+            buffer.writeJSONInteger(flushed)
+            buffer.writeStaticString("}")
+        })
     }
 
     /// `reload`: the same reload as SIGHUP; 0 once it took, else the reason it did not.
