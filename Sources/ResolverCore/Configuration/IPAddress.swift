@@ -75,7 +75,7 @@ struct IPAddress: Hashable, Sendable {
         bytes.withUnsafeBytes { raw in
             _ = inet_ntop(family, raw.baseAddress, &buffer, socklen_t(buffer.count))
         }
-        return String(cString: buffer)
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
     /// The IPv4-mapped IPv6 form (::ffff:a.b.c.d) of an IPv4 address.

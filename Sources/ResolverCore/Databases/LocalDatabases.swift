@@ -34,7 +34,7 @@ struct LocalDatabases: Sendable {
     private static func hostDomain() -> String? {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return nil }
-        let name = String(cString: buffer)
+        let name = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         guard let dot = name.firstIndex(of: "."), name.index(after: dot) < name.endIndex else { return nil }
         return String(name[name.index(after: dot)...])
     }
