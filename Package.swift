@@ -40,11 +40,20 @@ let package = Package(
             name: "ResolverTesting",
             dependencies: ["ResolverCore"]
         ),
+        // Protocol v1's wire format, shared by the daemon and the client: the JSON codec
+        // (JSONValue, JSONObject, JSONParser, ByteBuffer writers).
+        .target(
+            name: "ResolvdProtocol",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // The daemon as a library (server, protocol, configuration), so tests can run it in-process.
         .target(
             name: "ResolvdServer",
             dependencies: [
                 "ResolverCore",
+                "ResolvdProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -66,6 +75,7 @@ let package = Package(
         .target(
             name: "ResolverClient",
             dependencies: [
+                "ResolvdProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -89,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "ResolvdTests",
             dependencies: [
-                "ResolvdServer", "ResolverClient", "ResolverCore", "ResolverTesting",
+                "ResolvdServer", "ResolvdProtocol", "ResolverClient", "ResolverCore", "ResolverTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -24,17 +24,18 @@ public struct AddressInfo: Hashable, Sendable {
     /// Reads one element of a getaddrinfo result's `addresses`; `nil` if `family`,
     /// `address` or `port` is missing or of the wrong type.
     public init?(json: JSONValue) {
-        guard let family = json["family"]?.stringValue,
-            let address = json["address"]?.stringValue,
-            let port = json["port"]?.intValue
+        guard let object = json.objectValue,
+            let family = object["family"]?.stringValue,
+            let address = object["address"]?.stringValue,
+            let port = object.int("port")
         else { return nil }
         self.init(
             family: family,
             address: address,
             port: port,
-            socketType: json["socktype"]?.stringValue,
-            protocol: json["protocol"]?.stringValue,
-            ttl: json["ttl"]?.intValue
+            socketType: object["socktype"]?.stringValue,
+            protocol: object["protocol"]?.stringValue,
+            ttl: object.int("ttl")
         )
     }
 }
@@ -52,13 +53,13 @@ public struct AddressInfoResult: Hashable, Sendable {
 
     /// Reads a getaddrinfo `result`; `nil` if `addresses` is missing or an element is malformed.
     public init?(json: JSONValue) {
-        guard let elements = json["addresses"]?.arrayValue else { return nil }
+        guard let object = json.objectValue, let elements = object["addresses"]?.arrayValue else { return nil }
         var addresses: [AddressInfo] = []
         addresses.reserveCapacity(elements.count)
         for element in elements {
             guard let address = AddressInfo(json: element) else { return nil }
             addresses.append(address)
         }
-        self.init(canonicalName: json["canonical_name"]?.stringValue, addresses: addresses)
+        self.init(canonicalName: object["canonical_name"]?.stringValue, addresses: addresses)
     }
 }

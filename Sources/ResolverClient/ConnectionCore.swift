@@ -13,7 +13,7 @@ final class ConnectionCore: Sendable {
     struct Storage {
         var nextID: Int64 = 1
         var pending: [Int64: EventLoopPromise<Reply>] = [:]
-        var outbox: [(id: Int64, line: String)] = []
+        var outbox: [(id: Int64, line: ByteBuffer)] = []
         var isFlushScheduled = false
         /// Set once; afterwards nothing is queued and every new request fails with it.
         var closedError: ResolvdConnectionError?
@@ -37,7 +37,7 @@ final class ConnectionCore: Sendable {
     ///
     /// `body` is the request without its id: `"op":"…",…` with no braces.
     /// - Returns: the request and whether the caller must schedule an outbox flush.
-    func enqueue(op: String, body: String) -> (request: PendingRequest, mustScheduleFlush: Bool) {
+    func enqueue(op: String, body: ByteBuffer) -> (request: PendingRequest, mustScheduleFlush: Bool) {
         let promise = eventLoop.makePromise(of: Reply.self)
         let outcome = storage.withLockedValue { storage -> (id: Int64, failure: ResolvdConnectionError?, mustFlush: Bool) in
             if let closedError = storage.closedError {
@@ -49,7 +49,7 @@ final class ConnectionCore: Sendable {
             let id = storage.nextID
             storage.nextID += 1
             storage.pending[id] = promise
-            storage.outbox.append((id, "{\"id\":\(id),\(body)}\n"))
+            storage.outbox.append((id, Self.requestLine(id: id, body: body)))
             let mustFlush = !storage.isFlushScheduled
             storage.isFlushScheduled = true
             return (id, nil, mustFlush)
@@ -60,8 +60,20 @@ final class ConnectionCore: Sendable {
         return (PendingRequest(id: outcome.id, op: op, futureResult: promise.futureResult), outcome.mustFlush)
     }
 
+    /// The request line for `id`, newline included: `{"id":<id>,<body>}`.
+    static func requestLine(id: Int64, body: ByteBuffer) -> ByteBuffer {
+        var line = ByteBuffer()
+        line.reserveCapacity(body.readableBytes + 24)
+        line.writeStaticString("{\"id\":")
+        line.writeJSONInteger(id)
+        line.writeInteger(UInt8(ascii: ","))
+        line.writeImmutableBuffer(body)
+        line.writeStaticString("}\n")
+        return line
+    }
+
     /// Hands over the queued lines, oldest first, and allows the next flush to be scheduled.
-    func takeOutbox() -> [(id: Int64, line: String)] {
+    func takeOutbox() -> [(id: Int64, line: ByteBuffer)] {
         storage.withLockedValue { storage in
             storage.isFlushScheduled = false
             defer { storage.outbox.removeAll(keepingCapacity: true) }

@@ -17,25 +17,12 @@ public struct HostEntry: Hashable, Sendable {
 
     /// Reads a host entry `result`; `nil` if a member is missing or of the wrong type.
     public init?(json: JSONValue) {
-        guard let name = json["name"]?.stringValue,
-            let aliases = json["aliases"]?.stringArrayValue,
-            let family = json["family"]?.stringValue,
-            let addresses = json["addresses"]?.stringArrayValue
+        guard let object = json.objectValue,
+            let name = object["name"]?.stringValue,
+            let aliases = object["aliases"]?.stringArrayValue,
+            let family = object["family"]?.stringValue,
+            let addresses = object["addresses"]?.stringArrayValue
         else { return nil }
         self.init(name: name, aliases: aliases, family: family, addresses: addresses)
-    }
-}
-
-extension JSONValue {
-    /// The elements as strings, if this is an array of strings only.
-    public var stringArrayValue: [String]? {
-        guard let array = arrayValue else { return nil }
-        var strings: [String] = []
-        strings.reserveCapacity(array.count)
-        for element in array {
-            guard let string = element.stringValue else { return nil }
-            strings.append(string)
-        }
-        return strings
     }
 }

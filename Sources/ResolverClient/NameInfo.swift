@@ -10,7 +10,10 @@ public struct NameInfo: Hashable, Sendable {
 
     /// Reads a getnameinfo `result`; `nil` if `host` or `service` is missing.
     public init?(json: JSONValue) {
-        guard let host = json["host"]?.stringValue, let service = json["service"]?.stringValue else { return nil }
+        guard let object = json.objectValue,
+            let host = object["host"]?.stringValue,
+            let service = object["service"]?.stringValue
+        else { return nil }
         self.init(host: host, service: service)
     }
 }

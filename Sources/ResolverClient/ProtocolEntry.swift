@@ -12,9 +12,10 @@ public struct ProtocolEntry: Hashable, Sendable {
 
     /// Reads a protocol entry `result`; `nil` if a member is missing or of the wrong type.
     public init?(json: JSONValue) {
-        guard let name = json["name"]?.stringValue,
-            let aliases = json["aliases"]?.stringArrayValue,
-            let number = json["number"]?.intValue
+        guard let object = json.objectValue,
+            let name = object["name"]?.stringValue,
+            let aliases = object["aliases"]?.stringArrayValue,
+            let number = object.int("number")
         else { return nil }
         self.init(name: name, aliases: aliases, number: number)
     }

@@ -10,9 +10,9 @@ public struct QueryRecord: Hashable, Sendable {
     public var type: String
     public var ttl: Int
     /// Every member except `name`, `type` and `ttl`: `address`, `target`, `preference`, ….
-    public var fields: [String: JSONValue]
+    public var fields: JSONObject
 
-    public init(name: String, type: String, ttl: Int, fields: [String: JSONValue]) {
+    public init(name: String, type: String, ttl: Int, fields: JSONObject) {
         self.name = name
         self.type = type
         self.ttl = ttl
@@ -23,21 +23,24 @@ public struct QueryRecord: Hashable, Sendable {
     /// `ttl` is missing or of the wrong type.
     public init?(json: JSONValue) {
         guard var fields = json.objectValue,
-            let name = fields.removeValue(forKey: "name")?.stringValue,
-            let type = fields.removeValue(forKey: "type")?.stringValue,
-            let ttl = fields.removeValue(forKey: "ttl")?.intValue
+            let name = fields["name"]?.stringValue,
+            let type = fields["type"]?.stringValue,
+            let ttl = fields.int("ttl")
         else { return nil }
+        for key in ["name", "type", "ttl"] {
+            fields[key] = nil
+        }
         self.init(name: name, type: type, ttl: ttl, fields: fields)
     }
 
     /// The record data in zone-file form, such as `10 mail.example.com` for MX or
     /// `"v=spf1" "-all"` for TXT. Types this client does not know, and records missing
-    /// a member their type needs, are rendered as their fields' JSON.
+    /// a member their type needs, are rendered as their fields' JSON, keys sorted.
     public var presentationData: String {
         func text(_ key: String) -> String? {
             switch fields[key] {
             case .string(let value)?: return value
-            case .int(let value)?: return String(value)
+            case .integer(let value)?: return String(value)
             default: return nil
             }
         }
@@ -77,7 +80,7 @@ public struct QueryRecord: Hashable, Sendable {
             }
         default: rendered = nil
         }
-        return rendered ?? JSONValue.object(fields).jsonText
+        return rendered ?? JSONValue.object(fields).withSortedKeys().jsonText
     }
 
     /// A character-string in zone-file form: quoted, with `"` and `\` escaped and

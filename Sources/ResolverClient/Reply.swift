@@ -1,3 +1,5 @@
+import NIOCore
+
 /// One reply line from resolvd, as protocol v1 defines it.
 ///
 /// A `Reply` is the parsed line and the line itself; it does not judge whether the
@@ -61,31 +63,49 @@ public struct ReplyParsingError: Error, Hashable, Sendable, CustomStringConverti
 }
 
 extension Reply {
+    /// The deepest nesting of arrays and objects accepted in a reply.
+    static let maximumDepth = 256
+
     /// Parses one reply line (without its newline).
     ///
-    /// The line must be a JSON object with an integer `status` that fits in `Int32`
-    /// and an `id` that is an integer, `null` or absent. `error` and `message` must be
-    /// strings if present, `required` an integer. Members the protocol does not
-    /// define are ignored.
+    /// The line must be a JSON object (as strict RFC 8259: see `JSONParser`) with an integer
+    /// `status` that fits in `Int32` and an `id` that is an integer, `null` or absent.
+    /// `error` and `message` must be strings if present, `required` an integer. Members the
+    /// protocol does not define are ignored.
     public init(line: String) throws(ReplyParsingError) {
+        let parsed = Result { () throws(JSONParseError) -> JSONValue in
+            try JSONParser.parse(line, maxDepth: Self.maximumDepth)
+        }
+        try self.init(parsed: parsed, line: line)
+    }
+
+    /// Parses one reply line (without its newline) straight from the bytes read.
+    init(buffer: ByteBuffer) throws(ReplyParsingError) {
+        let parsed = Result { () throws(JSONParseError) -> JSONValue in
+            try JSONParser.parse(buffer, maxDepth: Self.maximumDepth)
+        }
+        try self.init(parsed: parsed, line: String(buffer: buffer))
+    }
+
+    private init(parsed: Result<JSONValue, JSONParseError>, line: String) throws(ReplyParsingError) {
         let value: JSONValue
-        do {
-            value = try JSONValue(parsing: line)
-        } catch {
-            throw ReplyParsingError(reason: error.description, line: line)
+        switch parsed {
+        case .success(let parsedValue): value = parsedValue
+        case .failure(let error): throw ReplyParsingError(reason: "invalid JSON: \(error)", line: line)
         }
         guard let object = value.objectValue else {
             throw ReplyParsingError(reason: "not a JSON object", line: line)
         }
 
+        // Protocol fields are integers as written: `7.0` is not an id or a status.
         let id: Int64?
         switch object["id"] {
         case nil, .null?: id = nil
-        case .int(let value)?: id = value
+        case .integer(let value)?: id = value
         default: throw ReplyParsingError(reason: "id is not an integer or null", line: line)
         }
 
-        guard let statusValue = object["status"]?.int64Value, let status = Int32(exactly: statusValue) else {
+        guard case .integer(let statusValue)? = object["status"], let status = Int32(exactly: statusValue) else {
             throw ReplyParsingError(reason: "status is missing or not a 32-bit integer", line: line)
         }
 
@@ -100,7 +120,7 @@ extension Reply {
         let required: Int?
         switch object["required"] {
         case nil, .null?: required = nil
-        case .int(let value)? where Int(exactly: value) != nil:
+        case .integer(let value)? where Int(exactly: value) != nil:
             required = Int(value)
         default: throw ReplyParsingError(reason: "required is not an integer", line: line)
         }

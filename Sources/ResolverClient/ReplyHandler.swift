@@ -14,9 +14,8 @@ final class ReplyHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let line = String(buffer: Self.unwrapInboundIn(data))
         do {
-            core.deliver(try Reply(line: line))
+            core.deliver(try Reply(buffer: Self.unwrapInboundIn(data)))
         } catch {
             core.unsolicitedContinuation.yield(.malformed(error))
         }

@@ -6,7 +6,7 @@ extension ResolvdConnection {
     ///
     /// - Throws: ``ResolvdError`` WSA_INVALID_HANDLE (6) if the handle is not pending.
     public func cancel(handle: Int64) async throws {
-        try await controlRequest(op: "cancel", params: ["handle": .int(handle)])
+        try await controlRequest(op: "cancel", params: ["handle": .integer(handle)])
     }
 
     /// Cancels a pending lookup, as WSACancelAsyncRequest does.
@@ -14,7 +14,7 @@ extension ResolvdConnection {
     /// - Throws: ``ResolvdError`` WSAEALREADY (10037) if the lookup has finished,
     ///   WSAEINVAL (10022) if the handle was never issued.
     public func cancelAsyncRequest(handle: Int64) async throws {
-        try await controlRequest(op: "cancel_async_request", params: ["handle": .int(handle)])
+        try await controlRequest(op: "cancel_async_request", params: ["handle": .integer(handle)])
     }
 
     /// Cancels every lookup pending on this connection, as CancelIoEx with no
@@ -24,7 +24,7 @@ extension ResolvdConnection {
     /// - Returns: How many lookups were cancelled.
     /// - Throws: ``ResolvdError`` ERROR_NOT_FOUND (1168) if none was pending.
     public func cancelAll() async throws -> Int {
-        try await typedRequest(op: "cancel_all", params: [:]) { $0["cancelled"]?.intValue }
+        try await typedRequest(op: "cancel_all", params: [:]) { $0.objectValue?.int("cancelled") }
     }
 
     private func controlRequest(op: String, params: [String: JSONValue]) async throws {

@@ -19,7 +19,7 @@ extension ResolvdConnection {
         params["socktype"] = socketType.map { .string($0.rawValue) }
         params["protocol"] = `protocol`.map { .string($0.rawValue) }
         if !flags.isEmpty { params["flags"] = .array(flags.map { .string($0.rawValue) }) }
-        params["timeout_ms"] = timeoutMilliseconds.map { .int(Int64($0)) }
+        params["timeout_ms"] = timeoutMilliseconds.map { .integer(Int64($0)) }
         return try await typedRequest(op: "getaddrinfo", params: params, AddressInfoResult.init(json:))
     }
 
@@ -31,18 +31,18 @@ extension ResolvdConnection {
         timeoutMilliseconds: Int? = nil
     ) async throws -> NameInfo {
         var params: [String: JSONValue] = ["address": .string(address)]
-        params["port"] = port.map { .int(Int64($0)) }
+        params["port"] = port.map { .integer(Int64($0)) }
         if !flags.isEmpty { params["flags"] = .array(flags.map { .string($0.rawValue) }) }
-        params["timeout_ms"] = timeoutMilliseconds.map { .int(Int64($0)) }
+        params["timeout_ms"] = timeoutMilliseconds.map { .integer(Int64($0)) }
         return try await typedRequest(op: "getnameinfo", params: params, NameInfo.init(json:))
     }
 
     /// Looks up the records of one type at a name (DnsQuery).
     public func query(name: String, type: RecordType, timeoutMilliseconds: Int? = nil) async throws -> [QueryRecord] {
         var params: [String: JSONValue] = ["name": .string(name), "type": .string(type.rawValue)]
-        params["timeout_ms"] = timeoutMilliseconds.map { .int(Int64($0)) }
+        params["timeout_ms"] = timeoutMilliseconds.map { .integer(Int64($0)) }
         return try await typedRequest(op: "query", params: params) { result in
-            guard let elements = result["records"]?.arrayValue else { return nil }
+            guard let elements = result.objectValue?["records"]?.arrayValue else { return nil }
             var records: [QueryRecord] = []
             for element in elements {
                 guard let record = QueryRecord(json: element) else { return nil }
@@ -56,14 +56,14 @@ extension ResolvdConnection {
     public func hostByName(_ name: String, family: LookupFamily? = nil, bufferLength: Int? = nil) async throws -> HostEntry {
         var params: [String: JSONValue] = ["name": .string(name)]
         params["family"] = family.map { .string($0.rawValue) }
-        params["buflen"] = bufferLength.map { .int(Int64($0)) }
+        params["buflen"] = bufferLength.map { .integer(Int64($0)) }
         return try await typedRequest(op: "gethostbyname", params: params, HostEntry.init(json:))
     }
 
     /// Looks up a host by address (WSAAsyncGetHostByAddr).
     public func hostByAddress(_ address: String, bufferLength: Int? = nil) async throws -> HostEntry {
         var params: [String: JSONValue] = ["address": .string(address)]
-        params["buflen"] = bufferLength.map { .int(Int64($0)) }
+        params["buflen"] = bufferLength.map { .integer(Int64($0)) }
         return try await typedRequest(op: "gethostbyaddr", params: params, HostEntry.init(json:))
     }
 
@@ -71,29 +71,29 @@ extension ResolvdConnection {
     public func serviceByName(_ name: String, protocol: String? = nil, bufferLength: Int? = nil) async throws -> ServiceEntry {
         var params: [String: JSONValue] = ["name": .string(name)]
         params["proto"] = `protocol`.map { .string($0) }
-        params["buflen"] = bufferLength.map { .int(Int64($0)) }
+        params["buflen"] = bufferLength.map { .integer(Int64($0)) }
         return try await typedRequest(op: "getservbyname", params: params, ServiceEntry.init(json:))
     }
 
     /// Looks up a service by port, optionally for one protocol (WSAAsyncGetServByPort).
     public func serviceByPort(_ port: Int, protocol: String? = nil, bufferLength: Int? = nil) async throws -> ServiceEntry {
-        var params: [String: JSONValue] = ["port": .int(Int64(port))]
+        var params: [String: JSONValue] = ["port": .integer(Int64(port))]
         params["proto"] = `protocol`.map { .string($0) }
-        params["buflen"] = bufferLength.map { .int(Int64($0)) }
+        params["buflen"] = bufferLength.map { .integer(Int64($0)) }
         return try await typedRequest(op: "getservbyport", params: params, ServiceEntry.init(json:))
     }
 
     /// Looks up a protocol by name (WSAAsyncGetProtoByName).
     public func protocolByName(_ name: String, bufferLength: Int? = nil) async throws -> ProtocolEntry {
         var params: [String: JSONValue] = ["name": .string(name)]
-        params["buflen"] = bufferLength.map { .int(Int64($0)) }
+        params["buflen"] = bufferLength.map { .integer(Int64($0)) }
         return try await typedRequest(op: "getprotobyname", params: params, ProtocolEntry.init(json:))
     }
 
     /// Looks up a protocol by number (WSAAsyncGetProtoByNumber).
     public func protocolByNumber(_ number: Int, bufferLength: Int? = nil) async throws -> ProtocolEntry {
-        var params: [String: JSONValue] = ["number": .int(Int64(number))]
-        params["buflen"] = bufferLength.map { .int(Int64($0)) }
+        var params: [String: JSONValue] = ["number": .integer(Int64(number))]
+        params["buflen"] = bufferLength.map { .integer(Int64($0)) }
         return try await typedRequest(op: "getprotobynumber", params: params, ProtocolEntry.init(json:))
     }
 
@@ -106,7 +106,12 @@ extension ResolvdConnection {
     /// are not integers are left out.
     public func stats() async throws -> [String: Int64] {
         try await typedRequest(op: "stats", params: [:]) { result in
-            result.objectValue?.compactMapValues(\.int64Value)
+            guard let object = result.objectValue else { return nil }
+            var counters: [String: Int64] = [:]
+            for (key, value) in object {
+                if let number = value.intValue { counters[key] = number }
+            }
+            return counters
         }
     }
 

@@ -102,18 +102,21 @@ public final class ResolvdConnection: Sendable {
     /// `id` first, then `op`, then `params` in key order, keys `id` and `op` of
     /// `params` left out.
     public static func requestLine(id: Int64, op: String, params: [String: JSONValue]) -> String {
-        "{\"id\":\(id),\(requestBody(op: op, params: params))}"
+        var line = String(buffer: ConnectionCore.requestLine(id: id, body: requestBody(op: op, params: params)))
+        line.removeLast()  // the newline
+        return line
     }
 
     /// The members of a request after its id, without braces: `"op":"…",…`.
-    static func requestBody(op: String, params: [String: JSONValue]) -> String {
-        var body = "\"op\":"
-        JSONValue.writeString(op, to: &body)
+    static func requestBody(op: String, params: [String: JSONValue]) -> ByteBuffer {
+        var body = ByteBuffer()
+        body.writeStaticString("\"op\":")
+        body.writeJSONString(op)
         for (key, value) in params.sorted(by: { $0.key < $1.key }) where key != "id" && key != "op" {
-            body += ","
-            JSONValue.writeString(key, to: &body)
-            body += ":"
-            value.write(to: &body)
+            body.writeInteger(UInt8(ascii: ","))
+            body.writeJSONString(key)
+            body.writeInteger(UInt8(ascii: ":"))
+            body.writeJSONValue(value)
         }
         return body
     }
@@ -127,7 +130,7 @@ public final class ResolvdConnection: Sendable {
             written.futureResult.whenFailure { [core] error in
                 core.fail(id: id, with: .connectionClosed(reason: "could not send request \(id): \(error)"))
             }
-            channel.write(channel.allocator.buffer(string: line), promise: written)
+            channel.write(line, promise: written)
         }
         channel.flush()
     }
@@ -150,7 +153,7 @@ public final class ResolvdConnection: Sendable {
             try await pending.reply()
         } onCancel: {
             if self.core.isPending(pending.id) {
-                _ = self.send(op: "cancel", params: ["handle": .int(pending.id)])
+                _ = self.send(op: "cancel", params: ["handle": .integer(pending.id)])
             }
         }
         if reply.status == ResolvdError.Status.cancelled, Task.isCancelled {

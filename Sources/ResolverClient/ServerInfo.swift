@@ -18,14 +18,17 @@ public struct ServerInfo: Hashable, Sendable {
     /// Reads a `hello` result; `nil` if `server` or `protocol` is missing. A missing
     /// `version` reads as empty, missing `ops` as none.
     public init?(json: JSONValue) {
-        guard let server = json["server"]?.stringValue, let protocolVersion = json["protocol"]?.intValue else {
+        guard let object = json.objectValue,
+            let server = object["server"]?.stringValue,
+            let protocolVersion = object.int("protocol")
+        else {
             return nil
         }
         self.init(
             server: server,
-            version: json["version"]?.stringValue ?? json["version"]?.description ?? "",
+            version: object["version"]?.stringValue ?? object["version"]?.description ?? "",
             protocolVersion: protocolVersion,
-            ops: json["ops"]?.stringArrayValue ?? []
+            ops: object["ops"]?.stringArrayValue ?? []
         )
     }
 }

@@ -15,10 +15,11 @@ public struct ServiceEntry: Hashable, Sendable {
 
     /// Reads a service entry `result`; `nil` if `name`, `aliases` or `port` is missing.
     public init?(json: JSONValue) {
-        guard let name = json["name"]?.stringValue,
-            let aliases = json["aliases"]?.stringArrayValue,
-            let port = json["port"]?.intValue
+        guard let object = json.objectValue,
+            let name = object["name"]?.stringValue,
+            let aliases = object["aliases"]?.stringArrayValue,
+            let port = object.int("port")
         else { return nil }
-        self.init(name: name, aliases: aliases, port: port, protocol: json["proto"]?.stringValue)
+        self.init(name: name, aliases: aliases, port: port, protocol: object["proto"]?.stringValue)
     }
 }

@@ -16,7 +16,7 @@ struct HostByName: AsyncParsableCommand {
     func run() async throws {
         var params: [String: JSONValue] = ["name": .string(name)]
         params["family"] = family.map(JSONValue.string)
-        params["buflen"] = buffer.buflen.map { .int(Int64($0)) }
+        params["buflen"] = buffer.buflen.map { .integer(Int64($0)) }
         try await Session(connection: root.options, cancel: cancel)
             .run(op: "gethostbyname", params: params, format: ResultFormatter.hostEntry)
     }
@@ -35,7 +35,7 @@ struct HostByAddress: AsyncParsableCommand {
 
     func run() async throws {
         var params: [String: JSONValue] = ["address": .string(address)]
-        params["buflen"] = buffer.buflen.map { .int(Int64($0)) }
+        params["buflen"] = buffer.buflen.map { .integer(Int64($0)) }
         try await Session(connection: root.options, cancel: cancel)
             .run(op: "gethostbyaddr", params: params, format: ResultFormatter.hostEntry)
     }
@@ -56,7 +56,7 @@ struct ServiceByName: AsyncParsableCommand {
     func run() async throws {
         var params: [String: JSONValue] = ["name": .string(name)]
         params["proto"] = proto.map(JSONValue.string)
-        params["buflen"] = buffer.buflen.map { .int(Int64($0)) }
+        params["buflen"] = buffer.buflen.map { .integer(Int64($0)) }
         try await Session(connection: root.options, cancel: cancel)
             .run(op: "getservbyname", params: params, format: ResultFormatter.serviceEntry)
     }
@@ -75,9 +75,9 @@ struct ServiceByPort: AsyncParsableCommand {
     @ParentCommand var root: Resolvdctl
 
     func run() async throws {
-        var params: [String: JSONValue] = ["port": .int(Int64(port))]
+        var params: [String: JSONValue] = ["port": .integer(Int64(port))]
         params["proto"] = proto.map(JSONValue.string)
-        params["buflen"] = buffer.buflen.map { .int(Int64($0)) }
+        params["buflen"] = buffer.buflen.map { .integer(Int64($0)) }
         try await Session(connection: root.options, cancel: cancel)
             .run(op: "getservbyport", params: params, format: ResultFormatter.serviceEntry)
     }
@@ -96,7 +96,7 @@ struct ProtocolByName: AsyncParsableCommand {
 
     func run() async throws {
         var params: [String: JSONValue] = ["name": .string(name)]
-        params["buflen"] = buffer.buflen.map { .int(Int64($0)) }
+        params["buflen"] = buffer.buflen.map { .integer(Int64($0)) }
         try await Session(connection: root.options, cancel: cancel)
             .run(op: "getprotobyname", params: params, format: ResultFormatter.protocolEntry)
     }
@@ -114,8 +114,8 @@ struct ProtocolByNumber: AsyncParsableCommand {
     @ParentCommand var root: Resolvdctl
 
     func run() async throws {
-        var params: [String: JSONValue] = ["number": .int(Int64(number))]
-        params["buflen"] = buffer.buflen.map { .int(Int64($0)) }
+        var params: [String: JSONValue] = ["number": .integer(Int64(number))]
+        params["buflen"] = buffer.buflen.map { .integer(Int64($0)) }
         try await Session(connection: root.options, cancel: cancel)
             .run(op: "getprotobynumber", params: params, format: ResultFormatter.protocolEntry)
     }

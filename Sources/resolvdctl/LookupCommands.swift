@@ -28,7 +28,7 @@ struct GetAddrInfo: AsyncParsableCommand {
         params["socktype"] = socktype.map(JSONValue.string)
         params["protocol"] = `protocol`.map(JSONValue.string)
         if !flags.isEmpty { params["flags"] = .array(flags.map(JSONValue.string)) }
-        params["timeout_ms"] = timeout.timeoutMilliseconds.map { .int(Int64($0)) }
+        params["timeout_ms"] = timeout.timeoutMilliseconds.map { .integer(Int64($0)) }
         try await Session(connection: root.options, cancel: cancel)
             .run(op: "getaddrinfo", params: params, format: ResultFormatter.addressInfo)
     }
@@ -53,9 +53,9 @@ struct GetNameInfo: AsyncParsableCommand {
 
     func run() async throws {
         var params: [String: JSONValue] = ["address": .string(address)]
-        params["port"] = port.map { .int(Int64($0)) }
+        params["port"] = port.map { .integer(Int64($0)) }
         if !flags.isEmpty { params["flags"] = .array(flags.map(JSONValue.string)) }
-        params["timeout_ms"] = timeout.timeoutMilliseconds.map { .int(Int64($0)) }
+        params["timeout_ms"] = timeout.timeoutMilliseconds.map { .integer(Int64($0)) }
         try await Session(connection: root.options, cancel: cancel)
             .run(op: "getnameinfo", params: params, format: ResultFormatter.nameInfo)
     }
@@ -75,7 +75,7 @@ struct Query: AsyncParsableCommand {
 
     func run() async throws {
         var params: [String: JSONValue] = ["name": .string(name), "type": .string(type.uppercased())]
-        params["timeout_ms"] = timeout.timeoutMilliseconds.map { .int(Int64($0)) }
+        params["timeout_ms"] = timeout.timeoutMilliseconds.map { .integer(Int64($0)) }
         try await Session(connection: root.options, cancel: cancel)
             .run(op: "query", params: params, format: ResultFormatter.records)
     }

@@ -39,7 +39,7 @@ enum ResultFormatter {
 
     /// dig-like `name  ttl  TYPE  data`, one line per record.
     static func records(_ result: JSONValue) -> [String]? {
-        guard let elements = result["records"]?.arrayValue else { return nil }
+        guard let elements = result.objectValue?["records"]?.arrayValue else { return nil }
         let records = elements.compactMap(QueryRecord.init(json:))
         guard records.count == elements.count else { return nil }
         let nameWidth = records.map(\.name.count).max() ?? 0
@@ -130,9 +130,9 @@ enum ResultFormatter {
         for (key, value) in members.sorted(by: { $0.key < $1.key }) {
             if let nested = value.objectValue {
                 for (inner, innerValue) in nested.sorted(by: { $0.key < $1.key }) {
-                    if let number = innerValue.int64Value { rows.append(("\(key).\(inner)", number)) }
+                    if let number = innerValue.intValue { rows.append(("\(key).\(inner)", number)) }
                 }
-            } else if let number = value.int64Value {
+            } else if let number = value.intValue {
                 rows.append((key, number))
             }
         }
@@ -140,12 +140,12 @@ enum ResultFormatter {
     }
 
     static func flushCache(_ result: JSONValue) -> [String]? {
-        guard let count = result["flushed"]?.intValue else { return nil }
+        guard let count = result.objectValue?["flushed"]?.intValue else { return nil }
         return ["flushed \(count) cache entries"]
     }
 
     static func cancelAll(_ result: JSONValue) -> [String]? {
-        guard let count = result["cancelled"]?.intValue else { return nil }
+        guard let count = result.objectValue?["cancelled"]?.intValue else { return nil }
         return ["cancelled \(count)"]
     }
 

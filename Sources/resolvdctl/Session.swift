@@ -80,7 +80,7 @@ struct Session {
         let lookup = client.send(op: op, params: params)
         watch(lookup)
         try await Task.sleep(for: .milliseconds(milliseconds))
-        let cancel = client.send(op: cancelOp.rawValue, params: ["handle": .int(lookup.id)])
+        let cancel = client.send(op: cancelOp.rawValue, params: ["handle": .integer(lookup.id)])
         watch(cancel)
 
         var received = 0
@@ -103,10 +103,10 @@ struct Session {
         continuation.finish()
     }
 
-    /// The formatted result, or its JSON if `format` cannot read it.
+    /// The formatted result, or its JSON (keys sorted) if `format` cannot read it.
     private static func successLines(_ reply: Reply, format: (JSONValue) -> [String]?) -> [String] {
         guard let result = reply.result else { return [] }
-        return format(result) ?? [result.jsonText]
+        return format(result) ?? [result.withSortedKeys().jsonText]
     }
 
     /// `WSAHOST_NOT_FOUND (11001): message`, plus the required length for WSAENOBUFS.

@@ -1,5 +1,5 @@
 import NIOCore
-import ResolvdServer
+import ResolvdProtocol
 import Testing
 
 // MARK: Helpers
@@ -155,6 +155,26 @@ struct JSONTests {
         #expect(write(.double(-0.0)) == "-0.0")
     }
 
+    @Test func jsonTextIsWhatTheWriterWrites() throws {
+        let value: JSONValue = ["b": 1, "a": [true, .null, "é\n"], "c": ["z": "y", "x": 2.5]]
+        #expect(value.jsonText == write(value))
+        #expect(value.jsonText == #"{"b":1,"a":[true,null,"é\n"],"c":{"z":"y","x":2.5}}"#)
+        #expect(value.description == value.jsonText)
+        #expect(JSONValue.integer(-42).jsonText == "-42")
+        #expect(JSONValue.double(-.infinity).jsonText == "null")
+        #expect(JSONValue.string("").jsonText == #""""#)
+    }
+
+    @Test func withSortedKeysSortsEveryObject() throws {
+        let value: JSONValue = ["b": 1, "a": [true, .null, ["d": 1, "c": 2]], "c": ["z": "y", "x": 2.5]]
+        let sorted = value.withSortedKeys()
+        #expect(sorted.jsonText == #"{"a":[true,null,{"c":2,"d":1}],"b":1,"c":{"x":2.5,"z":"y"}}"#)
+        #expect(sorted == value)  // equality ignores member order
+        #expect(sorted.objectValue?.keys == ["a", "b", "c"])
+        #expect(JSONValue.array([1, "x"]).withSortedKeys() == [1, "x"])
+        #expect(JSONValue.object(JSONObject()).withSortedKeys().jsonText == "{}")
+    }
+
     @Test func writesNonFiniteDoublesAsNull() throws {
         #expect(write(.double(.infinity)) == "null")
         #expect(write(.double(-.infinity)) == "null")
@@ -205,6 +225,10 @@ struct JSONTests {
         let negativeZero = try #require(try parse("-0.0").doubleValue)
         #expect(negativeZero == 0 && negativeZero.sign == .minus)
         #expect(try parse("1e-400") == .double(0))
+        #expect(try parse("1.25") == .double(1.25))
+        #expect(try parse("-2.5E-2") == .double(-0.025))
+        // Integers past 2^53 stay exact (a Double would round 2^53+1 to 2^53).
+        #expect(try parse("9007199254740993") == .integer(9_007_199_254_740_993))
         #expect(try parse(" \t\r\n[ 1 , -2.5 ]\n") == [1, -2.5])
 
         for value in [Int64.max, .min, 9_007_199_254_740_991, -9_007_199_254_740_991, 0] {
@@ -345,6 +369,17 @@ struct JSONTests {
         expectRejected(#"{"a":"#, .unexpectedEndOfInput, at: 5, "unexpected end of input at byte 5")
         expectRejected(#"{"a""#, .unexpectedEndOfInput, at: 4, "unexpected end of input at byte 4")
         expectRejected("[1", .unexpectedEndOfInput, at: 2, "unexpected end of input at byte 2")
+    }
+
+    /// Truncated and malformed documents of every kind fail (where and why is
+    /// ``rejectsWhatRFC8259Forbids``'s business).
+    @Test(arguments: [
+        "", " ", "nul", "tru", "fals", "[1,]", "{\"a\":1,}", "{a:1}", "[1 2]", "01", "-", "1.", "1e", "+1", ".5",
+        "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"a\nb\"",
+        "[1] x", "{\"a\" 1}", "[", "{", "{\"a\"", "{\"a\":", "1e400", "-1e400", "[1,,2]", "{\"a\":1 \"b\":2}",
+    ])
+    func rejectsEveryMalformedDocument(_ text: String) {
+        #expect(throws: JSONParseError.self) { try parse(text) }
     }
 
     @Test func rejectsInvalidUTF8() throws {

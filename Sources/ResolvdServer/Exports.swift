@@ -1,0 +1,3 @@
+// The JSON codec lives in ResolvdProtocol, shared with the client; re-exported so that
+// `import ResolvdServer` keeps giving the daemon's tools and tests `JSONValue` and `JSONParser`.
+@_exported import ResolvdProtocol
