@@ -32,10 +32,12 @@ run: deps
 	$(SWIFT) build --product resolvdctl
 	.build/debug/resolvd --socket ./run/resolvd.sock
 
+# Serial (--no-parallel): the end-to-end suites start real daemons and DNS servers, and
+# dozens of them at once on a 2-core machine turn timeouts into noise.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
-	$(SWIFT) test --sanitize=thread --scratch-path $(TSAN_BUILD)
+	$(SWIFT) test --skip-build --no-parallel
+	$(SWIFT) test --sanitize=thread --scratch-path $(TSAN_BUILD) --no-parallel
 
 # ResolverCore vs a plain single-channel c-ares loop against a local unbound (docs/performance.md).
 bench-core: deps

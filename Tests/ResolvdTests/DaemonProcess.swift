@@ -32,7 +32,7 @@ final class DaemonProcess: Sendable {
     static func start(upstream: String?, config: String = "", extraArguments: [String] = []) throws -> DaemonProcess {
         var template = Array("/tmp/resolvd-e2e-XXXXXX".utf8CString)
         guard mkdtemp(&template) != nil else { throw FixtureError("mkdtemp failed") }
-        let directory = String(cString: template)
+        let directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         let socketPath = directory + "/resolvd.sock"
         let configPath = directory + "/resolvd.conf"
         try writeFile(configPath, config)
@@ -100,6 +100,12 @@ final class DaemonProcess: Sendable {
             kill(pid, SIGKILL)
             _ = waitForExit()
         }
+        removeDirectory()
+    }
+
+    private func removeDirectory() {
+        for file in ["resolvd.sock", "resolvd.conf", "stderr.log", "bad.conf"] { unlink(directory + "/" + file) }
+        rmdir(directory)
     }
 
     deinit {

@@ -35,7 +35,7 @@ enum SystemdTestSupport {
     static func makeTemporaryDirectory(mode: mode_t = 0o700) throws -> String {
         var template = Array("/tmp/resolvd-systemd-XXXXXX".utf8CString)
         guard mkdtemp(&template) != nil else { throw FixtureError("mkdtemp failed") }
-        let directory = String(cString: template)
+        let directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         chmod(directory, mode)
         return directory
     }
