@@ -53,6 +53,9 @@ final class DaemonProcess: Sendable {
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
             if let client = try? LineClient(path: socketPath) {
+                // Wait for an answer, so this probe is counted (and then uncounted) before
+                // the test's own connections: `connections` in stats is then deterministic.
+                _ = client.call(#"{"id":1,"op":"hello"}"#, id: 1)
                 client.close()
                 return process
             }
