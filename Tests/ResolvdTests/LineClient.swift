@@ -14,7 +14,7 @@ final class LineClient {
     private(set) var sawEOF = false
 
     init(path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)  // not inherited by processes other tests spawn
         guard fd >= 0 else { throw FixtureError("socket failed") }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -30,8 +30,17 @@ final class LineClient {
         }
     }
 
-    func close() { Glibc.close(fd) }
-    deinit { Glibc.close(fd) }
+    private var closed = false
+
+    /// Closes once; a second close (or deinit after close) must not close a descriptor
+    /// number another test has reused meanwhile.
+    func close() {
+        guard !closed else { return }
+        closed = true
+        Glibc.close(fd)
+    }
+
+    deinit { close() }
 
     func send(_ line: String) {
         let bytes = Array((line + "\n").utf8)
