@@ -1,0 +1,76 @@
+import ResolvdServer
+import ResolverCore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The configuration file: the shipped one documents only keys that exist, and errors name
+/// the file, the line and the key.
+@Suite struct ConfigurationFileTests {
+    /// The source tree's config/resolvd.conf, found from this file's path.
+    private var shippedFile: String {
+        // #filePath is …/Tests/ResolvdTests/ConfigurationFileTests.swift: up three levels.
+        var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        return parts.joined(separator: "/") + "/config/resolvd.conf"
+    }
+
+    private func load(_ text: String, overrides: DaemonConfiguration.Overrides = .init()) throws -> DaemonConfiguration {
+        let path = "/tmp/resolvd-config-test-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).conf"
+        try writeFile(path, text)
+        defer { unlink(path) }
+        return try DaemonConfiguration.load(file: path, overrides: overrides, environment: [:], isRoot: false, resolvConf: "/dev/null")
+    }
+
+    @Test func everyDocumentedSettingIsAccepted() throws {
+        let text = try readWholeFile(shippedFile)
+        // Uncomment every `#key = value` line: each documented key must parse with its example value.
+        let uncommented = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            guard line.hasPrefix("#"), let first = line.dropFirst().first, first.isLetter, line.contains(" = ") || line.hasSuffix(" =") else { return line }
+            return line.dropFirst()
+        }.joined(separator: "\n")
+        #expect(uncommented.contains("\ncache_max_entries = "))
+        let configuration = try load(uncommented)
+        #expect(configuration.resolver.servers.map(\.description) == ["192.0.2.53:53", "[2001:db8::53]:53"])
+        #expect(configuration.resolver.searchDomains == ["example.com", "example.net"])
+        #expect(configuration.limits.maxLookupsPerConnection == 4096)
+        #expect(configuration.cache.maxEntries == 100_000 && configuration.cache.negativeTTL == 30)
+        #expect(configuration.socketMode == 0o666)
+    }
+
+    @Test func errorsNameFileLineAndKey() throws {
+        do {
+            _ = try load("tries = 2\nno_such_key = 1\n")
+            Issue.record("an unknown key must be an error")
+        } catch let error as ConfigurationError {
+            #expect(error.description.contains(":2: no_such_key: unknown key"), "\(error)")
+        }
+        do {
+            _ = try load("# comment\n\ntries = many\n")
+            Issue.record("a bad value must be an error")
+        } catch let error as ConfigurationError {
+            #expect(error.description.contains(":3: tries:"), "\(error)")
+        }
+        #expect(throws: ConfigurationError.self) { _ = try load("dns = not-an-address\n") }
+        #expect(throws: ConfigurationError.self) { _ = try load("cache_min_ttl = 100\ncache_max_ttl = 10\n") }
+    }
+
+    @Test func flagsOverrideTheFile() throws {
+        var overrides = DaemonConfiguration.Overrides()
+        overrides.servers = ["127.0.0.1:5353"]
+        overrides.tries = 5
+        overrides.noCache = true
+        let configuration = try load("dns = 192.0.2.1\ntries = 2\ncache = on\n", overrides: overrides)
+        #expect(configuration.resolver.servers.map(\.description) == ["127.0.0.1:5353"])
+        #expect(configuration.resolver.tries == 5)
+        #expect(configuration.cacheEnabled == false)
+    }
+
+    @Test func defaultSocketPath() {
+        #expect(DaemonConfiguration.defaultSocketPath(environment: ["RUNTIME_DIRECTORY": "/run/resolvd"], isRoot: false) == "/run/resolvd/resolvd.sock")
+        #expect(DaemonConfiguration.defaultSocketPath(environment: [:], isRoot: true) == "/run/resolvd/resolvd.sock")
+        #expect(DaemonConfiguration.defaultSocketPath(environment: [:], isRoot: false) == "./run/resolvd.sock")
+    }
+}
