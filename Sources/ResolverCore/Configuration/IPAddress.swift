@@ -20,17 +20,26 @@ struct IPAddress: Hashable, Sendable {
     }
 
     init?(parsing text: String) {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
+        // Most names are not literals: reject them from their characters before inet_pton.
+        var hasColon = false
+        var hasHexLetter = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."): continue
+            case UInt8(ascii: ":"): hasColon = true
+            case UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): hasHexLetter = true
+            default: return nil
+            }
+        }
+        if !hasColon {
+            var v4 = in_addr()
+            guard !hasHexLetter, inet_pton(AF_INET, text, &v4) == 1 else { return nil }
             self.init(in4: v4)
             return
         }
         var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 {
-            self.init(in6: v6)
-            return
-        }
-        return nil
+        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
+        self.init(in6: v6)
     }
 
     init(in4: in_addr) {

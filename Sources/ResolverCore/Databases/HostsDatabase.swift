@@ -88,7 +88,7 @@ public struct HostsDatabase: Sendable {
     /// The lines that list `name`, restricted to `family` (``AddressFamily/unspecified``: both
     /// families), or `nil` when there is none.
     public func addresses(for name: String, family: AddressFamily) -> HostsMatch? {
-        guard let candidates = linesByName[Self.lookupKey(Array(name.utf8))] else { return nil }
+        guard !linesByName.isEmpty, let candidates = linesByName[Self.lookupKey(Array(name.utf8))] else { return nil }
         let matching = candidates.lazy.map { lines[$0] }.filter {
             family == .unspecified || $0.address.family == family
         }

@@ -8,14 +8,17 @@ import Glibc
 /// per lookup: the hosts, services and protocols files, which address families this
 /// host has configured (for getaddrinfo's addrconfig), and the local domain that
 /// getnameinfo's noFQDN strips.
-struct LocalDatabases: Sendable {
-    var hosts: HostsDatabase
-    var services: ServicesDatabase
-    var protocols: ProtocolsDatabase
-    var configuredFamilies: ConfiguredFamilies
-    var localDomain: String?
+///
+/// A class with constant properties: a lookup takes the current one with a single
+/// retain, and a reload replaces it whole.
+final class LocalDatabases: Sendable {
+    let hosts: HostsDatabase
+    let services: ServicesDatabase
+    let protocols: ProtocolsDatabase
+    let configuredFamilies: ConfiguredFamilies
+    let localDomain: String?
     /// The files' modification times when read, to notice edits without re-reading.
-    var fileStamps: [FileStamp]
+    let fileStamps: [FileStamp]
 
     init(configuration: ResolverConfiguration) throws(ResolverError) {
         fileStamps = Self.stamps(configuration)

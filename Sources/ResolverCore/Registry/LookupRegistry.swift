@@ -1,7 +1,7 @@
 import NIOConcurrencyHelpers
 import Synchronization
 
-/// The table of pending lookups, by handle and by owner, and the handle counter.
+/// The table of pending lookups, by handle, and the handle counter.
 ///
 /// It answers "is this handle pending, finished, or never issued?" and "what does this
 /// owner have pending?". It never completes a lookup itself and never holds its lock
@@ -9,7 +9,6 @@ import Synchronization
 final class LookupRegistry: Sendable {
     private struct Table {
         var pending: [LookupHandle: LookupRecord] = [:]
-        var byOwner: [LookupOwner: Set<LookupHandle>] = [:]
         var isClosed = false
     }
 
@@ -36,7 +35,6 @@ final class LookupRegistry: Sendable {
         table.withLockedValue { table in
             guard !table.isClosed else { return false }
             table.pending[record.handle] = record
-            table.byOwner[record.owner, default: []].insert(record.handle)
             return true
         }
     }
@@ -55,11 +53,6 @@ final class LookupRegistry: Sendable {
     func remove(_ record: LookupRecord) {
         table.withLockedValue { table in
             table.pending[record.handle] = nil
-            let owner = record.owner
-            if var handles = table.byOwner.removeValue(forKey: owner) {
-                handles.remove(record.handle)
-                if !handles.isEmpty { table.byOwner[owner] = handles }
-            }
         }
     }
 
@@ -68,9 +61,12 @@ final class LookupRegistry: Sendable {
     }
 
     /// The owner's pending lookups, sorted by handle (the order they were started).
+    ///
+    /// A scan of everything pending: cancel-all is rare, and keeping a per-owner index
+    /// would cost every lookup two more hash updates under the lock.
     func pending(of owner: LookupOwner) -> [LookupRecord] {
         table.withLockedValue { table in
-            (table.byOwner[owner] ?? []).sorted().compactMap { table.pending[$0] }
+            table.pending.values.filter { $0.owner == owner }.sorted { $0.handle < $1.handle }
         }
     }
 
