@@ -7,16 +7,18 @@ import Glibc
 /// getaddrinfo lookups (family unspec, socktype stream — the in-process workloads' request)
 /// through the daemon's socket with ``PipelinedClient``.
 struct DaemonLookupWorkload {
-    var daemon: DaemonChild
+    /// Nil for a daemon started elsewhere (`--external-socket`, e.g. under valgrind).
+    var daemon: DaemonChild?
+    var socketPath: String
     var inFlight: Int
 
     /// One lookup per name, `inFlight` outstanding, on a fresh connection.
     func run(workload: String, names: [String], repeatTo total: Int? = nil) throws -> RunResult {
-        let client = try PipelinedClient(path: daemon.socketPath)
+        let client = try PipelinedClient(path: socketPath)
         let encoded = names.map { Array(#","op":"getaddrinfo","name":"\#($0)","socktype":"stream"}"#.utf8) + [0x0a] }
         let items = total ?? names.count
         let cpuBefore = processCPUNanoseconds()
-        let daemonBefore = daemon.cpuNanoseconds()
+        let daemonBefore = daemon?.cpuNanoseconds() ?? 0
         let upstreamBefore = childCPUNanoseconds(command: "unbound")
         let outcome = try client.run(
             items: items, window: inFlight, requestsPerItem: 1, expectedStatus: [0], expectedAddresses: 2
@@ -30,7 +32,7 @@ struct DaemonLookupWorkload {
             cpuNanoseconds: processCPUNanoseconds() - cpuBefore, failures: outcome.failures,
             wrongAnswers: outcome.wrongAnswers, retried: 0, udpDrops: 0, latencies: outcome.latencies,
             firstFailure: outcome.firstFailure)
-        result.daemonCPUNanoseconds = daemon.cpuNanoseconds() - daemonBefore
+        result.daemonCPUNanoseconds = (daemon?.cpuNanoseconds() ?? 0) - daemonBefore
         result.upstreamCPUNanoseconds = childCPUNanoseconds(command: "unbound") - upstreamBefore
         return result
     }
@@ -69,6 +71,9 @@ struct CancelWorkload {
         /// From writing `cancel` to reading the lookup's 10111 reply, and to the cancel's own reply.
         var toCancelled: [UInt64]
         var toReply: [UInt64]
+        /// A `hello` round trip on the same connection right after each cancel: the control
+        /// for what the machine (scheduling, the socket) adds to any request.
+        var helloRoundTrip: [UInt64] = []
         var idleRSS: Int
         var pendingRSS: Int
         var cyclesBeforeRSS: Int
@@ -149,6 +154,15 @@ struct CancelWorkload {
                         }
                     }
                     handle += 1
+                    let helloID = client.takeID()
+                    let hello = Array(#"{"id":\#(helloID),"op":"hello"}"#.utf8) + [0x0a]
+                    let helloBegin = monotonicNanoseconds()
+                    hello.withUnsafeBytes { _ = client.writeAll($0) }
+                    while true {
+                        guard let reply = client.readLine() else { throw BenchError("no reply to hello") }
+                        if ReplyScan.integer(after: ReplyScan.idKey, in: reply) == helloID { break }
+                    }
+                    result.helloRoundTrip.append(monotonicNanoseconds() - helloBegin)
                 }
                 done += group
                 try startLookups(group)
@@ -173,7 +187,9 @@ struct CancelWorkload {
                     out.append(contentsOf: "}\n".utf8)
                 }
             }
-            _ = try cycle(2_000, prefix: "w\(index)")
+            // Warm-up to steady state: the detached-lookup cap (LookupService.maxDetached), the
+            // tables' high-water capacities and malloc's per-thread arenas fill within ~20,000.
+            _ = try cycle(20_000, prefix: "w\(index)")
             try waitForInFlight(client, 0)
             usleep(200_000)
             result.cyclesBeforeRSS = daemon.residentBytes()

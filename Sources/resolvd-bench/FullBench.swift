@@ -55,6 +55,12 @@ struct FullBench: ParsableCommand {
     @Flag(name: .customLong("per-run"), help: "Also print every run's figures.")
     var perRun = false
 
+    @Option(name: .customLong("external-socket"), help: "For profiling: the cold and cached parts use a resolvd already running on this socket (started with --dns 127.0.0.1:<--unbound-port>).")
+    var externalSocket: String?
+
+    @Option(name: .customLong("unbound-port"), help: "For profiling: the loopback port of the bench's unbound (default: a free one).")
+    var unboundPort: UInt16?
+
     func validate() throws {
         guard runs >= 1, names >= 1, inFlight >= 1, cachedNames >= 1, cachedLookups >= 1, pending >= 1, cancelSamples >= 1, cycles >= 1, warmup >= 0 else {
             throw ValidationError("counts must be positive")
@@ -82,7 +88,7 @@ struct FullBench: ParsableCommand {
     func run() throws {
         print("command: \(CommandLine.arguments.joined(separator: " "))")
         try checkPrograms()
-        let unbound = try UnboundServer.start(zones: [.example], extraConfig: CoreBench.unboundCapacity)
+        let unbound = try UnboundServer.start(zones: [.example], extraConfig: CoreBench.unboundCapacity, port: unboundPort)
         defer { unbound.stop() }
         let silent = try SilentUpstream.start()
         defer { silent.stop() }
@@ -101,9 +107,10 @@ struct FullBench: ParsableCommand {
         print("cpus online: \(sysconf(Int32(_SC_NPROCESSORS_ONLN))); c-ares \(String(cString: ares_version(nil)))")
         print("")
 
-        let daemon = (wants(.cold) || wants(.cached)) ? try DaemonChild(upstream: unbound.serverAddress, config: "") : nil
+        let daemon = (wants(.cold) || wants(.cached)) && externalSocket == nil ? try DaemonChild(upstream: unbound.serverAddress, config: "") : nil
         defer { daemon?.stop() }
-        let socketWorkload = daemon.map { DaemonLookupWorkload(daemon: $0, inFlight: inFlight) }
+        let socketWorkload = daemon.map { DaemonLookupWorkload(daemon: $0, socketPath: $0.socketPath, inFlight: inFlight) }
+            ?? externalSocket.map { DaemonLookupWorkload(daemon: nil, socketPath: $0, inFlight: inFlight) }
         let cachedNameList = CoreBench.names(prefix: "cached", count: cachedNames)
 
         // Warm-up (unmeasured): each lookup workload once, and the cached names into resolvd's cache.
@@ -224,12 +231,14 @@ private struct Table {
             }
             rows.append(["7a", "cancel → its reply, \(pending) pending", "—", "", "", medianMS(toReply, 0.5), medianMS(toReply, 0.99), "0", "—", "—"])
             rows.append(["7b", "cancel → the lookup's 10111", "—", "", "", medianMS(toCancelled, 0.5), medianMS(toCancelled, 0.99), "0", "—", "—"])
-            rows.append(["7c", "RSS per pending lookup", format(median(cancels.map(\.bytesPerPending)), 0), "bytes",
+            rows.append(["7c", "control: hello round trip, same connection", "—", "", "", medianMS(cancels.map(\.helloRoundTrip), 0.5),
+                         medianMS(cancels.map(\.helloRoundTrip), 0.99), "0", "—", "—"])
+            rows.append(["7d", "RSS per pending lookup", format(median(cancels.map(\.bytesPerPending)), 0), "bytes",
                          cancels.map { format($0.bytesPerPending, 0) }.joined(separator: " / "), "—", "—", "—", "—", "—"])
-            rows.append(["7d", "RSS after \(cycles) lookup+cancel cycles vs before", format(median(cancels.map { $0.cyclesGrowth * 100 }), 1), "% growth",
+            rows.append(["7e", "RSS after \(cycles) lookup+cancel cycles vs before", format(median(cancels.map { $0.cyclesGrowth * 100 }), 1), "% growth",
                          cancels.map { "\($0.cyclesBeforeRSS >> 10)→\($0.cyclesAfterRSS >> 10) KiB" }.joined(separator: " / "), "—", "—",
                          "\(cancels.map(\.cycleFailures).reduce(0, +))", "—", "—"])
-            rows.append(["7e", "lookup+cancel cycles (1,000 outstanding)", format(median(cancels.map(\.cyclesPerSecond)), 0), "cycles/s",
+            rows.append(["7f", "lookup+cancel cycles (1,000 outstanding)", format(median(cancels.map(\.cyclesPerSecond)), 0), "cycles/s",
                          cancels.map { format($0.cyclesPerSecond, 0) }.joined(separator: " / "), "—", "—", "—", "—", "—"])
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
