@@ -10,9 +10,11 @@ SYSCONFDIR   ?= /etc
 BIN_SOURCE   ?= .build/release
 # systemd: systemd-analyze, systemd-socket-activate (tests); util-linux: unshare, setpriv (tests).
 APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux
+# Only `make bench` needs these: dnsperf, and unshare/mount/ip for getaddrinfo_a in a private network namespace.
+BENCH_PACKAGES := dnsperf util-linux mount iproute2
 TSAN_BUILD   := .build-tsan
 
-.PHONY: run test deps build clean bench-core release install install-files uninstall
+.PHONY: run test deps bench-deps build clean bench bench-core release install install-files uninstall
 
 # Installs what the build and the tests need (Debian packages), only when missing.
 deps:
@@ -22,6 +24,9 @@ deps:
 	  if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+
+bench-deps: deps
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(BENCH_PACKAGES)"
 
 build: deps
 	$(SWIFT) build
@@ -42,6 +47,14 @@ test: deps
 # ResolverCore vs a plain single-channel c-ares loop against a local unbound (docs/performance.md).
 bench-core: deps
 	$(SWIFT) run -c release resolvd-bench
+
+# The whole table of docs/performance.md: resolvd over its socket (cold, cached), ResolverCore,
+# a c-ares loop, getaddrinfo_a in a private network namespace (needs root), dnsperf,
+# cancellation latency and memory — medians of 3 runs against a local unbound.
+bench: bench-deps
+	$(SWIFT) build -c release --product resolvd
+	$(SWIFT) build -c release --product resolvd-bench
+	.build/release/resolvd-bench all
 
 # Release binaries for `install`.
 release: deps

@@ -28,8 +28,12 @@ public final class UnboundServer: Sendable {
     /// Starts unbound and waits (up to ~10 s) until it answers a real UDP query.
     /// `extraConfig` is inserted after the `server:` options and before the auth-zone
     /// clauses, so bare server options work and it may open clauses of its own. To forward
-    /// some name to a fixture on 127.0.0.1 add `do-not-query-localhost: no`.
-    public static func start(zones: [Zone] = [.example, .reverse4, .reverse6], extraConfig: String = "") throws -> UnboundServer {
+    /// some name to a fixture on 127.0.0.1 add `do-not-query-localhost: no`. `port` nil
+    /// picks a free port; a given port (e.g. 53 inside a private network namespace) is
+    /// tried once.
+    public static func start(
+        zones: [Zone] = [.example, .reverse4, .reverse6], extraConfig: String = "", port fixedPort: UInt16? = nil
+    ) throws -> UnboundServer {
         guard access(executable, X_OK) == 0 else {
             throw FixtureError("unbound is not installed: apt-get install unbound")
         }
@@ -42,8 +46,8 @@ public final class UnboundServer: Sendable {
             }
             var lastFailure = ""
             // A port found free can be taken before unbound binds it; then try another.
-            for _ in 0..<5 {
-                let port = try Socket.freePort()
+            for _ in 0..<(fixedPort == nil ? 5 : 1) {
+                let port = try fixedPort ?? Socket.freePort()
                 let config = try configuration(directory: directory, port: port, zones: zones, extraConfig: extraConfig)
                 try writeFile("\(directory)/unbound.conf", config)
                 let pid = try spawn(directory: directory)

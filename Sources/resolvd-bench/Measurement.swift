@@ -82,8 +82,12 @@ struct RunResult {
     var udpDrops: UInt64
     /// CPU the unbound fixture used during the run (filled in by the caller).
     var upstreamCPUNanoseconds: UInt64 = 0
+    /// CPU the resolvd child used during the run (daemon workloads only).
+    var daemonCPUNanoseconds: UInt64 = 0
     var latencies: [UInt64]
     var firstFailure: String?
+    /// p50 and p99 measured elsewhere (another process), when `latencies` is not at hand.
+    var fixedPercentiles: (UInt64, UInt64)? = nil
 
     var lookupsPerSecond: Double { Double(names) / (Double(wallNanoseconds) / 1e9) }
     var cpuMicrosecondsPerLookup: Double { Double(cpuNanoseconds) / 1e3 / Double(names) }
@@ -93,6 +97,7 @@ struct RunResult {
     var clientCores: Double { Double(cpuNanoseconds) / Double(wallNanoseconds) }
 
     func percentile(_ fraction: Double) -> UInt64 {
+        if let fixedPercentiles { return fraction <= 0.5 ? fixedPercentiles.0 : fixedPercentiles.1 }
         guard !latencies.isEmpty else { return 0 }
         let rank = Int((fraction * Double(latencies.count)).rounded(.up)) - 1
         return latencies[min(max(rank, 0), latencies.count - 1)]

@@ -7,13 +7,25 @@ import ResolverTesting
 import Glibc
 #endif
 
-/// `resolvd-bench`: getaddrinfo throughput of ResolverCore against a plain single-channel
-/// c-ares loop, both talking to a local unbound fixture. A micro-benchmark, not a test:
-/// it prints figures and judges nothing (see docs/performance.md).
+/// `resolvd-bench`: benchmarks against a local unbound fixture (docs/performance.md).
+/// `core` (the default; `make bench-core`) is ResolverCore against a plain single-channel
+/// c-ares loop; `all` (`make bench`) is the whole table — the daemon over its socket,
+/// cold and cached, ResolverCore, the c-ares loop, glibc's getaddrinfo_a, dnsperf, and
+/// cancellation latency and memory. They print figures and judge nothing.
 @main
 struct ResolvdBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resolvd-bench",
+        abstract: "resolvd benchmarks against a local unbound.",
+        subcommands: [CoreBench.self, FullBench.self, GlibcNamespaceChild.self],
+        defaultSubcommand: CoreBench.self)
+}
+
+/// getaddrinfo throughput of ResolverCore against a plain single-channel c-ares loop,
+/// both talking to a local unbound fixture.
+struct CoreBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "core",
         abstract: "Lookups/s of ResolverCore vs a single-channel c-ares loop against a local unbound.")
 
     enum Workloads: String, ExpressibleByArgument, CaseIterable {

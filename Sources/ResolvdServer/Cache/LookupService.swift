@@ -12,8 +12,10 @@ import ResolverCore
 /// lookup: cancelling one waiter answers that waiter at once (before ``cancel(_:with:)``
 /// returns) and never disturbs the others — the bug golang/go#22724 had. When the last
 /// waiter leaves, the shared lookup is detached, not cancelled: its late answer still
-/// fills the cache. Timeouts are per shared lookup, which is why the timeout is part of
-/// the ``LookupKey``.
+/// fills the cache — for up to ``maxDetached`` detached lookups at a time; beyond that the
+/// upstream lookup is cancelled in the resolver, so that lookups started and cancelled
+/// against an upstream that never answers cannot pile up without bound. Timeouts are per
+/// shared lookup, which is why the timeout is part of the ``LookupKey``.
 ///
 /// It does not speak the protocol or know connections; the ``ConnectionHandler`` maps
 /// request ids to tokens.
@@ -30,6 +32,12 @@ final class LookupService: Sendable {
         let key: LookupKey
         var waiters: [Token: Completion] = [:]
         var attached = true
+        /// Counted in `State.detached`.
+        var countedDetached = false
+        /// Cancels the upstream lookup; set once it has started.
+        var cancelUpstream: (@Sendable () -> Void)?
+        /// Cancel the upstream lookup as soon as it has started.
+        var abandon = false
 
         init(key: LookupKey) {
             self.key = key
@@ -43,7 +51,11 @@ final class LookupService: Sendable {
         var lookupOf: [Token: SharedLookup] = [:]
         var nextToken: UInt64 = 0
         var coalesced = 0
+        var detached = 0
     }
+
+    /// Detached lookups left running so that their late answers fill the cache.
+    static let maxDetached = 1_024
 
     private let state: NIOLockedValueBox<State>
     private let resolverBox: NIOLockedValueBox<CoreResolver>
@@ -114,18 +126,29 @@ final class LookupService: Sendable {
     /// returning; false when it had already been answered.
     @discardableResult
     func cancel(_ token: Token, with error: ResolverError) -> Bool {
-        let completion = state.withLockedValue { state -> Completion? in
-            guard let shared = state.lookupOf.removeValue(forKey: token) else { return nil }
+        let (completion, cancelUpstream) = state.withLockedValue { state -> (Completion?, (@Sendable () -> Void)?) in
+            guard let shared = state.lookupOf.removeValue(forKey: token) else { return (nil, nil) }
             let completion = shared.waiters.removeValue(forKey: token)
+            var cancelUpstream: (@Sendable () -> Void)?
             if shared.waiters.isEmpty, shared.attached {
-                // The last waiter left: detach. The upstream answer still fills the cache.
+                // The last waiter left: detach. The upstream answer still fills the cache,
+                // unless too many detached lookups are running already.
                 shared.attached = false
                 if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
+                if state.detached < Self.maxDetached {
+                    state.detached += 1
+                    shared.countedDetached = true
+                } else if let cancel = shared.cancelUpstream {
+                    cancelUpstream = cancel
+                } else {
+                    shared.abandon = true
+                }
             }
-            return completion
+            return (completion, cancelUpstream)
         }
         guard let completion else { return false }
         completion(.failure(error))
+        cancelUpstream?()
         return true
     }
 
@@ -157,25 +180,39 @@ final class LookupService: Sendable {
         let finish: @Sendable (Result<LookupValue, ResolverError>) -> Void = { [self] result in
             self.complete(shared, with: result)
         }
-        switch shared.key {
+        let handle = startUpstream(shared.key, on: resolver, finish: finish)
+        let cancel: @Sendable () -> Void = { resolver.cancel(handle) }
+        let cancelNow = state.withLockedValue { _ -> Bool in
+            // Under the lock: SharedLookup's state is guarded by it.
+            if shared.abandon { return true }
+            shared.cancelUpstream = cancel
+            return false
+        }
+        if cancelNow { cancel() }
+    }
+
+    private func startUpstream(
+        _ key: LookupKey, on resolver: CoreResolver, finish: @escaping @Sendable (Result<LookupValue, ResolverError>) -> Void
+    ) -> LookupHandle {
+        switch key {
         case .addressInfo(let request):
-            resolver.addressInfo(request) { finish($0.map(LookupValue.addressInfo)) }
+            return resolver.addressInfo(request) { finish($0.map(LookupValue.addressInfo)) }
         case .nameInfo(let request):
-            resolver.nameInfo(request) { finish($0.map(LookupValue.nameInfo)) }
+            return resolver.nameInfo(request) { finish($0.map(LookupValue.nameInfo)) }
         case .query(let name, let type, let timeout):
-            resolver.query(name, type: type, timeout: timeout) { finish($0.map(LookupValue.query)) }
+            return resolver.query(name, type: type, timeout: timeout) { finish($0.map(LookupValue.query)) }
         case .hostByName(let name, let family, let bufferLength, let timeout):
-            resolver.hostByName(name, family: family, bufferLength: bufferLength, timeout: timeout) { finish($0.map(LookupValue.host)) }
+            return resolver.hostByName(name, family: family, bufferLength: bufferLength, timeout: timeout) { finish($0.map(LookupValue.host)) }
         case .hostByAddress(let address, let bufferLength, let timeout):
-            resolver.hostByAddress(address, bufferLength: bufferLength, timeout: timeout) { finish($0.map(LookupValue.host)) }
+            return resolver.hostByAddress(address, bufferLength: bufferLength, timeout: timeout) { finish($0.map(LookupValue.host)) }
         case .serviceByName(let name, let proto, let bufferLength):
-            resolver.serviceByName(name, proto: proto, bufferLength: bufferLength) { finish($0.map(LookupValue.service)) }
+            return resolver.serviceByName(name, proto: proto, bufferLength: bufferLength) { finish($0.map(LookupValue.service)) }
         case .serviceByPort(let port, let proto, let bufferLength):
-            resolver.serviceByPort(port, proto: proto, bufferLength: bufferLength) { finish($0.map(LookupValue.service)) }
+            return resolver.serviceByPort(port, proto: proto, bufferLength: bufferLength) { finish($0.map(LookupValue.service)) }
         case .protocolByName(let name, let bufferLength):
-            resolver.protocolByName(name, bufferLength: bufferLength) { finish($0.map(LookupValue.protocolEntry)) }
+            return resolver.protocolByName(name, bufferLength: bufferLength) { finish($0.map(LookupValue.protocolEntry)) }
         case .protocolByNumber(let number, let bufferLength):
-            resolver.protocolByNumber(number, bufferLength: bufferLength) { finish($0.map(LookupValue.protocolEntry)) }
+            return resolver.protocolByNumber(number, bufferLength: bufferLength) { finish($0.map(LookupValue.protocolEntry)) }
         }
     }
 
@@ -184,6 +221,11 @@ final class LookupService: Sendable {
         let waiters = state.withLockedValue { state -> [Completion] in
             if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
             shared.attached = false
+            shared.cancelUpstream = nil
+            if shared.countedDetached {
+                shared.countedDetached = false
+                state.detached -= 1
+            }
             if state.cacheEnabled, shared.key.isCacheable, !Self.isTransient(result) {
                 state.cache.store(shared.key, result: result, now: now)
             }

@@ -47,6 +47,10 @@ final class ChannelLoop: @unchecked Sendable {
     private var thread: pthread_t?
 
     private var waiting = Deque<LookupRecord>()
+    /// When `waiting` reaches this length, lookups cancelled while they waited are dropped
+    /// from it (they are otherwise skipped only when reached, which never happens while
+    /// every c-ares slot hangs on a silent upstream); doubled each time, so amortised O(1).
+    private var purgeWaitingAt = 4_096
     private var deadlines = Heap<Deadline>()
     private var inFlight = 0
     /// When c-ares next needs `ares_process_fd` for its own timeouts, as an upper bound
@@ -181,6 +185,10 @@ extension ChannelLoop {
                     record.start(on: self)
                 } else {
                     waiting.append(record)
+                    if waiting.count >= purgeWaitingAt {
+                        waiting.removeAll { !$0.isPending }
+                        purgeWaitingAt = max(4_096, 2 * waiting.count)
+                    }
                 }
             case .stop:
                 keepRunning = false
