@@ -1,19 +1,12 @@
 /// A getaddrinfo flag, such as `canonname` (AI_CANONNAME).
 ///
-/// The known values are static members; any other raw value can be sent as well,
-/// which is how a caller asks the daemon to reject one.
-public struct AddressInfoFlag: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+/// Any other raw value can be sent as well (see ``ProtocolWord``).
+public struct AddressInfoFlag: ProtocolWord {
     public let rawValue: String
 
     public init(rawValue: String) {
         self.rawValue = rawValue
     }
-
-    public init(stringLiteral value: String) {
-        self.rawValue = value
-    }
-
-    public var description: String { rawValue }
 
     public static let canonicalName = AddressInfoFlag(rawValue: "canonname")
     public static let numericHost = AddressInfoFlag(rawValue: "numerichost")

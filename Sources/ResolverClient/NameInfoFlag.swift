@@ -1,19 +1,12 @@
 /// A getnameinfo flag, such as `namereqd` (NI_NAMEREQD).
 ///
-/// The known values are static members; any other raw value can be sent as well,
-/// which is how a caller asks the daemon to reject one.
-public struct NameInfoFlag: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+/// Any other raw value can be sent as well (see ``ProtocolWord``).
+public struct NameInfoFlag: ProtocolWord {
     public let rawValue: String
 
     public init(rawValue: String) {
         self.rawValue = rawValue
     }
-
-    public init(stringLiteral value: String) {
-        self.rawValue = value
-    }
-
-    public var description: String { rawValue }
 
     public static let nameRequired = NameInfoFlag(rawValue: "namereqd")
     public static let numericHost = NameInfoFlag(rawValue: "numerichost")

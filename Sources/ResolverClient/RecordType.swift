@@ -1,19 +1,12 @@
 /// A DNS record type for the `query` op, by its mnemonic: `A`, `MX`, `SRV`, ….
 ///
-/// The known values are static members; any other raw value can be sent as well,
-/// which is how a caller asks the daemon to reject one.
-public struct RecordType: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+/// Any other raw value can be sent as well (see ``ProtocolWord``).
+public struct RecordType: ProtocolWord {
     public let rawValue: String
 
     public init(rawValue: String) {
         self.rawValue = rawValue
     }
-
-    public init(stringLiteral value: String) {
-        self.rawValue = value
-    }
-
-    public var description: String { rawValue }
 
     public static let a = RecordType(rawValue: "A")
     public static let aaaa = RecordType(rawValue: "AAAA")

@@ -9,15 +9,8 @@ struct Request: Sendable {
     var operation: Operation
 
     enum Operation: Sendable {
-        case addressInfo(AddressInfoRequest)
-        case nameInfo(NameInfoRequest)
-        case query(name: String, type: DNSRecordType, timeout: Duration?)
-        case hostByName(name: String, family: AddressFamily, bufferLength: Int, timeout: Duration?)
-        case hostByAddress(address: String, bufferLength: Int, timeout: Duration?)
-        case serviceByName(name: String, proto: String?, bufferLength: Int)
-        case serviceByPort(port: UInt16, proto: String?, bufferLength: Int)
-        case protocolByName(name: String, bufferLength: Int)
-        case protocolByNumber(number: Int32, bufferLength: Int)
+        /// Any lookup op: what it asks is exactly the key it is coalesced and cached under.
+        case lookup(LookupKey)
         case cancel(handle: Int64)
         case cancelAsyncRequest(handle: Int64)
         case cancelAll
@@ -26,14 +19,6 @@ struct Request: Sendable {
         /// Admin only: re-read the configuration, as SIGHUP does.
         case reload
         case flushCache
-
-        /// True for the operations that start a lookup (and count against the in-flight limit).
-        var isLookup: Bool {
-            switch self {
-            case .cancel, .cancelAsyncRequest, .cancelAll, .hello, .stats, .reload, .flushCache: false
-            default: true
-            }
-        }
     }
 
     /// Every op name, in the order `hello` lists them.
@@ -90,33 +75,33 @@ struct RequestDecoder {
             request.transport = try optionalEnum("protocol", TransportProtocol.self)
             request.flags = try flags("flags", Self.addressInfoFlags)
             request.timeout = try timeout()
-            return .addressInfo(request)
+            return .lookup(.addressInfo(request))
         case "getnameinfo":
             var request = NameInfoRequest(address: try string("address"))
             request.port = try optionalInteger("port", in: 0...65535).map { UInt16($0) } ?? 0
             request.flags = try flags("flags", Self.nameInfoFlags)
             request.timeout = try timeout()
-            return .nameInfo(request)
+            return .lookup(.nameInfo(request))
         case "query":
             let name = try string("name")
             let typeName = try string("type")
             guard let type = DNSRecordType(rawValue: typeName.uppercased()) else {
                 throw invalid("\"type\" must be one of \(DNSRecordType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            return .query(name: name, type: type, timeout: try timeout())
+            return .lookup(.query(name: name, type: type, timeout: try timeout()))
         case "gethostbyname":
-            return .hostByName(name: try string("name"), family: try family(default: .inet), bufferLength: try bufferLength(), timeout: try timeout())
+            return .lookup(.hostByName(name: try string("name"), family: try family(default: .inet), bufferLength: try bufferLength(), timeout: try timeout()))
         case "gethostbyaddr":
-            return .hostByAddress(address: try string("address"), bufferLength: try bufferLength(), timeout: try timeout())
+            return .lookup(.hostByAddress(address: try string("address"), bufferLength: try bufferLength(), timeout: try timeout()))
         case "getservbyname":
-            return .serviceByName(name: try string("name"), proto: try optionalString("proto"), bufferLength: try bufferLength())
+            return .lookup(.serviceByName(name: try string("name"), proto: try optionalString("proto"), bufferLength: try bufferLength()))
         case "getservbyport":
             let port = try integer("port", in: 0...65535)
-            return .serviceByPort(port: UInt16(port), proto: try optionalString("proto"), bufferLength: try bufferLength())
+            return .lookup(.serviceByPort(port: UInt16(port), proto: try optionalString("proto"), bufferLength: try bufferLength()))
         case "getprotobyname":
-            return .protocolByName(name: try string("name"), bufferLength: try bufferLength())
+            return .lookup(.protocolByName(name: try string("name"), bufferLength: try bufferLength()))
         case "getprotobynumber":
-            return .protocolByNumber(number: Int32(try integer("number", in: 0...Int64(Int32.max))), bufferLength: try bufferLength())
+            return .lookup(.protocolByNumber(number: Int32(try integer("number", in: 0...Int64(Int32.max))), bufferLength: try bufferLength()))
         case "cancel":
             return .cancel(handle: try integer("handle", in: 0...Request.maxID))
         case "cancel_async_request":

@@ -137,24 +137,8 @@ extension ConnectionHandler {
     private func execute(_ request: Request) {
         let id = request.id
         switch request.operation {
-        case .addressInfo(let request):
-            startLookup(id, .addressInfo(request))
-        case .nameInfo(let request):
-            startLookup(id, .nameInfo(request))
-        case .query(let name, let type, let timeout):
-            startLookup(id, .query(name: name, type: type, timeout: timeout))
-        case .hostByName(let name, let family, let bufferLength, let timeout):
-            startLookup(id, .hostByName(name: name, family: family, bufferLength: bufferLength, timeout: timeout))
-        case .hostByAddress(let address, let bufferLength, let timeout):
-            startLookup(id, .hostByAddress(address: address, bufferLength: bufferLength, timeout: timeout))
-        case .serviceByName(let name, let proto, let bufferLength):
-            startLookup(id, .serviceByName(name: name, proto: proto, bufferLength: bufferLength))
-        case .serviceByPort(let port, let proto, let bufferLength):
-            startLookup(id, .serviceByPort(port: port, proto: proto, bufferLength: bufferLength))
-        case .protocolByName(let name, let bufferLength):
-            startLookup(id, .protocolByName(name: name, bufferLength: bufferLength))
-        case .protocolByNumber(let number, let bufferLength):
-            startLookup(id, .protocolByNumber(number: number, bufferLength: bufferLength))
+        case .lookup(let key):
+            startLookup(id, key)
         case .cancel(let handle):
             cancel(id: id, handle: handle)
         case .cancelAsyncRequest(let handle):
