@@ -9,8 +9,8 @@ import Testing
         .query(QueryAnswer(records: [DNSRecord(name: name, ttl: ttl, data: .a(address: "192.0.2.1"))]))
     }
 
-    private func key(_ name: String) -> LookupKey {
-        .query(name: name, type: .a, timeout: nil)
+    private func key(_ name: String) -> HashedKey {
+        HashedKey(.query(name: name, type: .a, timeout: nil))
     }
 
     private func ttl(_ cached: AnswerCache.Answer?) -> UInt32? {

@@ -26,7 +26,7 @@ public struct AnswerCache: Sendable {
     }
 
     private struct Node: Sendable {
-        var key: LookupKey
+        var key: HashedKey
         var answer: Answer
         var storedAt: UInt64
         var expiresAt: UInt64
@@ -36,7 +36,7 @@ public struct AnswerCache: Sendable {
     }
 
     private(set) var settings: Settings
-    private var index: [LookupKey: Int32] = [:]
+    private var index: [HashedKey: Int32] = [:]
     private var nodes: [Node] = []
     private var free: [Int32] = []
     private var newest: Int32 = -1
@@ -53,7 +53,7 @@ public struct AnswerCache: Sendable {
     var count: Int { index.count }
 
     /// The answer for `key`, aged to `now`, or nil (a miss) when absent or expired.
-    mutating func lookup(_ key: LookupKey, now: UInt64) -> Answer? {
+    mutating func lookup(_ key: HashedKey, now: UInt64) -> Answer? {
         guard let slot = index[key] else {
             misses += 1
             return nil
@@ -74,7 +74,7 @@ public struct AnswerCache: Sendable {
     }
 
     /// Stores a positive answer for its TTL (clamped), or a negative one for the negative TTL.
-    mutating func store(_ key: LookupKey, result: Result<LookupValue, ResolverError>, now: UInt64) {
+    mutating func store(_ key: HashedKey, result: Result<LookupValue, ResolverError>, now: UInt64) {
         let ttl: UInt32
         let answer: Answer
         switch result {
@@ -88,7 +88,7 @@ public struct AnswerCache: Sendable {
             answer = .failure(error)
         }
         guard ttl > 0 else { return }
-        let size = key.estimatedBytes + {
+        let size = key.key.estimatedBytes + {
             if case .value(let value) = answer { return value.estimatedBytes }
             return 96
         }()

@@ -80,3 +80,24 @@ enum LookupValue: Sendable {
         }
     }
 }
+
+/// A ``LookupKey`` with its hash computed once: the coalescing table and the cache look the
+/// same key up several times per lookup, and hashing the name's bytes each time showed in
+/// profiles. Equality still compares the whole key.
+struct HashedKey: Hashable, Sendable {
+    let key: LookupKey
+    private let hash: Int
+
+    init(_ key: LookupKey) {
+        self.key = key
+        self.hash = key.hashValue
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(hash)
+    }
+
+    static func == (lhs: HashedKey, rhs: HashedKey) -> Bool {
+        lhs.hash == rhs.hash && lhs.key == rhs.key
+    }
+}

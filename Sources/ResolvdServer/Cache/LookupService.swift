@@ -25,12 +25,18 @@ final class LookupService: Sendable {
     /// One caller of a (possibly shared) lookup.
     struct Token: Hashable, Sendable {
         fileprivate let id: UInt64
+        /// The shared lookup it waits on; nil for an answer from the cache.
+        fileprivate let shared: SharedLookup?
+
+        func hash(into hasher: inout Hasher) { hasher.combine(id) }
+        static func == (lhs: Token, rhs: Token) -> Bool { lhs.id == rhs.id }
     }
 
-    private final class SharedLookup: @unchecked Sendable {
+    fileprivate final class SharedLookup: @unchecked Sendable {
         // Mutable state is touched only under LookupService's lock.
-        let key: LookupKey
-        var waiters: [Token: Completion] = [:]
+        let key: HashedKey
+        /// Usually one: a short array, not a dictionary.
+        var waiters: [(id: UInt64, completion: Completion)] = []
         var attached = true
         /// Counted in `State.detached`.
         var countedDetached = false
@@ -39,7 +45,7 @@ final class LookupService: Sendable {
         /// Cancel the upstream lookup as soon as it has started.
         var abandon = false
 
-        init(key: LookupKey) {
+        init(key: HashedKey) {
             self.key = key
         }
     }
@@ -47,8 +53,7 @@ final class LookupService: Sendable {
     private struct State: Sendable {
         var cache: AnswerCache
         var cacheEnabled: Bool
-        var inFlight: [LookupKey: SharedLookup] = [:]
-        var lookupOf: [Token: SharedLookup] = [:]
+        var inFlight: [HashedKey: SharedLookup] = [:]
         var nextToken: UInt64 = 0
         var coalesced = 0
         var detached = 0
@@ -83,8 +88,9 @@ final class LookupService: Sendable {
 
     /// Starts (or joins, or answers from the cache) a lookup. A cache hit completes before
     /// this returns; otherwise `completion` runs later on a resolver thread.
-    func start(_ key: LookupKey, completion: @escaping Completion) -> Token {
+    func start(_ lookupKey: LookupKey, completion: @escaping Completion) -> Token {
         let now = MonotonicMilliseconds.now()
+        let key = HashedKey(lookupKey)
         enum Plan {
             case hit(Result<LookupValue, ResolverError>)
             case joined
@@ -92,24 +98,22 @@ final class LookupService: Sendable {
         }
         let (token, plan) = state.withLockedValue { state -> (Token, Plan) in
             state.nextToken += 1
-            let token = Token(id: state.nextToken)
-            if state.cacheEnabled, key.isCacheable, let answer = state.cache.lookup(key, now: now) {
+            let id = state.nextToken
+            if state.cacheEnabled, lookupKey.isCacheable, let answer = state.cache.lookup(key, now: now) {
                 switch answer {
-                case .value(let value): return (token, .hit(.success(value)))
-                case .failure(let error): return (token, .hit(.failure(error)))
+                case .value(let value): return (Token(id: id, shared: nil), .hit(.success(value)))
+                case .failure(let error): return (Token(id: id, shared: nil), .hit(.failure(error)))
                 }
             }
             if let shared = state.inFlight[key] {
-                shared.waiters[token] = completion
-                state.lookupOf[token] = shared
+                shared.waiters.append((id, completion))
                 state.coalesced += 1
-                return (token, .joined)
+                return (Token(id: id, shared: shared), .joined)
             }
             let shared = SharedLookup(key: key)
-            shared.waiters[token] = completion
+            shared.waiters.append((id, completion))
             state.inFlight[key] = shared
-            state.lookupOf[token] = shared
-            return (token, .startNew(shared))
+            return (Token(id: id, shared: shared), .startNew(shared))
         }
         switch plan {
         case .hit(let result):
@@ -126,9 +130,10 @@ final class LookupService: Sendable {
     /// returning; false when it had already been answered.
     @discardableResult
     func cancel(_ token: Token, with error: ResolverError) -> Bool {
+        guard let shared = token.shared else { return false }  // answered from the cache at once
         let (completion, cancelUpstream) = state.withLockedValue { state -> (Completion?, (@Sendable () -> Void)?) in
-            guard let shared = state.lookupOf.removeValue(forKey: token) else { return (nil, nil) }
-            let completion = shared.waiters.removeValue(forKey: token)
+            guard let index = shared.waiters.firstIndex(where: { $0.id == token.id }) else { return (nil, nil) }
+            let completion = shared.waiters.remove(at: index).completion
             var cancelUpstream: (@Sendable () -> Void)?
             if shared.waiters.isEmpty, shared.attached {
                 // The last waiter left: detach. The upstream answer still fills the cache,
@@ -180,7 +185,7 @@ final class LookupService: Sendable {
         let finish: @Sendable (Result<LookupValue, ResolverError>) -> Void = { [self] result in
             self.complete(shared, with: result)
         }
-        let handle = startUpstream(shared.key, on: resolver, finish: finish)
+        let handle = startUpstream(shared.key.key, on: resolver, finish: finish)
         let cancel: @Sendable () -> Void = { resolver.cancel(handle) }
         let cancelNow = state.withLockedValue { _ -> Bool in
             // Under the lock: SharedLookup's state is guarded by it.
@@ -218,7 +223,7 @@ final class LookupService: Sendable {
 
     private func complete(_ shared: SharedLookup, with result: Result<LookupValue, ResolverError>) {
         let now = MonotonicMilliseconds.now()
-        let waiters = state.withLockedValue { state -> [Completion] in
+        let waiters = state.withLockedValue { state -> [(id: UInt64, completion: Completion)] in
             if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
             shared.attached = false
             shared.cancelUpstream = nil
@@ -226,15 +231,14 @@ final class LookupService: Sendable {
                 shared.countedDetached = false
                 state.detached -= 1
             }
-            if state.cacheEnabled, shared.key.isCacheable, !Self.isTransient(result) {
+            if state.cacheEnabled, shared.key.key.isCacheable, !Self.isTransient(result) {
                 state.cache.store(shared.key, result: result, now: now)
             }
             let waiters = shared.waiters
             shared.waiters.removeAll()
-            for token in waiters.keys { state.lookupOf[token] = nil }
-            return Array(waiters.values)
+            return waiters
         }
-        for completion in waiters { completion(result) }
+        for waiter in waiters { waiter.completion(result) }
     }
 
     /// Outcomes that say nothing about the name: never cached.

@@ -44,7 +44,8 @@ struct Request: Sendable {
 struct RequestDecoder {
     private let object: JSONObject
     private let op: String
-    private var used: Set<String> = ["id", "op"]
+    /// The keys the op has read; requests have a handful, so an array beats a Set.
+    private var used: [String] = ["id", "op"]
 
     static func decode(_ object: JSONObject, id: Int64) -> Result<Request, ResolverError> {
         guard let op = object["op"]?.stringValue else {
@@ -136,7 +137,7 @@ struct RequestDecoder {
     }
 
     private mutating func value(_ key: String) -> JSONValue? {
-        used.insert(key)
+        used.append(key)
         guard let value = object[key], !value.isNull else { return nil }
         return value
     }
