@@ -10,12 +10,11 @@ extension Resolver {
         completion: @escaping @Sendable (Result<ServiceEntry, ResolverError>) -> Void
     ) -> LookupHandle {
         let services = databases.services
-        return startLocal(owner: owner, completion: completion) {
-            guard let entry = services.service(named: name, proto: proto) else {
-                return .failure(ResolverError(code: .noData, message: "no service '\(name)'\(proto.map { "/\($0)" } ?? "")"))
-            }
-            return Self.fitting(entry, required: WindowsBufferLayout.requiredLength(for: entry), bufferLength: bufferLength)
-        }
+        return startDatabaseLookup(
+            bufferLength: bufferLength, owner: owner, completion: completion,
+            notFound: "no service '\(name)'\(proto.map { "/\($0)" } ?? "")",
+            requiredLength: WindowsBufferLayout.requiredLength(for:)
+        ) { services.service(named: name, proto: proto) }
     }
 
     /// WSAAsyncGetServByPort: a port (host byte order) and optional protocol to a servent.
@@ -27,12 +26,11 @@ extension Resolver {
         completion: @escaping @Sendable (Result<ServiceEntry, ResolverError>) -> Void
     ) -> LookupHandle {
         let services = databases.services
-        return startLocal(owner: owner, completion: completion) {
-            guard let entry = services.service(port: port, proto: proto) else {
-                return .failure(ResolverError(code: .noData, message: "no service on port \(port)\(proto.map { "/\($0)" } ?? "")"))
-            }
-            return Self.fitting(entry, required: WindowsBufferLayout.requiredLength(for: entry), bufferLength: bufferLength)
-        }
+        return startDatabaseLookup(
+            bufferLength: bufferLength, owner: owner, completion: completion,
+            notFound: "no service on port \(port)\(proto.map { "/\($0)" } ?? "")",
+            requiredLength: WindowsBufferLayout.requiredLength(for:)
+        ) { services.service(port: port, proto: proto) }
     }
 
     /// WSAAsyncGetProtoByName: a protocol name (or alias) to a protoent.
@@ -44,12 +42,10 @@ extension Resolver {
         completion: @escaping @Sendable (Result<ProtocolEntry, ResolverError>) -> Void
     ) -> LookupHandle {
         let protocols = databases.protocols
-        return startLocal(owner: owner, completion: completion) {
-            guard let entry = protocols.protocol(named: name) else {
-                return .failure(ResolverError(code: .noData, message: "no protocol '\(name)'"))
-            }
-            return Self.fitting(entry, required: WindowsBufferLayout.requiredLength(for: entry), bufferLength: bufferLength)
-        }
+        return startDatabaseLookup(
+            bufferLength: bufferLength, owner: owner, completion: completion,
+            notFound: "no protocol '\(name)'", requiredLength: WindowsBufferLayout.requiredLength(for:)
+        ) { protocols.protocol(named: name) }
     }
 
     /// WSAAsyncGetProtoByNumber: a protocol number to a protoent.
@@ -61,26 +57,33 @@ extension Resolver {
         completion: @escaping @Sendable (Result<ProtocolEntry, ResolverError>) -> Void
     ) -> LookupHandle {
         let protocols = databases.protocols
-        return startLocal(owner: owner, completion: completion) {
-            guard let entry = protocols.protocol(number: number) else {
-                return .failure(ResolverError(code: .noData, message: "no protocol number \(number)"))
-            }
-            return Self.fitting(entry, required: WindowsBufferLayout.requiredLength(for: entry), bufferLength: bufferLength)
-        }
+        return startDatabaseLookup(
+            bufferLength: bufferLength, owner: owner, completion: completion,
+            notFound: "no protocol number \(number)", requiredLength: WindowsBufferLayout.requiredLength(for:)
+        ) { protocols.protocol(number: number) }
     }
 
-    /// A lookup answered from memory on the loop thread: asynchronous and cancellable
-    /// like the rest, without touching c-ares.
-    private func startLocal<Value: Sendable>(
+    /// A services/protocols lookup, answered from memory on the loop thread: asynchronous
+    /// and cancellable like the rest, without touching c-ares. Not found is WSANO_DATA (as
+    /// Winsock reports it); an entry too big for `bufferLength` is WSAENOBUFS.
+    private func startDatabaseLookup<Entry: Sendable>(
+        bufferLength: Int,
         owner: LookupOwner,
-        completion: @escaping @Sendable (Result<Value, ResolverError>) -> Void,
-        answer: @escaping @Sendable () -> Result<Value, ResolverError>
+        completion: @escaping @Sendable (Result<Entry, ResolverError>) -> Void,
+        notFound: String,
+        requiredLength: @escaping @Sendable (Entry) -> Int,
+        find: @escaping @Sendable () -> Entry?
     ) -> LookupHandle {
-        start(owner: owner, timeout: nil, work: { lookup, _ in lookup.finish(answer()) }, completion: completion)
-    }
-
-    private static func fitting<Value>(_ value: Value, required: Int, bufferLength: Int) -> Result<Value, ResolverError> {
-        if let error = WindowsBufferLayout.check(required, bufferLength: bufferLength) { return .failure(error) }
-        return .success(value)
+        start(owner: owner, timeout: nil, work: { lookup, _ in
+            guard let entry = find() else {
+                lookup.finish(.failure(ResolverError(code: .noData, message: notFound)))
+                return
+            }
+            if let error = WindowsBufferLayout.check(requiredLength(entry), bufferLength: bufferLength) {
+                lookup.finish(.failure(error))
+            } else {
+                lookup.finish(.success(entry))
+            }
+        }, completion: completion)
     }
 }
