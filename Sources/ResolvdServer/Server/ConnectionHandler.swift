@@ -6,18 +6,18 @@ import ResolverCore
 import Glibc
 #endif
 
-/// One client connection speaking protocol v1: decodes request lines, starts lookups on
-/// the resolver, and writes each lookup's single reply when it completes.
+/// One client connection speaking protocol v1: decodes request lines, starts lookups
+/// through the ``LookupService`` (cache, coalescing, resolver), and writes each lookup's
+/// single reply when it completes.
 ///
-/// Handles (request ids) belong to the connection: the handler maps each in-flight id
-/// to the resolver handle behind it, and applies the cancel rules of docs/protocol.md on
-/// top of the resolver's own (GetAddrInfoExCancel, WSACancelAsyncRequest, CancelIoEx).
-/// Because the resolver delivers a cancelled lookup's completion before its cancel call
-/// returns, and this handler runs cancels on its event loop, the lookup's 10111 reply is
-/// always written before the cancel's own reply.
+/// Handles (request ids) belong to the connection: the handler maps each in-flight id to
+/// its waiter token and applies the cancel rules of docs/protocol.md (GetAddrInfoExCancel,
+/// WSACancelAsyncRequest, CancelIoEx). Because the service answers a cancelled waiter
+/// before its cancel call returns, and this handler runs cancels on its event loop, the
+/// lookup's 10111 (or 995) reply is always written before the cancel's own reply.
 ///
-/// It does not frame lines (``BoundedLineDecoder`` does) or parse JSON values
-/// (``JSONParser`` does); all its state lives on the channel's event loop.
+/// It does not frame lines (``BoundedLineDecoder`` does), parse JSON values
+/// (``JSONParser`` does) or cache anything; all its state lives on the channel's event loop.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = BoundedLineDecoder.Frame
     typealias OutboundOut = ByteBuffer
