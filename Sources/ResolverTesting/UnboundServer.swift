@@ -112,12 +112,14 @@ public final class UnboundServer: Sendable {
             var status: Int32 = 0
             guard waitpid(child, &status, WNOHANG) == child else { return nil }
             pid = nil
+            ChildProcesses.stopped(child)
             return status
         }
     }
 
     private func stopProcess() {
         guard let child = pid.withLock({ pid -> pid_t? in defer { pid = nil }; return pid }) else { return }
+        defer { ChildProcesses.stopped(child) }
         var status: Int32 = 0
         if waitpid(child, &status, WNOHANG) == child { return }
         kill(child, SIGTERM)
@@ -158,6 +160,7 @@ public final class UnboundServer: Sendable {
         var child: pid_t = 0
         let rc = posix_spawn(&child, executable, &actions, &attributes, &argv, environ)
         guard rc == 0 else { throw FixtureError("posix_spawn \(executable): \(String(cString: strerror(rc)))") }
+        ChildProcesses.started(child)
         return child
     }
 
