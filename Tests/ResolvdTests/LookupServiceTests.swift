@@ -100,3 +100,29 @@ import Glibc
         #expect(service.statistics.entries == 0 && service.statistics.hits == 0)
     }
 }
+
+/// Detached lookups are capped: beyond the cap, the last waiter's cancel also cancels the
+/// upstream lookup, so cancels against an upstream that never answers cannot pile up.
+@Suite struct LookupServiceDetachCapTests {
+    @Test func detachedLookupsBeyondTheCapAreCancelledUpstream() throws {
+        let silent = try SilentUpstream.start()
+        defer { silent.stop() }
+        var configuration = ResolverConfiguration(servers: [try DNSServerAddress(parsing: silent.serverAddress)])
+        configuration.hostsFile = nil
+        configuration.timeoutPerTry = .seconds(60)
+        configuration.tries = 1
+        let resolver = try Resolver(configuration: configuration)
+        let service = LookupService(resolver: resolver, cacheEnabled: true, settings: .init())
+        let total = LookupService.maxDetached + 100
+        let answered = NIOLockedValueBox(0)
+        for index in 0..<total {
+            let token = service.start(.query(name: "d\(index).example.test", type: .a, timeout: nil)) { result in
+                if case .failure(let error) = result, error.code == .cancelled { answered.withLockedValue { $0 += 1 } }
+            }
+            #expect(service.cancel(token, with: .cancelled))
+        }
+        #expect(answered.withLockedValue { $0 } == total)  // every waiter got its 10111
+        #expect(resolver.pendingCount == LookupService.maxDetached)  // only the capped number still runs
+        resolver.shutdown()
+    }
+}
