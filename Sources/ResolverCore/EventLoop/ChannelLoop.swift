@@ -44,6 +44,8 @@ final class ChannelLoop: @unchecked Sendable {
     private let channel: ares_channel
     private let maxInFlight: Int
     private let timeoutPerTryNanoseconds: UInt64
+    /// Written once by `startThread()`, before the resolver that owns this loop is shared;
+    /// only read afterwards (join, CPU clock).
     private var thread: pthread_t?
 
     private var waiting = Deque<LookupRecord>()
