@@ -114,6 +114,11 @@ public final class Resolver: Sendable {
 }
 
 extension Resolver {
+    /// Cancelled lookups dropped from the channels' wait queues by their sweeps.
+    var lookupsDroppedWhileWaiting: Int {
+        loops.reduce(0) { $0 + $1.droppedWhileWaiting.load(ordering: .relaxed) }
+    }
+
     /// CPU time used by all channel threads, in nanoseconds.
     func loopThreadCPUNanoseconds() -> UInt64 {
         loops.reduce(0) { $0 + $1.threadCPUNanoseconds }

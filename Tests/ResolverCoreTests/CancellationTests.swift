@@ -166,3 +166,27 @@ import Testing
         #expect(answer.records.map(\.data) == [.aaaa(address: "2001:db8::10")])
     }
 }
+
+@Suite struct WaitQueueTests {
+    /// Lookups cancelled while they wait for a c-ares slot are dropped from the wait queue
+    /// when it doubles, not kept until a slot frees (which never happens against a silent
+    /// upstream).
+    @Test func cancelledWaitersAreSweptFromTheQueue() throws {
+        let silent = try SilentUpstream.start()
+        defer { silent.stop() }
+        var configuration = try Fixtures.configuration(upstream: silent.serverAddress, timeoutPerTry: .seconds(60), tries: 1, channels: 1)
+        configuration.maxInFlightPerChannel = 1
+        let resolver = try Resolver(configuration: configuration)
+        defer { resolver.shutdown() }
+        let ignore: @Sendable (Result<QueryAnswer, ResolverError>) -> Void = { _ in }
+        resolver.query("slot.example.test", type: .a, completion: ignore)  // holds the only slot
+        let first = (0..<5_000).map { resolver.query("w\($0).example.test", type: .a, completion: ignore) }
+        let deadline = ContinuousClock.now + .seconds(5)
+        usleep(200_000)  // let them reach the loop's wait queue
+        for handle in first { #expect(resolver.cancel(handle) == .noError) }
+        // More waiters push the queue past its sweep mark (8,192 after the first sweep at 4,096).
+        for index in 0..<4_000 { resolver.query("x\(index).example.test", type: .a, completion: ignore) }
+        while resolver.lookupsDroppedWhileWaiting < 5_000 && ContinuousClock.now < deadline { usleep(10_000) }
+        #expect(resolver.lookupsDroppedWhileWaiting == 5_000)
+    }
+}

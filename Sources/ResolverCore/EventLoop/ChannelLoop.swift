@@ -2,6 +2,7 @@ import CAres
 import DequeModule
 import HeapModule
 import NIOConcurrencyHelpers
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -53,6 +54,8 @@ final class ChannelLoop: @unchecked Sendable {
     /// from it (they are otherwise skipped only when reached, which never happens while
     /// every c-ares slot hangs on a silent upstream); doubled each time, so amortised O(1).
     private var purgeWaitingAt = 4_096
+    /// How many cancelled lookups the sweeps above have dropped (for tests and stats).
+    let droppedWhileWaiting = Atomic<Int>(0)
     private var deadlines = Heap<Deadline>()
     private var inFlight = 0
     /// When c-ares next needs `ares_process_fd` for its own timeouts, as an upper bound
@@ -188,8 +191,10 @@ extension ChannelLoop {
                 } else {
                     waiting.append(record)
                     if waiting.count >= purgeWaitingAt {
+                        let before = waiting.count
                         waiting.removeAll { !$0.isPending }
                         purgeWaitingAt = max(4_096, 2 * waiting.count)
+                        droppedWhileWaiting.add(before - waiting.count, ordering: .relaxed)
                     }
                 }
             case .stop:
