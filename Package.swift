@@ -1,6 +1,11 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Release builds skip the run-time exclusivity checks (`swift_beginAccess`), which cost
+/// ~6–10 % of the daemon's CPU per request (perf, docs/performance.md); debug and test
+/// builds keep them.
+let releaseSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "resolvd",
     platforms: [.macOS(.v15)],
@@ -33,7 +38,8 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
-            ]
+            ],
+            swiftSettings: releaseSettings
         ),
         // Real DNS servers and purpose-made upstreams for tests and benchmarks.
         .target(
@@ -46,7 +52,8 @@ let package = Package(
             name: "ResolvdProtocol",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: releaseSettings
         ),
         // The daemon as a library (server, protocol, configuration), so tests can run it in-process.
         .target(
@@ -61,7 +68,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]
+            ],
+            swiftSettings: releaseSettings
         ),
         .executableTarget(
             name: "resolvd",

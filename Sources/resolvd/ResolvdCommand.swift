@@ -9,7 +9,6 @@ import Glibc
 
 /// `resolvd`: the command line. Flags override the configuration file; see
 /// config/resolvd.conf for every setting and docs/protocol.md for the socket protocol.
-@main
 struct ResolvdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resolvd",

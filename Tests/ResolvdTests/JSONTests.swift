@@ -468,6 +468,70 @@ struct JSONTests {
         #expect(checked == 10_000)
     }
 
+    /// The one-reservation writer (`JSONSink`) writes exactly what the `ByteBuffer` writers
+    /// write, never more than its own bound says, for random strings (escapes, non-ASCII,
+    /// control characters) and integers of every width.
+    @Test func sinkWriterMatchesTheBufferWriter() throws {
+        struct Tokens: JSONWritable {
+            var strings: [String]
+            var integers: [Int64]
+            var small: [UInt16]
+
+            func write<Sink: JSONSink>(to sink: inout Sink) {
+                sink.raw("{\"s\":")
+                sink.strings(strings)
+                sink.raw(",\"i\":[")
+                for (index, value) in integers.enumerated() {
+                    if index > 0 { sink.raw(",") }
+                    sink.integer(value)
+                }
+                sink.raw("],\"u\":[")
+                for (index, value) in small.enumerated() {
+                    if index > 0 { sink.raw(",") }
+                    sink.integer(value)
+                }
+                sink.raw("]}")
+            }
+        }
+        var rng = SplitMix64(state: 0x5EED_0003)
+        for iteration in 0..<5_000 {
+            let tokens = Tokens(
+                strings: (0..<Int.random(in: 0...4, using: &rng)).map { _ in randomString(using: &rng) },
+                integers: (0..<Int.random(in: 0...3, using: &rng)).map { _ in
+                    Bool.random(using: &rng) ? Int64(bitPattern: rng.next()) : [Int64.min, Int64.max, 0, -1, 9, 10].randomElement(using: &rng)!
+                },
+                small: (0..<Int.random(in: 0...2, using: &rng)).map { _ in UInt16.random(in: 0...UInt16.max, using: &rng) })
+            var expected = ByteBuffer()
+            expected.writeStaticString("{\"s\":[")
+            for (index, string) in tokens.strings.enumerated() {
+                if index > 0 { expected.writeStaticString(",") }
+                expected.writeJSONString(string)
+            }
+            expected.writeStaticString("],\"i\":[")
+            for (index, value) in tokens.integers.enumerated() {
+                if index > 0 { expected.writeStaticString(",") }
+                expected.writeJSONInteger(value)
+            }
+            expected.writeStaticString("],\"u\":[")
+            for (index, value) in tokens.small.enumerated() {
+                if index > 0 { expected.writeStaticString(",") }
+                expected.writeJSONInteger(value)
+            }
+            expected.writeStaticString("]}")
+
+            var bound = JSONSizeBound()
+            tokens.write(to: &bound)
+            let buffer = ByteBufferAllocator().buffer(json: tokens)
+            guard buffer == expected, buffer.readableBytes <= bound.bytes else {
+                Issue.record("iteration \(iteration): wrote \(String(buffer: buffer)), expected \(String(buffer: expected)) (bound \(bound.bytes))")
+                return
+            }
+            var appended = ByteBuffer(string: "x")
+            #expect(appended.writeJSON(tokens) == expected.readableBytes)
+            #expect(appended.readableBytesView.dropFirst().elementsEqual(expected.readableBytesView))
+        }
+    }
+
     @Test func mutatedDocumentsNeverCrash() throws {
         var rng = SplitMix64(state: 0x5EED_0002)
         var seeds: [[UInt8]] = [

@@ -19,180 +19,202 @@ enum ReplyEncoder {
 
     /// `{"id":n|null,"status":code,"error":"SYMBOL","message":"…"[,"required":n]}\n`.
     static func failure(id: Int64?, error: ResolverError, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: 96 + error.message.utf8.count)
-        buffer.writeStaticString("{\"id\":")
-        if let id { buffer.writeJSONInteger(id) } else { buffer.writeStaticString("null") }
-        buffer.writeStaticString(",\"status\":")
-        buffer.writeJSONInteger(error.code.rawValue)
-        buffer.writeStaticString(",\"error\":")
-        buffer.writeJSONString(error.code.symbol)
-        buffer.writeStaticString(",\"message\":")
-        buffer.writeJSONString(error.message)
-        if let required = error.requiredBufferLength {
-            buffer.writeStaticString(",\"required\":")
-            buffer.writeJSONInteger(required)
-        }
-        buffer.writeStaticString("}\n")
-        return buffer
+        allocator.buffer(json: FailureLine(id: id, error: error))
     }
 
-    /// The reply line for a finished lookup.
+    /// The reply line for a finished lookup: written with one reservation (``JSONSink``).
     static func reply(id: Int64, result: Result<LookupValue, ResolverError>, allocator: ByteBufferAllocator) -> ByteBuffer {
+        allocator.buffer(json: LookupReplyLine(id: id, result: result))
+    }
+}
+
+/// A lookup's reply line: `{"id":n,"status":0,"result":{…}}\n` or a ``FailureLine``.
+struct LookupReplyLine: JSONWritable {
+    var id: Int64
+    var result: Result<LookupValue, ResolverError>
+
+    func write<Sink: JSONSink>(to sink: inout Sink) {
         switch result {
         case .success(let value):
-            success(id: id, allocator: allocator) { buffer in
-                switch value {
-                case .addressInfo(let info): buffer.writeResult(info)
-                case .nameInfo(let info): buffer.writeResult(info)
-                case .query(let answer): buffer.writeResult(answer)
-                case .host(let entry): buffer.writeResult(entry)
-                case .service(let entry): buffer.writeResult(entry)
-                case .protocolEntry(let entry): buffer.writeResult(entry)
-                }
+            sink.raw("{\"id\":")
+            sink.integer(id)
+            sink.raw(",\"status\":0,\"result\":")
+            switch value {
+            case .addressInfo(let info): sink.result(info)
+            case .nameInfo(let info): sink.result(info)
+            case .query(let answer): sink.result(answer)
+            case .host(let entry): sink.result(entry)
+            case .service(let entry): sink.result(entry)
+            case .protocolEntry(let entry): sink.result(entry)
             }
+            sink.raw("}\n")
         case .failure(let error):
-            failure(id: id, error: error, allocator: allocator)
+            FailureLine(id: id, error: error).write(to: &sink)
         }
+    }
+}
+
+/// `{"id":n|null,"status":code,"error":"SYMBOL","message":"…"[,"required":n]}\n`.
+struct FailureLine: JSONWritable {
+    var id: Int64?
+    var error: ResolverError
+
+    func write<Sink: JSONSink>(to sink: inout Sink) {
+        sink.raw("{\"id\":")
+        if let id { sink.integer(id) } else { sink.raw("null") }
+        sink.raw(",\"status\":")
+        sink.integer(error.code.rawValue)
+        sink.raw(",\"error\":")
+        sink.string(error.code.symbol)
+        sink.raw(",\"message\":")
+        sink.string(error.message)
+        if let required = error.requiredBufferLength {
+            sink.raw(",\"required\":")
+            sink.integer(required)
+        }
+        sink.raw("}\n")
     }
 }
 
 // MARK: - Result bodies
 
-extension ByteBuffer {
-    mutating func writeResult(_ info: AddressInfo) {
-        writeStaticString("{\"canonical_name\":")
-        if let name = info.canonicalName { writeJSONString(name) } else { writeStaticString("null") }
-        writeStaticString(",\"addresses\":[")
+extension JSONSink {
+    mutating func result(_ info: AddressInfo) {
+        raw("{\"canonical_name\":")
+        if let name = info.canonicalName { string(name) } else { raw("null") }
+        raw(",\"addresses\":[")
         for (index, address) in info.addresses.enumerated() {
-            if index > 0 { writeStaticString(",") }
-            writeStaticString("{\"family\":")
-            writeJSONString(address.family.rawValue)
-            writeStaticString(",\"address\":")
-            writeJSONString(address.address)
-            writeStaticString(",\"port\":")
-            writeJSONInteger(address.port)
-            writeStaticString(",\"socktype\":")
-            writeJSONString(address.socketType.rawValue)
-            writeStaticString(",\"protocol\":")
-            if let transport = address.transport { writeJSONString(transport.rawValue) } else { writeStaticString("null") }
-            writeStaticString(",\"ttl\":")
-            writeJSONInteger(address.ttl)
-            writeStaticString("}")
+            if index > 0 { raw(",") }
+            raw("{\"family\":")
+            string(address.family.rawValue)
+            raw(",\"address\":")
+            string(address.address)
+            raw(",\"port\":")
+            integer(address.port)
+            raw(",\"socktype\":")
+            string(address.socketType.rawValue)
+            raw(",\"protocol\":")
+            if let transport = address.transport { string(transport.rawValue) } else { raw("null") }
+            raw(",\"ttl\":")
+            integer(address.ttl)
+            raw("}")
         }
-        writeStaticString("]}")
+        raw("]}")
     }
 
-    mutating func writeResult(_ info: NameInfo) {
-        writeStaticString("{\"host\":")
-        writeJSONString(info.host)
-        writeStaticString(",\"service\":")
-        writeJSONString(info.service)
-        writeStaticString("}")
+    mutating func result(_ info: NameInfo) {
+        raw("{\"host\":")
+        string(info.host)
+        raw(",\"service\":")
+        string(info.service)
+        raw("}")
     }
 
-    mutating func writeResult(_ entry: HostEntry) {
-        writeStaticString("{\"name\":")
-        writeJSONString(entry.name)
-        writeStaticString(",\"aliases\":")
-        writeJSONStrings(entry.aliases)
-        writeStaticString(",\"family\":")
-        writeJSONString(entry.family.rawValue)
-        writeStaticString(",\"addresses\":")
-        writeJSONStrings(entry.addresses)
-        writeStaticString("}")
+    mutating func result(_ entry: HostEntry) {
+        raw("{\"name\":")
+        string(entry.name)
+        raw(",\"aliases\":")
+        strings(entry.aliases)
+        raw(",\"family\":")
+        string(entry.family.rawValue)
+        raw(",\"addresses\":")
+        strings(entry.addresses)
+        raw("}")
     }
 
-    mutating func writeResult(_ entry: ServiceEntry) {
-        writeStaticString("{\"name\":")
-        writeJSONString(entry.name)
-        writeStaticString(",\"aliases\":")
-        writeJSONStrings(entry.aliases)
-        writeStaticString(",\"port\":")
-        writeJSONInteger(entry.port)
-        writeStaticString(",\"proto\":")
-        writeJSONString(entry.proto)
-        writeStaticString("}")
+    mutating func result(_ entry: ServiceEntry) {
+        raw("{\"name\":")
+        string(entry.name)
+        raw(",\"aliases\":")
+        strings(entry.aliases)
+        raw(",\"port\":")
+        integer(entry.port)
+        raw(",\"proto\":")
+        string(entry.proto)
+        raw("}")
     }
 
-    mutating func writeResult(_ entry: ProtocolEntry) {
-        writeStaticString("{\"name\":")
-        writeJSONString(entry.name)
-        writeStaticString(",\"aliases\":")
-        writeJSONStrings(entry.aliases)
-        writeStaticString(",\"number\":")
-        writeJSONInteger(entry.number)
-        writeStaticString("}")
+    mutating func result(_ entry: ProtocolEntry) {
+        raw("{\"name\":")
+        string(entry.name)
+        raw(",\"aliases\":")
+        strings(entry.aliases)
+        raw(",\"number\":")
+        integer(entry.number)
+        raw("}")
     }
 
-    mutating func writeResult(_ answer: QueryAnswer) {
-        writeStaticString("{\"records\":[")
+    mutating func result(_ answer: QueryAnswer) {
+        raw("{\"records\":[")
         for (index, record) in answer.records.enumerated() {
-            if index > 0 { writeStaticString(",") }
-            writeRecord(record)
+            if index > 0 { raw(",") }
+            dnsRecord(record)
         }
-        writeStaticString("]}")
+        raw("]}")
     }
 
-    private mutating func writeRecord(_ record: DNSRecord) {
-        writeStaticString("{\"name\":")
-        writeJSONString(record.name)
-        writeStaticString(",\"type\":")
-        writeJSONString(record.type.rawValue)
-        writeStaticString(",\"ttl\":")
-        writeJSONInteger(record.ttl)
+    private mutating func dnsRecord(_ record: DNSRecord) {
+        raw("{\"name\":")
+        string(record.name)
+        raw(",\"type\":")
+        string(record.type.rawValue)
+        raw(",\"ttl\":")
+        integer(record.ttl)
         switch record.data {
         case .a(let address), .aaaa(let address):
-            writeField("address", address)
+            field("address", address)
         case .cname(let target), .ns(let target), .ptr(let target):
-            writeField("target", target)
+            field("target", target)
         case .mx(let preference, let exchange):
-            writeField("preference", preference)
-            writeField("exchange", exchange)
+            field("preference", preference)
+            field("exchange", exchange)
         case .srv(let priority, let weight, let port, let target):
-            writeField("priority", priority)
-            writeField("weight", weight)
-            writeField("port", port)
-            writeField("target", target)
-        case .txt(let strings):
-            writeStaticString(",\"strings\":")
-            writeJSONStrings(strings)
+            field("priority", priority)
+            field("weight", weight)
+            field("port", port)
+            field("target", target)
+        case .txt(let texts):
+            raw(",\"strings\":")
+            strings(texts)
         case .soa(let mname, let rname, let serial, let refresh, let retry, let expire, let minimum):
-            writeField("mname", mname)
-            writeField("rname", rname)
-            writeField("serial", serial)
-            writeField("refresh", refresh)
-            writeField("retry", retry)
-            writeField("expire", expire)
-            writeField("minimum", minimum)
+            field("mname", mname)
+            field("rname", rname)
+            field("serial", serial)
+            field("refresh", refresh)
+            field("retry", retry)
+            field("expire", expire)
+            field("minimum", minimum)
         case .caa(let critical, let tag, let value):
-            writeStaticString(critical ? ",\"critical\":true" : ",\"critical\":false")
-            writeField("tag", tag)
-            writeField("value", value)
+            raw(critical ? ",\"critical\":true" : ",\"critical\":false")
+            field("tag", tag)
+            field("value", value)
         case .naptr(let order, let preference, let flags, let service, let regexp, let replacement):
-            writeField("order", order)
-            writeField("preference", preference)
-            writeField("flags", flags)
-            writeField("service", service)
-            writeField("regexp", regexp)
-            writeField("replacement", replacement)
+            field("order", order)
+            field("preference", preference)
+            field("flags", flags)
+            field("service", service)
+            field("regexp", regexp)
+            field("replacement", replacement)
         }
-        writeStaticString("}")
+        raw("}")
     }
 
-    private mutating func writeField(_ key: StaticString, _ value: String) {
-        writeStaticString(",\"")
-        writeStaticString(key)
-        writeStaticString("\":")
-        writeJSONString(value)
+    private mutating func field(_ key: StaticString, _ value: String) {
+        raw(",\"")
+        raw(key)
+        raw("\":")
+        string(value)
     }
 
-    private mutating func writeField<T: FixedWidthInteger>(_ key: StaticString, _ value: T) {
-        writeStaticString(",\"")
-        writeStaticString(key)
-        writeStaticString("\":")
-        writeJSONInteger(value)
+    private mutating func field<T: FixedWidthInteger>(_ key: StaticString, _ value: T) {
+        raw(",\"")
+        raw(key)
+        raw("\":")
+        integer(value)
     }
+}
 
+extension ByteBuffer {
     mutating func writeJSONStrings(_ strings: [String]) {
         writeStaticString("[")
         for (index, string) in strings.enumerated() {

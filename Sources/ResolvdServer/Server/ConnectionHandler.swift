@@ -105,7 +105,9 @@ final class ConnectionHandler: ChannelInboundHandler {
 
 extension ConnectionHandler {
     private func handleLine(_ line: ByteBuffer) {
-        if line.readableBytesView.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { return }  // blank line
+        // A blank line is skipped; only a line that starts with blank space needs the scan.
+        func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0d }
+        if line.readableBytesView.first.map(isBlank) ?? true, line.readableBytesView.allSatisfy(isBlank) { return }
         let value: JSONValue
         do {
             value = try JSONParser.parse(line)
