@@ -2,7 +2,8 @@ import NIOCore
 import ResolverCore
 
 /// Writes protocol v1 reply lines straight into a `ByteBuffer`, without building an
-/// intermediate JSON tree: this is the daemon's hottest path.
+/// intermediate JSON tree. Lookup replies, the daemon's hottest path, are
+/// ``LookupReplyLine``s that the connection encodes straight into its output buffer.
 ///
 /// It knows the reply shapes of docs/protocol.md and nothing about connections.
 enum ReplyEncoder {
@@ -20,11 +21,6 @@ enum ReplyEncoder {
     /// `{"id":n|null,"status":code,"error":"SYMBOL","message":"…"[,"required":n]}\n`.
     static func failure(id: Int64?, error: ResolverError, allocator: ByteBufferAllocator) -> ByteBuffer {
         allocator.buffer(json: FailureLine(id: id, error: error))
-    }
-
-    /// The reply line for a finished lookup: written with one reservation (``JSONSink``).
-    static func reply(id: Int64, result: Result<LookupValue, ResolverError>, allocator: ByteBufferAllocator) -> ByteBuffer {
-        allocator.buffer(json: LookupReplyLine(id: id, result: result))
     }
 }
 

@@ -44,8 +44,14 @@ struct Request: Sendable {
 struct RequestDecoder {
     private let object: JSONObject
     private let op: String
-    /// The keys the op has read; requests have a handful, so an array beats a Set.
-    private var used: [String] = ["id", "op"]
+    /// Every parameter any op reads: which ones a request used is a bit set over this list
+    /// (no allocation per request). A parameter missing here is reported as unknown.
+    private static let parameterNames = [
+        "id", "op", "name", "service", "family", "socktype", "protocol", "flags", "timeout_ms", "address", "port", "type",
+        "buflen", "proto", "number", "handle",
+    ]
+    /// Bit i: `parameterNames[i]` was read (`id` and `op` always are).
+    private var used: UInt32 = 0b11
 
     static func decode(_ object: JSONObject, id: Int64) -> Result<Request, ResolverError> {
         guard let op = object["op"]?.stringValue else {
@@ -137,7 +143,9 @@ struct RequestDecoder {
     }
 
     private mutating func value(_ key: String) -> JSONValue? {
-        used.append(key)
+        let index = Self.parameterNames.firstIndex(of: key)
+        assert(index != nil, "\(key) is not in RequestDecoder.parameterNames")
+        if let index { used |= 1 << index }
         guard let value = object[key], !value.isNull else { return nil }
         return value
     }
@@ -209,7 +217,8 @@ struct RequestDecoder {
     }
 
     private func rejectUnknownParameters() throws(ResolverError) {
-        if let unknown = object.keys.first(where: { !used.contains($0) }) {
+        let isUsed = { (key: String) in Self.parameterNames.firstIndex(of: key).map { used & (1 << $0) != 0 } ?? false }
+        if let unknown = object.keys.first(where: { !isUsed($0) }) {
             throw invalid("unknown parameter \"\(unknown)\"")
         }
     }

@@ -32,6 +32,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var lastID: Int64 = 0
     private var inFlight: [Int64: InFlight] = [:]
+    /// Lookups finished on resolver threads, drained on this handler's event loop.
+    private let inbox = AnswerInbox()
+    /// Reply lines not yet handed to the channel: every reply of an event-loop tick goes
+    /// into one buffer and one `write` (see ``flushOutput()``).
+    private var output: ByteBuffer?
     private var flushScheduled = false
     private var closing = false
     private var inputClosed = false
@@ -77,7 +82,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        context.flush()
+        flushOutput()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -183,28 +188,39 @@ extension ConnectionHandler {
         server.stats.inFlight.add(1, ordering: .relaxed)
         // Registered before the start call: a cache hit (or a resolver that is shutting
         // down) completes inside it, and that completion must find and remove the entry.
-        inFlight[id] = InFlight(token: nil, startedAt: MonotonicClockMicroseconds.now())
+        let startedAt = MonotonicClockMicroseconds.now()
+        inFlight[id] = InFlight(token: nil, startedAt: startedAt)
         let eventLoop = context.eventLoop
-        let allocator = context.channel.allocator
         let handler = NIOLoopBound(self, eventLoop: eventLoop)
+        let inbox = self.inbox
         let token = server.lookups.start(key) { result in
-            let code = result.resultCode
-            let reply = ReplyEncoder.reply(id: id, result: result, allocator: allocator)
             if eventLoop.inEventLoop {
-                handler.value.finish(id: id, reply: reply, code: code)
-            } else {
-                eventLoop.execute { handler.value.finish(id: id, reply: reply, code: code) }
+                // A cache hit or a cancel: answered at once, so that a cancelled lookup's
+                // reply goes out before the cancel's own.
+                handler.value.finish(id: id, result: result)
+            } else if inbox.post(id: id, result: result) {
+                eventLoop.execute { handler.value.drainInbox() }
             }
         }
-        inFlight[id]?.token = token
+        // Not `inFlight[id]?.token = token`: that goes through three `modify` coroutines,
+        // which allocate their frames (callgrind).
+        if inFlight[id] != nil { inFlight.updateValue(InFlight(token: token, startedAt: startedAt), forKey: id) }
     }
 
-    private func finish(id: Int64, reply: ByteBuffer, code: Int32) {
+    /// Answers everything the resolver threads have posted, in one write.
+    private func drainInbox() {
+        for answer in inbox.take() {
+            finish(id: answer.id, result: answer.result)
+        }
+        flushOutput()
+    }
+
+    private func finish(id: Int64, result: Result<LookupValue, ResolverError>) {
         if let entry = inFlight.removeValue(forKey: id) {
             server.stats.recordLatency(microseconds: MonotonicClockMicroseconds.now() &- entry.startedAt)
         }
-        server.stats.recordOutcome(code)
-        write(reply)
+        server.stats.recordOutcome(result.resultCode)
+        writeLine(LookupReplyLine(id: id, result: result))
         if inputClosed && inFlight.isEmpty && pendingAdminOps == 0 { closeAfterWrites() }
     }
 }
@@ -338,24 +354,43 @@ extension ConnectionHandler {
         }
     }
 
-    /// Queues a reply; replies written outside a read burst are flushed once per event
-    /// loop tick, so a burst of completions becomes one write system call.
+    /// Queues a reply line.
     private func write(_ buffer: ByteBuffer) {
+        appendOutput { output in output.writeImmutableBuffer(buffer) }
+    }
+
+    /// Queues a reply line, encoded straight into the output buffer.
+    private func writeLine<Line: JSONWritable>(_ line: Line) {
+        appendOutput { output in output.writeJSON(line) }
+    }
+
+    /// Replies queued during a read burst go out when it ends (`channelReadComplete`), those
+    /// of a drain at its end; anything else is flushed once per event loop tick. Either way
+    /// a burst of replies is one buffer, one pipeline write and one system call.
+    private func appendOutput(_ append: (inout ByteBuffer) -> Void) {
         guard let context else { return }
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        if output == nil { output = context.channel.allocator.buffer(capacity: 16 << 10) }
+        append(&output!)
         guard !flushScheduled else { return }
         flushScheduled = true
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.execute {
-            let this = handler.value
-            this.flushScheduled = false
-            this.context?.flush()
+        context.eventLoop.execute { handler.value.flushOutput() }
+    }
+
+    private func flushOutput() {
+        flushScheduled = false
+        guard let context else { return }
+        if let output, output.readableBytes > 0 {
+            context.write(wrapOutboundOut(output), promise: nil)
         }
+        output = nil
+        context.flush()
     }
 
     private func closeAfterWrites() {
         guard let context else { return }
         closing = true
+        flushOutput()
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(capacity: 0))).whenComplete { _ in
             channel.close(promise: nil)
