@@ -52,8 +52,11 @@ final class ChannelLoop: @unchecked Sendable {
     private var waiting = Deque<LookupRecord>()
     /// When `waiting` reaches this length, lookups cancelled while they waited are dropped
     /// from it (they are otherwise skipped only when reached, which never happens while
-    /// every c-ares slot hangs on a silent upstream); doubled each time, so amortised O(1).
-    private var purgeWaitingAt = 4_096
+    /// every c-ares slot hangs on a silent upstream); then set to twice what is left, so
+    /// amortised O(1). The floor bounds how many cancelled lookups (with the work closures
+    /// they hold) can sit in the queue between sweeps.
+    private static let purgeFloor = 1_024
+    private var purgeWaitingAt = ChannelLoop.purgeFloor
     /// How many cancelled lookups the sweeps above have dropped (for tests and stats).
     let droppedWhileWaiting = Atomic<Int>(0)
     private var deadlines = Heap<Deadline>()
@@ -193,7 +196,7 @@ extension ChannelLoop {
                     if waiting.count >= purgeWaitingAt {
                         let before = waiting.count
                         waiting.removeAll { !$0.isPending }
-                        purgeWaitingAt = max(4_096, 2 * waiting.count)
+                        purgeWaitingAt = max(Self.purgeFloor, 2 * waiting.count)
                         droppedWhileWaiting.add(before - waiting.count, ordering: .relaxed)
                     }
                 }
