@@ -14,7 +14,7 @@ APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valg
 BENCH_PACKAGES := dnsperf util-linux mount iproute2
 TSAN_BUILD   := .build-tsan
 
-.PHONY: run test deps bench-deps build clean bench bench-core release install install-files uninstall
+.PHONY: run test deps bench-deps build clean bench bench-core bench-callgrind release install install-files uninstall
 
 # Installs what the build and the tests need (Debian packages), only when missing.
 deps:
@@ -55,6 +55,13 @@ bench: bench-deps
 	$(SWIFT) build -c release --product resolvd
 	$(SWIFT) build -c release --product resolvd-bench
 	.build/release/resolvd-bench all
+
+# Instructions per cold and per cached lookup inside resolvd, counted by callgrind
+# (reproducible on a noisy machine; docs/performance.md).
+bench-callgrind: deps
+	$(SWIFT) build -c release --product resolvd
+	$(SWIFT) build -c release --product resolvd-bench
+	scripts/callgrind-daemon.sh
 
 # Release binaries for `install`.
 release: deps

@@ -1,0 +1,61 @@
+#!/bin/sh
+# Instructions per lookup inside resolvd, counted by callgrind: cold lookups and cached
+# lookups over the socket, driven by resolvd-bench against its own loopback unbound.
+# Each figure is the difference between a run of N2 and a run of N1 lookups divided by
+# N2 - N1, which cancels start-up and shutdown. Counts are reproducible whatever else the
+# machine is doing (docs/performance.md). Needs the release builds of resolvd and
+# resolvd-bench (`make bench-callgrind` builds them) and valgrind, unbound, python3.
+#
+#   scripts/callgrind-daemon.sh            # both workloads
+#   KEEP=/tmp/cg scripts/callgrind-daemon.sh   # keep the callgrind.out files there
+set -eu
+N1=${N1:-2000}
+N2=${N2:-6000}
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=$root/.build/release
+for program in valgrind objcopy unbound python3; do
+    command -v $program >/dev/null 2>&1 || { echo "$0: $program is missing (Debian: valgrind, binutils, unbound, python3)" >&2; exit 1; }
+done
+[ -x "$bin/resolvd" ] && [ -x "$bin/resolvd-bench" ] || { echo "$0: build first: swift build -c release --product resolvd && swift build -c release --product resolvd-bench" >&2; exit 1; }
+
+work=${KEEP:-$(mktemp -d)}
+mkdir -p "$work"
+vpid=
+cleanup() {
+    [ -n "$vpid" ] && kill "$vpid" 2>/dev/null || true
+    [ -z "${KEEP:-}" ] && rm -rf "$work"
+}
+trap cleanup EXIT
+
+# valgrind 3.19 cannot read the DWARF 5 that Swift emits: profile a copy without it.
+objcopy --strip-debug "$bin/resolvd" "$work/resolvd"
+: > "$work/empty.conf"
+port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+# run WORKLOAD LOOKUPS: prints the daemon's total instruction count for that run.
+run() {
+    rm -f "$work/s.sock"
+    valgrind --tool=callgrind --callgrind-out-file="$work/$1-$2.out" "$work/resolvd" --config "$work/empty.conf" \
+        --socket "$work/s.sock" --hosts-file none --log-level warning --dns "127.0.0.1:$port" > "$work/valgrind-$1-$2.log" 2>&1 &
+    vpid=$!
+    tries=0
+    until [ -S "$work/s.sock" ]; do
+        tries=$((tries + 1))
+        [ $tries -le 300 ] || { echo "$0: resolvd under valgrind did not start; see $work/valgrind-$1-$2.log" >&2; exit 1; }
+        sleep 0.1
+    done
+    "$bin/resolvd-bench" all --only "$1" --runs 1 --names "$2" --cached-names 500 --cached-lookups "$2" --in-flight 200 \
+        --warmup 0 --external-socket "$work/s.sock" --unbound-port "$port" > "$work/bench-$1-$2.txt" 2>&1
+    kill -TERM $vpid
+    wait $vpid || true
+    vpid=
+    sed -n 's/^summary: //p' "$work/$1-$2.out"
+}
+
+for workload in cold cached; do
+    first=$(run $workload "$N1")
+    second=$(run $workload "$N2")
+    echo "$workload: $(( (second - first) / (N2 - N1) )) instructions per lookup in resolvd ($N1 and $N2 lookups: $first, $second)"
+done
+[ -n "${KEEP:-}" ] && echo "callgrind files in $work (callgrind_annotate --inclusive=yes $work/cold-$N2.out)"
+exit 0
