@@ -40,8 +40,8 @@ final class LookupService: Sendable {
         var attached = true
         /// Counted in `State.detached`.
         var countedDetached = false
-        /// Cancels the upstream lookup; set once it has started.
-        var cancelUpstream: (@Sendable () -> Void)?
+        /// The upstream lookup, once it has started: what cancelling it takes.
+        var upstream: (resolver: CoreResolver, handle: LookupHandle)?
         /// Cancel the upstream lookup as soon as it has started.
         var abandon = false
 
@@ -131,10 +131,10 @@ final class LookupService: Sendable {
     @discardableResult
     func cancel(_ token: Token, with error: ResolverError) -> Bool {
         guard let shared = token.shared else { return false }  // answered from the cache at once
-        let (completion, cancelUpstream) = state.withLockedValue { state -> (Completion?, (@Sendable () -> Void)?) in
+        let (completion, cancelUpstream) = state.withLockedValue { state -> (Completion?, (resolver: CoreResolver, handle: LookupHandle)?) in
             guard let index = shared.waiters.firstIndex(where: { $0.id == token.id }) else { return (nil, nil) }
             let completion = shared.waiters.remove(at: index).completion
-            var cancelUpstream: (@Sendable () -> Void)?
+            var cancelUpstream: (resolver: CoreResolver, handle: LookupHandle)?
             if shared.waiters.isEmpty, shared.attached {
                 // The last waiter left: detach. The upstream answer still fills the cache,
                 // unless too many detached lookups are running already.
@@ -143,8 +143,8 @@ final class LookupService: Sendable {
                 if state.detached < Self.maxDetached {
                     state.detached += 1
                     shared.countedDetached = true
-                } else if let cancel = shared.cancelUpstream {
-                    cancelUpstream = cancel
+                } else if let upstream = shared.upstream {
+                    cancelUpstream = upstream
                 } else {
                     shared.abandon = true
                 }
@@ -153,7 +153,7 @@ final class LookupService: Sendable {
         }
         guard let completion else { return false }
         completion(.failure(error))
-        cancelUpstream?()
+        if let cancelUpstream { cancelUpstream.resolver.cancel(cancelUpstream.handle) }
         return true
     }
 
@@ -182,42 +182,49 @@ final class LookupService: Sendable {
 
     private func startUpstream(_ shared: SharedLookup) {
         let resolver = self.resolver
-        let finish: @Sendable (Result<LookupValue, ResolverError>) -> Void = { [self] result in
-            self.complete(shared, with: result)
-        }
-        let handle = startUpstream(shared.key.key, on: resolver, finish: finish)
-        let cancel: @Sendable () -> Void = { resolver.cancel(handle) }
+        let handle = startUpstream(shared, on: resolver)
         let cancelNow = state.withLockedValue { _ -> Bool in
             // Under the lock: SharedLookup's state is guarded by it.
             if shared.abandon { return true }
-            shared.cancelUpstream = cancel
+            shared.upstream = (resolver, handle)
             return false
         }
-        if cancelNow { cancel() }
+        if cancelNow { resolver.cancel(handle) }
     }
 
-    private func startUpstream(
-        _ key: LookupKey, on resolver: CoreResolver, finish: @escaping @Sendable (Result<LookupValue, ResolverError>) -> Void
-    ) -> LookupHandle {
-        switch key {
+    /// One closure per lookup, straight to `complete` (no intermediate `finish` closure).
+    private func startUpstream(_ shared: SharedLookup, on resolver: CoreResolver) -> LookupHandle {
+        switch shared.key.key {
         case .addressInfo(let request):
-            return resolver.addressInfo(request) { finish($0.map(LookupValue.addressInfo)) }
+            return resolver.addressInfo(request) { [self] in complete(shared, with: $0.map(LookupValue.addressInfo)) }
         case .nameInfo(let request):
-            return resolver.nameInfo(request) { finish($0.map(LookupValue.nameInfo)) }
+            return resolver.nameInfo(request) { [self] in complete(shared, with: $0.map(LookupValue.nameInfo)) }
         case .query(let name, let type, let timeout):
-            return resolver.query(name, type: type, timeout: timeout) { finish($0.map(LookupValue.query)) }
+            return resolver.query(name, type: type, timeout: timeout) { [self] in complete(shared, with: $0.map(LookupValue.query)) }
         case .hostByName(let name, let family, let bufferLength, let timeout):
-            return resolver.hostByName(name, family: family, bufferLength: bufferLength, timeout: timeout) { finish($0.map(LookupValue.host)) }
+            return resolver.hostByName(name, family: family, bufferLength: bufferLength, timeout: timeout) { [self] in
+                complete(shared, with: $0.map(LookupValue.host))
+            }
         case .hostByAddress(let address, let bufferLength, let timeout):
-            return resolver.hostByAddress(address, bufferLength: bufferLength, timeout: timeout) { finish($0.map(LookupValue.host)) }
+            return resolver.hostByAddress(address, bufferLength: bufferLength, timeout: timeout) { [self] in
+                complete(shared, with: $0.map(LookupValue.host))
+            }
         case .serviceByName(let name, let proto, let bufferLength):
-            return resolver.serviceByName(name, proto: proto, bufferLength: bufferLength) { finish($0.map(LookupValue.service)) }
+            return resolver.serviceByName(name, proto: proto, bufferLength: bufferLength) { [self] in
+                complete(shared, with: $0.map(LookupValue.service))
+            }
         case .serviceByPort(let port, let proto, let bufferLength):
-            return resolver.serviceByPort(port, proto: proto, bufferLength: bufferLength) { finish($0.map(LookupValue.service)) }
+            return resolver.serviceByPort(port, proto: proto, bufferLength: bufferLength) { [self] in
+                complete(shared, with: $0.map(LookupValue.service))
+            }
         case .protocolByName(let name, let bufferLength):
-            return resolver.protocolByName(name, bufferLength: bufferLength) { finish($0.map(LookupValue.protocolEntry)) }
+            return resolver.protocolByName(name, bufferLength: bufferLength) { [self] in
+                complete(shared, with: $0.map(LookupValue.protocolEntry))
+            }
         case .protocolByNumber(let number, let bufferLength):
-            return resolver.protocolByNumber(number, bufferLength: bufferLength) { finish($0.map(LookupValue.protocolEntry)) }
+            return resolver.protocolByNumber(number, bufferLength: bufferLength) { [self] in
+                complete(shared, with: $0.map(LookupValue.protocolEntry))
+            }
         }
     }
 
@@ -226,7 +233,7 @@ final class LookupService: Sendable {
         let waiters = state.withLockedValue { state -> [(id: UInt64, completion: Completion)] in
             if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
             shared.attached = false
-            shared.cancelUpstream = nil
+            shared.upstream = nil
             if shared.countedDetached {
                 shared.countedDetached = false
                 state.detached -= 1
