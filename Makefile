@@ -14,7 +14,7 @@ APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valg
 BENCH_PACKAGES := dnsperf util-linux mount iproute2
 TSAN_BUILD   := .build-tsan
 
-.PHONY: run test deps bench-deps build clean bench bench-core bench-callgrind release install install-files uninstall
+.PHONY: run test deps bench-deps build clean bench bench-core bench-callgrind fuzz fuzz-smoke release install install-files uninstall
 
 # Installs what the build and the tests need (Debian packages), only when missing.
 deps:
@@ -43,6 +43,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
 	$(SWIFT) test --sanitize=thread --scratch-path $(TSAN_BUILD) --no-parallel
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 # ResolverCore vs a plain single-channel c-ares loop against a local unbound (docs/performance.md).
 bench-core: deps
@@ -62,6 +63,34 @@ bench-callgrind: deps
 	$(SWIFT) build -c release --product resolvd
 	$(SWIFT) build -c release --product resolvd-bench
 	scripts/callgrind-daemon.sh
+
+# libFuzzer over the DNS answer parser and the protocol's JSON codec (Fuzz/Package.swift),
+# each for FUZZ_SECONDS, from the seeds in Fuzz/Corpus; findings go to Fuzz/.artifacts.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(SWIFT) build --package-path Fuzz -c release --sanitize=fuzzer
+	@mkdir -p Fuzz/.artifacts
+	@for target in DNSMessage JSON; do \
+	  mkdir -p Fuzz/.corpus/$$target; \
+	  echo "fuzzing $$target for $(FUZZ_SECONDS) s"; \
+	  SWIFT_BACKTRACE=enable=no Fuzz/.build/release/Fuzz$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=Fuzz/.artifacts/$$target- Fuzz/.corpus/$$target Fuzz/Corpus/$$target || exit 1; \
+	done
+
+# Part of `make test`: the fuzz targets build, and a fixed-seed run of 300,000 inputs each
+# (a few seconds) finds nothing.
+fuzz-smoke: deps
+	$(SWIFT) build --package-path Fuzz -c release --sanitize=fuzzer
+	@mkdir -p Fuzz/.artifacts
+	@for target in DNSMessage JSON; do \
+	  rm -rf Fuzz/.corpus/smoke-$$target; mkdir -p Fuzz/.corpus/smoke-$$target; \
+	  if SWIFT_BACKTRACE=enable=no Fuzz/.build/release/Fuzz$$target -seed=1 -runs=300000 \
+	      -artifact_prefix=Fuzz/.artifacts/$$target- Fuzz/.corpus/smoke-$$target Fuzz/Corpus/$$target > Fuzz/.artifacts/$$target-smoke.log 2>&1; then \
+	    echo "fuzz $$target: $$(grep -E '^Done' Fuzz/.artifacts/$$target-smoke.log)"; \
+	  else \
+	    tail -40 Fuzz/.artifacts/$$target-smoke.log; echo "fuzz $$target: FAILED (input in Fuzz/.artifacts)"; exit 1; \
+	  fi; \
+	done
 
 # Release binaries for `install`.
 release: deps

@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .library(name: "ResolverCore", targets: ["ResolverCore"]),
         .library(name: "ResolverClient", targets: ["ResolverClient"]),
+        // The wire format on its own, for the fuzz targets (Fuzz/Package.swift).
+        .library(name: "ResolvdProtocol", targets: ["ResolvdProtocol"]),
         .executable(name: "resolvd", targets: ["resolvd"]),
         .executable(name: "resolvdctl", targets: ["resolvdctl"]),
         .executable(name: "resolvd-bench", targets: ["resolvd-bench"]),

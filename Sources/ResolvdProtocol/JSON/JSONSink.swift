@@ -176,7 +176,7 @@ extension ByteBuffer {
         return writeJSON(value, bound: bound.bytes)
     }
 
-    @inlinable
+    @inlinable @discardableResult
     mutating func writeJSON<Value: JSONWritable>(_ value: Value, bound: Int) -> Int {
         writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { bytes in
             var writer = UnsafeJSONWriter(bytes)
