@@ -37,7 +37,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Reply lines not yet handed to the channel: every reply of an event-loop tick goes
     /// into one buffer and one `write` (see ``flushOutput()``).
     private var output: ByteBuffer?
-    private var flushScheduled = false
+    /// Something will flush `output` before the event loop sleeps: the end of the read
+    /// burst (`channelReadComplete`), of a drain, or a task scheduled for it.
+    private var flushPending = false
     private var closing = false
     private var inputClosed = false
     /// The client's pid/uid/gid (SO_PEERCRED), read once in `channelActive`.
@@ -72,6 +74,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
+        flushPending = true  // channelReadComplete follows every burst of reads
         switch unwrapInboundIn(data) {
         case .tooLong:
             let limit = server.limits.maxRequestBytes
@@ -94,6 +97,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             // The client finished sending (e.g. `socat` at end of its input): answer what
             // is in flight, then close.
             inputClosed = true
+            // The last lines may have been decoded without a channelReadComplete after them.
+            flushOutput()
             if inFlight.isEmpty && pendingAdminOps == 0 { closeAfterWrites() }
         default:
             context.fireUserInboundEventTriggered(event)
@@ -209,6 +214,7 @@ extension ConnectionHandler {
 
     /// Answers everything the resolver threads have posted, in one write.
     private func drainInbox() {
+        flushPending = true  // flushed at the end, not by a task of its own
         for answer in inbox.take() {
             finish(id: answer.id, result: answer.result)
         }
@@ -365,20 +371,20 @@ extension ConnectionHandler {
     }
 
     /// Replies queued during a read burst go out when it ends (`channelReadComplete`), those
-    /// of a drain at its end; anything else is flushed once per event loop tick. Either way
-    /// a burst of replies is one buffer, one pipeline write and one system call.
+    /// of a drain at its end; anything else is flushed by a task, once per event loop tick.
+    /// Either way a burst of replies is one buffer, one pipeline write and one system call.
     private func appendOutput(_ append: (inout ByteBuffer) -> Void) {
         guard let context else { return }
         if output == nil { output = context.channel.allocator.buffer(capacity: 16 << 10) }
         append(&output!)
-        guard !flushScheduled else { return }
-        flushScheduled = true
+        guard !flushPending else { return }
+        flushPending = true
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         context.eventLoop.execute { handler.value.flushOutput() }
     }
 
     private func flushOutput() {
-        flushScheduled = false
+        flushPending = false
         guard let context else { return }
         if let output, output.readableBytes > 0 {
             context.write(wrapOutboundOut(output), promise: nil)
