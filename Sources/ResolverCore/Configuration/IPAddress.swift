@@ -61,30 +61,89 @@ struct IPAddress: Hashable, Sendable {
         }
     }
 
-    /// The RFC 5952 text form.
+    /// The text form, exactly as glibc's `inet_ntop` writes it (RFC 5952 for IPv6, with
+    /// `::a.b.c.d` for IPv4-compatible and IPv4-mapped addresses).
+    ///
+    /// Formatted by hand: `inet_ntop` formats with `sprintf`, which was the largest single
+    /// cost of a getaddrinfo answer (docs/performance.md). Texts up to 15 bytes (every IPv4
+    /// address, most IPv6 ones) are small strings, so this usually allocates nothing.
     var text: String {
-        if case .v4(let addr) = storage {
-            // Dotted quad by hand: glibc's inet_ntop formats IPv4 with sprintf, the largest
-            // single cost of a getaddrinfo answer (docs/performance.md).
-            var text: [UInt8] = []
-            text.reserveCapacity(15)
-            withUnsafeBytes(of: addr) { octets in
-                for (index, octet) in octets.enumerated() {
-                    if index > 0 { text.append(UInt8(ascii: ".")) }
-                    if octet >= 100 { text.append(UInt8(ascii: "0") + octet / 100) }
-                    if octet >= 10 { text.append(UInt8(ascii: "0") + octet / 10 % 10) }
-                    text.append(UInt8(ascii: "0") + octet % 10)
-                }
+        switch storage {
+        case .v4(let addr):
+            return String(unsafeUninitializedCapacity: 15) { out in
+                withUnsafeBytes(of: addr) { Self.writeDottedQuad($0, into: out, at: 0) }
             }
-            return String(decoding: text, as: UTF8.self)
+        case .v6(let high, let low):
+            return String(unsafeUninitializedCapacity: Int(INET6_ADDRSTRLEN)) { out in
+                withUnsafeBytes(of: (high, low)) { Self.writeIPv6($0, into: out) }
+            }
         }
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        let bytes = self.bytes
-        let family = self.family == .inet ? AF_INET : AF_INET6
-        bytes.withUnsafeBytes { raw in
-            _ = inet_ntop(family, raw.baseAddress, &buffer, socklen_t(buffer.count))
+    }
+
+    /// `a.b.c.d` from the first four bytes of `octets`; returns the index after it.
+    private static func writeDottedQuad(_ octets: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        var position = start
+        for index in 0..<4 {
+            let octet = octets[index]
+            if index > 0 {
+                out[position] = UInt8(ascii: ".")
+                position += 1
+            }
+            if octet >= 100 {
+                out[position] = UInt8(ascii: "0") + octet / 100
+                position += 1
+            }
+            if octet >= 10 {
+                out[position] = UInt8(ascii: "0") + octet / 10 % 10
+                position += 1
+            }
+            out[position] = UInt8(ascii: "0") + octet % 10
+            position += 1
         }
-        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return position
+    }
+
+    /// glibc's `inet_ntop6`: the longest run of two or more zero groups (the first of equal
+    /// ones) becomes `::`, groups in lower-case hex without leading zeros.
+    private static func writeIPv6(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        func word(_ index: Int) -> Int { Int(bytes[2 * index]) << 8 | Int(bytes[2 * index + 1]) }
+        var best = (base: -1, length: 0)
+        var current = (base: -1, length: 0)
+        for index in 0..<8 {
+            if word(index) == 0 {
+                current = current.base == -1 ? (index, 1) : (current.base, current.length + 1)
+            } else if current.base != -1 {
+                if best.base == -1 || current.length > best.length { best = current }
+                current.base = -1
+            }
+        }
+        if current.base != -1, best.base == -1 || current.length > best.length { best = current }
+        if best.base != -1, best.length < 2 { best.base = -1 }
+
+        let hex: StaticString = "0123456789abcdef"
+        var position = 0
+        func put(_ byte: UInt8) {
+            out[position] = byte
+            position += 1
+        }
+        for index in 0..<8 {
+            if best.base != -1, index >= best.base, index < best.base + best.length {
+                if index == best.base { put(UInt8(ascii: ":")) }
+                continue
+            }
+            if index != 0 { put(UInt8(ascii: ":")) }
+            if index == 6, best.base == 0, best.length == 6 || (best.length == 5 && word(5) == 0xffff) {
+                return writeDottedQuad(UnsafeRawBufferPointer(rebasing: bytes[12..<16]), into: out, at: position)
+            }
+            let group = word(index)
+            var shift = group >= 0x1000 ? 12 : group >= 0x100 ? 8 : group >= 0x10 ? 4 : 0
+            while shift >= 0 {
+                put(hex.utf8Start[(group >> shift) & 0xf])
+                shift -= 4
+            }
+        }
+        if best.base != -1, best.base + best.length == 8 { put(UInt8(ascii: ":")) }
+        return position
     }
 
     /// The IPv4-mapped IPv6 form (::ffff:a.b.c.d) of an IPv4 address.

@@ -1,0 +1,70 @@
+import Testing
+
+@testable import ResolverCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `IPAddress.text` formats by hand what glibc's `inet_ntop` formats with `sprintf`; the two
+/// must agree byte for byte, for every shape of address.
+@Suite struct IPAddressTextTests {
+    private static func inetNtop(_ bytes: [UInt8]) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = bytes.count == 4 ? AF_INET : AF_INET6
+        bytes.withUnsafeBytes { _ = inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    private static func address(_ bytes: [UInt8]) -> IPAddress {
+        if bytes.count == 4 {
+            var v4 = in_addr()
+            withUnsafeMutableBytes(of: &v4) { $0.copyBytes(from: bytes) }
+            return IPAddress(in4: v4)
+        }
+        var v6 = in6_addr()
+        withUnsafeMutableBytes(of: &v6) { $0.copyBytes(from: bytes) }
+        return IPAddress(in6: v6)
+    }
+
+    @Test func knownForms() {
+        let cases: [(String, String)] = [
+            ("::", "::"), ("::1", "::1"), ("1::", "1::"), ("2001:db8::10", "2001:db8::10"),
+            ("::ffff:192.0.2.1", "::ffff:192.0.2.1"), ("::192.0.2.1", "::192.0.2.1"),
+            ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"), ("2001:0:0:1:0:0:0:1", "2001:0:0:1::1"),
+            ("fe80::abcd:ef01:2345:6789", "fe80::abcd:ef01:2345:6789"), ("1:0:2:0:3:0:4:0", "1:0:2:0:3:0:4:0"),
+            ("0.0.0.0", "0.0.0.0"), ("255.255.255.255", "255.255.255.255"), ("10.0.100.9", "10.0.100.9"),
+        ]
+        for (input, expected) in cases {
+            #expect(IPAddress(parsing: input)?.text == expected, "\(input)")
+        }
+    }
+
+    /// Random addresses biased toward zero groups (where the `::` rules bite), 0xffff in
+    /// group 5, and small values: compared with inet_ntop.
+    @Test func agreesWithInetNtop() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            var bytes = [UInt8](repeating: 0, count: 16)
+            for group in 0..<8 {
+                let value: UInt16
+                switch Int.random(in: 0..<5, using: &generator) {
+                case 0, 1: value = 0
+                case 2: value = UInt16.random(in: 0...0xf, using: &generator)
+                case 3: value = group == 5 ? 0xffff : UInt16.random(in: 0...0xfff, using: &generator)
+                default: value = UInt16.random(in: 0...0xffff, using: &generator)
+                }
+                bytes[2 * group] = UInt8(value >> 8)
+                bytes[2 * group + 1] = UInt8(value & 0xff)
+            }
+            let ours = Self.address(bytes).text
+            let glibc = Self.inetNtop(bytes)
+            guard ours == glibc else {
+                Issue.record("\(bytes): \(ours) vs inet_ntop \(glibc)")
+                return
+            }
+            let v4 = Array(bytes[12..<16])
+            #expect(Self.address(v4).text == Self.inetNtop(v4))
+        }
+    }
+}
