@@ -1,10 +1,12 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// Release builds skip the run-time exclusivity checks (`swift_beginAccess`), which cost
-/// ~6–10 % of the daemon's CPU per request (perf, docs/performance.md); debug and test
-/// builds keep them.
-let releaseSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+/// The daemon's own code skips run-time exclusivity checks (`swift_beginAccess`) in release
+/// builds: they were ~6–10 % of its CPU per cached request (perf, docs/performance.md).
+/// Debug and test builds keep them. Only for ResolvdServer, which no library product
+/// contains: SwiftPM refuses unsafe flags in the products other packages depend on
+/// (ResolverCore, ResolverClient, ResolvdProtocol).
+let daemonReleaseSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "resolvd",
@@ -40,8 +42,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
-            ],
-            swiftSettings: releaseSettings
+            ]
         ),
         // Real DNS servers and purpose-made upstreams for tests and benchmarks.
         .target(
@@ -54,8 +55,7 @@ let package = Package(
             name: "ResolvdProtocol",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            swiftSettings: releaseSettings
+            ]
         ),
         // The daemon as a library (server, protocol, configuration), so tests can run it in-process.
         .target(
@@ -71,7 +71,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
-            swiftSettings: releaseSettings
+            swiftSettings: daemonReleaseSettings
         ),
         .executableTarget(
             name: "resolvd",
