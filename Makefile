@@ -65,32 +65,30 @@ bench-callgrind: deps
 	scripts/callgrind-daemon.sh
 
 # libFuzzer over the DNS answer parser and the protocol's JSON codec (Fuzz/Package.swift),
-# each for FUZZ_SECONDS, from the seeds in Fuzz/Corpus; findings go to Fuzz/.artifacts.
+# each for FUZZ_SECONDS, from the seeds in Fuzz/Corpus; new inputs go to FUZZ_CORPUS, the
+# full output and any crashing input to Fuzz/.artifacts.
 FUZZ_SECONDS ?= 60
+FUZZ_ARGS    ?= -max_total_time=$(FUZZ_SECONDS)
+FUZZ_CORPUS  ?= Fuzz/.corpus
 fuzz: deps
 	$(SWIFT) build --package-path Fuzz -c release --sanitize=fuzzer
 	@mkdir -p Fuzz/.artifacts
 	@for target in DNSMessage JSON; do \
-	  mkdir -p Fuzz/.corpus/$$target; \
-	  echo "fuzzing $$target for $(FUZZ_SECONDS) s"; \
-	  SWIFT_BACKTRACE=enable=no Fuzz/.build/release/Fuzz$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    -artifact_prefix=Fuzz/.artifacts/$$target- Fuzz/.corpus/$$target Fuzz/Corpus/$$target || exit 1; \
+	  mkdir -p $(FUZZ_CORPUS)/$$target; \
+	  log=Fuzz/.artifacts/$$target.log; \
+	  if SWIFT_BACKTRACE=enable=no Fuzz/.build/release/Fuzz$$target $(FUZZ_ARGS) -print_final_stats=1 \
+	      -artifact_prefix=Fuzz/.artifacts/$$target- $(FUZZ_CORPUS)/$$target Fuzz/Corpus/$$target > $$log 2>&1; then \
+	    echo "fuzz $$target: $$(grep -E '^Done' $$log)"; \
+	  else \
+	    tail -40 $$log; echo "fuzz $$target: FAILED (input in Fuzz/.artifacts)"; exit 1; \
+	  fi; \
 	done
 
 # Part of `make test`: the fuzz targets build, and a fixed-seed run of 300,000 inputs each
-# (a few seconds) finds nothing.
-fuzz-smoke: deps
-	$(SWIFT) build --package-path Fuzz -c release --sanitize=fuzzer
-	@mkdir -p Fuzz/.artifacts
-	@for target in DNSMessage JSON; do \
-	  rm -rf Fuzz/.corpus/smoke-$$target; mkdir -p Fuzz/.corpus/smoke-$$target; \
-	  if SWIFT_BACKTRACE=enable=no Fuzz/.build/release/Fuzz$$target -seed=1 -runs=300000 \
-	      -artifact_prefix=Fuzz/.artifacts/$$target- Fuzz/.corpus/smoke-$$target Fuzz/Corpus/$$target > Fuzz/.artifacts/$$target-smoke.log 2>&1; then \
-	    echo "fuzz $$target: $$(grep -E '^Done' Fuzz/.artifacts/$$target-smoke.log)"; \
-	  else \
-	    tail -40 Fuzz/.artifacts/$$target-smoke.log; echo "fuzz $$target: FAILED (input in Fuzz/.artifacts)"; exit 1; \
-	  fi; \
-	done
+# (a few seconds), from the seeds only, finds nothing.
+fuzz-smoke:
+	@rm -rf Fuzz/.corpus/smoke
+	@$(MAKE) --no-print-directory fuzz FUZZ_ARGS="-seed=1 -runs=300000" FUZZ_CORPUS=Fuzz/.corpus/smoke
 
 # Release binaries for `install`.
 release: deps

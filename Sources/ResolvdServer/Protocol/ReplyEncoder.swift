@@ -211,17 +211,6 @@ extension JSONSink {
 }
 
 extension ByteBuffer {
-    mutating func writeJSONStrings(_ strings: [String]) {
-        writeStaticString("[")
-        for (index, string) in strings.enumerated() {
-            if index > 0 { writeStaticString(",") }
-            writeJSONString(string)
-        }
-        writeStaticString("]")
-    }
-}
-
-extension ByteBuffer {
     /// The `stats` result: flat counters, then `cache`, `coalesced` and `latency_us`.
     mutating func writeStats(_ stats: ServerStats, lookups: LookupService.Statistics) {
         writeStaticString("{")

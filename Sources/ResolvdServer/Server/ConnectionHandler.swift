@@ -162,7 +162,7 @@ extension ConnectionHandler {
                 buffer.writeStaticString("{\"server\":\"resolvd\",\"version\":")
                 buffer.writeJSONString(ServerContext.version)
                 buffer.writeStaticString(",\"protocol\":1,\"ops\":")
-                buffer.writeJSONStrings(Request.operationNames)
+                buffer.writeJSONValue(.array(Request.operationNames.map(JSONValue.string)))
                 buffer.writeStaticString("}")
             })
         case .stats:
