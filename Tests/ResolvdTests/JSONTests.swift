@@ -468,9 +468,10 @@ struct JSONTests {
         #expect(checked == 10_000)
     }
 
-    /// The one-reservation writer (`JSONSink`) writes exactly what the `ByteBuffer` writers
-    /// write, never more than its own bound says, for random strings (escapes, non-ASCII,
-    /// control characters) and integers of every width.
+    /// A `JSONWritable` written in one reservation (`JSONSink`) is exactly the same text as
+    /// its tokens written one by one, never more than its bound says, and reads back as the
+    /// same strings and integers, for random strings (escapes, non-ASCII, control
+    /// characters) and integers of every width.
     @Test func sinkWriterMatchesTheBufferWriter() throws {
         struct Tokens: JSONWritable {
             var strings: [String]
@@ -526,6 +527,10 @@ struct JSONTests {
                 Issue.record("iteration \(iteration): wrote \(String(buffer: buffer)), expected \(String(buffer: expected)) (bound \(bound.bytes))")
                 return
             }
+            let parsed = try JSONParser.parse(buffer).objectValue
+            #expect(parsed?["s"]?.arrayValue?.map(\.stringValue) == tokens.strings.map { $0 })
+            #expect(parsed?["i"]?.arrayValue?.map(\.intValue) == tokens.integers.map { $0 })
+            #expect(parsed?["u"]?.arrayValue?.map(\.intValue) == tokens.small.map { Int64($0) })
             var appended = ByteBuffer(string: "x")
             #expect(appended.writeJSON(tokens) == expected.readableBytes)
             #expect(appended.readableBytesView.dropFirst().elementsEqual(expected.readableBytesView))

@@ -10,10 +10,15 @@ import NIOCore
 /// Because both passes run the same code, the bound cannot drift from what is written;
 /// the writer still checks every store against it. Sinks write compact JSON and know
 /// nothing about what a document means; ``ByteBuffer/writeJSON(_:)`` runs the two passes.
+/// It is the codec's only writer: `writeJSONString`, `writeJSONInteger` and
+/// `writeJSONValue` (``JSONValue`` is ``JSONWritable``) all go through it.
 public protocol JSONSink {
     /// Text that is already valid JSON (keys with their quotes, punctuation, `null`).
     mutating func raw(_ text: StaticString)
-    /// `string` as a quoted JSON string, escaped as ``ByteBuffer/writeJSONString(_:)`` does.
+    /// Text made at run time that is already valid JSON (a double's `description`).
+    mutating func text(_ text: String)
+    /// `string` as a quoted JSON string: `"`, `\` and control characters below U+0020
+    /// escaped (`\n`, `\r`, `\t`, `\b`, `\f`, else `\u00XX`), all other UTF-8 as is.
     mutating func string(_ string: String)
     /// `value` in decimal.
     mutating func integer<T: FixedWidthInteger>(_ value: T)
@@ -48,6 +53,9 @@ public struct JSONSizeBound: JSONSink {
 
     @inlinable
     public mutating func raw(_ text: StaticString) { total += text.utf8CodeUnitCount }
+
+    @inlinable
+    public mutating func text(_ text: String) { total += text.utf8.count }
 
     @inlinable
     public mutating func string(_ string: String) { total += 2 + 6 * string.utf8.count }
@@ -89,6 +97,11 @@ public struct UnsafeJSONWriter: JSONSink {
     public mutating func raw(_ text: StaticString) {
         let length = text.utf8CodeUnitCount
         reserve(length).update(from: text.utf8Start, count: length)
+    }
+
+    @inlinable
+    public mutating func text(_ text: String) {
+        for byte in text.utf8 { self.byte(byte) }
     }
 
     @inlinable
