@@ -26,16 +26,26 @@ public final class Resolver: Sendable {
     private let loops: [ChannelLoop]
     private let nextLoop = Atomic<Int>(0)
     private let databasesBox: NIOLockedValueBox<LocalDatabases>
+    /// The receive buffer each c-ares UDP socket gets, as measured at start; `nil` when it
+    /// could not be measured (the configured limit then applies unchanged).
+    public let receiveBuffer: ReceiveBufferCapacity?
+    /// The most DNS queries each channel keeps in flight: the configured
+    /// ``ResolverConfiguration/maxInFlightPerChannel``, lowered to what ``receiveBuffer`` holds.
+    public let queryLimitPerChannel: Int
 
     /// Starts the channel threads. Throws ``ResolverError`` for a bad configuration or an
     /// unreadable database file.
     public init(configuration: ResolverConfiguration) throws(ResolverError) {
         try configuration.validate()
         let databases = try LocalDatabases(configuration: configuration)
+        let receiveBuffer = ReceiveBufferCapacity.measure(requestedBytes: configuration.socketReceiveBufferBytes)
+        let queryLimit = min(configuration.maxInFlightPerChannel, receiveBuffer?.replies ?? .max)
         var loops: [ChannelLoop] = []
         for index in 0..<configuration.channelCount {
-            loops.append(try ChannelLoop(index: index, configuration: configuration))
+            loops.append(try ChannelLoop(index: index, configuration: configuration, queryLimit: queryLimit))
         }
+        self.receiveBuffer = receiveBuffer
+        self.queryLimitPerChannel = queryLimit
         self.configuration = configuration
         self.databasesBox = NIOLockedValueBox(databases)
         self.loops = loops

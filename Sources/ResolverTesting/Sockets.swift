@@ -12,13 +12,27 @@ enum Socket {
         return addr
     }
 
-    /// A new close-on-exec socket, so spawned servers never inherit it.
+    /// A new close-on-exec socket, so spawned servers never inherit it. UDP sockets get
+    /// large buffers (see ``raiseBuffers(_:)``).
     static func make(_ type: __socket_type, nonBlocking: Bool = false) throws -> Int32 {
         var flags = Int32(type.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         if nonBlocking { flags |= Int32(SOCK_NONBLOCK.rawValue) }
         let fd = socket(AF_INET, flags, 0)
         guard fd >= 0 else { throw FixtureError.fromErrno("socket") }
+        if type == SOCK_DGRAM { raiseBuffers(fd) }
         return fd
+    }
+
+    /// Asks for 8 MiB send and receive buffers: forced past net.core.rmem_max/wmem_max when
+    /// privileged (CAP_NET_ADMIN), else as much as the kernel allows. A fixture that relays
+    /// a burst of a thousand datagrams must not be where they are dropped.
+    static func raiseBuffers(_ fd: Int32, bytes: Int32 = 8 << 20) {
+        var size = bytes
+        let length = socklen_t(MemoryLayout<Int32>.size)
+        for (plain, forced) in [(SO_RCVBUF, SO_RCVBUFFORCE), (SO_SNDBUF, SO_SNDBUFFORCE)] {
+            _ = setsockopt(fd, SOL_SOCKET, plain, &size, length)
+            _ = setsockopt(fd, SOL_SOCKET, forced, &size, length)
+        }
     }
 
     /// Binds to 127.0.0.1:port; returns errno on failure, 0 on success.

@@ -88,8 +88,11 @@ struct CoreBench: ParsableCommand {
             receiveBufferBytes: Int32(clamping: aresReceiveBuffer))
 
         print("upstream: unbound \(unbound.serverAddress) (1 thread), zone *.wild.example.test A + AAAA")
-        print("ResolverCore: \(configuration.channelCount) channels, \(configuration.maxInFlightPerChannel) in flight per channel, "
-            + "\(configuration.socketReceiveBufferBytes >> 20) MiB socket receive buffers")
+        let buffer = ReceiveBufferCapacity.measure(requestedBytes: configuration.socketReceiveBufferBytes)
+        let queryLimit = min(configuration.maxInFlightPerChannel, buffer?.replies ?? .max)
+        print("ResolverCore: \(configuration.channelCount) channels, \(queryLimit) queries in flight per channel, "
+            + "\(configuration.socketReceiveBufferBytes >> 20) MiB socket receive buffers asked, "
+            + "\(buffer.map { "\($0.grantedBytes)" } ?? "?") bytes granted")
         let aresBuffers = aresReceiveBuffer == 0 ? "default socket buffers" : "\(aresReceiveBuffer)-byte receive buffer"
         print("c-ares loop: 1 channel, poll + ares_process_fd, \(aresBuffers); c-ares \(String(cString: ares_version(nil)))")
         print("workload: \(names) distinct names per run, \(inFlight) in flight, family unspec, socktype stream; "

@@ -73,6 +73,7 @@ public actor ResolvdDaemon: Service {
         } catch {
             throw ConfigurationError("cannot start the resolver: \(error.message)")
         }
+        logReceiveBuffer(of: resolver)
         let lookups = LookupService(resolver: resolver, cacheEnabled: configuration.cacheEnabled, settings: configuration.cache)
         let context = ServerContext(lookups: lookups, limits: configuration.limits, stats: stats, logger: logger)
         self.context = context
@@ -245,6 +246,7 @@ public actor ResolvdDaemon: Service {
         }
         configuration = next
         reloadProblem = nil
+        logReceiveBuffer(of: resolver)
         let old = context.replace(resolver: resolver, configuration: next)
         context.admin.policy = AdminPolicy(group: next.adminGroup)
         stats.reloads.add(1, ordering: .relaxed)

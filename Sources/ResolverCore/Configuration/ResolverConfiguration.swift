@@ -30,12 +30,13 @@ public struct ResolverConfiguration: Hashable, Sendable {
     public var localDomain: String? = nil
     /// How many c-ares channels (each with its own thread and UDP sockets) to run.
     public var channelCount: Int = 2
-    /// How many c-ares operations one channel keeps in flight; more wait in a queue
-    /// (where cancelling them costs nothing). Bounding this keeps replies from
-    /// overflowing a channel's UDP receive buffer.
-    public var maxInFlightPerChannel: Int = 512
+    /// How many DNS queries one channel keeps in flight (a getaddrinfo for both families
+    /// sends two); lookups beyond it wait in a queue, where cancelling them costs nothing.
+    /// The resolver lowers it to what the granted receive buffer holds (see
+    /// ``Resolver/queryLimitPerChannel``), so a burst of replies is never dropped.
+    public var maxInFlightPerChannel: Int = 1024
     /// The receive buffer asked for each c-ares socket (SO_RCVBUFFORCE when privileged,
-    /// else SO_RCVBUF, which the kernel caps at net.core.rmem_max).
+    /// else SO_RCVBUF, which the kernel caps at net.core.rmem_max); 0 leaves the kernel default.
     public var socketReceiveBufferBytes: Int = 4 << 20
 
     public init(servers: [DNSServerAddress]) {

@@ -8,29 +8,31 @@ import Glibc
 /// life of the c-ares operation; c-ares calls back exactly once (also on destruction).
 private final class AresCallbackBox<Payload> {
     let loop: ChannelLoop
+    let queries: Int
     let handler: (Int32, Payload) -> Void
 
-    init(loop: ChannelLoop, handler: @escaping (Int32, Payload) -> Void) {
+    init(loop: ChannelLoop, queries: Int, handler: @escaping (Int32, Payload) -> Void) {
         self.loop = loop
+        self.queries = queries
         self.handler = handler
     }
 
     static func fire(_ argument: UnsafeMutableRawPointer?, status: Int32, payload: Payload) {
         let box = Unmanaged<AresCallbackBox<Payload>>.fromOpaque(argument!).takeRetainedValue()
-        box.loop.operationFinished()
+        box.loop.operationFinished(queries: box.queries)
         box.handler(status, payload)
     }
 }
 
-/// The c-ares calls lookups make. Each runs on the loop thread, counts one operation in
-/// flight, and calls `handler` on the loop thread exactly once — with the answer, an
+/// The c-ares calls lookups make. Each runs on the loop thread, counts the queries it
+/// sends at once as in flight, and calls `handler` on the loop thread exactly once — with the answer, an
 /// error status, or ARES_EDESTRUCTION when the channel is torn down. Handlers must not
 /// keep the pointers they are given.
 extension ChannelLoop {
     /// ares_query: one question, the raw answer (empty on failure).
     func query(name: String, type: UInt16, handler: @escaping (Int32, UnsafeRawBufferPointer) -> Void) {
-        let box = Unmanaged.passRetained(AresCallbackBox(loop: self, handler: handler)).toOpaque()
-        withChannel { channel in
+        let box = Unmanaged.passRetained(AresCallbackBox(loop: self, queries: 1, handler: handler)).toOpaque()
+        withChannel(queries: 1) { channel in
             ares_query(channel, name, Int32(ns_c_in.rawValue), Int32(type), { argument, status, _, answer, length in
                 AresCallbackBox<UnsafeRawBufferPointer>.fire(
                     argument, status: status, payload: UnsafeRawBufferPointer(start: answer, count: answer == nil ? 0 : Int(length)))
@@ -43,13 +45,15 @@ extension ChannelLoop {
     func addressInfo(
         name: String, family: Int32, handler: @escaping (Int32, UnsafeMutablePointer<ares_addrinfo>?) -> Void
     ) {
-        let box = Unmanaged.passRetained(AresCallbackBox(loop: self, handler: handler)).toOpaque()
+        // AF_UNSPEC asks A and AAAA at the same time.
+        let queries = family == AF_UNSPEC ? 2 : 1
+        let box = Unmanaged.passRetained(AresCallbackBox(loop: self, queries: queries, handler: handler)).toOpaque()
         var hints = ares_addrinfo_hints()
         hints.ai_family = family
         // NOSORT: c-ares 1.18's RFC 6724 sort connect()s a UDP socket per address; the
         // order resolvd returns is documented instead.
         hints.ai_flags = ARES_AI_NOSORT | ARES_AI_CANONNAME
-        withChannel { channel in
+        withChannel(queries: queries) { channel in
             ares_getaddrinfo(channel, name, nil, &hints, { argument, status, _, result in
                 defer { if let result { ares_freeaddrinfo(result) } }
                 AresCallbackBox<UnsafeMutablePointer<ares_addrinfo>?>.fire(argument, status: status, payload: result)
@@ -59,10 +63,10 @@ extension ChannelLoop {
 
     /// ares_gethostbyaddr: a PTR lookup, as a hostent.
     func hostByAddress(_ address: IPAddress, handler: @escaping (Int32, UnsafeMutablePointer<hostent>?) -> Void) {
-        let box = Unmanaged.passRetained(AresCallbackBox(loop: self, handler: handler)).toOpaque()
+        let box = Unmanaged.passRetained(AresCallbackBox(loop: self, queries: 1, handler: handler)).toOpaque()
         let bytes = address.bytes
         let family = address.family == .inet6 ? AF_INET6 : AF_INET
-        withChannel { channel in
+        withChannel(queries: 1) { channel in
             bytes.withUnsafeBytes { raw in
                 ares_gethostbyaddr(channel, raw.baseAddress, Int32(raw.count), family, { argument, status, _, host in
                     AresCallbackBox<UnsafeMutablePointer<hostent>?>.fire(argument, status: status, payload: host)

@@ -17,7 +17,8 @@ import Glibc
 /// for the earliest per-lookup deadline — never on a fixed tick, so an idle loop uses
 /// no CPU.
 ///
-/// The loop caps the c-ares operations it keeps in flight; the rest wait in a queue,
+/// The loop caps the DNS queries it keeps in flight (an AF_UNSPEC getaddrinfo is two),
+/// so that a burst of replies fits the socket's receive buffer; the rest wait in a queue,
 /// where a cancelled lookup is simply skipped. It knows nothing about what a lookup
 /// asks: a ``LookupRecord`` starts its own work through ``withChannel(_:)``.
 final class ChannelLoop: @unchecked Sendable {
@@ -43,7 +44,8 @@ final class ChannelLoop: @unchecked Sendable {
     private let inbox = NIOLockedValueBox(Inbox())
     private let watcher: SocketWatcher
     private let channel: ares_channel
-    private let maxInFlight: Int
+    /// The most queries in flight at once (see ``ReceiveBufferCapacity``).
+    private let queryLimit: Int
     private let timeoutPerTryNanoseconds: UInt64
     /// Written once by `startThread()`, before the resolver that owns this loop is shared;
     /// only read afterwards (join, CPU clock).
@@ -60,17 +62,21 @@ final class ChannelLoop: @unchecked Sendable {
     /// How many cancelled lookups the sweeps above have dropped (for tests and stats).
     let droppedWhileWaiting = Atomic<Int>(0)
     private var deadlines = Heap<Deadline>()
+    /// DNS queries sent by running c-ares operations whose callbacks have not fired.
     private var inFlight = 0
     /// When c-ares next needs `ares_process_fd` for its own timeouts, as an upper bound
     /// (see `noteAresActivity`): asking `ares_timeout` is O(queries) in c-ares 1.18.
     private var aresWakeAt = UInt64.max
 
-    /// Lookups started here and not yet finished by c-ares (for tests and stats).
-    var operationsInFlight: Int { inFlight }
+    /// Queries of the operations started here and not yet finished by c-ares (for tests and stats).
+    var queriesInFlight: Int { inFlight }
 
-    init(index: Int, configuration: ResolverConfiguration) throws(ResolverError) {
+    /// The most queries one c-ares operation sends at once (getaddrinfo AF_UNSPEC: A and AAAA).
+    static let maxQueriesPerOperation = 2
+
+    init(index: Int, configuration: ResolverConfiguration, queryLimit: Int) throws(ResolverError) {
         self.index = index
-        self.maxInFlight = configuration.maxInFlightPerChannel
+        self.queryLimit = queryLimit
         self.timeoutPerTryNanoseconds = UInt64(configuration.timeoutPerTryMilliseconds) * 1_000_000
         let watcher = try SocketWatcher()
         self.watcher = watcher
@@ -124,17 +130,24 @@ final class ChannelLoop: @unchecked Sendable {
 // MARK: - Loop-thread-only API for lookups
 
 extension ChannelLoop {
-    /// Runs `body` with the channel, counting one c-ares operation in flight. The
-    /// operation's callback must call ``operationFinished()`` exactly once. Loop thread only.
-    func withChannel(_ body: (ares_channel) -> Void) {
-        inFlight += 1
+    /// Runs `body` with the channel, counting the `queries` the c-ares operation it starts
+    /// sends at once. The operation's callback must call ``operationFinished(queries:)``
+    /// exactly once with the same number. Loop thread only.
+    func withChannel(queries: Int, _ body: (ares_channel) -> Void) {
+        inFlight += queries
         noteAresActivity()
         body(channel)
     }
 
     /// A c-ares callback has fired (answer, error, or channel destruction). Loop thread only.
-    func operationFinished() {
-        inFlight -= 1
+    func operationFinished(queries: Int) {
+        inFlight -= queries
+    }
+
+    /// Whether one more operation, of any kind, fits under the query limit. One always
+    /// runs, however small the limit.
+    private var hasRoom: Bool {
+        inFlight == 0 || inFlight + Self.maxQueriesPerOperation <= queryLimit
     }
 }
 
@@ -189,7 +202,7 @@ extension ChannelLoop {
             case .start(let record):
                 guard record.isPending else { continue }  // cancelled before it reached the loop
                 if let deadline = record.deadline { deadlines.insert(Deadline(at: deadline, record: record)) }
-                if inFlight < maxInFlight && waiting.isEmpty {
+                if hasRoom && waiting.isEmpty {
                     record.start(on: self)
                 } else {
                     waiting.append(record)
@@ -208,7 +221,7 @@ extension ChannelLoop {
     }
 
     private func startWaiting() {
-        while inFlight < maxInFlight, let record = waiting.popFirst() {
+        while hasRoom, let record = waiting.popFirst() {
             if record.isPending { record.start(on: self) }
         }
     }
