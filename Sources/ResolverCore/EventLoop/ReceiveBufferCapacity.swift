@@ -1,3 +1,5 @@
+import CAres
+
 #if canImport(Glibc)
 import Glibc
 #endif
