@@ -121,7 +121,10 @@ enum ResultFormatter {
         return lines
     }
 
-    private static let gauges: Set<String> = ["in_flight", "connections", "cache.entries", "cache.bytes"]
+    private static let gauges: Set<String> = [
+        "in_flight", "connections", "cache.entries", "cache.bytes",
+        "upstream.channels", "upstream.queries_in_flight_per_channel", "upstream.receive_buffer_bytes",
+    ]
     private static let quantiles = ["p50": "0.5", "p90": "0.9", "p99": "0.99", "p999": "0.999"]
 
     private static func flattenedStats(_ result: JSONValue) -> [(key: String, value: Int64)]? {

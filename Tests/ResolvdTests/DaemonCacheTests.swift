@@ -1,4 +1,5 @@
 import ResolvdServer
+import ResolverCore
 import ResolverTesting
 import Testing
 
@@ -33,6 +34,33 @@ import Glibc
         #expect(stats["coalesced"]?.intValue == 0)
         let latency = try #require(stats["latency_us"]?.objectValue)
         for key in ["p50", "p90", "p99", "p999"] { #expect((latency[key]?.intValue ?? 0) > 0, "\(key)") }
+    }
+
+    /// `stats` shows what the resolver measured of its upstream sockets, and a receive
+    /// buffer too small for `max_in_flight_per_channel` is logged as a warning.
+    @Test func statsShowTheUpstreamReceiveBufferAndQueryLimit() throws {
+        let unbound = try DaemonOperationTests.unbound.get()
+        let daemon = try DaemonProcess.start(
+            upstream: unbound.serverAddress, config: "socket_receive_buffer = 32768\nmax_in_flight_per_channel = 1024\n")
+        defer { daemon.stop() }
+        let client = try daemon.connect()
+        let stats = try #require(client.call(#"{"id":1,"op":"stats"}"#, id: 1)?.result)
+        let upstream = try #require(stats["upstream"]?.objectValue)
+        let expected = try #require(ReceiveBufferCapacity.measure(requestedBytes: 32768))
+        #expect(upstream["receive_buffer_bytes"]?.intValue == 65536)
+        #expect(upstream["queries_in_flight_per_channel"]?.intValue == Int64(expected.replies))
+        #expect(upstream["channels"]?.intValue == 2)
+        #expect(daemon.log.contains("queries in flight lowered to fit"), "\(daemon.log)")
+
+        // resolvdctl exports them as gauges, the counters as counters.
+        let resolvdctl = SystemdTestSupport.binaryDirectory + "/resolvdctl"
+        let output = try SystemdTestSupport.run([resolvdctl, "--socket", daemon.socketPath, "stats", "--prometheus"])
+        #expect(output.status == 0, "\(output.stderr)")
+        let lines = Set(output.stdout.split(separator: "\n").map(String.init))
+        #expect(lines.contains("# TYPE resolvd_upstream_receive_buffer_bytes gauge"), "\(output.stdout)")
+        #expect(lines.contains("resolvd_upstream_receive_buffer_bytes 65536"))
+        #expect(lines.contains("resolvd_upstream_queries_in_flight_per_channel \(expected.replies)"))
+        #expect(lines.contains("# TYPE resolvd_lookups_total counter"))
     }
 
     @Test func flushCacheEmptiesItForRoot() throws {

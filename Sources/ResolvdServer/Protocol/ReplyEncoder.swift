@@ -211,8 +211,8 @@ extension JSONSink {
 }
 
 extension ByteBuffer {
-    /// The `stats` result: flat counters, then `cache`, `coalesced` and `latency_us`.
-    mutating func writeStats(_ stats: ServerStats, lookups: LookupService.Statistics) {
+    /// The `stats` result: flat counters, then `cache`, `coalesced`, `upstream` and `latency_us`.
+    mutating func writeStats(_ stats: ServerStats, lookups: LookupService.Statistics, resolver: CoreResolver) {
         writeStaticString("{")
         for (key, value) in stats.snapshot {
             writeJSONString(key)
@@ -232,7 +232,14 @@ extension ByteBuffer {
         writeJSONInteger(lookups.evictions)
         writeStaticString("},\"coalesced\":")
         writeJSONInteger(lookups.coalesced)
-        writeStaticString(",\"latency_us\":{")
+        // What the running resolver measured at start (see ReceiveBufferCapacity); 0 when it could not.
+        writeStaticString(",\"upstream\":{\"channels\":")
+        writeJSONInteger(resolver.configuration.channelCount)
+        writeStaticString(",\"queries_in_flight_per_channel\":")
+        writeJSONInteger(resolver.queryLimitPerChannel)
+        writeStaticString(",\"receive_buffer_bytes\":")
+        writeJSONInteger(resolver.receiveBuffer?.grantedBytes ?? 0)
+        writeStaticString("},\"latency_us\":{")
         for (index, (key, value)) in stats.latencyPercentiles.enumerated() {
             if index > 0 { writeStaticString(",") }
             writeJSONString(key)

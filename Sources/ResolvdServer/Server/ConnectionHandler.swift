@@ -167,7 +167,7 @@ extension ConnectionHandler {
             })
         case .stats:
             write(ReplyEncoder.success(id: id, allocator: allocator, capacity: 512) { [server] buffer in
-                buffer.writeStats(server.stats, lookups: server.lookups.statistics)
+                buffer.writeStats(server.stats, lookups: server.lookups.statistics, resolver: server.lookups.resolver)
             })
         case .reload:
             reload(id: id)
