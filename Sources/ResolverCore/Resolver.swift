@@ -30,7 +30,8 @@ public final class Resolver: Sendable {
     /// could not be measured (the configured limit then applies unchanged).
     public let receiveBuffer: ReceiveBufferCapacity?
     /// The most DNS queries each channel keeps in flight: the configured
-    /// ``ResolverConfiguration/maxInFlightPerChannel``, lowered to what ``receiveBuffer`` holds.
+    /// ``ResolverConfiguration/maxInFlightPerChannel``, lowered so that all channels together
+    /// keep no more than one ``receiveBuffer`` holds.
     public let queryLimitPerChannel: Int
 
     /// Starts the channel threads. Throws ``ResolverError`` for a bad configuration or an
@@ -39,7 +40,7 @@ public final class Resolver: Sendable {
         try configuration.validate()
         let databases = try LocalDatabases(configuration: configuration)
         let receiveBuffer = ReceiveBufferCapacity.measure(requestedBytes: configuration.socketReceiveBufferBytes)
-        let queryLimit = min(configuration.maxInFlightPerChannel, receiveBuffer?.replies ?? .max)
+        let queryLimit = configuration.queryLimitPerChannel(receiveBuffer: receiveBuffer)
         var loops: [ChannelLoop] = []
         for index in 0..<configuration.channelCount {
             loops.append(try ChannelLoop(index: index, configuration: configuration, queryLimit: queryLimit))

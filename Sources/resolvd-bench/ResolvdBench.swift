@@ -89,7 +89,7 @@ struct CoreBench: ParsableCommand {
 
         print("upstream: unbound \(unbound.serverAddress) (1 thread), zone *.wild.example.test A + AAAA")
         let buffer = ReceiveBufferCapacity.measure(requestedBytes: configuration.socketReceiveBufferBytes)
-        let queryLimit = min(configuration.maxInFlightPerChannel, buffer?.replies ?? .max)
+        let queryLimit = configuration.queryLimitPerChannel(receiveBuffer: buffer)
         print("ResolverCore: \(configuration.channelCount) channels, \(queryLimit) queries in flight per channel, "
             + "\(configuration.socketReceiveBufferBytes >> 20) MiB socket receive buffers asked, "
             + "\(buffer.map { "\($0.grantedBytes)" } ?? "?") bytes granted")

@@ -3,7 +3,7 @@ import ResolverCore
 
 extension ResolvdDaemon {
     /// Says what receive buffer the c-ares sockets got and how many queries each channel
-    /// therefore keeps in flight — a warning when that is below `max_in_flight_per_channel`,
+    /// therefore keeps in flight — a warning when that is below `max_in_flight_per_channel`
     /// because it means the daemon runs without CAP_NET_ADMIN and with a small
     /// `net.core.rmem_max`, and bursts of lookups queue where they could run.
     func logReceiveBuffer(of resolver: CoreResolver) {
@@ -22,7 +22,7 @@ extension ResolvdDaemon {
         ]
         if resolver.queryLimitPerChannel < configured {
             logger.warning(
-                "UDP receive buffer holds fewer replies than max_in_flight_per_channel (\(configured)); queries in flight lowered to fit. Raise net.core.rmem_max or grant CAP_NET_ADMIN to lift it",
+                "UDP receive buffer holds fewer replies than channels × max_in_flight_per_channel (\(resolver.configuration.channelCount) × \(configured)); queries in flight lowered to fit. Raise net.core.rmem_max or grant CAP_NET_ADMIN to lift it",
                 metadata: metadata)
         } else {
             logger.info("UDP receive buffer", metadata: metadata)

@@ -84,3 +84,18 @@ public struct ReceiveBufferCapacity: Sendable, Equatable {
         return Int(memInfo[0])
     }
 }
+
+extension ResolverConfiguration {
+    /// The most DNS queries each channel keeps in flight when its sockets get `receiveBuffer`:
+    /// ``maxInFlightPerChannel``, lowered so that all channels together keep no more than
+    /// the buffer holds (`nil`, unmeasured: as configured).
+    ///
+    /// All channels together, not each: then neither a channel's own socket overflows nor
+    /// the socket of an upstream granted the same buffer — a local unbound or dnsmasq on
+    /// this host under the same limits, which every channel's queries reach and which
+    /// resolvd cannot measure.
+    public func queryLimitPerChannel(receiveBuffer: ReceiveBufferCapacity?) -> Int {
+        guard let receiveBuffer else { return maxInFlightPerChannel }
+        return min(maxInFlightPerChannel, receiveBuffer.replies / channelCount)
+    }
+}
