@@ -20,7 +20,7 @@ import Glibc
 /// The loop caps the DNS queries it keeps in flight (an AF_UNSPEC getaddrinfo is two),
 /// so that a burst of replies fits the socket's receive buffer; the rest wait in a queue,
 /// where a cancelled lookup is simply skipped. It knows nothing about what a lookup
-/// asks: a ``LookupRecord`` starts its own work through ``withChannel(_:)``.
+/// asks: a ``LookupRecord`` starts its own work through ``withChannel(queries:_:)``.
 final class ChannelLoop: @unchecked Sendable {
     // Safe to share: `inbox` is behind its lock, `watcher.wake()` is a write to an eventfd,
     // and the other lets never change after init. Every `var` below is touched only on the loop thread.

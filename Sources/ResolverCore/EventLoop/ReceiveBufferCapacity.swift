@@ -11,8 +11,8 @@ import Glibc
 /// millisecond — the kernel drops whatever does not fit, and each dropped reply costs its
 /// lookup a whole per-try timeout. resolvd asks for a large buffer, but an unprivileged
 /// daemon (the shipped unit has no CAP_NET_ADMIN) gets at most `net.core.rmem_max`,
-/// 208 KiB on a stock kernel. So the channels size their in-flight cap from what was
-/// granted, measured here once per resolver: a socket configured exactly as c-ares' are,
+/// 208 KiB on a stock kernel. So the resolver sizes its query limit from what was granted
+/// (``ResolverConfiguration/queryLimitPerChannel(receiveBuffer:)``), measured here once per resolver: a socket configured exactly as c-ares' are,
 /// the buffer read back, and the kernel's charge for one 512-byte datagram read with
 /// SO_MEMINFO. 512 bytes is the largest reply a query gets over UDP without EDNS, which
 /// resolvd does not ask c-ares to send.
