@@ -60,12 +60,11 @@ enum AresChannelFactory {
         if configuration.socketReceiveBufferBytes > 0 {
             ares_set_socket_configure_callback(channel, { fd, type, data in
                 guard type == SOCK_DGRAM.rawValue else { return 0 }
-                var size = Int32(truncatingIfNeeded: Int(bitPattern: data))
-                // SO_RCVBUFFORCE (root or CAP_NET_ADMIN) passes net.core.rmem_max; when it is
-                // refused, c-ares' own SO_RCVBUF (capped by the kernel) stays in effect.
-                _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size))
+                // c-ares has set SO_RCVBUF already (ARES_OPT_SOCK_RCVBUF); this adds
+                // SO_RCVBUFFORCE, exactly as the resolver's measurement asked.
+                ReceiveBufferCapacity.request(Int32(truncatingIfNeeded: Int(bitPattern: data)), on: fd)
                 return 0
-            }, UnsafeMutableRawPointer(bitPattern: configuration.socketReceiveBufferBytes))
+            }, UnsafeMutableRawPointer(bitPattern: Int(Int32(clamping: configuration.socketReceiveBufferBytes))))
         }
         do {
             try setServers(configuration.servers, on: channel)

@@ -31,8 +31,7 @@ private final class AresCallbackBox<Payload> {
 extension ChannelLoop {
     /// ares_query: one question, the raw answer (empty on failure).
     func query(name: String, type: UInt16, handler: @escaping (Int32, UnsafeRawBufferPointer) -> Void) {
-        let box = Unmanaged.passRetained(AresCallbackBox(loop: self, queries: 1, handler: handler)).toOpaque()
-        withChannel(queries: 1) { channel in
+        start(queries: 1, handler: handler) { channel, box in
             ares_query(channel, name, Int32(ns_c_in.rawValue), Int32(type), { argument, status, _, answer, length in
                 AresCallbackBox<UnsafeRawBufferPointer>.fire(
                     argument, status: status, payload: UnsafeRawBufferPointer(start: answer, count: answer == nil ? 0 : Int(length)))
@@ -45,15 +44,13 @@ extension ChannelLoop {
     func addressInfo(
         name: String, family: Int32, handler: @escaping (Int32, UnsafeMutablePointer<ares_addrinfo>?) -> Void
     ) {
-        // AF_UNSPEC asks A and AAAA at the same time.
-        let queries = family == AF_UNSPEC ? 2 : 1
-        let box = Unmanaged.passRetained(AresCallbackBox(loop: self, queries: queries, handler: handler)).toOpaque()
         var hints = ares_addrinfo_hints()
         hints.ai_family = family
         // NOSORT: c-ares 1.18's RFC 6724 sort connect()s a UDP socket per address; the
         // order resolvd returns is documented instead.
         hints.ai_flags = ARES_AI_NOSORT | ARES_AI_CANONNAME
-        withChannel(queries: queries) { channel in
+        // AF_UNSPEC asks A and AAAA at the same time.
+        start(queries: family == AF_UNSPEC ? 2 : 1, handler: handler) { channel, box in
             ares_getaddrinfo(channel, name, nil, &hints, { argument, status, _, result in
                 defer { if let result { ares_freeaddrinfo(result) } }
                 AresCallbackBox<UnsafeMutablePointer<ares_addrinfo>?>.fire(argument, status: status, payload: result)
@@ -63,15 +60,24 @@ extension ChannelLoop {
 
     /// ares_gethostbyaddr: a PTR lookup, as a hostent.
     func hostByAddress(_ address: IPAddress, handler: @escaping (Int32, UnsafeMutablePointer<hostent>?) -> Void) {
-        let box = Unmanaged.passRetained(AresCallbackBox(loop: self, queries: 1, handler: handler)).toOpaque()
         let bytes = address.bytes
         let family = address.family == .inet6 ? AF_INET6 : AF_INET
-        withChannel(queries: 1) { channel in
+        start(queries: 1, handler: handler) { channel, box in
             bytes.withUnsafeBytes { raw in
                 ares_gethostbyaddr(channel, raw.baseAddress, Int32(raw.count), family, { argument, status, _, host in
                     AresCallbackBox<UnsafeMutablePointer<hostent>?>.fire(argument, status: status, payload: host)
                 }, box)
             }
         }
+    }
+
+    /// Boxes `handler` with the number of queries the operation sends, so that the count
+    /// ``withChannel(queries:_:)`` adds is the one the callback takes away, and runs `body`
+    /// with the channel and the box to pass as the c-ares callback's argument.
+    private func start<Payload>(
+        queries: Int, handler: @escaping (Int32, Payload) -> Void, _ body: (ares_channel, UnsafeMutableRawPointer) -> Void
+    ) {
+        let box = Unmanaged.passRetained(AresCallbackBox(loop: self, queries: queries, handler: handler)).toOpaque()
+        withChannel(queries: queries) { body($0, box) }
     }
 }

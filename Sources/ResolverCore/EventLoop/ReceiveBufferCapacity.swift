@@ -42,16 +42,22 @@ public struct ReceiveBufferCapacity: Sendable, Equatable {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue | SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        if requestedBytes > 0 {
-            var size = Int32(clamping: requestedBytes)
-            _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-            _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size))
-        }
+        if requestedBytes > 0 { request(Int32(clamping: requestedBytes), on: fd) }
         var granted: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         guard getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &length) == 0, granted > 0 else { return nil }
         guard let charge = chargeForOneReply(fd) else { return nil }
         return ReceiveBufferCapacity(grantedBytes: Int(granted), bytesPerReply: charge)
+    }
+
+    /// Asks for a `bytes` receive buffer on `fd`, as every c-ares UDP socket is asked (the
+    /// channel's socket-configure callback calls this, so the measurement cannot drift from
+    /// it): SO_RCVBUF, which the kernel caps at `net.core.rmem_max`, then SO_RCVBUFFORCE,
+    /// which passes that cap with CAP_NET_ADMIN and is refused without it.
+    static func request(_ bytes: Int32, on fd: Int32) {
+        var size = bytes
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size))
     }
 
     /// Sends one largest-size datagram to the socket itself and reads what it costs.
