@@ -5,6 +5,10 @@ import Glibc
 /// replies never hold up other queries. Query ids are rewritten on the way up (so two
 /// clients may use the same id) and restored on the way back.
 ///
+/// A gate makes "in flight" a fact rather than a guess: after ``hold()`` every reply stays
+/// at the proxy (``repliesHeld`` counts them) until ``release()``, so a test can wait until
+/// the upstream has answered a query and still be sure the client has not seen the answer.
+///
 /// UDP only: a truncated reply relayed through the proxy sends the client to TCP on this
 /// port, which nothing serves.
 public final class DelayingProxy: Sendable {
@@ -22,10 +26,48 @@ public final class DelayingProxy: Sendable {
     /// Replies relayed to clients so far.
     public var repliesRelayed: Int { state.withLock { $0.relayed } }
 
+    /// Queries forwarded to the upstream so far.
+    public var queriesForwarded: Int { state.withLock { $0.forwarded } }
+
+    /// Replies received from the upstream and kept back by ``hold()``.
+    public var repliesHeld: Int { state.withLock { $0.held } }
+
+    /// Closes the gate: from now on no reply reaches a client until ``release()``.
+    public func hold() { state.withLock { $0.holding = true } }
+
+    /// Opens the gate: replies held so far go out (after their delay), and later ones too.
+    public func release() { state.withLock { $0.holding = false } }
+
+    /// Waits until `count` queries in all have been forwarded upstream; false after `timeout`.
+    public func waitUntil(queriesForwarded count: Int, timeout: Duration = .seconds(10)) -> Bool {
+        waitUntil(timeout: timeout) { $0.forwarded >= count }
+    }
+
+    /// Waits until `count` replies are held at the closed gate; false after `timeout`.
+    public func waitUntil(repliesHeld count: Int, timeout: Duration = .seconds(10)) -> Bool {
+        waitUntil(timeout: timeout) { $0.held >= count }
+    }
+
+    private func waitUntil(timeout: Duration, _ condition: (Shared) -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !state.withLock({ condition($0) }) {
+            if ContinuousClock.now >= deadline { return false }
+            usleep(1_000)
+        }
+        return true
+    }
+
     private struct Shared: Sendable {
         var delay: Duration
         var relayed = 0
+        var forwarded = 0
+        var holding = false
+        /// Replies in the queue while `holding`.
+        var held = 0
     }
+
+    /// How often a held proxy looks at its gate: release() needs no wake-up of its own.
+    private static let gatePollInterval: Int32 = 2
 
     private let state: Locked<Shared>
     private let worker: WorkerThread
@@ -102,12 +144,20 @@ public final class DelayingProxy: Sendable {
 
         while true {
             let now = ContinuousClock.now
-            // Relay everything due.
+            // Relay everything due, unless the gate is closed.
             var dueCount = 0
             while dueCount < queue.count, queue[dueCount].due <= now { dueCount += 1 }
-            if dueCount > 0 {
-                // Counted first, so a client that has its reply also sees it counted.
-                state.withLock { $0.relayed += dueCount }
+            let holding = state.withLock { shared -> Bool in
+                if shared.holding {
+                    shared.held = queue.count
+                } else {
+                    // Counted first, so a client that has its reply also sees it counted.
+                    shared.held = 0
+                    shared.relayed += dueCount
+                }
+                return shared.holding
+            }
+            if !holding, dueCount > 0 {
                 for item in queue[0..<dueCount] { Socket.send(client, item.reply, to: item.client) }
                 queue.removeFirst(dueCount)
             }
@@ -117,7 +167,7 @@ public final class DelayingProxy: Sendable {
             }
 
             var fds = [wake, client, upstream].map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            let timeout = queue.first.map { now.duration(to: $0.due).pollMilliseconds } ?? 5_000
+            let timeout = holding ? gatePollInterval : queue.first.map { now.duration(to: $0.due).pollMilliseconds } ?? 5_000
             if poll(&fds, nfds_t(fds.count), timeout) < 0 {
                 if errno == EINTR { continue }
                 return
@@ -136,6 +186,7 @@ public final class DelayingProxy: Sendable {
                     forwarded[0] = UInt8(id >> 8)
                     forwarded[1] = UInt8(id & 0xff)
                     _ = forwarded.withUnsafeBytes { send(upstream, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    state.withLock { $0.forwarded += 1 }
                 }
             }
 

@@ -23,6 +23,12 @@ struct ResolvdCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Upstream DNS server HOST[:PORT]; repeatable (default: /etc/resolv.conf).")
     var dns: [String] = []
 
+    @Option(name: .long, help: "Search domain for names with fewer than --ndots dots; repeatable, 'none' for no search list (default: /etc/resolv.conf).")
+    var search: [String] = []
+
+    @Option(name: .long, help: "Dots a name needs to be tried as given before the search list, 0…15 (default: /etc/resolv.conf, else 1).")
+    var ndots: Int?
+
     @Option(name: .customLong("hosts-file"), help: "Hosts file consulted before DNS, or 'none'.")
     var hostsFile: String?
 
@@ -57,6 +63,8 @@ struct ResolvdCommand: AsyncParsableCommand {
         var overrides = DaemonConfiguration.Overrides()
         overrides.socketPath = socket
         overrides.servers = dns
+        overrides.searchDomains = search.isEmpty ? nil : search.filter { $0 != "none" }
+        overrides.ndots = ndots
         overrides.hostsFile = hostsFile
         overrides.servicesFile = servicesFile
         overrides.protocolsFile = protocolsFile

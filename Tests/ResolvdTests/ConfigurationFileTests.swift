@@ -68,6 +68,27 @@ import Glibc
         #expect(configuration.cacheEnabled == false)
     }
 
+    /// `--search none` and `--ndots` win over both the file and resolv.conf: how the tests keep
+    /// the host's resolver settings out of every daemon they start.
+    @Test func searchAndNdotsFlagsOverrideFileAndResolvConf() throws {
+        let resolvConf = "/tmp/resolvd-resolvconf-test-\(getpid()).conf"
+        try writeFile(resolvConf, "nameserver 127.0.0.9\nsearch host.example\noptions ndots:4\n")
+        defer { unlink(resolvConf) }
+        let inherited = try DaemonConfiguration.load(file: nil, overrides: .init(), environment: [:], isRoot: false, resolvConf: resolvConf)
+        #expect(inherited.resolver.searchDomains == ["host.example"] && inherited.resolver.ndots == 4)
+
+        var overrides = DaemonConfiguration.Overrides()
+        overrides.searchDomains = []
+        overrides.ndots = 1
+        let configuration = try DaemonConfiguration.load(file: nil, overrides: overrides, environment: [:], isRoot: false, resolvConf: resolvConf)
+        #expect(configuration.resolver.searchDomains.isEmpty && configuration.resolver.ndots == 1)
+
+        overrides.searchDomains = ["a.test", "b.test"]
+        #expect(try load("search = file.test\n", overrides: overrides).resolver.searchDomains == ["a.test", "b.test"])
+        overrides.ndots = 16
+        #expect(throws: ConfigurationError.self) { _ = try load("", overrides: overrides) }
+    }
+
     @Test func defaultSocketPath() {
         #expect(DaemonConfiguration.defaultSocketPath(environment: ["RUNTIME_DIRECTORY": "/run/resolvd"], isRoot: false) == "/run/resolvd/resolvd.sock")
         #expect(DaemonConfiguration.defaultSocketPath(environment: [:], isRoot: true) == "/run/resolvd/resolvd.sock")

@@ -144,7 +144,7 @@ import Glibc
 @Suite struct DaemonCancellationTests {
     private func pendingDaemon(config: String = "") throws -> (DaemonProcess, SilentUpstream) {
         let silent = try SilentUpstream.start()
-        return (try DaemonProcess.start(upstream: silent.serverAddress, config: config + "timeout_ms = 30000\ntries = 1\n"), silent)
+        return (try DaemonProcess.start(upstream: silent.serverAddress, config: config, timeoutMilliseconds: 30_000, tries: 1), silent)
     }
 
     @Test func cancelWritesTheLookupsReplyFirst() throws {

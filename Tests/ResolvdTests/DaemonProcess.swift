@@ -27,16 +27,31 @@ final class DaemonProcess: Sendable {
         return "\(directory)/resolvd"
     }
 
-    /// Starts resolvd with `config` as its configuration file and waits until the socket answers.
-    /// `upstream` nil leaves the upstream to the configuration file (flags win over the file).
-    static func start(upstream: String?, config: String = "", extraArguments: [String] = []) throws -> DaemonProcess {
+    /// The arguments that keep the host out of a test daemon: no hosts file, no search list,
+    /// ndots 1, and the test's own per-try timeout and tries — never what this machine's
+    /// /etc/resolv.conf says. `nil` leaves that setting to the test's configuration file (the
+    /// reload tests change it there; flags would win over the file).
+    static func hermeticArguments(timeoutMilliseconds: Int? = 2_000, tries: Int? = 2) -> [String] {
+        ["--hosts-file", "none", "--search", "none", "--ndots", "1"]
+            + (timeoutMilliseconds.map { ["--timeout-ms", String($0)] } ?? [])
+            + (tries.map { ["--tries", String($0)] } ?? [])
+    }
+
+    /// Starts resolvd with `config` (and nothing else: no file of the host's) as its
+    /// configuration file and waits until the socket answers. `upstream` nil leaves the
+    /// upstream to the configuration file (flags win over the file).
+    static func start(
+        upstream: String?, config: String = "", timeoutMilliseconds: Int? = 2_000, tries: Int? = 2,
+        extraArguments: [String] = []
+    ) throws -> DaemonProcess {
         var template = Array("/tmp/resolvd-e2e-XXXXXX".utf8CString)
         guard mkdtemp(&template) != nil else { throw FixtureError("mkdtemp failed") }
         let directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         let socketPath = directory + "/resolvd.sock"
         let configPath = directory + "/resolvd.conf"
         try writeFile(configPath, config)
-        let arguments = [executable, "--config", configPath, "--socket", socketPath, "--hosts-file", "none", "--log-level", "warning"]
+        let arguments = [executable, "--config", configPath, "--socket", socketPath, "--log-level", "warning"]
+            + hermeticArguments(timeoutMilliseconds: timeoutMilliseconds, tries: tries)
             + (upstream.map { ["--dns", $0] } ?? []) + extraArguments
         let logPath = directory + "/stderr.log"
         var actions = posix_spawn_file_actions_t()

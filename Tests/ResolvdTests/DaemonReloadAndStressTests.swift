@@ -16,7 +16,8 @@ import Glibc
         let silent = try SilentUpstream.start()
         defer { silent.stop() }
         // The file names the slow proxy; the flag must not pin the upstream, so pass it only in the file.
-        let daemon = try DaemonProcess.start(upstream: nil, config: "dns = \(proxy.serverAddress)\n")
+        let daemon = try DaemonProcess.start(
+            upstream: nil, config: "dns = \(proxy.serverAddress)\ntimeout_ms = 2000\ntries = 2\n", timeoutMilliseconds: nil, tries: nil)
         defer { daemon.stop() }
         let client = try daemon.connect()
         client.send(#"{"id":1,"op":"query","name":"www.example.test","type":"A"}"#)  // in flight across the reload

@@ -19,8 +19,8 @@ import Glibc
         let process = try SpawnedProcess(
             arguments: [
                 activate, "-l", socketPath, "--fdname=resolvd", DaemonProcess.executable, "--config", directory + "/resolvd.conf",
-                "--hosts-file", "none", "--dns", unbound.serverAddress, "--log-level", "info",
-            ],
+                "--dns", unbound.serverAddress, "--log-level", "info",
+            ] + DaemonProcess.hermeticArguments(),
             environment: SystemdTestSupport.environment(adding: [:], removing: SystemdIntegration.environmentVariables),
             stdout: "/dev/null", stderr: directory + "/stderr.log")
         defer { process.stop() }
@@ -51,8 +51,10 @@ import Glibc
         let directory = try SystemdTestSupport.makeTemporaryDirectory()
         defer { SystemdTestSupport.removeTree(directory) }
         let socketPath = directory + "/resolvd.sock"
+        try writeFile(directory + "/resolvd.conf", "")
         let process = try SpawnedProcess(
-            arguments: [activate, "--datagram", "-l", socketPath, DaemonProcess.executable, "--hosts-file", "none", "--dns", "127.0.0.1"],
+            arguments: [activate, "--datagram", "-l", socketPath, DaemonProcess.executable, "--config", directory + "/resolvd.conf", "--dns", "127.0.0.1"]
+                + DaemonProcess.hermeticArguments(),
             environment: SystemdTestSupport.environment(adding: [:], removing: SystemdIntegration.environmentVariables),
             stdout: "/dev/null", stderr: directory + "/stderr.log")
         defer { process.stop() }

@@ -25,12 +25,15 @@ import Glibc
             directory = try SystemdTestSupport.makeTemporaryDirectory()
             socketPath = directory + "/resolvd.sock"
             configPath = directory + "/resolvd.conf"
-            try writeFile(configPath, config)
+            // The test's settings first; a key the test's text repeats wins (the last one counts).
+            try writeFile(configPath, "timeout_ms = 2000\ntries = 2\n" + config)
             listener = try NotifyListener(path: directory + "/notify.sock")
             var extra = ["NOTIFY_SOCKET": listener.path]
             if let watchdogMicroseconds { extra["WATCHDOG_USEC"] = String(watchdogMicroseconds) }
             if let watchdogPID { extra["WATCHDOG_PID"] = watchdogPID }
-            let arguments = [DaemonProcess.executable, "--config", configPath, "--socket", socketPath, "--hosts-file", "none", "--log-level", "info"]
+            // Timeout and tries come from the test's file (its reload test changes them there).
+            let arguments = [DaemonProcess.executable, "--config", configPath, "--socket", socketPath, "--log-level", "info"]
+                + DaemonProcess.hermeticArguments(timeoutMilliseconds: nil, tries: nil)
                 + (upstream.map { ["--dns", $0] } ?? [])
             // `exec` keeps the shell's pid, so $$ is resolvd's pid, as systemd sets WATCHDOG_PID.
             let script = watchdogPID == nil && watchdogMicroseconds != nil ? "WATCHDOG_PID=$$ exec \"$@\"" : "exec \"$@\""
@@ -101,7 +104,7 @@ import Glibc
         let unbound = try DaemonOperationTests.unbound.get()
         let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .milliseconds(300))
         defer { proxy.stop() }
-        let good = "dns = \(proxy.serverAddress)\ntimeout_ms = 3000\n"
+        let good = "dns = \(proxy.serverAddress)\ntimeout_ms = 3000\ntries = 2\n"
         let daemon = try NotifiedDaemon(config: good, upstream: nil)
         #expect(daemon.listener.waitFor("READY", value: "1", timeout: .seconds(30)).match != nil, "READY=1: \(daemon.log)")
         let client = try LineClient(path: daemon.socketPath)

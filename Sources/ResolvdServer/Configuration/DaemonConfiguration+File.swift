@@ -23,6 +23,9 @@ extension DaemonConfiguration {
     public struct Overrides: Hashable, Sendable {
         public var socketPath: String?
         public var servers: [String] = []
+        /// The search list; nil keeps the file's (or resolv.conf's), empty means none.
+        public var searchDomains: [String]?
+        public var ndots: Int?
         public var hostsFile: String?
         public var servicesFile: String?
         public var protocolsFile: String?
@@ -175,6 +178,11 @@ extension DaemonConfiguration {
                 }
             }
             resolver.servers = servers
+        }
+        if let searchDomains = overrides.searchDomains { resolver.searchDomains = searchDomains }
+        if let ndots = overrides.ndots {
+            guard (0...15).contains(ndots) else { throw ConfigurationError("--ndots \(ndots): must be in 0…15") }
+            resolver.ndots = ndots
         }
         if let hostsFile = overrides.hostsFile { resolver.hostsFile = hostsFile == "none" ? nil : hostsFile }
         if let servicesFile = overrides.servicesFile { resolver.servicesFile = servicesFile }
