@@ -127,18 +127,24 @@ import Testing
 
     @Test func lateAnswerOfACancelledLookupIsDropped() throws {
         let unbound = try Fixtures.unbound()
-        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .milliseconds(200))
+        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .zero)
         defer { proxy.stop() }
-        let resolver = try Fixtures.resolver(upstream: proxy.serverAddress, timeoutPerTry: .seconds(5), tries: 1)
+        proxy.hold()
+        // One channel, so the follow-up below reads the same upstream socket as the late answer.
+        let resolver = try Fixtures.resolver(upstream: proxy.serverAddress, timeoutPerTry: .seconds(5), tries: 1, channels: 1)
         let log = CompletionLog<QueryAnswer>()
         let handle = resolver.query("www.example.test", type: .a, completion: log.handler)
-        usleep(50_000)
+        // Answered upstream and held at the gate: in flight by construction.
+        #expect(proxy.waitUntil(repliesHeld: 1))
         #expect(resolver.cancel(handle) == .noError)
-        // Wait for the real answer to reach c-ares, then prove it changed nothing.
-        let deadline = ContinuousClock.now + .seconds(5)
-        while proxy.repliesRelayed == 0 && ContinuousClock.now < deadline { usleep(10_000) }
-        usleep(100_000)
-        #expect(proxy.repliesRelayed == 1)
+        #expect(log.wait() && log.errorCode == .cancelled)
+        proxy.release()
+        // The proxy relays in order on one socket: once the follow-up is answered, the late
+        // answer ahead of it has reached c-ares too. It must have changed nothing.
+        let followUp = CompletionLog<QueryAnswer>()
+        resolver.query("www.example.test", type: .aaaa, completion: followUp.handler)
+        #expect(followUp.wait() && followUp.value != nil)
+        #expect(proxy.repliesRelayed == 2)
         #expect(log.count == 1 && log.errorCode == .cancelled)
         #expect(resolver.pendingCount == 0)
     }
@@ -154,14 +160,17 @@ import Testing
 
     @Test func taskCancellationCancelsExactlyThatLookup() async throws {
         let unbound = try Fixtures.unbound()
-        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .milliseconds(300))
+        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .zero)
         defer { proxy.stop() }
+        proxy.hold()
         let resolver = try Fixtures.resolver(upstream: proxy.serverAddress, timeoutPerTry: .seconds(5), tries: 1)
         let doomed = Task { try await resolver.query("www.example.test", type: .a) }
         let survivor = Task { try await resolver.query("www.example.test", type: .aaaa) }
-        try await Task.sleep(for: .milliseconds(50))
+        // Both answered upstream and held at the gate: both in flight when the cancel comes.
+        #expect(proxy.waitUntil(repliesHeld: 2))
         doomed.cancel()
         await #expect(throws: CancellationError.self) { try await doomed.value }
+        proxy.release()
         let answer = try await survivor.value
         #expect(answer.records.map(\.data) == [.aaaa(address: "2001:db8::10")])
     }
@@ -181,13 +190,18 @@ import Testing
         let ignore: @Sendable (Result<QueryAnswer, ResolverError>) -> Void = { _ in }
         resolver.query("slot.example.test", type: .a, completion: ignore)  // holds the only slot
         let first = (0..<5_000).map { resolver.query("w\($0).example.test", type: .a, completion: ignore) }
-        let deadline = ContinuousClock.now + .seconds(5)
-        usleep(200_000)  // let them reach the loop's wait queue
+        // A barrier: the loop takes its jobs in order, so once this waiter has timed out the
+        // 5,000 before it are in the wait queue (it stays there too, no longer pending).
+        let barrier = CompletionLog<QueryAnswer>()
+        resolver.query("barrier.example.test", type: .a, timeout: .milliseconds(1), completion: barrier.handler)
+        #expect(barrier.wait() && barrier.errorCode == .timedOut)
+        #expect(resolver.lookupsDroppedWhileWaiting == 0, "nothing was cancelled at the sweeps so far")
         for handle in first { #expect(resolver.cancel(handle) == .noError) }
         // More waiters push the queue past its sweep mark (8,192 after the sweeps at 1,024,
         // 2,048 and 4,096, which found nothing cancelled yet).
         for index in 0..<4_000 { resolver.query("x\(index).example.test", type: .a, completion: ignore) }
-        while resolver.lookupsDroppedWhileWaiting < 5_000 && ContinuousClock.now < deadline { usleep(10_000) }
-        #expect(resolver.lookupsDroppedWhileWaiting == 5_000)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while resolver.lookupsDroppedWhileWaiting < 5_001 && ContinuousClock.now < deadline { usleep(10_000) }
+        #expect(resolver.lookupsDroppedWhileWaiting == 5_001, "the 5,000 cancelled and the timed-out barrier")
     }
 }

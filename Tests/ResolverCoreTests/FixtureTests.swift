@@ -205,15 +205,39 @@ private typealias DNSRecordTypeNumber = UInt16
         defer { proxy.stop() }
         #expect(proxy.serverAddress == "127.0.0.1:\(proxy.port)")
 
-        let direct = ContinuousClock.now
-        _ = try DNSProbe.query("www.example.test", type: .a, port: upstream.port)
-        #expect(ContinuousClock.now - direct < .milliseconds(200))
+        // The upstream itself answers (the delay below is the proxy's, not a missing answer).
+        #expect(try DNSProbe.query("www.example.test", type: .a, port: upstream.port).rcode == 5)
 
         let start = ContinuousClock.now
         let reply = try DNSProbe.query("www.example.test", type: .a, port: proxy.port)
         #expect(ContinuousClock.now - start >= .milliseconds(250))
         #expect(reply.rcode == 5)
         #expect(proxy.repliesRelayed == 1)
+    }
+
+    /// The gate: a held reply reaches nobody until release, then arrives.
+    @Test func delayingProxyHoldsRepliesUntilReleased() throws {
+        let upstream = try FailingUpstream.start(failure: .refused)
+        defer { upstream.stop() }
+        let proxy = try DelayingProxy.start(upstreamPort: upstream.port, delay: .zero)
+        defer { proxy.stop() }
+        proxy.hold()
+        let fd = try Socket.make(SOCK_DGRAM)
+        defer { close(fd) }
+        try Socket.connect(fd, host: "127.0.0.1", port: proxy.port)
+        let query = try DNSWire.query(id: 9, name: "held.example.test", type: 1, recursionDesired: true, ednsPayloadSize: nil)
+        _ = query.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        #expect(proxy.waitUntil(queriesForwarded: 1))
+        #expect(proxy.waitUntil(repliesHeld: 1))
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&pfd, 1, 300) == 0, "a reply passed the closed gate")
+        #expect(proxy.repliesRelayed == 0)
+        proxy.release()
+        #expect(poll(&pfd, 1, 10_000) == 1, "the released reply arrives")
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        #expect(n >= 12 && buffer[1] == 9 && buffer[3] & 0x0f == 5)
+        #expect(proxy.repliesRelayed == 1 && proxy.repliesHeld == 0)
     }
 
     @Test func delayingProxyDelaysQueriesConcurrently() throws {
@@ -242,7 +266,8 @@ private typealias DNSRecordTypeNumber = UInt16
         let elapsed = ContinuousClock.now - start
         #expect(replies.count == 8)
         #expect(elapsed >= .milliseconds(300))
-        #expect(elapsed < .milliseconds(900), "queries were delayed one after another")
+        // One after another they would take 8 × 300 ms at least: anything less proves overlap.
+        #expect(elapsed < .milliseconds(8 * 300), "queries were delayed one after another")
         #expect(replies.allSatisfy { $0[0] == 0 && $0[1] == 7 && $0[3] & 0x0f == 0 })
     }
 }

@@ -91,13 +91,19 @@ import Glibc
         #expect(resolver.pendingCount == 0)
     }
 
+    /// The per-try timeout of the burst tests. A datagram lost anywhere — at the resolver's
+    /// sockets, in the kernel or inside unbound — costs its lookup one whole try before
+    /// c-ares asks again, so "every lookup answered within one try" is exactly "nothing was
+    /// lost". (c-ares 1.18 closes its sockets when idle, taking the kernel's per-socket drop
+    /// counters with them, so those cannot be read afterwards.)
+    private static let timeoutPerTry: Duration = .seconds(10)
+
     /// 1,000 lookups (2,000 queries) started at once complete without a single dropped
     /// reply — neither at the resolver's sockets nor at unbound's — whether or not this
-    /// process may force large buffers (CAP_NET_ADMIN): a drop would cost a whole per-try
-    /// timeout (5 s) before the retry.
+    /// process may force large buffers (CAP_NET_ADMIN).
     @Test func thousandConcurrentLookupsWithoutDrops() throws {
         let unbound = try Fixtures.unbound()
-        let resolver = try Fixtures.resolver(upstream: unbound.serverAddress, timeoutPerTry: .seconds(5), tries: 2)
+        let resolver = try Fixtures.resolver(upstream: unbound.serverAddress, timeoutPerTry: Self.timeoutPerTry, tries: 2)
         try expectThousandLookupsWithoutDrops(resolver)
     }
 
@@ -107,7 +113,7 @@ import Glibc
     /// replies race into 64 KiB and hundreds are lost.)
     @Test func aSmallReceiveBufferLowersQueriesInFlight() throws {
         let unbound = try Fixtures.unbound()
-        var configuration = try Fixtures.configuration(upstream: unbound.serverAddress, timeoutPerTry: .seconds(5))
+        var configuration = try Fixtures.configuration(upstream: unbound.serverAddress, timeoutPerTry: Self.timeoutPerTry)
         configuration.socketReceiveBufferBytes = 32 << 10  // under any rmem_max: granted as asked, doubled
         let resolver = try Resolver(configuration: configuration)
         let buffer = try #require(resolver.receiveBuffer)
@@ -124,12 +130,12 @@ import Glibc
         for index in 0..<1000 {
             resolver.addressInfo(AddressInfoRequest(name: "c\(index).wild.example.test", socketType: .stream), completion: log.handler)
         }
-        #expect(log.wait(count: 1000, timeout: .seconds(30)))
+        #expect(log.wait(count: 1000, timeout: .seconds(60)))
         let elapsed = clock.now - started
         let failures = log.results.filter { if case .failure = $0 { true } else { false } }
         #expect(failures.isEmpty, "\(failures.count) failed, first: \(failures.prefix(1))")
         #expect(log.results.allSatisfy { (try? $0.get().addresses.count) == 2 })
-        #expect(elapsed < .seconds(4), "took \(elapsed): replies were dropped and retried")
+        #expect(elapsed < Self.timeoutPerTry, "took \(elapsed): a reply was lost and its query asked again")
     }
 
     /// An idle resolver's loop threads sleep in epoll_wait: no polling timer, no spinning.

@@ -101,20 +101,33 @@ final class CompletionLog<Value: Sendable>: Sendable {
 }
 
 extension Result {
+    /// The code of a failure; nil on success. Any other error is a defect of the resolver's
+    /// contract (it fails with ResolverError only): it fails the running test, never passes
+    /// for a success.
     var failureCode: ResultCode? {
-        guard case .failure(let error) = self, let resolverError = error as? ResolverError else { return nil }
-        return resolverError.code
+        guard case .failure(let error) = self else { return nil }
+        return code(of: error)
     }
 }
 
-/// Runs an async lookup and returns the ResolverError code it failed with (nil on success).
+/// Runs an async lookup and returns the ResolverError code it failed with (nil on success;
+/// an error of another type fails the running test).
 func errorCode(_ body: () async throws -> some Any) async -> ResultCode? {
     do {
         _ = try await body()
         return nil
-    } catch let error as ResolverError {
-        return error.code
     } catch {
-        return nil
+        return code(of: error)
     }
+}
+
+/// A value no result code has: what a foreign error compares as, so `== nil` cannot pass.
+let notAResolverError = ResultCode(rawValue: -1)
+
+private func code(of error: any Error) -> ResultCode {
+    guard let resolverError = error as? ResolverError else {
+        Issue.record("failed with \(type(of: error)), not ResolverError: \(error)")
+        return notAResolverError
+    }
+    return resolverError.code
 }
