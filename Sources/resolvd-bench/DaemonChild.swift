@@ -30,7 +30,7 @@ final class DaemonChild {
         directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         try writeText(directory + "/resolvd.conf", config)
         let arguments = [executable, "--config", directory + "/resolvd.conf", "--socket", directory + "/resolvd.sock",
-                         "--hosts-file", "none", "--log-level", "warning", "--dns", upstream]
+                         "--hosts-file", "none", "--search", "none", "--ndots", "1", "--log-level", "warning", "--dns", upstream]
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -1,3 +1,4 @@
+import Dispatch
 import NIOCore
 import NIOPosix
 import ResolvdServer
@@ -102,8 +103,9 @@ import Glibc
     /// running configuration and says so in STATUS= and the log; the `reload` op reports it.
     @Test func reloadUnderLoadAndBrokenConfiguration() throws {
         let unbound = try DaemonOperationTests.unbound.get()
-        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .milliseconds(300))
+        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .zero)
         defer { proxy.stop() }
+        proxy.hold()
         let good = "dns = \(proxy.serverAddress)\ntimeout_ms = 3000\ntries = 2\n"
         let daemon = try NotifiedDaemon(config: good, upstream: nil)
         #expect(daemon.listener.waitFor("READY", value: "1", timeout: .seconds(30)).match != nil, "READY=1: \(daemon.log)")
@@ -112,12 +114,14 @@ import Glibc
         for index in 1...lookups {
             client.send(#"{"id":\#(index),"op":"getaddrinfo","name":"r\#(index).wild.example.test","socktype":"stream"}"#)
         }
-        usleep(50_000)
+        // Every lookup (A and AAAA each) answered upstream and held at the gate: all in flight.
+        #expect(proxy.waitUntil(repliesHeld: 2 * lookups))
         try writeFile(daemon.configPath, good + "tries = 3\n")
         daemon.process.signal(SIGHUP)
         #expect(daemon.listener.waitFor("RELOADING", value: "1").match != nil)
         let readyAfterReload = daemon.listener.waitFor("READY", value: "1").match
         #expect(readyAfterReload?.fields["STATUS"]?.contains("failed") == false, "\(readyAfterReload?.text ?? "no READY=1")")
+        proxy.release()
         var statuses: [Int64: Int64] = [:]
         while statuses.count < lookups, let reply = client.reply(timeout: .seconds(10)) {
             if let id = reply.id { statuses[id] = reply.status }
@@ -162,12 +166,22 @@ import Glibc
         defer { watchdog.stop() }
         #expect(listener.waitFor("WATCHDOG", value: "1", timeout: .seconds(2)).match != nil)
         for loop in Array(group.makeIterator()) {
-            loop.execute { usleep(1_500_000) }  // this loop hangs for 1.5 s
-            usleep(150_000)
-            while listener.next(timeout: .zero) != nil {}  // a round already answered may still arrive
+            // The loop hangs until the test lets it go: however slow the machine, the
+            // window below is inside the hang.
+            let hung = DispatchSemaphore(value: 0)
+            let recover = DispatchSemaphore(value: 0)
+            loop.execute {
+                hung.signal()
+                recover.wait()
+            }
+            #expect(hung.wait(timeout: .now() + 10) == .success)
+            // A round answered before the hang may still arrive: wait out two intervals, drop it.
+            usleep(400_000)
+            while listener.next(timeout: .zero) != nil {}
             let (during, _) = listener.waitFor("WATCHDOG", value: "1", timeout: .milliseconds(1000))
             #expect(during == nil, "no WATCHDOG=1 while an event loop hangs")
-            let (after, _) = listener.waitFor("WATCHDOG", value: "1", timeout: .seconds(2))
+            recover.signal()
+            let (after, _) = listener.waitFor("WATCHDOG", value: "1", timeout: .seconds(5))
             #expect(after != nil, "pings resume once the loop answers")
         }
     }
