@@ -55,6 +55,7 @@ public struct Zone: Sendable, Hashable {
         @   300 IN NS  ns.example.test.
         10  300 IN PTR www.example.test.
         20  300 IN PTR v4only.example.test.
+        30  300 IN TXT "a reverse name with no PTR record"
 
         """)
 

@@ -11,10 +11,39 @@ import Glibc
         let resolver = try Fixtures.unboundResolver()
         let info = try await resolver.nameInfo(NameInfoRequest(address: "192.0.2.10", port: 22))
         #expect(info.host == "www.example.test")
-        #expect(info.service == (resolver.databases.services.service(port: 22, proto: "tcp")?.name ?? "22"))
+        // Debian's /etc/services (netbase) names both ports; literals, not the parser under test.
+        #expect(info.service == "ssh")
         let v6 = try await resolver.nameInfo(NameInfoRequest(address: "2001:db8::10", port: 53, flags: .datagram))
         #expect(v6.host == "www.example.test")
-        #expect(v6.service == (resolver.databases.services.service(port: 53, proto: "udp")?.name ?? "53"))
+        #expect(v6.service == "domain")
+    }
+
+    /// A PTR query answered SERVFAIL, or not at all, is a temporary failure — with or
+    /// without `namereqd`, for getnameinfo and gethostbyaddr alike, as glibc's EAI_AGAIN and
+    /// TRY_AGAIN — never "no such name".
+    @Test func failedReverseLookupIsTryAgain() async throws {
+        let failing = try FailingUpstream.start(failure: .serverFailure)
+        defer { failing.stop() }
+        let silent = try SilentUpstream.start()
+        defer { silent.stop() }
+        for upstream in [failing.serverAddress, silent.serverAddress] {
+            let resolver = try Fixtures.resolver(upstream: upstream, timeoutPerTry: .milliseconds(200), tries: 1)
+            for address in ["192.0.2.10", "2001:db8::10"] {
+                #expect(await errorCode { try await resolver.nameInfo(NameInfoRequest(address: address, flags: .nameRequired)) } == .tryAgain)
+                #expect(await errorCode { try await resolver.nameInfo(NameInfoRequest(address: address)) } == .tryAgain)
+                #expect(await errorCode { try await resolver.hostByAddress(address) } == .tryAgain, "\(upstream) \(address)")
+            }
+        }
+        #expect(failing.queriesReceived == 6)
+    }
+
+    /// An answer without a PTR record (the name exists, the record does not) is "no name".
+    @Test func reverseNameWithoutPTRIsHostNotFound() async throws {
+        let resolver = try Fixtures.unboundResolver()
+        // 30.2.0.192.in-addr.arpa exists (a TXT record) but has no PTR: NOERROR, no answer.
+        #expect(await errorCode { try await resolver.hostByAddress("192.0.2.30") } == .hostNotFound)
+        #expect(await errorCode { try await resolver.nameInfo(NameInfoRequest(address: "192.0.2.30", flags: .nameRequired)) } == .hostNotFound)
+        #expect(try await resolver.nameInfo(NameInfoRequest(address: "192.0.2.30")).host == "192.0.2.30")
     }
 
     @Test func numericFlags() async throws {

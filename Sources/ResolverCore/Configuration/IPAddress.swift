@@ -54,6 +54,23 @@ struct IPAddress: Hashable, Sendable {
     }
 
     /// The address bytes in network order (4 or 16).
+    /// The name a PTR query asks: `10.2.0.192.in-addr.arpa`, or the 32 reversed nibbles
+    /// of an IPv6 address under `ip6.arpa`.
+    var reverseName: String {
+        let bytes = self.bytes
+        if family == .inet {
+            return bytes.reversed().map(String.init).joined(separator: ".") + ".in-addr.arpa"
+        }
+        let digits = Array("0123456789abcdef")
+        var labels: [String] = []
+        labels.reserveCapacity(32)
+        for byte in bytes.reversed() {
+            labels.append(String(digits[Int(byte & 0x0f)]))
+            labels.append(String(digits[Int(byte >> 4)]))
+        }
+        return labels.joined(separator: ".") + ".ip6.arpa"
+    }
+
     var bytes: [UInt8] {
         switch storage {
         case .v4(let addr): withUnsafeBytes(of: addr) { Array($0) }

@@ -35,4 +35,15 @@ extension ResolverError {
         }
         return ResolverError(code: code, message: "\(name): \(text)")
     }
+
+    /// The mapping for a PTR lookup (gethostbyaddr, getnameinfo): an answer without a PTR
+    /// record means the address has no name, WSAHOST_NOT_FOUND as glibc's HOST_NOT_FOUND
+    /// and EAI_NONAME; everything else as ``fromAres(_:name:)`` — so SERVFAIL or no answer
+    /// stays WSATRY_AGAIN.
+    static func fromAresReverse(_ status: Int32, address: String) -> ResolverError {
+        if status == ARES_ENODATA {
+            return ResolverError(code: .hostNotFound, message: "\(address): no PTR record")
+        }
+        return fromAres(status, name: address)
+    }
 }

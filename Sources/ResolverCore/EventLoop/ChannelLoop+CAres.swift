@@ -58,16 +58,27 @@ extension ChannelLoop {
         }
     }
 
-    /// ares_gethostbyaddr: a PTR lookup, as a hostent.
+    /// A PTR lookup, as a hostent: ares_query on the reverse name, then ares_parse_ptr_reply.
+    ///
+    /// Not ares_gethostbyaddr: c-ares 1.18 reports every failure of that one (SERVFAIL, no
+    /// answer at all) as ARES_ENOTFOUND, "no such name", where the caller must learn that
+    /// a retry may succeed. Here the query's own status comes through; an answer without a
+    /// PTR record is ARES_ENODATA.
     func hostByAddress(_ address: IPAddress, handler: @escaping (Int32, UnsafeMutablePointer<hostent>?) -> Void) {
         let bytes = address.bytes
         let family = address.family == .inet6 ? AF_INET6 : AF_INET
-        start(queries: 1, handler: handler) { channel, box in
-            bytes.withUnsafeBytes { raw in
-                ares_gethostbyaddr(channel, raw.baseAddress, Int32(raw.count), family, { argument, status, _, host in
-                    AresCallbackBox<UnsafeMutablePointer<hostent>?>.fire(argument, status: status, payload: host)
-                }, box)
+        query(name: address.reverseName, type: UInt16(ns_t_ptr.rawValue)) { status, answer in
+            guard status == ARES_SUCCESS, let base = answer.baseAddress else {
+                handler(status, nil)
+                return
             }
+            var host: UnsafeMutablePointer<hostent>?
+            let parsed = bytes.withUnsafeBytes { raw in
+                ares_parse_ptr_reply(
+                    base.assumingMemoryBound(to: UInt8.self), Int32(answer.count), raw.baseAddress, Int32(raw.count), family, &host)
+            }
+            defer { if let host { ares_free_hostent(host) } }
+            handler(parsed, parsed == ARES_SUCCESS ? host : nil)
         }
     }
 

@@ -76,7 +76,7 @@ extension Resolver {
             loop.hostByAddress(ip) { status, host in
                 guard lookup.isPending else { return }
                 guard status == ARES_SUCCESS, let host, let name = host.pointee.h_name else {
-                    lookup.finish(.failure(.fromAres(status, name: address)))
+                    lookup.finish(.failure(.fromAresReverse(status, address: address)))
                     return
                 }
                 var aliases: [String] = []

@@ -36,7 +36,7 @@ extension Resolver {
                     lookup.finish(.success(NameInfo(host: shorten(String(cString: name)), service: service)))
                     return
                 }
-                let error = ResolverError.fromAres(status, name: request.address)
+                let error = ResolverError.fromAresReverse(status, address: request.address)
                 if request.flags.contains(.nameRequired) || error.code == .tryAgain || error.code == .notEnoughMemory {
                     lookup.finish(.failure(error))
                 } else {
