@@ -1,3 +1,4 @@
+import Dispatch
 import ResolverClient
 import ResolverTesting
 import Testing
@@ -32,20 +33,24 @@ import Glibc
     /// connection still gets its answer.
     @Test func taskCancellationCancelsOneLookup() async throws {
         let unbound = try UnboundServer.start()
-        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .milliseconds(1500))
+        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .zero)
         defer { proxy.stop() }
         let daemon = try DaemonProcess.start(upstream: proxy.serverAddress)
         defer { daemon.stop() }
         let connection = try await ResolvdConnection.connect(socketPath: daemon.socketPath)
+        // The gate keeps both answers at the proxy: neither lookup can finish before the cancel.
+        proxy.hold()
         let doomed = Task { try await connection.getAddrInfo(name: "www.example.test", family: .inet) }
         let survivor = Task { try await connection.getAddrInfo(name: "www.example.test", family: .inet6) }
-        // Wait until both lookups are in flight at the daemon, then cancel one.
-        let deadline = ContinuousClock.now + .seconds(10)
-        while (try await connection.stats())["in_flight"] != 2 && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
+        // Both lookups are in flight once both answers (A and AAAA) are held. The wait
+        // blocks, so it runs off the cooperative pool the two tasks need.
+        let bothHeld = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: proxy.waitUntil(repliesHeld: 2)) }
         }
+        #expect(bothHeld)
         doomed.cancel()
         await #expect(throws: CancellationError.self) { try await doomed.value }
+        proxy.release()
         let answer = try await survivor.value
         #expect(answer.addresses.first?.address == "2001:db8::10")
         let stats = try await connection.stats()

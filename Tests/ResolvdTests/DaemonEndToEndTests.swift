@@ -279,19 +279,26 @@ import Glibc
 @Suite struct DaemonIsolationTests {
     @Test func cancellingOneClientLeavesTheOther() throws {
         let unbound = try DaemonOperationTests.unbound.get()
-        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .milliseconds(300))
+        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .zero)
         defer { proxy.stop() }
         let daemon = try DaemonProcess.start(upstream: proxy.serverAddress)
         defer { daemon.stop() }
         let alice = try daemon.connect()
         let bob = try daemon.connect()
         let request = #"{"id":1,"op":"getaddrinfo","name":"www.example.test","family":"inet","socktype":"stream"}"#
+        // The gate keeps the shared answer at the proxy until alice has cancelled.
+        proxy.hold()
         alice.send(request)
         bob.send(request)
-        usleep(50_000)
+        // Bob has joined alice's lookup (his stats come after his lookup), whose query has
+        // been answered upstream: both are waiting on it.
+        var bobID: Int64 = 2
+        #expect(bob.waitForStat("coalesced", toBe: 1, nextID: &bobID)?["coalesced"]?.intValue == 1)
+        #expect(proxy.waitUntil(repliesHeld: 1))
         alice.send(#"{"id":2,"op":"cancel","handle":1}"#)
         #expect(alice.reply()?.status == 10111)
         #expect(alice.reply()?.status == 0)
+        proxy.release()
         let answer = try #require(bob.reply())
         #expect(answer.id == 1 && answer.status == 0)
         #expect(answer.result?["addresses"]?.arrayValue?.first?.objectValue?["address"]?.stringValue == "192.0.2.10")

@@ -49,6 +49,11 @@ final class LineClient {
         _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
     }
 
+    /// Shuts down the sending side only: the daemon reads EOF, replies can still be read.
+    func shutdownSending() {
+        _ = Glibc.shutdown(fd, Int32(SHUT_WR))
+    }
+
     /// The next reply line, or nil on timeout or when the daemon closed the connection.
     func readLine(timeout: Duration = .seconds(10)) -> String? {
         let deadline = ContinuousClock.now + timeout

@@ -14,7 +14,9 @@ import Glibc
 /// its waiter token and applies the cancel rules of docs/protocol.md (GetAddrInfoExCancel,
 /// WSACancelAsyncRequest, CancelIoEx). Because the service answers a cancelled waiter
 /// before its cancel call returns, and this handler runs cancels on its event loop, the
-/// lookup's 10111 (or 995) reply is always written before the cancel's own reply.
+/// lookup's 10111 (or 995) reply is always written before the cancel's own reply; a cancel
+/// that comes too late, while the lookup's answer is still on its way from a resolver
+/// thread, is answered after that answer.
 ///
 /// It does not frame lines (``BoundedLineDecoder`` does), parse JSON values
 /// (``JSONParser`` does) or cache anything; all its state lives on the channel's event loop.
@@ -32,6 +34,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var lastID: Int64 = 0
     private var inFlight: [Int64: InFlight] = [:]
+    /// Cancel replies that wait for their lookup's reply, by lookup id (see ``writeCancelReply``).
+    private var cancelRepliesAfterLookup: [Int64: [CancelReply]] = [:]
     /// Lookups finished on resolver threads, drained on this handler's event loop.
     private let inbox = AnswerInbox()
     /// Reply lines not yet handed to the channel: every reply of an event-loop tick goes
@@ -227,6 +231,9 @@ extension ConnectionHandler {
         }
         server.stats.recordOutcome(result.resultCode)
         writeLine(LookupReplyLine(id: id, result: result))
+        if let waiting = cancelRepliesAfterLookup.removeValue(forKey: id) {
+            for reply in waiting { writeCancelReply(reply) }
+        }
         if inputClosed && inFlight.isEmpty && pendingAdminOps == 0 { closeAfterWrites() }
     }
 }
@@ -240,7 +247,7 @@ extension ConnectionHandler {
         if let token = inFlight[handle]?.token, server.lookups.cancel(token, with: .cancelled) {
             code = .noError
         }
-        writeCancelReply(id: id, code: code, message: "handle \(handle) is not a lookup in flight on this connection")
+        writeCancelReply(CancelReply(id: id, code: code, message: "handle \(handle) is not a lookup in flight on this connection"), handle: handle)
     }
 
     /// WSACancelAsyncRequest: 0, WSAEALREADY for an id issued here that has finished,
@@ -256,7 +263,7 @@ extension ConnectionHandler {
         }
         let message = code == .invalidArgument
             ? "handle \(handle) was never issued on this connection" : "handle \(handle) has already finished"
-        writeCancelReply(id: id, code: code, message: message)
+        writeCancelReply(CancelReply(id: id, code: code, message: message), handle: handle)
     }
 
     /// CancelIoEx(NULL): every lookup in flight gets its 995 reply, then this one.
@@ -284,11 +291,29 @@ extension ConnectionHandler {
         return cancelled
     }
 
-    private func writeCancelReply(id: Int64, code: ResultCode, message: String) {
-        if code == .noError {
-            write(ReplyEncoder.success(id: id, allocator: allocator) { $0.writeStaticString("{}") })
+    private struct CancelReply {
+        var id: Int64
+        var code: ResultCode
+        var message: String
+    }
+
+    /// A cancel that came too late for a lookup still in `inFlight` found it ended on a
+    /// resolver thread (answer, error, timeout) with its reply on the way to this event
+    /// loop. The cancel's reply then waits for the lookup's (``finish(id:result:)``), so a
+    /// client never reads "finished" (6, 10037) before the lookup's own reply.
+    private func writeCancelReply(_ reply: CancelReply, handle: Int64) {
+        if reply.code != .noError, inFlight[handle] != nil {
+            cancelRepliesAfterLookup[handle, default: []].append(reply)
         } else {
-            write(ReplyEncoder.failure(id: id, error: ResolverError(code: code, message: message), allocator: allocator))
+            writeCancelReply(reply)
+        }
+    }
+
+    private func writeCancelReply(_ reply: CancelReply) {
+        if reply.code == .noError {
+            write(ReplyEncoder.success(id: reply.id, allocator: allocator) { $0.writeStaticString("{}") })
+        } else {
+            write(ReplyEncoder.failure(id: reply.id, error: ResolverError(code: reply.code, message: reply.message), allocator: allocator))
         }
     }
 }
