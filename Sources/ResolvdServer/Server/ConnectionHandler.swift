@@ -231,7 +231,8 @@ extension ConnectionHandler {
         }
         server.stats.recordOutcome(result.resultCode)
         writeLine(LookupReplyLine(id: id, result: result))
-        if let waiting = cancelRepliesAfterLookup.removeValue(forKey: id) {
+        // Almost always empty: skip the hash lookup on the path of every reply.
+        if !cancelRepliesAfterLookup.isEmpty, let waiting = cancelRepliesAfterLookup.removeValue(forKey: id) {
             for reply in waiting { writeCancelReply(reply) }
         }
         if inputClosed && inFlight.isEmpty && pendingAdminOps == 0 { closeAfterWrites() }
