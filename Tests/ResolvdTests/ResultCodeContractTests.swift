@@ -235,8 +235,8 @@ import Glibc
 
     /// An upstream port nobody listens on (ICMP port unreachable): c-ares' ECONNREFUSED.
     @Test func aClosedUpstreamPortIsTryAgain() throws {
-        let closed = try SilentUpstream.start()
-        closed.stop()  // the port now refuses
+        let closed = try RefusingPort()
+        defer { closed.stop() }
         let (daemon, client) = try failingDaemon(upstreams: [closed.serverAddress])
         defer { daemon.stop() }
         for request in Self.forwardLookups {
