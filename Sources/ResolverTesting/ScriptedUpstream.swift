@@ -1,0 +1,101 @@
+import Glibc
+
+/// A loopback UDP DNS server that answers every query with one kind of broken reply, for
+/// the "malformed answer" rows of docs/error-codes.md.
+///
+/// It does: echo the id, RD bit and question (so c-ares matches the reply to its query)
+/// and build the reply ``Script`` names. It does not: serve TCP (nothing listens on the
+/// TCP port, so a client that falls back to TCP is refused), answer any query correctly,
+/// or vary its reply from one query to the next.
+public final class ScriptedUpstream: Sendable {
+    /// The reply sent to every query.
+    public enum Script: Sendable, CaseIterable {
+        /// NOERROR, ANCOUNT 1, and the answer record cut short after its owner name and
+        /// type: the bytes a server that truncates without setting TC would send. c-ares'
+        /// `ares_query` hands such a reply over as a success (it reads only the header and
+        /// question); its own record parsers (getaddrinfo, PTR) reject it with ARES_EBADRESP.
+        case truncatedAnswerRecord
+    }
+
+    public let host: String = "127.0.0.1"
+    public let port: UInt16
+    public let script: Script
+    public var serverAddress: String { "\(host):\(port)" }
+
+    /// Queries received so far.
+    public var queriesReceived: Int { counter.current }
+
+    private let counter: Locked<Int>
+    private let worker: WorkerThread
+
+    private init(port: UInt16, script: Script, counter: Locked<Int>, worker: WorkerThread) {
+        self.port = port
+        self.script = script
+        self.counter = counter
+        self.worker = worker
+    }
+
+    public static func start(script: Script) throws -> ScriptedUpstream {
+        let udp = try Socket.make(SOCK_DGRAM, nonBlocking: true)
+        let bindError = Socket.bind(udp, port: 0)
+        guard bindError == 0 else {
+            close(udp)
+            throw FixtureError("bind UDP: \(String(cString: strerror(bindError)))")
+        }
+        let port: UInt16
+        do {
+            port = try Socket.localPort(udp)
+        } catch {
+            close(udp)
+            throw error
+        }
+        let counter = Locked(0)
+        let worker: WorkerThread
+        do {
+            worker = try WorkerThread(name: "ScriptedUpstream") { wake in
+                serve(udp: udp, wake: wake, script: script, counter: counter)
+            }
+        } catch {
+            close(udp)
+            throw error
+        }
+        return ScriptedUpstream(port: port, script: script, counter: counter, worker: worker)
+    }
+
+    /// Stops the responder thread and closes its socket. Idempotent.
+    public func stop() { worker.stop() }
+
+    deinit { stop() }
+
+    /// The reply `script` gives to `query`, or nil for a query too broken to answer.
+    static func reply(to query: [UInt8], script: Script) -> [UInt8]? {
+        switch script {
+        case .truncatedAnswerRecord:
+            guard let questionEnd = DNSWire.questionEnd(query), query[4] == 0, query[5] == 1,
+                  var reply = DNSWire.emptyReply(to: query, rcode: 0)
+            else { return nil }
+            reply[7] = 1  // ANCOUNT 1 …
+            // … but only the owner name (a pointer to the question's name at offset 12)
+            // and the type are there: class, TTL, RDLENGTH and RDATA are missing.
+            return reply + [0xc0, 0x0c] + query[(questionEnd - 4)..<(questionEnd - 2)]
+        }
+    }
+
+    private static func serve(udp: Int32, wake: Int32, script: Script, counter: Locked<Int>) {
+        defer { close(udp) }
+        while true {
+            var fds = [wake, udp].map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            if poll(&fds, nfds_t(fds.count), -1) < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            if fds[0].revents != 0 { return }
+            while let (query, from) = Socket.receive(udp) {
+                counter.withLock { $0 += 1 }
+                if let reply = reply(to: query, script: script) {
+                    Socket.send(udp, reply, to: from)
+                }
+            }
+        }
+    }
+}
