@@ -37,6 +37,19 @@ final class DaemonProcess: Sendable {
             + (tries.map { ["--tries", String($0)] } ?? [])
     }
 
+    /// Writes the test databases (``HermeticDatabases``) into `directory` and returns the configuration lines that
+    /// name them. They open every test daemon's configuration file, so a test's own
+    /// `services_file` or `protocols_file` line (later in the file) wins.
+    static func databaseConfiguration(in directory: String) throws -> String {
+        let paths = try HermeticDatabases.write(in: directory)
+        return "services_file = \(paths.services)\nprotocols_file = \(paths.protocols)\n"
+    }
+
+    /// Replaces the configuration file (for reload tests), keeping the test databases.
+    func rewriteConfig(_ text: String) throws {
+        try writeFile(configPath, Self.databaseConfiguration(in: directory) + text)
+    }
+
     /// Starts resolvd with `config` (and nothing else: no file of the host's) as its
     /// configuration file and waits until the socket answers. `upstream` nil leaves the
     /// upstream to the configuration file (flags win over the file).
@@ -49,7 +62,7 @@ final class DaemonProcess: Sendable {
         let directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         let socketPath = directory + "/resolvd.sock"
         let configPath = directory + "/resolvd.conf"
-        try writeFile(configPath, config)
+        try writeFile(configPath, databaseConfiguration(in: directory) + config)
         let arguments = [executable, "--config", configPath, "--socket", socketPath, "--log-level", "warning"]
             + hermeticArguments(timeoutMilliseconds: timeoutMilliseconds, tries: tries)
             + (upstream.map { ["--dns", $0] } ?? []) + extraArguments
@@ -119,7 +132,7 @@ final class DaemonProcess: Sendable {
     }
 
     private func removeDirectory() {
-        for file in ["resolvd.sock", "resolvd.conf", "stderr.log", "bad.conf"] { unlink(directory + "/" + file) }
+        for file in ["resolvd.sock", "resolvd.conf", "stderr.log", "bad.conf", "services", "protocols"] { unlink(directory + "/" + file) }
         rmdir(directory)
     }
 

@@ -22,7 +22,7 @@ import Glibc
         let client = try daemon.connect()
         client.send(#"{"id":1,"op":"query","name":"www.example.test","type":"A"}"#)
         #expect(proxy.waitUntil(repliesHeld: 1), "in flight across the reload: answered upstream, held at the gate")
-        try writeFile(daemon.configPath, "dns = \(unbound.serverAddress)\n" + settings)
+        try daemon.rewriteConfig("dns = \(unbound.serverAddress)\n" + settings)
         daemon.signal(SIGHUP)
         var id: Int64 = 2
         #expect(client.waitForStat("reloads", toBe: 1, nextID: &id)?["reloads"]?.intValue == 1)
@@ -34,7 +34,7 @@ import Glibc
         // directly) kept. Were the broken file applied even in part, the proxy would be asked.
         proxy.hold()
         let forwardedBefore = proxy.queriesForwarded
-        try writeFile(daemon.configPath, "dns = \(proxy.serverAddress)\n" + settings + "no_such_key = 1\n")
+        try daemon.rewriteConfig("dns = \(proxy.serverAddress)\n" + settings + "no_such_key = 1\n")
         daemon.signal(SIGHUP)
         let deadline = ContinuousClock.now + .seconds(10)
         while !daemon.log.contains("no_such_key") && ContinuousClock.now < deadline { usleep(10_000) }

@@ -37,6 +37,7 @@ import Glibc
         let unbound = try UnboundServer.start()
         let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: delay)
         var configuration = ResolverConfiguration(servers: [try DNSServerAddress(parsing: proxy.serverAddress)])
+        (configuration.servicesFile, configuration.protocolsFile) = try HermeticDatabases.shared()
         configuration.hostsFile = nil
         configuration.timeoutPerTry = .seconds(5)
         let resolver = try Resolver(configuration: configuration)
@@ -108,6 +109,7 @@ import Glibc
         let silent = try SilentUpstream.start()
         defer { silent.stop() }
         var configuration = ResolverConfiguration(servers: [try DNSServerAddress(parsing: silent.serverAddress)])
+        (configuration.servicesFile, configuration.protocolsFile) = try HermeticDatabases.shared()
         configuration.hostsFile = nil
         configuration.timeoutPerTry = .seconds(60)
         configuration.tries = 1

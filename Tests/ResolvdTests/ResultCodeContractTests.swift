@@ -75,12 +75,12 @@ import Glibc
     @Test func reloadOfABrokenConfigurationIsInvalidArgument() throws {
         let (daemon, client) = try unboundDaemon()
         defer { daemon.stop() }
-        try writeFile(daemon.configPath, "no_such_key = 1\n")
+        try daemon.rewriteConfig("no_such_key = 1\n")
         let broken = try #require(client.ask(#""op":"reload""#))
         expectFailure(broken, 10022, "WSAEINVAL", "reload of a broken file")
         #expect(broken["message"]?.stringValue?.contains("no_such_key") == true, "\(broken)")
         #expect(client.ask(#""op":"query","name":"www.example.test","type":"A""#)?.status == 0)
-        try writeFile(daemon.configPath, "")
+        try daemon.rewriteConfig("")
         #expect(client.ask(#""op":"reload""#)?.status == 0, "a good file reloads")
     }
 

@@ -15,7 +15,7 @@ import Glibc
         let directory = try SystemdTestSupport.makeTemporaryDirectory()
         defer { SystemdTestSupport.removeTree(directory) }
         let socketPath = directory + "/resolvd.sock"
-        try writeFile(directory + "/resolvd.conf", "")
+        try writeFile(directory + "/resolvd.conf", DaemonProcess.databaseConfiguration(in: directory))
         let process = try SpawnedProcess(
             arguments: [
                 activate, "-l", socketPath, "--fdname=resolvd", DaemonProcess.executable, "--config", directory + "/resolvd.conf",
@@ -51,7 +51,7 @@ import Glibc
         let directory = try SystemdTestSupport.makeTemporaryDirectory()
         defer { SystemdTestSupport.removeTree(directory) }
         let socketPath = directory + "/resolvd.sock"
-        try writeFile(directory + "/resolvd.conf", "")
+        try writeFile(directory + "/resolvd.conf", DaemonProcess.databaseConfiguration(in: directory))
         let process = try SpawnedProcess(
             arguments: [activate, "--datagram", "-l", socketPath, DaemonProcess.executable, "--config", directory + "/resolvd.conf", "--dns", "127.0.0.1"]
                 + DaemonProcess.hermeticArguments(),

@@ -27,7 +27,7 @@ import Glibc
             socketPath = directory + "/resolvd.sock"
             configPath = directory + "/resolvd.conf"
             // The test's settings first; a key the test's text repeats wins (the last one counts).
-            try writeFile(configPath, "timeout_ms = 2000\ntries = 2\n" + config)
+            try writeFile(configPath, "timeout_ms = 2000\ntries = 2\n" + DaemonProcess.databaseConfiguration(in: directory) + config)
             listener = try NotifyListener(path: directory + "/notify.sock")
             var extra = ["NOTIFY_SOCKET": listener.path]
             if let watchdogMicroseconds { extra["WATCHDOG_USEC"] = String(watchdogMicroseconds) }
@@ -45,6 +45,11 @@ import Glibc
         }
 
         var log: String { (try? readWholeFile(directory + "/stderr.log")) ?? "" }
+
+        /// Replaces the configuration file (for reload tests), keeping the test databases.
+        func rewriteConfig(_ text: String) throws {
+            try writeFile(configPath, DaemonProcess.databaseConfiguration(in: directory) + text)
+        }
 
         deinit {
             process.stop()
@@ -116,7 +121,7 @@ import Glibc
         }
         // Every lookup (A and AAAA each) answered upstream and held at the gate: all in flight.
         #expect(proxy.waitUntil(repliesHeld: 2 * lookups))
-        try writeFile(daemon.configPath, good + "tries = 3\n")
+        try daemon.rewriteConfig(good + "tries = 3\n")
         daemon.process.signal(SIGHUP)
         #expect(daemon.listener.waitFor("RELOADING", value: "1").match != nil)
         let readyAfterReload = daemon.listener.waitFor("READY", value: "1").match
@@ -130,7 +135,7 @@ import Glibc
         #expect(statuses.values.allSatisfy { $0 == 0 }, "\(statuses.filter { $0.value != 0 })")
 
         // A broken file: RELOADING=1, then READY=1 whose STATUS= names the problem; still serving.
-        try writeFile(daemon.configPath, good + "no_such_key = 1\n")
+        try daemon.rewriteConfig(good + "no_such_key = 1\n")
         daemon.process.signal(SIGHUP)
         #expect(daemon.listener.waitFor("RELOADING", value: "1").match != nil)
         let readyAfterFailure = try #require(daemon.listener.waitFor("READY", value: "1").match)
@@ -143,7 +148,7 @@ import Glibc
         // The `reload` op (root may) reports the same failure, then succeeds once fixed.
         let failed = try #require(client.call(#"{"id":\#(id + 1),"op":"reload"}"#, id: id + 1))
         #expect(failed.status == 10022 && failed["message"]?.stringValue?.contains("no_such_key") == true, "\(failed)")
-        try writeFile(daemon.configPath, good)
+        try daemon.rewriteConfig(good)
         #expect(client.call(#"{"id":\#(id + 2),"op":"reload"}"#, id: id + 2)?.status == 0)
         // Two more READY=1 arrived (the failed reload's, then this one's): the last has no failure.
         var lastReady: NotifyListener.Message?

@@ -27,6 +27,10 @@ enum Fixtures {
         localDomain: String? = nil
     ) throws -> ResolverConfiguration {
         var configuration = ResolverConfiguration(servers: [try DNSServerAddress(parsing: upstream)])
+        // Never the host's /etc/services and /etc/protocols (the differential tests read those).
+        let databases = try HermeticDatabases.shared()
+        configuration.servicesFile = databases.services
+        configuration.protocolsFile = databases.protocols
         configuration.timeoutPerTry = timeoutPerTry
         configuration.tries = tries
         configuration.hostsFile = hostsFile

@@ -4,8 +4,9 @@ import NIOConcurrencyHelpers
 import Testing
 @testable import ResolverCore
 
-/// Compares ``ServicesDatabase`` and ``ProtocolsDatabase`` with glibc's own answers for the real
-/// /etc/services and /etc/protocols.
+/// Compares ``ServicesDatabase`` and ``ProtocolsDatabase`` with glibc's own answers for the
+/// host's real /etc/services and /etc/protocols — the one suite that reads the host's files
+/// on purpose, as its name says (every other test uses ``HermeticDatabases``).
 ///
 /// glibc's getservby*/getprotoby* return pointers into static storage and are not thread-safe,
 /// so every call happens under `glibcLock`, inside one test function each, and the suite is
@@ -15,7 +16,7 @@ import Testing
 /// without libnss-db the `db` source is unavailable, so glibc falls through to `files`, which
 /// reads /etc/services. The enumeration test (getservent/getprotoent) proves it: if glibc read
 /// anything else, the entry lists would differ.
-@Suite(.serialized) struct ServicesDatabaseDifferentialTests {
+@Suite(.serialized) struct HostServicesDatabaseDifferentialTests {
     static let glibcLock = NIOLock()
     static let servicesPath = "/etc/services"
     static let protocolsPath = "/etc/protocols"
