@@ -119,7 +119,11 @@ version=$(dpkg-parsechangelog -S Version)
 deb=$PWD/resolvd_${version}_${ARCH}.deb
 if [ "$prepare_only" = no ]; then
   [ -f "$deb" ] || die "$deb is missing (make deb)"
-  pass "built $(basename "$deb") ($(du -h "$deb" | cut -f1)); lintian passed"
+  if [ "$build" = yes ]; then
+    pass "built $(basename "$deb") ($(du -h "$deb" | cut -f1)); lintian passed"
+  else
+    say "testing the .deb built before: $(basename "$deb")"
+  fi
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -208,7 +212,8 @@ if ! in_chroot apt-get install -y -q "/tmp/$debname" > "$work/install.log" 2>&1;
   in_chroot apt-get install -y -q "/tmp/$debname" >> "$work/install.log" 2>&1 || { cat "$work/install.log"; die "install failed"; }
 fi
 pass "installed: $(in_chroot dpkg-query -W -f '${Package} ${Version} ${Status}' resolvd)"
-if grep -E -i '(^|[^a-z])(error|warning)' "$work/install.log" | grep -v -e '^W: Download is performed unsandboxed' > "$work/install-problems"; then
+if grep -E '^(E|W): |^dpkg: (error|warning)|[Ee]rror:|[Ww]arning:|[Ee]rror while' "$work/install.log" \
+    | grep -v -e '^W: Download is performed unsandboxed' > "$work/install-problems"; then
   fail "apt/dpkg output during install has errors or warnings:"; cat "$work/install-problems"
 else
   pass "install printed no errors or warnings (systemctl calls skipped without systemd as PID 1)"
@@ -243,6 +248,16 @@ for program in resolvd resolvdctl; do
   check "zsh completion for $program" test -s "$root/usr/share/zsh/vendor-completions/_$program"
   check "fish completion for $program" test -s "$root/usr/share/fish/vendor_completions.d/$program.fish"
 done
+# `resolvdctl <TAB>` and `resolvdctl getaddrinfo --fa<TAB>` with the installed bash completion.
+complete_words() { # words... (the last one is being completed) → the completions, one line
+  in_chroot bash -c 'shopt -s extglob; source /usr/share/bash-completion/completions/resolvdctl
+    COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+    _resolvdctl resolvdctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"; echo "${COMPREPLY[*]}"' _ "$@"
+}
+words=$(complete_words resolvdctl "" 2>&1) || true
+check "bash: resolvdctl <TAB> offers the subcommands ($words)" grep -q -w -e getaddrinfo -e flush-caches <<< "$words"
+words=$(complete_words resolvdctl getaddrinfo --fa 2>&1) || true
+check "bash: resolvdctl getaddrinfo --fa<TAB> → $words" test "$words" = "--family"
 check "/etc/resolvd/resolvd.conf is a conffile" bash -c "chroot '$root' dpkg-query -W -f '\${Conffiles}' resolvd | grep -q ' /etc/resolvd/resolvd.conf '"
 check "the docs are in /usr/share/doc/resolvd" test -f "$root/usr/share/doc/resolvd/systemd.md" -a -f "$root/usr/share/doc/resolvd/copyright"
 
@@ -378,6 +393,14 @@ else
 fi
 kill "$unbound_pid" 2>/dev/null; wait "$unbound_pid" 2>/dev/null || true
 unbound_pid=
+
+# The upgrade path of the maintainer scripts (preinst upgrade, postinst configure OLD).
+if in_chroot apt-get install -y -q --reinstall "/tmp/$debname" > "$work/reinstall.log" 2>&1; then
+  pass "apt-get install --reinstall (the upgrade path of the maintainer scripts)"
+else
+  cat "$work/reinstall.log"; fail "apt-get install --reinstall"
+fi
+check "after the reinstall resolvd.socket is still enabled" test -L "$root/etc/systemd/system/sockets.target.wants/resolvd.socket"
 
 # ---------------------------------------------------------------------------------------------
 # 5. Remove keeps the conffile; purge (with the now unneeded libc-ares2) leaves nothing.
