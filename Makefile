@@ -14,7 +14,8 @@ APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valg
 BENCH_PACKAGES := dnsperf util-linux mount iproute2
 TSAN_BUILD   := .build-tsan
 
-.PHONY: run test deps bench-deps build clean bench bench-core bench-callgrind fuzz fuzz-smoke release install install-files uninstall
+.PHONY: run test deps bench-deps build clean bench bench-core bench-callgrind fuzz fuzz-smoke release install install-files uninstall \
+        man deb deb-deps deb-test clean-deb
 
 # Installs what the build and the tests need (Debian packages), only when missing.
 deps:
@@ -132,3 +133,48 @@ uninstall:
 
 clean:
 	rm -rf .build $(TSAN_BUILD)
+
+# --- Debian package (docs: README "Install on Debian") --------------------------------------
+# What `make deb` needs besides Swift; `make deb-test` also debootstrap, man-db and unbound.
+DEB_PACKAGES      := debhelper dpkg-dev fakeroot scdoc lintian libc-ares-dev pkg-config
+DEB_TEST_PACKAGES := $(DEB_PACKAGES) debootstrap debian-archive-keyring man-db unbound systemd util-linux
+DEB_VERSION       = $(shell dpkg-parsechangelog -S Version 2>/dev/null || sed -n '1s/.*(\(.*\)).*/\1/p' debian/changelog)
+DEB_ARCH          = $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+DEB_FILE          = resolvd_$(DEB_VERSION)_$(DEB_ARCH).deb
+# dpkg-buildpackage writes the .deb, .buildinfo and .changes here; the .deb is also linked
+# to the top of the tree.
+DEB_BUILD_DIR     := .build-deb-out
+MAN_BUILD_DIR     := .build-man
+
+deb-deps:
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(DEB_PACKAGES)"
+
+# The manual pages (man/*.scd, scdoc) into $(MAN_BUILD_DIR); the package build makes its own.
+man:
+	@$(MAKE) --no-print-directory deps APT_PACKAGES=scdoc
+	@mkdir -p $(MAN_BUILD_DIR)
+	@for page in man/*.scd; do \
+	  scdoc < $$page > $(MAN_BUILD_DIR)/$$(basename $$page .scd) || exit 1; \
+	  echo "$(MAN_BUILD_DIR)/$$(basename $$page .scd)"; \
+	done
+
+# ./$(DEB_FILE): dpkg-buildpackage with debhelper (debian/), a static-stdlib release build
+# in .build-deb, then lintian on the result (errors and warnings fail).
+deb: deb-deps
+	@mkdir -p $(DEB_BUILD_DIR)
+	DEB_OUTDIR=$(CURDIR)/$(DEB_BUILD_DIR) nice -n 10 dpkg-buildpackage -b -us -uc \
+	  --buildinfo-file=$(DEB_BUILD_DIR)/resolvd_$(DEB_VERSION)_$(DEB_ARCH).buildinfo --buildinfo-option=-u$(DEB_BUILD_DIR) \
+	  --changes-file=$(DEB_BUILD_DIR)/resolvd_$(DEB_VERSION)_$(DEB_ARCH).changes --changes-option=-u$(DEB_BUILD_DIR)
+	ln -f $(DEB_BUILD_DIR)/$(DEB_FILE) $(DEB_FILE)
+	lintian --fail-on error,warning $(DEB_FILE)
+	@echo "built $(DEB_FILE)"
+
+# Builds the .deb, installs it in a debootstrap'ed bookworm chroot (cached in
+# /var/cache/resolvd-deb-test) and checks it there end to end; needs root. scripts/deb-test.sh.
+deb-test:
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(DEB_TEST_PACKAGES)"
+	scripts/deb-test.sh
+
+clean-deb:
+	rm -rf .build-deb $(DEB_BUILD_DIR) $(MAN_BUILD_DIR) debian/.debhelper debian/generated debian/resolvd \
+	  debian/files debian/resolvd.substvars debian/debhelper-build-stamp debian/*.debhelper.log resolvd_*.deb

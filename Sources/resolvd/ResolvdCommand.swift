@@ -12,7 +12,8 @@ import Glibc
 struct ResolvdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resolvd",
-        abstract: "An asynchronous DNS resolver daemon with cancellable lookups over a Unix socket.")
+        abstract: "An asynchronous DNS resolver daemon with cancellable lookups over a Unix socket.",
+        version: "1.0.0")
 
     @Option(name: .long, help: "Configuration file (default: /etc/resolvd/resolvd.conf if present).")
     var config: String?

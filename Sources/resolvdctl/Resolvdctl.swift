@@ -12,6 +12,7 @@ struct Resolvdctl: AsyncParsableCommand {
             failure (printed as "resolvdctl: SYMBOL (code): message" on stderr), 2 when resolvd \
             cannot be reached or the connection fails.
             """,
+        version: "1.0.0",
         subcommands: [
             GetAddrInfo.self, GetNameInfo.self, Query.self,
             HostByName.self, HostByAddress.self,
