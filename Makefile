@@ -43,6 +43,7 @@ run: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
+	scripts/check-man-options.sh .build/debug
 	$(SWIFT) test --sanitize=thread --scratch-path $(TSAN_BUILD) --no-parallel
 	@$(MAKE) --no-print-directory fuzz-smoke
 
