@@ -216,7 +216,6 @@ final class LookupService: Sendable {
             // Under the lock: SharedLookup's phase is guarded by it.
             switch shared.phase {
             case .attached(let waiters, _):
-                shared.phase = .finished  // no copy of `waiters` below
                 shared.phase = .attached(waiters: waiters, upstream: (resolver, handle))
             case .detached:
                 shared.phase = .detached(upstream: (resolver, handle))

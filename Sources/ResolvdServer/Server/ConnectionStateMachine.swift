@@ -2,14 +2,16 @@
 /// when requests are read, when lookups may start, and when the connection closes.
 ///
 /// ```
-///          input closed, work left                 last lookup / admin op answered
-///  OPEN ───────────────────────────► INPUT CLOSED ─────────────────────────────────┐
-///   │  line too long, id out of order,     │ protocol error that closes, shutdown  │
-///   │  shutdown, input closed, no work     ▼                                       ▼
-///   └────────────────────────────────────────────────────────────────────────► CLOSING
-///                                 channel inactive (from any state)                │
-///                                                                                  ▼
-///                                                                               CLOSED
+///   OPEN(work) ───── input closed, work left ─────► INPUT CLOSED(work)
+///     │                                                  │
+///     │ input closed with no work, line too long,        │ last lookup / admin op answered,
+///     │ id out of order, shutdown                        │ line too long, id out of order, shutdown
+///     ▼                                                  ▼
+///   CLOSING ◄────────────────────────────────────────────┘
+///     │
+///     │ channel inactive (from any state; aborts what is still in flight)
+///     ▼
+///   CLOSED
 /// ```
 ///
 /// Each method takes one event and returns what the ``ConnectionHandler`` must do; the
