@@ -1,4 +1,5 @@
-/// The three ways to cancel, with the result codes of the Windows calls they mirror.
+/// The three ways to cancel, with the result codes of the Windows calls they mirror
+/// (``CancelRules``, the table the daemon's cancel ops use too).
 ///
 /// A cancelled lookup is detached, not stopped: c-ares 1.18 can only cancel every query
 /// on a channel (ares_cancel), which would hurt other callers, so the lookup's
@@ -14,10 +15,7 @@ extension Resolver {
     ///   ``ResultCode/invalidHandle`` (WSA_INVALID_HANDLE).
     @discardableResult
     public func cancel(_ handle: LookupHandle) -> ResultCode {
-        guard let record = registry.record(for: handle), record.fail(.cancelled) else {
-            return .invalidHandle
-        }
-        return .noError
+        CancelRules.resultCode(.cancel, handleState(handle))
     }
 
     /// WSACancelAsyncRequest: cancels a pending lookup.
@@ -28,11 +26,14 @@ extension Resolver {
     ///   ``ResultCode/invalidArgument`` (WSAEINVAL) for zero or a handle never issued.
     @discardableResult
     public func cancelAsyncRequest(_ handle: LookupHandle) -> ResultCode {
-        guard registry.wasIssued(handle) else { return .invalidArgument }
-        guard let record = registry.record(for: handle), record.fail(.cancelled) else {
-            return .alreadyInProgress
+        CancelRules.resultCode(.cancelAsyncRequest, handleState(handle))
+    }
+
+    /// Which state `handle` is in; a pending lookup is cancelled (WSA_E_CANCELLED) on the way.
+    private func handleState(_ handle: LookupHandle) -> CancelRules.HandleState {
+        CancelRules.handleState(handle.rawValue, lastIssued: registry.lastIssued) {
+            registry.record(for: handle)?.fail(.cancelled) ?? false
         }
-        return .noError
     }
 
     /// CancelIoEx with a NULL overlapped pointer: aborts every pending lookup of `owner`;
@@ -47,6 +48,6 @@ extension Resolver {
         for record in registry.pending(of: owner) where record.fail(.aborted) {
             cancelled += 1
         }
-        return cancelled == 0 ? (.notFound, 0) : (.noError, cancelled)
+        return (CancelRules.cancelAllResultCode(aborted: cancelled), cancelled)
     }
 }

@@ -65,8 +65,9 @@ import Glibc
     }
 
     /// Handles that were never a lookup. "Issued" for `cancel_async_request` is any id up
-    /// to the highest seen on the connection, whatever op carried it. A negative handle is
-    /// 10022 for both ops today (a later issue makes it 6 for `cancel`).
+    /// to the highest seen on the connection, whatever op carried it. A negative handle was
+    /// never a lookup: 6 for `cancel` (GetAddrInfoExCancel answers every handle that is not
+    /// a pending lookup alike), 10022 for `cancel_async_request`.
     @Test func cancelOfAHandleThatWasNeverALookup() throws {
         let daemon = try DaemonProcess.start(upstream: DaemonOperationTests.unbound.get().serverAddress)
         defer { daemon.stop() }
@@ -74,9 +75,10 @@ import Glibc
         #expect(client.call(#"{"id":50,"op":"hello"}"#, id: 50)?.status == 0)
         #expect(client.call(#"{"id":60,"op":"frobnicate"}"#, id: 60)?.status == 10022)  // an error reply still issues 60
         let cases: [(op: String, handle: Int64, status: Int64)] = [
-            ("cancel", 0, 6), ("cancel", 50, 6), ("cancel", 55, 6), ("cancel", 1000, 6), ("cancel", -1, 10022),
+            ("cancel", 0, 6), ("cancel", 50, 6), ("cancel", 55, 6), ("cancel", 1000, 6), ("cancel", -1, 6), ("cancel", -60, 6),
             ("cancel_async_request", 50, 10037), ("cancel_async_request", 49, 10037), ("cancel_async_request", 60, 10037),
             ("cancel_async_request", 0, 10022), ("cancel_async_request", 1000, 10022), ("cancel_async_request", -1, 10022),
+            ("cancel_async_request", -60, 10022),
         ]
         var id: Int64 = 100
         for item in cases {

@@ -32,21 +32,57 @@ final class LookupService: Sendable {
         static func == (lhs: Token, rhs: Token) -> Bool { lhs.id == rhs.id }
     }
 
-    fileprivate final class SharedLookup: @unchecked Sendable {
-        // Mutable state is touched only under LookupService's lock.
-        let key: HashedKey
-        /// Usually one: a short array, not a dictionary.
-        var waiters: [(id: UInt64, completion: Completion)] = []
-        var attached = true
-        /// Counted in `State.detached`.
-        var countedDetached = false
-        /// The upstream lookup, once it has started: what cancelling it takes.
-        var upstream: (resolver: CoreResolver, handle: LookupHandle)?
-        /// Cancel the upstream lookup as soon as it has started.
-        var abandon = false
+    /// The upstream lookup, once it has started: what cancelling it takes.
+    fileprivate typealias Upstream = (resolver: CoreResolver, handle: LookupHandle)
+    fileprivate typealias Waiter = (id: UInt64, completion: Completion)
 
-        init(key: HashedKey) {
+    /// One upstream lookup and the waiters it serves (docs/cache.md, "A shared lookup's
+    /// states").
+    ///
+    /// It does not take the lock: every read and write of `phase` is under
+    /// LookupService's `state` lock, and the resolver is called outside it.
+    fileprivate final class SharedLookup: @unchecked Sendable {
+        // `phase` is touched only under LookupService's `state` lock; `key` is immutable.
+        enum Phase {
+            /// In `State.inFlight`, joinable; `upstream` is nil until the start call has
+            /// returned its handle.
+            case attached(waiters: [Waiter], upstream: Upstream?)
+            /// The last waiter left; still running so that its answer fills the cache, and
+            /// counted in `State.detached`.
+            case detached(upstream: Upstream?)
+            /// The last waiter left when `maxDetached` lookups were detached already: its
+            /// upstream lookup has been cancelled, or is cancelled as soon as it starts.
+            case abandoned
+            /// Its completion has run; every waiter has been answered.
+            case finished
+        }
+
+        let key: HashedKey
+        var phase: Phase
+
+        init(key: HashedKey, first: Waiter) {
             self.key = key
+            self.phase = .attached(waiters: [first], upstream: nil)
+        }
+
+        /// A new waiter for a lookup in `State.inFlight` (always attached).
+        func join(_ waiter: Waiter) {
+            guard case .attached(var waiters, let upstream) = phase else {
+                preconditionFailure("joined a shared lookup that is not attached: \(phase)")
+            }
+            phase = .finished  // drop the enum's reference to the array, so that append does not copy it
+            waiters.append(waiter)
+            phase = .attached(waiters: waiters, upstream: upstream)
+        }
+
+        /// Removes waiter `id` if it is still waiting: its completion, and whether it was the last.
+        func remove(waiter id: UInt64) -> (completion: Completion, wasLast: Bool)? {
+            guard case .attached(var waiters, let upstream) = phase,
+                  let index = waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            phase = .finished
+            let completion = waiters.remove(at: index).completion
+            phase = .attached(waiters: waiters, upstream: upstream)
+            return (completion, waiters.isEmpty)
         }
     }
 
@@ -89,7 +125,7 @@ final class LookupService: Sendable {
     /// Starts (or joins, or answers from the cache) a lookup. A cache hit completes before
     /// this returns; otherwise `completion` runs later on a resolver thread.
     func start(_ lookupKey: LookupKey, completion: @escaping Completion) -> Token {
-        let now = MonotonicMilliseconds.now()
+        let now = MonotonicClock.milliseconds()
         let key = HashedKey(lookupKey)
         enum Plan {
             case hit(Result<LookupValue, ResolverError>)
@@ -106,12 +142,11 @@ final class LookupService: Sendable {
                 }
             }
             if let shared = state.inFlight[key] {
-                shared.waiters.append((id, completion))
+                shared.join((id, completion))
                 state.coalesced += 1
                 return (Token(id: id, shared: shared), .joined)
             }
-            let shared = SharedLookup(key: key)
-            shared.waiters.append((id, completion))
+            let shared = SharedLookup(key: key, first: (id, completion))
             state.inFlight[key] = shared
             return (Token(id: id, shared: shared), .startNew(shared))
         }
@@ -131,25 +166,19 @@ final class LookupService: Sendable {
     @discardableResult
     func cancel(_ token: Token, with error: ResolverError) -> Bool {
         guard let shared = token.shared else { return false }  // answered from the cache at once
-        let (completion, cancelUpstream) = state.withLockedValue { state -> (Completion?, (resolver: CoreResolver, handle: LookupHandle)?) in
-            guard let index = shared.waiters.firstIndex(where: { $0.id == token.id }) else { return (nil, nil) }
-            let completion = shared.waiters.remove(at: index).completion
-            var cancelUpstream: (resolver: CoreResolver, handle: LookupHandle)?
-            if shared.waiters.isEmpty, shared.attached {
-                // The last waiter left: detach. The upstream answer still fills the cache,
-                // unless too many detached lookups are running already.
-                shared.attached = false
-                if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
-                if state.detached < Self.maxDetached {
-                    state.detached += 1
-                    shared.countedDetached = true
-                } else if let upstream = shared.upstream {
-                    cancelUpstream = upstream
-                } else {
-                    shared.abandon = true
-                }
+        let (completion, cancelUpstream) = state.withLockedValue { state -> (Completion?, Upstream?) in
+            guard let (completion, wasLast) = shared.remove(waiter: token.id) else { return (nil, nil) }
+            guard wasLast, case .attached(_, let upstream) = shared.phase else { return (completion, nil) }
+            // The last waiter left: detach. The upstream answer still fills the cache,
+            // unless too many detached lookups are running already.
+            if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
+            if state.detached < Self.maxDetached {
+                state.detached += 1
+                shared.phase = .detached(upstream: upstream)
+                return (completion, nil)
             }
-            return (completion, cancelUpstream)
+            shared.phase = .abandoned
+            return (completion, upstream)
         }
         guard let completion else { return false }
         completion(.failure(error))
@@ -184,9 +213,17 @@ final class LookupService: Sendable {
         let resolver = self.resolver
         let handle = startUpstream(shared, on: resolver)
         let cancelNow = state.withLockedValue { _ -> Bool in
-            // Under the lock: SharedLookup's state is guarded by it.
-            if shared.abandon { return true }
-            shared.upstream = (resolver, handle)
+            // Under the lock: SharedLookup's phase is guarded by it.
+            switch shared.phase {
+            case .attached(let waiters, _):
+                shared.phase = .attached(waiters: waiters, upstream: (resolver, handle))
+            case .detached:
+                shared.phase = .detached(upstream: (resolver, handle))
+            case .abandoned:
+                return true
+            case .finished:
+                break  // completed inside the start call
+            }
             return false
         }
         if cancelNow { resolver.cancel(handle) }
@@ -229,20 +266,19 @@ final class LookupService: Sendable {
     }
 
     private func complete(_ shared: SharedLookup, with result: Result<LookupValue, ResolverError>) {
-        let now = MonotonicMilliseconds.now()
-        let waiters = state.withLockedValue { state -> [(id: UInt64, completion: Completion)] in
+        let now = MonotonicClock.milliseconds()
+        let waiters = state.withLockedValue { state -> [Waiter] in
             if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
-            shared.attached = false
-            shared.upstream = nil
-            if shared.countedDetached {
-                shared.countedDetached = false
-                state.detached -= 1
+            var waiters: [Waiter] = []
+            switch shared.phase {
+            case .attached(let attached, _): waiters = attached
+            case .detached: state.detached -= 1
+            case .abandoned, .finished: break
             }
+            shared.phase = .finished
             if state.cacheEnabled, shared.key.key.isCacheable, !Self.isTransient(result) {
                 state.cache.store(shared.key, result: result, now: now)
             }
-            let waiters = shared.waiters
-            shared.waiters.removeAll()
             return waiters
         }
         for waiter in waiters { waiter.completion(result) }
@@ -252,14 +288,5 @@ final class LookupService: Sendable {
     private static func isTransient(_ result: Result<LookupValue, ResolverError>) -> Bool {
         guard case .failure(let error) = result else { return false }
         return error.code != .hostNotFound && error.code != .noData
-    }
-}
-
-/// CLOCK_MONOTONIC in milliseconds: the cache's clock.
-enum MonotonicMilliseconds {
-    static func now() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) * 1000 + UInt64(spec.tv_nsec) / 1_000_000
     }
 }

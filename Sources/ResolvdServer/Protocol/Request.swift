@@ -109,10 +109,11 @@ struct RequestDecoder {
             return .lookup(.protocolByName(name: try string("name"), bufferLength: try bufferLength()))
         case "getprotobynumber":
             return .lookup(.protocolByNumber(number: Int32(try integer("number", in: 0...Int64(Int32.max))), bufferLength: try bufferLength()))
+        // A negative handle is a handle that was never issued (CancelRules): 6 / 10022.
         case "cancel":
-            return .cancel(handle: try integer("handle", in: 0...Request.maxID))
+            return .cancel(handle: try integer("handle", in: Int64.min...Request.maxID))
         case "cancel_async_request":
-            return .cancelAsyncRequest(handle: try integer("handle", in: 0...Request.maxID))
+            return .cancelAsyncRequest(handle: try integer("handle", in: Int64.min...Request.maxID))
         case "cancel_all":
             return .cancelAll
         case "hello":

@@ -2,6 +2,8 @@
 import Glibc
 #endif
 
+import ResolverCore
+
 /// Sends sd_notify(3) state changes to the service manager: one datagram per message to
 /// the Unix socket named by `NOTIFY_SOCKET`, as `KEY=VALUE` lines.
 ///
@@ -85,9 +87,7 @@ public final class SystemdNotifier: Sendable {
 
     /// CLOCK_MONOTONIC in microseconds, the clock systemd compares MONOTONIC_USEC against.
     static func monotonicMicroseconds() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
+        MonotonicClock.microseconds()
     }
 
     /// A STATUS= value must not contain a newline: it would start a new assignment.

@@ -12,23 +12,23 @@ final class LookupRegistry: Sendable {
         var isClosed = false
     }
 
-    private let lastIssued = Atomic<UInt64>(0)
+    private let lastIssuedHandle = Atomic<UInt64>(0)
     private let lastOwner = Atomic<UInt64>(0)
     private let table = NIOLockedValueBox(Table())
 
     /// A new handle, never issued before; never zero.
     func issueHandle() -> LookupHandle {
-        LookupHandle(rawValue: lastIssued.add(1, ordering: .relaxed).newValue)
+        LookupHandle(rawValue: lastIssuedHandle.add(1, ordering: .relaxed).newValue)
     }
 
     func makeOwner() -> LookupOwner {
         LookupOwner(id: lastOwner.add(1, ordering: .relaxed).newValue)
     }
 
-    /// True for a handle this registry has issued (pending or finished).
-    func wasIssued(_ handle: LookupHandle) -> Bool {
-        handle != .zero && handle.rawValue <= lastIssued.load(ordering: .relaxed)
-    }
+    /// The last handle issued (0 before the first): every handle in 1 … this has been
+    /// issued (pending or finished), which is how ``CancelRules`` tells finished from
+    /// never issued.
+    var lastIssued: UInt64 { lastIssuedHandle.load(ordering: .relaxed) }
 
     /// Adds a pending lookup; false once the registry is closed (the resolver shut down).
     func insert(_ record: LookupRecord) -> Bool {

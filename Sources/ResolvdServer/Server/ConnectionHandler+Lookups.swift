@@ -1,0 +1,73 @@
+import NIOCore
+import ResolverCore
+
+/// Starting lookups and answering them.
+///
+/// Each lookup is one waiter of the ``LookupService``; its completion comes on the event
+/// loop at once (a cache hit, a cancel) or later on a resolver thread, which posts it to
+/// the ``AnswerInbox``: one event-loop task drains a burst of answers into one write.
+/// The cancel rules are `+Cancellation`'s; batching the replies is `+Output`'s.
+extension ConnectionHandler {
+    func startLookup(_ id: Int64, _ key: LookupKey) {
+        guard let context else { return }
+        let limit = server.limits.maxLookupsPerConnection
+        switch state.lookupRequested(limit: limit) {
+        case .startLookup:
+            break
+        case .rejectTooManyInFlight:
+            server.stats.rejected.add(1, ordering: .relaxed)
+            let error = ResolverError(code: .noBufferSpace, message: "too many lookups in flight on this connection (limit \(limit))")
+            write(ReplyEncoder.failure(id: id, error: error, allocator: allocator))
+            return
+        case .ignore:
+            return
+        }
+        server.stats.lookups.add(1, ordering: .relaxed)
+        server.stats.inFlight.add(1, ordering: .relaxed)
+        // Registered before the start call: a cache hit (or a resolver that is shutting
+        // down) completes inside it, and that completion must find and remove the entry.
+        let startedAt = MonotonicClock.microseconds()
+        inFlight[id] = InFlight(token: nil, startedAt: startedAt)
+        let eventLoop = context.eventLoop
+        let handler = NIOLoopBound(self, eventLoop: eventLoop)
+        let inbox = self.inbox
+        let token = server.lookups.start(key) { result in
+            if eventLoop.inEventLoop {
+                // A cache hit or a cancel: answered at once, so that a cancelled lookup's
+                // reply goes out before the cancel's own.
+                handler.value.finish(id: id, result: result)
+            } else if inbox.post(id: id, result: result) {
+                eventLoop.execute { handler.value.drainInbox() }
+            }
+        }
+        // Not `inFlight[id]?.token = token`: that goes through three `modify` coroutines,
+        // which allocate their frames (callgrind).
+        if inFlight[id] != nil { inFlight.updateValue(InFlight(token: token, startedAt: startedAt), forKey: id) }
+    }
+
+    /// Answers everything the resolver threads have posted, in one write.
+    func drainInbox() {
+        output.flushPending = true  // flushed at the end, not by a task of its own
+        for answer in inbox.take() {
+            finish(id: answer.id, result: answer.result)
+        }
+        flushOutput()
+    }
+
+    func finish(id: Int64, result: Result<LookupValue, ResolverError>) {
+        let wasInFlight: Bool
+        if let entry = inFlight.removeValue(forKey: id) {
+            server.stats.recordLatency(microseconds: MonotonicClock.microseconds() &- entry.startedAt)
+            wasInFlight = true
+        } else {
+            wasInFlight = false
+        }
+        server.stats.recordOutcome(result.resultCode)
+        writeLine(LookupReplyLine(id: id, result: result))
+        // Almost always empty: skip the hash lookup on the path of every reply.
+        if !cancelRepliesAfterLookup.isEmpty, let waiting = cancelRepliesAfterLookup.removeValue(forKey: id) {
+            for reply in waiting { writeCancelReply(reply) }
+        }
+        if wasInFlight { execute(state.lookupFinished()) }
+    }
+}
