@@ -35,9 +35,13 @@ let package = Package(
             pkgConfig: "libcares",
             providers: [.apt(["libc-ares-dev"])]
         ),
+        // The value types the engine, the daemon and the client share (result codes, errors,
+        // families, requests, answers, entries); no dependencies, so the client links no c-ares.
+        .target(name: "ResolverTypes"),
         .target(
             name: "ResolverCore",
             dependencies: [
+                "ResolverTypes",
                 "CAres",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
