@@ -18,10 +18,10 @@ import Glibc
 /// that comes too late, while the lookup's answer is still on its way from a resolver
 /// thread, is answered after that answer.
 ///
-/// It does not frame lines (``BoundedLineDecoder`` does), parse JSON values
+/// It does not frame lines (``LineFrameDecoder`` does), parse JSON values
 /// (``JSONParser`` does) or cache anything; all its state lives on the channel's event loop.
 final class ConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = BoundedLineDecoder.Frame
+    typealias InboundIn = LineFrameDecoder.Frame
     typealias OutboundOut = ByteBuffer
 
     private struct InFlight {
@@ -152,7 +152,7 @@ extension ConnectionHandler {
 
     private func execute(_ request: Request) {
         let id = request.id
-        switch request.operation {
+        switch request.command {
         case .lookup(let key):
             startLookup(id, key)
         case .cancel(let handle):
