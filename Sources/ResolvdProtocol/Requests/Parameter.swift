@@ -9,7 +9,24 @@ enum Parameter: String, CaseIterable {
 
     /// This parameter's bit in the decoder's set of members read (no allocation per request).
     var bit: UInt32 {
-        1 << UInt32(Self.allCases.firstIndex(of: self)!)
+        switch self {
+        case .id: 1 << 0
+        case .op: 1 << 1
+        case .name: 1 << 2
+        case .service: 1 << 3
+        case .family: 1 << 4
+        case .socktype: 1 << 5
+        case .protocol: 1 << 6
+        case .flags: 1 << 7
+        case .timeout: 1 << 8
+        case .address: 1 << 9
+        case .port: 1 << 10
+        case .type: 1 << 11
+        case .buflen: 1 << 12
+        case .proto: 1 << 13
+        case .number: 1 << 14
+        case .handle: 1 << 15
+        }
     }
 }
 
