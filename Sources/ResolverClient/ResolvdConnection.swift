@@ -128,7 +128,7 @@ public final class ResolvdConnection: Sendable {
     /// The members of a typed request after its id, without braces: `"op":"…",…`.
     static func requestBody(_ command: Request.Command) -> ByteBuffer {
         var body = ByteBuffer()
-        body.writeJSON(CommandMembers(command: command))
+        body.writeJSON(command.members)
         return body
     }
 
@@ -196,10 +196,4 @@ public final class ResolvdConnection: Sendable {
         }
         return reply
     }
-}
-
-/// A command's members after the id, `"op":"…",…`, as one ``JSONWritable``.
-private struct CommandMembers: JSONWritable {
-    var command: Request.Command
-    func write<Sink: JSONSink>(to sink: inout Sink) { command.writeMembers(to: &sink) }
 }

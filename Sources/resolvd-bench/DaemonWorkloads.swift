@@ -261,14 +261,9 @@ extension Request.Command {
     var lineTail: [UInt8] {
         var buffer = ByteBuffer()
         buffer.writeStaticString(",")
-        buffer.writeJSON(Members(command: self))
+        buffer.writeJSON(members)
         buffer.writeStaticString("}\n")
         return Array(buffer.readableBytesView)
-    }
-
-    private struct Members: JSONWritable {
-        var command: Request.Command
-        func write<Sink: JSONSink>(to sink: inout Sink) { command.writeMembers(to: &sink) }
     }
 }
 

@@ -5,10 +5,11 @@ import ResolverTypes
 /// intermediate JSON tree. Lookup replies, the daemon's hottest path, are
 /// ``LookupReplyLine``s that the connection encodes straight into its output buffer.
 ///
-/// It knows the reply shapes of docs/protocol.md and nothing about connections.
-public enum ReplyEncoder {
+/// It knows the reply shapes of docs/protocol.md and nothing about connections. Package
+/// access: only the daemon (and the tests) write replies; the client reads them with ``Reply``.
+package enum ReplyEncoder {
     /// `{"id":n,"status":0,"result":` + body + `}\n`.
-    public static func success(id: Int64, allocator: ByteBufferAllocator, capacity: Int = 256, result: (inout ByteBuffer) -> Void) -> ByteBuffer {
+    package static func success(id: Int64, allocator: ByteBufferAllocator, capacity: Int = 256, result: (inout ByteBuffer) -> Void) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: capacity)
         buffer.writeStaticString("{\"id\":")
         buffer.writeJSONInteger(id)
@@ -19,24 +20,24 @@ public enum ReplyEncoder {
     }
 
     /// `{"id":n|null,"status":code,"error":"SYMBOL","message":"…"[,"required":n]}\n`.
-    public static func failure(id: Int64?, error: ResolverError, allocator: ByteBufferAllocator) -> ByteBuffer {
+    package static func failure(id: Int64?, error: ResolverError, allocator: ByteBufferAllocator) -> ByteBuffer {
         allocator.buffer(json: FailureLine(id: id, error: error))
     }
 }
 
 /// A lookup's reply line: `{"id":n,"status":0,"result":{…}}\n` or a ``FailureLine``.
-public struct LookupReplyLine: JSONWritable {
-    public var id: Int64
-    public var result: Result<LookupValue, ResolverError>
+package struct LookupReplyLine: JSONWritable {
+    package var id: Int64
+    package var result: Result<LookupValue, ResolverError>
 
     @inlinable
-    public init(id: Int64, result: Result<LookupValue, ResolverError>) {
+    package init(id: Int64, result: Result<LookupValue, ResolverError>) {
         self.id = id
         self.result = result
     }
 
     @inlinable
-    public func write<Sink: JSONSink>(to sink: inout Sink) {
+    package func write<Sink: JSONSink>(to sink: inout Sink) {
         switch result {
         case .success(let value):
             sink.raw("{\"id\":")
@@ -58,18 +59,18 @@ public struct LookupReplyLine: JSONWritable {
 }
 
 /// `{"id":n|null,"status":code,"error":"SYMBOL","message":"…"[,"required":n]}\n`.
-public struct FailureLine: JSONWritable {
-    public var id: Int64?
-    public var error: ResolverError
+package struct FailureLine: JSONWritable {
+    package var id: Int64?
+    package var error: ResolverError
 
     @inlinable
-    public init(id: Int64?, error: ResolverError) {
+    package init(id: Int64?, error: ResolverError) {
         self.id = id
         self.error = error
     }
 
     @inlinable
-    public func write<Sink: JSONSink>(to sink: inout Sink) {
+    package func write<Sink: JSONSink>(to sink: inout Sink) {
         sink.raw("{\"id\":")
         if let id { sink.integer(id) } else { sink.raw("null") }
         sink.raw(",\"status\":")

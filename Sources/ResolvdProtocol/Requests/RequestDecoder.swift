@@ -6,14 +6,15 @@ import ResolverTypes
 ///
 /// It checks shape and ranges only; whether a name exists or a service is known is the
 /// resolver's business. Reading the id (``Request/id(of:)``) and the JSON itself are the
-/// caller's. See docs/protocol.md for the contract.
-public struct RequestDecoder {
+/// caller's. See docs/protocol.md for the contract. Package access: only the daemon (and
+/// the tests) read requests.
+package struct RequestDecoder {
     private let object: JSONObject
     private let op: String
     /// The ``Parameter``s read so far, one bit each (`id` and `op` always are).
     private var used: UInt32 = Parameter.id.bit | Parameter.op.bit
 
-    public static func decode(_ object: JSONObject, id: Int64) -> Result<Request, ResolverError> {
+    package static func decode(_ object: JSONObject, id: Int64) -> Result<Request, ResolverError> {
         guard let op = object["op"]?.stringValue else {
             return .failure(.invalidArgument("missing or non-string \"op\""))
         }

@@ -33,6 +33,18 @@ extension Request.Command {
         }
         sink = writer.sink
     }
+
+    /// ``writeMembers(to:)`` as a value, for `ByteBuffer.writeJSON(_:)`.
+    public var members: Members { Members(command: self) }
+
+    /// A command's members after the id, `"op":"…",…`, as one ``JSONWritable``.
+    public struct Members: JSONWritable {
+        public var command: Request.Command
+
+        public func write<Sink: JSONSink>(to sink: inout Sink) {
+            command.writeMembers(to: &sink)
+        }
+    }
 }
 
 /// Writes `,"key":value` members, each key a ``Parameter``.
