@@ -118,6 +118,7 @@ let package = Package(
             dependencies: [
                 "ResolvdServer", "ResolvdProtocol", "ResolverClient", "ResolverCore", "ResolverTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
