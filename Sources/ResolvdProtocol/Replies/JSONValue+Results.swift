@@ -9,17 +9,18 @@ import ResolverTypes
 extension LookupValue {
     /// Reads the `result` of a successful reply to a lookup op.
     public init?(json: JSONValue, operation: Operation) {
+        let value: LookupValue?
         switch operation {
-        case .getAddrInfo: guard let value = AddressInfo(json: json) else { return nil }; self = .addressInfo(value)
-        case .getNameInfo: guard let value = NameInfo(json: json) else { return nil }; self = .nameInfo(value)
-        case .query: guard let value = QueryAnswer(json: json) else { return nil }; self = .query(value)
-        case .getHostByName, .getHostByAddr: guard let value = HostEntry(json: json) else { return nil }; self = .host(value)
-        case .getServByName, .getServByPort: guard let value = ServiceEntry(json: json) else { return nil }; self = .service(value)
-        case .getProtoByName, .getProtoByNumber:
-            guard let value = ProtocolEntry(json: json) else { return nil }
-            self = .protocolEntry(value)
-        case .cancel, .cancelAsyncRequest, .cancelAll, .hello, .stats, .reload, .flushCache: return nil
+        case .getAddrInfo: value = AddressInfo(json: json).map(LookupValue.addressInfo)
+        case .getNameInfo: value = NameInfo(json: json).map(LookupValue.nameInfo)
+        case .query: value = QueryAnswer(json: json).map(LookupValue.query)
+        case .getHostByName, .getHostByAddr: value = HostEntry(json: json).map(LookupValue.host)
+        case .getServByName, .getServByPort: value = ServiceEntry(json: json).map(LookupValue.service)
+        case .getProtoByName, .getProtoByNumber: value = ProtocolEntry(json: json).map(LookupValue.protocolEntry)
+        case .cancel, .cancelAsyncRequest, .cancelAll, .hello, .stats, .reload, .flushCache: value = nil
         }
+        guard let value else { return nil }
+        self = value
     }
 }
 
@@ -138,11 +139,16 @@ extension DNSRecordData {
         func text(_ key: String) -> String? { object[key]?.stringValue }
         func number<T: FixedWidthInteger>(_ key: String) -> T? { object.integer(key) }
         switch type {
-        case .a: guard let address = text("address") else { return nil }; self = .a(address: address)
-        case .aaaa: guard let address = text("address") else { return nil }; self = .aaaa(address: address)
-        case .cname: guard let target = text("target") else { return nil }; self = .cname(target: target)
-        case .ns: guard let target = text("target") else { return nil }; self = .ns(target: target)
-        case .ptr: guard let target = text("target") else { return nil }; self = .ptr(target: target)
+        case .a, .aaaa:
+            guard let address = text("address") else { return nil }
+            self = type == .a ? .a(address: address) : .aaaa(address: address)
+        case .cname, .ns, .ptr:
+            guard let target = text("target") else { return nil }
+            switch type {
+            case .cname: self = .cname(target: target)
+            case .ns: self = .ns(target: target)
+            default: self = .ptr(target: target)
+            }
         case .mx:
             guard let preference: UInt16 = number("preference"), let exchange = text("exchange") else { return nil }
             self = .mx(preference: preference, exchange: exchange)
