@@ -1,5 +1,3 @@
-import ResolverTypes
-
 /// Every request member any op reads, by its wire name: the decoder and the encoder spell
 /// parameters only through this list, so they cannot drift apart.
 enum Parameter: String, CaseIterable {
@@ -28,20 +26,4 @@ enum Parameter: String, CaseIterable {
         case .handle: 1 << 15
         }
     }
-}
-
-extension AddressInfoFlags {
-    /// Each flag's wire name (`canonname`, …), in the order they are written.
-    public static let wireNames: [(name: String, flag: AddressInfoFlags)] = [
-        ("canonname", .canonicalName), ("numerichost", .numericHost), ("numericserv", .numericService),
-        ("addrconfig", .addressConfig), ("v4mapped", .v4Mapped), ("all", .all),
-    ]
-}
-
-extension NameInfoFlags {
-    /// Each flag's wire name (`namereqd`, …), in the order they are written.
-    public static let wireNames: [(name: String, flag: NameInfoFlags)] = [
-        ("namereqd", .nameRequired), ("numerichost", .numericHost), ("numericserv", .numericService),
-        ("nofqdn", .noFQDN), ("dgram", .datagram),
-    ]
 }
