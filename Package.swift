@@ -35,9 +35,13 @@ let package = Package(
             pkgConfig: "libcares",
             providers: [.apt(["libc-ares-dev"])]
         ),
+        // The value types the engine, the daemon and the client share (result codes, errors,
+        // families, requests, answers, entries); no dependencies, so the client links no c-ares.
+        .target(name: "ResolverTypes"),
         .target(
             name: "ResolverCore",
             dependencies: [
+                "ResolverTypes",
                 "CAres",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -49,11 +53,12 @@ let package = Package(
             name: "ResolverTesting",
             dependencies: ["ResolverCore"]
         ),
-        // Protocol v1's wire format, shared by the daemon and the client: the JSON codec
-        // (JSONValue, JSONObject, JSONParser, ByteBuffer writers).
+        // Protocol v1, defined once for the daemon and the client: operations, typed requests
+        // and replies, their encoders and decoders, the line framer and the JSON codec.
         .target(
             name: "ResolvdProtocol",
             dependencies: [
+                "ResolverTypes",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
@@ -85,6 +90,7 @@ let package = Package(
         .target(
             name: "ResolverClient",
             dependencies: [
+                "ResolverTypes",
                 "ResolvdProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -102,8 +108,9 @@ let package = Package(
         .executableTarget(
             name: "resolvd-bench",
             dependencies: [
-                "ResolverCore", "ResolverTesting", "CAres",
+                "ResolverCore", "ResolverTesting", "ResolvdProtocol", "CAres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(
@@ -111,6 +118,7 @@ let package = Package(
             dependencies: [
                 "ResolvdServer", "ResolvdProtocol", "ResolverClient", "ResolverCore", "ResolverTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 // EmbeddedChannel and NIOAsyncTestingChannel, for ConnectionHandlerTests.

@@ -21,9 +21,6 @@ final class ConnectionCore: Sendable {
         var closingReason: String?
     }
 
-    /// The largest id protocol v1 allows, 2^53-1.
-    static let maximumID: Int64 = (1 << 53) - 1
-
     private let storage = NIOLockedValueBox(Storage())
     let eventLoop: EventLoop
     let unsolicitedContinuation: AsyncStream<UnsolicitedMessage>.Continuation
@@ -43,7 +40,7 @@ final class ConnectionCore: Sendable {
             if let closedError = storage.closedError {
                 return (0, closedError, false)
             }
-            guard storage.nextID <= Self.maximumID else {
+            guard storage.nextID <= Request.maxID else {
                 return (0, .connectionClosed(reason: "request ids exhausted"), false)
             }
             let id = storage.nextID

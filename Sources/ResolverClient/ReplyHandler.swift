@@ -5,19 +5,27 @@ import NIOCore
 ///
 /// It does not write; requests go through ``ResolvdConnection``.
 final class ReplyHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
+    typealias InboundIn = LineFrameDecoder.Frame
 
     private let core: ConnectionCore
+    private let maximumLineLength: Int?
 
-    init(core: ConnectionCore) {
+    init(core: ConnectionCore, maximumLineLength: Int?) {
         self.core = core
+        self.maximumLineLength = maximumLineLength
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        do {
-            core.deliver(try Reply(buffer: Self.unwrapInboundIn(data)))
-        } catch {
-            core.unsolicitedContinuation.yield(.malformed(error))
+        switch Self.unwrapInboundIn(data) {
+        case .line(let line):
+            do {
+                core.deliver(try Reply(buffer: line))
+            } catch {
+                core.unsolicitedContinuation.yield(.malformed(error))
+            }
+        case .tooLong:
+            core.noteClosingReason(ResolvdConnectionError.lineTooLong(limit: maximumLineLength ?? 0).description)
+            context.close(promise: nil)
         }
     }
 

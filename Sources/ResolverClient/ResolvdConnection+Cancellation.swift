@@ -4,17 +4,17 @@ extension ResolvdConnection {
     /// Cancels a pending lookup, as GetAddrInfoExCancel does. The lookup's own
     /// WSA_E_CANCELLED (10111) reply arrives before this returns.
     ///
-    /// - Throws: ``ResolvdError`` WSA_INVALID_HANDLE (6) if the handle is not pending.
+    /// - Throws: ``ResolverError`` WSA_INVALID_HANDLE (6) if the handle is not pending.
     public func cancel(handle: Int64) async throws {
-        try await controlRequest(op: "cancel", params: ["handle": .integer(handle)])
+        try await controlRequest(.cancel(handle: handle))
     }
 
     /// Cancels a pending lookup, as WSACancelAsyncRequest does.
     ///
-    /// - Throws: ``ResolvdError`` WSAEALREADY (10037) if the lookup has finished,
-    ///   WSAEINVAL (10022) if the handle was never issued.
+    /// - Throws: ``ResolverError`` WSAEALREADY (10037, ``ResultCode/alreadyInProgress``) if
+    ///   the lookup has finished, WSAEINVAL (10022) if the handle was never issued.
     public func cancelAsyncRequest(handle: Int64) async throws {
-        try await controlRequest(op: "cancel_async_request", params: ["handle": .integer(handle)])
+        try await controlRequest(.cancelAsyncRequest(handle: handle))
     }
 
     /// Cancels every lookup pending on this connection, as CancelIoEx with no
@@ -22,13 +22,13 @@ extension ResolvdConnection {
     /// before this returns.
     ///
     /// - Returns: How many lookups were cancelled.
-    /// - Throws: ``ResolvdError`` ERROR_NOT_FOUND (1168) if none was pending.
+    /// - Throws: ``ResolverError`` ERROR_NOT_FOUND (1168) if none was pending.
     public func cancelAll() async throws -> Int {
-        try await typedRequest(op: "cancel_all", params: [:]) { $0.objectValue?.int("cancelled") }
+        try await typedRequest(.cancelAll) { $0.objectValue?["cancelled"]?.intValue.flatMap { Int(exactly: $0) } }
     }
 
-    private func controlRequest(op: String, params: [String: JSONValue]) async throws {
-        let reply = try await request(op: op, params: params)
-        guard reply.isSuccess else { throw ResolvdError(reply: reply) }
+    private func controlRequest(_ command: Request.Command) async throws {
+        let reply = try await request(command)
+        if let failure = reply.failure { throw failure }
     }
 }

@@ -41,11 +41,12 @@ public final class ResolvdConnection: Sendable {
     ///
     /// - Parameters:
     ///   - socketPath: The path of resolvd's Unix stream socket.
-    ///   - maximumLineLength: The longest reply line accepted; a longer one closes the connection.
+    ///   - maximumLineLength: The longest reply line accepted; a longer one closes the
+    ///     connection. `nil` accepts any length.
     ///   - eventLoopGroup: Where the connection's I/O runs.
     public static func connect(
         socketPath: String,
-        maximumLineLength: Int = defaultMaximumLineLength,
+        maximumLineLength: Int? = defaultMaximumLineLength,
         eventLoopGroup: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> ResolvdConnection {
         let eventLoop = eventLoopGroup.next()
@@ -62,7 +63,7 @@ public final class ResolvdConnection: Sendable {
                         try channel.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(LineFrameDecoder(maximumLength: maximumLineLength))
                         )
-                        try channel.pipeline.syncOperations.addHandler(ReplyHandler(core: core))
+                        try channel.pipeline.syncOperations.addHandler(ReplyHandler(core: core, maximumLineLength: maximumLineLength))
                     }
                 }
                 .connect(unixDomainSocketPath: socketPath)
@@ -82,15 +83,32 @@ public final class ResolvdConnection: Sendable {
         try? await channel.closeFuture.get()
     }
 
-    /// Sends one request and returns at once with its id.
+    /// Sends one typed request and returns at once with its id.
     ///
     /// The id is allocated and the line queued under one lock, so requests reach the
-    /// daemon in id order. `params` are written after `id` and `op`; keys named `id`
-    /// or `op` in `params` are ignored. If the connection is closed, the returned
-    /// request's reply fails with ``ResolvdConnectionError/connectionClosed(reason:)``
-    /// and its ``PendingRequest/id`` is 0.
+    /// daemon in id order. If the connection is closed, the returned request's reply fails
+    /// with ``ResolvdConnectionError/connectionClosed(reason:)`` and its
+    /// ``PendingRequest/id`` is 0.
+    public func send(_ command: Request.Command) -> PendingRequest {
+        send(op: command.operation.rawValue, body: Self.requestBody(command))
+    }
+
+    /// The request line `send(_:)` writes for `command` with id `id`, without its newline.
+    public static func requestLine(id: Int64, command: Request.Command) -> String {
+        var line = String(buffer: ConnectionCore.requestLine(id: id, body: requestBody(command)))
+        line.removeLast()  // the newline
+        return line
+    }
+
+    /// Sends any request line, typed or not: `op` and `params` as given, which is how a
+    /// caller makes the daemon reject something. `params` are written after `id` and `op`
+    /// in key order; keys named `id` or `op` in `params` are ignored. Otherwise as
+    /// ``send(_:)``.
     public func send(op: String, params: [String: JSONValue] = [:]) -> PendingRequest {
-        let body = Self.requestBody(op: op, params: params)
+        send(op: op, body: Self.requestBody(op: op, params: params))
+    }
+
+    private func send(op: String, body: ByteBuffer) -> PendingRequest {
         let (request, mustScheduleFlush) = core.enqueue(op: op, body: body)
         if mustScheduleFlush {
             channel.eventLoop.execute { self.flushOutbox() }
@@ -105,6 +123,13 @@ public final class ResolvdConnection: Sendable {
         var line = String(buffer: ConnectionCore.requestLine(id: id, body: requestBody(op: op, params: params)))
         line.removeLast()  // the newline
         return line
+    }
+
+    /// The members of a typed request after its id, without braces: `"op":"…",…`.
+    static func requestBody(_ command: Request.Command) -> ByteBuffer {
+        var body = ByteBuffer()
+        body.writeJSON(command.members)
+        return body
     }
 
     /// The members of a request after its id, without braces: `"op":"…",…`.
@@ -135,7 +160,7 @@ public final class ResolvdConnection: Sendable {
         channel.flush()
     }
 
-    /// Sends one request and waits for its reply, whatever its status.
+    /// Sends one typed request and waits for its reply, whatever its status.
     ///
     /// If the calling task is cancelled while the request is pending, this sends
     /// `{"op":"cancel","handle":<id>}` for exactly this request (with its own new id)
@@ -146,17 +171,27 @@ public final class ResolvdConnection: Sendable {
     ///
     /// - Throws: `CancellationError`, or ``ResolvdConnectionError`` if the connection
     ///   closes first. A failure status is returned in the ``Reply``, not thrown.
+    public func request(_ command: Request.Command) async throws -> Reply {
+        try await request { self.send(command) }
+    }
+
+    /// Sends any request, as ``send(op:params:)`` writes it, and waits for its reply as
+    /// ``request(_:)`` does.
     public func request(op: String, params: [String: JSONValue] = [:]) async throws -> Reply {
+        try await request { self.send(op: op, params: params) }
+    }
+
+    private func request(sending send: () -> PendingRequest) async throws -> Reply {
         try Task.checkCancellation()
-        let pending = send(op: op, params: params)
+        let pending = send()
         let reply = try await withTaskCancellationHandler {
             try await pending.reply()
         } onCancel: {
             if self.core.isPending(pending.id) {
-                _ = self.send(op: "cancel", params: ["handle": .integer(pending.id)])
+                _ = self.send(.cancel(handle: pending.id))
             }
         }
-        if reply.status == ResolvdError.Status.cancelled, Task.isCancelled {
+        if reply.status == .cancelled, Task.isCancelled {
             throw CancellationError()
         }
         return reply

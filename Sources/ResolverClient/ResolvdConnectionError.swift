@@ -1,6 +1,6 @@
 /// A failure of the connection to resolvd rather than of a lookup.
 ///
-/// Lookup failures reported by the daemon are ``ResolvdError``; this type covers what
+/// Lookup failures reported by the daemon are ``ResolverError``s; this type covers what
 /// happens around them: the connection closing with requests pending, a line that
 /// breaks the framing, or a success reply whose result does not have the shape a
 /// typed method expects.

@@ -1,3 +1,6 @@
+import NIOCore
+import ResolvdProtocol
+import ResolverCore
 import ResolverTesting
 
 #if canImport(Glibc)
@@ -15,13 +18,13 @@ struct DaemonLookupWorkload {
     /// One lookup per name, `inFlight` outstanding, on a fresh connection.
     func run(workload: String, names: [String], repeatTo total: Int? = nil) throws -> RunResult {
         let client = try PipelinedClient(path: socketPath)
-        let encoded = names.map { Array(#","op":"getaddrinfo","name":"\#($0)","socktype":"stream"}"#.utf8) + [0x0a] }
+        let encoded = names.map { Request.Command.streamLookup($0).lineTail }
         let items = total ?? names.count
         let cpuBefore = processCPUNanoseconds()
         let daemonBefore = daemon?.cpuNanoseconds() ?? 0
         let upstreamBefore = childCPUNanoseconds(command: "unbound")
         let outcome = try client.run(
-            items: items, window: inFlight, requestsPerItem: 1, expectedStatus: [0], expectedAddresses: 2
+            items: items, window: inFlight, requestsPerItem: 1, expectedStatus: [.noError], expectedAddresses: 2
         ) { item, id, out in
             out.append(contentsOf: #"{"id":"#.utf8)
             appendDecimal(id, to: &out)
@@ -113,8 +116,7 @@ struct CancelWorkload {
                 for _ in 0..<count {
                     batch.append(contentsOf: #"{"id":"#.utf8)
                     appendDecimal(client.takeID(), to: &batch)
-                    batch.append(contentsOf: #","op":"getaddrinfo","name":"c\#(index)-\#(nextName).wild.example.test","socktype":"stream"}"#.utf8)
-                    batch.append(0x0a)
+                    batch.append(contentsOf: Request.Command.streamLookup("c\(index)-\(nextName).wild.example.test").lineTail)
                     nextName += 1
                 }
                 batch.withUnsafeBytes { _ = client.writeAll($0) }
@@ -132,7 +134,7 @@ struct CancelWorkload {
                 let group = min(100, samples - done)
                 for _ in 0..<group {
                     let id = client.takeID()
-                    let line = Array(#"{"id":\#(id),"op":"cancel","handle":\#(handle)}"#.utf8) + [0x0a]
+                    let line = Request(id: id, command: .cancel(handle: handle)).lineBytes
                     let begin = monotonicNanoseconds()
                     line.withUnsafeBytes { _ = client.writeAll($0) }
                     var cancelledAt: UInt64 = 0
@@ -142,10 +144,10 @@ struct CancelWorkload {
                         let replyID = ReplyScan.integer(after: ReplyScan.idKey, in: reply)
                         let status = ReplyScan.integer(after: ReplyScan.statusKey, in: reply)
                         if replyID == handle {
-                            guard status == 10111 else { throw BenchError("lookup \(handle): \(String(decoding: reply, as: UTF8.self))") }
+                            guard status == Int64(ResultCode.cancelled.rawValue) else { throw BenchError("lookup \(handle): \(String(decoding: reply, as: UTF8.self))") }
                             cancelledAt = now
                         } else if replyID == id {
-                            guard status == 0, cancelledAt != 0 else {
+                            guard status == Int64(ResultCode.noError.rawValue), cancelledAt != 0 else {
                                 throw BenchError("cancel \(handle): \(String(decoding: reply, as: UTF8.self)) (10111 first: \(cancelledAt != 0))")
                             }
                             result.toCancelled.append(cancelledAt - begin)
@@ -155,7 +157,7 @@ struct CancelWorkload {
                     }
                     handle += 1
                     let helloID = client.takeID()
-                    let hello = Array(#"{"id":\#(helloID),"op":"hello"}"#.utf8) + [0x0a]
+                    let hello = Request(id: helloID, command: .hello).lineBytes
                     let helloBegin = monotonicNanoseconds()
                     hello.withUnsafeBytes { _ = client.writeAll($0) }
                     while true {
@@ -176,15 +178,9 @@ struct CancelWorkload {
             defer { daemon.stop() }
             let client = try PipelinedClient(path: daemon.socketPath)
             func cycle(_ count: Int, prefix: String) throws -> PipelinedClient.Outcome {
-                try client.run(items: count, window: 1_000, requestsPerItem: 2, expectedStatus: [10111, 0], expectedAddresses: 0) { item, id, out in
-                    out.append(contentsOf: #"{"id":"#.utf8)
-                    appendDecimal(id, to: &out)
-                    out.append(contentsOf: #","op":"getaddrinfo","name":"\#(prefix)-\#(item).wild.example.test","socktype":"stream"}"#.utf8)
-                    out.append(contentsOf: "\n{\"id\":".utf8)
-                    appendDecimal(id + 1, to: &out)
-                    out.append(contentsOf: #","op":"cancel","handle":"#.utf8)
-                    appendDecimal(id, to: &out)
-                    out.append(contentsOf: "}\n".utf8)
+                try client.run(items: count, window: 1_000, requestsPerItem: 2, expectedStatus: [.cancelled, .noError], expectedAddresses: 0) { item, id, out in
+                    out.append(contentsOf: Request(id: id, command: .streamLookup("\(prefix)-\(item).wild.example.test")).lineBytes)
+                    out.append(contentsOf: Request(id: id + 1, command: .cancel(handle: id)).lineBytes)
                 }
             }
             // Warm-up to steady state: the detached-lookup cap (LookupService.maxDetached), the
@@ -252,4 +248,31 @@ struct DNSPerfWorkload {
     }
 
     static var commandLine: String { "dnsperf -s 127.0.0.1 -p <port> -d <file> -c <clients> -q <outstanding> -n <passes> -t 5" }
+}
+
+extension Request.Command {
+    /// The daemon workloads' lookup: getaddrinfo, family unspec, socktype stream (as the
+    /// in-process workloads ask).
+    static func streamLookup(_ name: String) -> Request.Command {
+        .lookup(.addressInfo(AddressInfoRequest(name: name, socketType: .stream)))
+    }
+
+    /// What follows `{"id":n` in this command's line, newline included: `,"op":…}\n`.
+    var lineTail: [UInt8] {
+        var buffer = ByteBuffer()
+        buffer.writeStaticString(",")
+        buffer.writeJSON(members)
+        buffer.writeStaticString("}\n")
+        return Array(buffer.readableBytesView)
+    }
+}
+
+extension Request {
+    /// The whole request line, newline included, as the shared encoder writes it.
+    var lineBytes: [UInt8] {
+        var buffer = ByteBuffer()
+        buffer.writeJSON(self)
+        buffer.writeStaticString("\n")
+        return Array(buffer.readableBytesView)
+    }
 }

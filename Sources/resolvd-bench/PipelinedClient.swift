@@ -1,3 +1,5 @@
+import ResolvdProtocol
+import ResolverCore
 import ResolverTesting
 import Synchronization
 
@@ -98,7 +100,7 @@ final class PipelinedClient {
     /// `stats` → the integer `key` of its result.
     func stat(_ key: String) throws -> Int64 {
         let id = takeID()
-        let reply = try call(#"{"id":\#(id),"op":"stats"}"#, id: id)
+        let reply = try call(String(decoding: Request(id: id, command: .stats).lineBytes, as: UTF8.self), id: id)
         guard let value = ReplyScan.integer(after: Array("\"\(key)\":".utf8), in: reply) else {
             throw BenchError("stats has no \(key): \(String(decoding: reply, as: UTF8.self))")
         }
@@ -123,7 +125,7 @@ final class PipelinedClient {
     /// the status reply j of an item must have; a 0 reply carrying `"address"` keys must
     /// have `expectedAddresses` of them (0: not checked).
     func run(
-        items: Int, window: Int, requestsPerItem: Int, expectedStatus: [Int64], expectedAddresses: Int,
+        items: Int, window: Int, requestsPerItem: Int, expectedStatus: [ResultCode], expectedAddresses: Int,
         encode: @escaping (Int, Int64, inout [UInt8]) -> Void
     ) throws -> Outcome {
         precondition(expectedStatus.count == requestsPerItem)
@@ -194,7 +196,7 @@ final class PipelinedClient {
                 let offset = Int(id - baseID)
                 let item = offset / requestsPerItem
                 let status = ReplyScan.integer(after: ReplyScan.statusKey, in: line)
-                if status != expectedStatus[offset % requestsPerItem] {
+                if status != Int64(expectedStatus[offset % requestsPerItem].rawValue) {
                     failures += 1
                     if firstFailure == nil { firstFailure = String(decoding: line, as: UTF8.self) }
                 } else if status == 0, expectedAddresses > 0, ReplyScan.find(ReplyScan.addressesKey, in: line, from: 0) != nil,

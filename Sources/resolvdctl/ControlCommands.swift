@@ -7,7 +7,7 @@ struct Hello: AsyncParsableCommand {
     @ParentCommand var root: Resolvdctl
 
     func run() async throws {
-        try await Session(connection: root.options).run(op: "hello", params: [:], format: ResultFormatter.hello)
+        try await Session(connection: root.options).run(.hello, format: ResultFormatter.hello)
     }
 }
 
@@ -21,7 +21,7 @@ struct Stats: AsyncParsableCommand {
 
     func run() async throws {
         let format = prometheus ? ResultFormatter.prometheus : ResultFormatter.stats
-        try await Session(connection: root.options).run(op: "stats", params: [:], format: format)
+        try await Session(connection: root.options).run(.stats, format: format)
     }
 }
 
@@ -33,7 +33,7 @@ struct FlushCaches: AsyncParsableCommand {
     @ParentCommand var root: Resolvdctl
 
     func run() async throws {
-        try await Session(connection: root.options).run(op: "flush_cache", params: [:], format: ResultFormatter.flushCache)
+        try await Session(connection: root.options).run(.flushCache, format: ResultFormatter.flushCache)
     }
 }
 
@@ -46,6 +46,6 @@ struct CancelAll: AsyncParsableCommand {
     @ParentCommand var root: Resolvdctl
 
     func run() async throws {
-        try await Session(connection: root.options).run(op: "cancel_all", params: [:], format: ResultFormatter.cancelAll)
+        try await Session(connection: root.options).run(.cancelAll, format: ResultFormatter.cancelAll)
     }
 }

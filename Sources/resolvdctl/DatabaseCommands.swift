@@ -8,17 +8,14 @@ struct HostByName: AsyncParsableCommand {
     )
 
     @Argument(help: "The host name.") var name: String
-    @Option(help: "unspec, inet or inet6.") var family: String?
+    @Option(help: "unspec, inet or inet6.") var family: AddressFamily = LookupRequest.defaultHostFamily
     @OptionGroup var buffer: BufferOption
     @OptionGroup var cancel: CancelOptions
     @ParentCommand var root: Resolvdctl
 
     func run() async throws {
-        var params: [String: JSONValue] = ["name": .string(name)]
-        params["family"] = family.map(JSONValue.string)
-        params["buflen"] = buffer.buflen.map { .integer(Int64($0)) }
         try await Session(connection: root.options, cancel: cancel)
-            .run(op: "gethostbyname", params: params, format: ResultFormatter.hostEntry)
+            .run(.lookup(.hostByName(name: name, family: family, bufferLength: buffer.buflen, timeout: nil)))
     }
 }
 
@@ -34,10 +31,8 @@ struct HostByAddress: AsyncParsableCommand {
     @ParentCommand var root: Resolvdctl
 
     func run() async throws {
-        var params: [String: JSONValue] = ["address": .string(address)]
-        params["buflen"] = buffer.buflen.map { .integer(Int64($0)) }
         try await Session(connection: root.options, cancel: cancel)
-            .run(op: "gethostbyaddr", params: params, format: ResultFormatter.hostEntry)
+            .run(.lookup(.hostByAddress(address: address, bufferLength: buffer.buflen, timeout: nil)))
     }
 }
 
@@ -54,11 +49,8 @@ struct ServiceByName: AsyncParsableCommand {
     @ParentCommand var root: Resolvdctl
 
     func run() async throws {
-        var params: [String: JSONValue] = ["name": .string(name)]
-        params["proto"] = proto.map(JSONValue.string)
-        params["buflen"] = buffer.buflen.map { .integer(Int64($0)) }
         try await Session(connection: root.options, cancel: cancel)
-            .run(op: "getservbyname", params: params, format: ResultFormatter.serviceEntry)
+            .run(.lookup(.serviceByName(name: name, proto: proto, bufferLength: buffer.buflen)))
     }
 }
 
@@ -68,18 +60,15 @@ struct ServiceByPort: AsyncParsableCommand {
         abstract: "Look up a service entry by port (WSAAsyncGetServByPort)."
     )
 
-    @Argument(help: "The port number.") var port: Int
+    @Argument(help: "The port number.") var port: UInt16
     @Option(help: "The protocol, such as tcp or udp.") var proto: String?
     @OptionGroup var buffer: BufferOption
     @OptionGroup var cancel: CancelOptions
     @ParentCommand var root: Resolvdctl
 
     func run() async throws {
-        var params: [String: JSONValue] = ["port": .integer(Int64(port))]
-        params["proto"] = proto.map(JSONValue.string)
-        params["buflen"] = buffer.buflen.map { .integer(Int64($0)) }
         try await Session(connection: root.options, cancel: cancel)
-            .run(op: "getservbyport", params: params, format: ResultFormatter.serviceEntry)
+            .run(.lookup(.serviceByPort(port: port, proto: proto, bufferLength: buffer.buflen)))
     }
 }
 
@@ -95,10 +84,8 @@ struct ProtocolByName: AsyncParsableCommand {
     @ParentCommand var root: Resolvdctl
 
     func run() async throws {
-        var params: [String: JSONValue] = ["name": .string(name)]
-        params["buflen"] = buffer.buflen.map { .integer(Int64($0)) }
         try await Session(connection: root.options, cancel: cancel)
-            .run(op: "getprotobyname", params: params, format: ResultFormatter.protocolEntry)
+            .run(.lookup(.protocolByName(name: name, bufferLength: buffer.buflen)))
     }
 }
 
@@ -108,15 +95,13 @@ struct ProtocolByNumber: AsyncParsableCommand {
         abstract: "Look up a protocol entry by number (WSAAsyncGetProtoByNumber)."
     )
 
-    @Argument(help: "The protocol number.") var number: Int
+    @Argument(help: "The protocol number.") var number: Int32
     @OptionGroup var buffer: BufferOption
     @OptionGroup var cancel: CancelOptions
     @ParentCommand var root: Resolvdctl
 
     func run() async throws {
-        var params: [String: JSONValue] = ["number": .integer(Int64(number))]
-        params["buflen"] = buffer.buflen.map { .integer(Int64($0)) }
         try await Session(connection: root.options, cancel: cancel)
-            .run(op: "getprotobynumber", params: params, format: ResultFormatter.protocolEntry)
+            .run(.lookup(.protocolByNumber(number: number, bufferLength: buffer.buflen)))
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ResolverClient
 
 #if canImport(Glibc)
 import Glibc
@@ -51,6 +52,14 @@ struct CancelOptions: ParsableArguments {
     enum CancelOp: String, ExpressibleByArgument, CaseIterable {
         case cancel
         case cancelAsyncRequest = "cancel_async_request"
+
+        /// The request that cancels the lookup `handle`.
+        func command(handle: Int64) -> Request.Command {
+            switch self {
+            case .cancel: .cancel(handle: handle)
+            case .cancelAsyncRequest: .cancelAsyncRequest(handle: handle)
+            }
+        }
     }
 
     func validate() throws {
@@ -64,10 +73,51 @@ struct CancelOptions: ParsableArguments {
 struct TimeoutOption: ParsableArguments {
     @Option(name: .customLong("timeout-ms"), help: ArgumentHelp("The lookup's timeout_ms.", valueName: "ms"))
     var timeoutMilliseconds: Int?
+
+    var timeout: Duration? { timeoutMilliseconds.map { .milliseconds($0) } }
 }
 
 /// `--buflen`, for the WSAAsyncGetXByY ops.
 struct BufferOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The caller's buffer length in bytes (buflen).", valueName: "bytes"))
-    var buflen: Int?
+    var buflen: Int = WindowsBufferLayout.defaultBufferLength
+}
+
+// The protocol's words as command-line arguments, spelled as on the wire.
+extension AddressFamily: ExpressibleByArgument {}
+extension SocketType: ExpressibleByArgument {}
+extension TransportProtocol: ExpressibleByArgument {}
+
+extension DNSRecordType: ExpressibleByArgument {
+    /// `mx` as well as `MX`.
+    public init?(argument: String) {
+        self.init(rawValue: argument.uppercased())
+    }
+}
+
+/// Flags with wire names: getaddrinfo's and getnameinfo's.
+protocol WireFlags: OptionSet, Sendable where Element == Self {
+    static var wireNames: [(name: String, flag: Self)] { get }
+}
+
+extension AddressInfoFlags: WireFlags {}
+extension NameInfoFlags: WireFlags {}
+
+/// One `--flag` value, by its wire name.
+struct FlagArgument<Flags: WireFlags>: ExpressibleByArgument {
+    var flag: Flags
+
+    init?(argument: String) {
+        guard let flag = Flags.wireNames.first(where: { $0.name == argument })?.flag else { return nil }
+        self.flag = flag
+    }
+
+    static var allValueStrings: [String] { Flags.wireNames.map(\.name) }
+}
+
+extension Array {
+    /// The flags of a repeated `--flag` option, as one set.
+    func union<Flags>() -> Flags where Element == FlagArgument<Flags> {
+        reduce(into: []) { $0.insert($1.flag) }
+    }
 }

@@ -16,8 +16,14 @@ struct Session {
     var connection: ConnectionOptions
     var cancel: CancelOptions?
 
-    /// Sends `op` and prints its reply (or, with `--cancel-after`, the reply and the cancel's).
-    func run(op: String, params: [String: JSONValue], format: (JSONValue) -> [String]?) async throws {
+    /// Sends a lookup and prints its reply (or, with `--cancel-after`, the reply and the
+    /// cancel's), its result as ``ResultFormatter/lines(_:)`` renders it.
+    func run(_ command: Request.Command) async throws {
+        try await run(command) { LookupValue(json: $0, operation: command.operation).map(ResultFormatter.lines) }
+    }
+
+    /// Sends `command` and prints its reply (or, with `--cancel-after`, the reply and the cancel's).
+    func run(_ command: Request.Command, format: (JSONValue) -> [String]?) async throws {
         let client: ResolvdConnection
         do {
             client = try await ResolvdConnection.connect(socketPath: connection.socketPath)
@@ -27,9 +33,9 @@ struct Session {
         }
         do {
             if let cancel, let delay = cancel.cancelAfterMilliseconds {
-                try await runCancelling(client, op: op, params: params, after: delay, with: cancel.cancelOp, format: format)
+                try await runCancelling(client, command, after: delay, with: cancel.cancelOp, format: format)
             } else {
-                try await runOnce(client, op: op, params: params, format: format)
+                try await runOnce(client, command, format: format)
             }
         } catch {
             await client.close()
@@ -40,13 +46,12 @@ struct Session {
 
     private func runOnce(
         _ client: ResolvdConnection,
-        op: String,
-        params: [String: JSONValue],
+        _ command: Request.Command,
         format: (JSONValue) -> [String]?
     ) async throws {
         let reply: Reply
         do {
-            reply = try await client.request(op: op, params: params)
+            reply = try await client.request(command)
         } catch {
             Self.printError("\(error)")
             throw ExitCode(2)
@@ -65,8 +70,7 @@ struct Session {
 
     private func runCancelling(
         _ client: ResolvdConnection,
-        op: String,
-        params: [String: JSONValue],
+        _ command: Request.Command,
         after milliseconds: Int,
         with cancelOp: CancelOptions.CancelOp,
         format: (JSONValue) -> [String]?
@@ -77,10 +81,10 @@ struct Session {
         func watch(_ request: PendingRequest) {
             request.futureResult.whenComplete { continuation.yield((request, $0)) }
         }
-        let lookup = client.send(op: op, params: params)
+        let lookup = client.send(command)
         watch(lookup)
         try await Task.sleep(for: .milliseconds(milliseconds))
-        let cancel = client.send(op: cancelOp.rawValue, params: ["handle": .integer(lookup.id)])
+        let cancel = client.send(cancelOp.command(handle: lookup.id))
         watch(cancel)
 
         var received = 0
@@ -89,7 +93,7 @@ struct Session {
             case .success(let reply) where connection.json:
                 print(reply.line)
             case .success(let reply):
-                print("id \(request.id) \(request.op): \(reply.symbol) (\(reply.status))" + Self.messageSuffix(reply))
+                print("id \(request.id) \(request.op): \(reply.symbol) (\(reply.status.rawValue))" + Self.messageSuffix(reply))
                 if reply.isSuccess, request.id == lookup.id {
                     print(Self.successLines(reply, format: format).joined(separator: "\n"))
                 }
@@ -111,7 +115,7 @@ struct Session {
 
     /// `WSAHOST_NOT_FOUND (11001): message`, plus the required length for WSAENOBUFS.
     static func failureText(_ reply: Reply) -> String {
-        "\(reply.symbol) (\(reply.status))" + messageSuffix(reply)
+        "\(reply.symbol) (\(reply.status.rawValue))" + messageSuffix(reply)
     }
 
     private static func messageSuffix(_ reply: Reply) -> String {

@@ -23,8 +23,8 @@ import Glibc
         do {
             _ = try await connection.getAddrInfo(name: "nxdomain.example.test")
             Issue.record("nxdomain must fail")
-        } catch let error as ResolvdError {
-            #expect(error.status == 11001 && error.symbol == "WSAHOST_NOT_FOUND")
+        } catch let error as ResolverError {
+            #expect(error.code == .hostNotFound && error.code.symbol == "WSAHOST_NOT_FOUND")
         }
         await connection.close()
     }

@@ -11,7 +11,7 @@ import Testing
 import Glibc
 #endif
 
-/// A real ``ConnectionHandler`` (behind its ``BoundedLineDecoder``) in a test channel,
+/// A real ``ConnectionHandler`` (behind its ``LineFrameDecoder``) in a test channel,
 /// over a ``ServerContext`` whose resolver asks the test unbound: the
 /// ``ConnectionStateMachine``'s actions as the client sees them, without a socket.
 ///
@@ -73,7 +73,7 @@ import Glibc
 
         init(server: ServerContext, maxLineBytes: Int = 65536) async throws {
             channel = try await NIOAsyncTestingChannel { channel in
-                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(BoundedLineDecoder(maxLineBytes: maxLineBytes)))
+                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: maxLineBytes)))
                 try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: server))
             }
             try await channel.connect(to: SocketAddress(unixDomainSocketPath: "/resolvd-test")).get()
@@ -225,7 +225,7 @@ import Glibc
     @Test func overLongLineIsAnsweredThenCloses() throws {
         let server = Self.server(try Fixtures.silentResolver())
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(BoundedLineDecoder(maxLineBytes: 64)))
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: 64)))
         try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: server))
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/resolvd-test")).wait()
         try channel.writeInbound(ByteBuffer(string: #"{"id":1,"op":"hello"}"# + "\n"))
@@ -242,7 +242,7 @@ import Glibc
     @Test func idOutOfOrderIsAnsweredThenCloses() throws {
         let server = Self.server(try Fixtures.silentResolver())
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(BoundedLineDecoder(maxLineBytes: 1024)))
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: 1024)))
         try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: server))
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/resolvd-test")).wait()
         try channel.writeInbound(ByteBuffer(string: #"{"id":5,"op":"hello"}"# + "\n" + #"{"id":5,"op":"hello"}"# + "\n" + #"{"id":6,"op":"hello"}"# + "\n"))

@@ -1,19 +1,13 @@
+import ResolvdProtocol
 import ResolverCore
 
 /// What a lookup asks, as a hashable value: identical keys share one upstream query
-/// (coalescing) and one cache entry. The key holds every parameter that can change the
+/// (coalescing) and one cache entry. The key is the typed request itself
+/// (ResolvdProtocol's ``LookupRequest``): it holds every parameter that can change the
 /// answer, the timeout included (waiters of one shared query share its deadline).
-enum LookupKey: Hashable, Sendable {
-    case addressInfo(AddressInfoRequest)
-    case nameInfo(NameInfoRequest)
-    case query(name: String, type: DNSRecordType, timeout: Duration?)
-    case hostByName(name: String, family: AddressFamily, bufferLength: Int, timeout: Duration?)
-    case hostByAddress(address: String, bufferLength: Int, timeout: Duration?)
-    case serviceByName(name: String, proto: String?, bufferLength: Int)
-    case serviceByPort(port: UInt16, proto: String?, bufferLength: Int)
-    case protocolByName(name: String, bufferLength: Int)
-    case protocolByNumber(number: Int32, bufferLength: Int)
+typealias LookupKey = LookupRequest
 
+extension LookupRequest {
     /// Whether answers may be cached: only those that carry TTLs. Services, protocols and
     /// the hosts file are already in memory; PTR answers through c-ares carry no TTL.
     var isCacheable: Bool {
@@ -33,15 +27,9 @@ enum LookupKey: Hashable, Sendable {
     }
 }
 
-/// A lookup's answer, whatever its op.
-enum LookupValue: Sendable {
-    case addressInfo(AddressInfo)
-    case nameInfo(NameInfo)
-    case query(QueryAnswer)
-    case host(HostEntry)
-    case service(ServiceEntry)
-    case protocolEntry(ProtocolEntry)
-
+/// What the cache adds to a lookup's answer (ResolvdProtocol's ``LookupValue``): its
+/// lifetime, aging and size.
+extension LookupValue {
     /// Seconds the answer may be cached (the smallest TTL behind it), or nil for "do not cache".
     var ttl: UInt32? {
         switch self {

@@ -17,11 +17,11 @@ import ResolverCore
 /// - `+Output`: batching of reply lines into one write per event-loop tick, and closing.
 ///
 /// Handles (request ids) belong to the connection: `inFlight` maps each lookup's id to its
-/// waiter token. It does not frame lines (``BoundedLineDecoder`` does), parse JSON values
+/// waiter token. It does not frame lines (``LineFrameDecoder`` does), parse JSON values
 /// (``JSONParser`` does), encode replies (``ReplyEncoder``) or cache anything; all its
 /// state lives on the channel's event loop.
 final class ConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = BoundedLineDecoder.Frame
+    typealias InboundIn = LineFrameDecoder.Frame
     typealias OutboundOut = ByteBuffer
 
     struct InFlight {
@@ -175,7 +175,7 @@ extension ConnectionHandler {
 
     private func execute(_ request: Request) {
         let id = request.id
-        switch request.operation {
+        switch request.command {
         case .lookup(let key):
             startLookup(id, key)
         case .cancel(let handle):

@@ -183,7 +183,7 @@ public actor ResolvdDaemon: Service {
                     return channel as any Channel
                 }
                 try channel.pipeline.syncOperations.addHandler(
-                    ByteToMessageHandler(BoundedLineDecoder(maxLineBytes: limits.maxRequestBytes)))
+                    ByteToMessageHandler(LineFrameDecoder(maximumLength: limits.maxRequestBytes)))
                 try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: context))
                 return channel as any Channel
             }

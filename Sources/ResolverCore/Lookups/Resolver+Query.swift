@@ -1,18 +1,5 @@
 import CAres
 
-/// DnsQueryEx's answer: every answer-section record of a supported type, in the order
-/// the upstream sent them (a CNAME chain comes before the records it leads to).
-public struct QueryAnswer: Hashable, Sendable {
-    public var records: [DNSRecord]
-    /// For a negative answer's cache: min(SOA TTL, SOA minimum) from the authority section.
-    public var negativeTTL: UInt32?
-
-    public init(records: [DNSRecord], negativeTTL: UInt32? = nil) {
-        self.records = records
-        self.negativeTTL = negativeTTL
-    }
-}
-
 extension Resolver {
     /// DnsQueryEx: one question of `type` for `name` (no search list, as DnsQuery), its
     /// answer parsed into typed records with TTLs.

@@ -1,16 +1,18 @@
 import NIOCore
+import ResolverTypes
 
 /// One reply line from resolvd, as protocol v1 defines it.
 ///
-/// A `Reply` is the parsed line and the line itself; it does not judge whether the
-/// status is a failure the caller cares about. ``ResolvdError`` is what the typed
-/// convenience methods throw for a non-zero status.
+/// A `Reply` is the parsed envelope and the line itself; it does not judge whether the
+/// status is a failure the caller cares about. ``failure`` is the ``ResolverError`` a
+/// non-zero status stands for, ``lookupValue(for:)`` a lookup's typed result: what the
+/// daemon wrote with ``LookupReplyLine`` reads back as the same value.
 public struct Reply: Sendable, Hashable {
     /// The id of the request this answers; `nil` for a protocol error the daemon
     /// could not tie to a request (`"id": null`).
     public var id: Int64?
-    /// The Windows result code; 0 (NO_ERROR) on success.
-    public var status: Int32
+    /// The Windows result code; ``ResultCode/noError`` on success.
+    public var status: ResultCode
     /// The symbol of a failure, such as `WSAHOST_NOT_FOUND`; `nil` on success.
     public var error: String?
     /// The human-readable text of a failure; `nil` on success.
@@ -24,7 +26,7 @@ public struct Reply: Sendable, Hashable {
 
     public init(
         id: Int64?,
-        status: Int32,
+        status: ResultCode,
         error: String? = nil,
         message: String? = nil,
         result: JSONValue? = nil,
@@ -41,11 +43,18 @@ public struct Reply: Sendable, Hashable {
     }
 
     /// Whether the status is 0 (NO_ERROR).
-    public var isSuccess: Bool { status == 0 }
+    public var isSuccess: Bool { status == .noError }
 
     /// The failure symbol: the reply's own, else the known symbol for ``status``.
     public var symbol: String {
-        error ?? ResolvdError.symbol(forStatus: status)
+        error ?? status.symbol
+    }
+
+    /// The failure a non-zero status reports, with the daemon's message and `required`;
+    /// `nil` on success.
+    public var failure: ResolverError? {
+        guard !isSuccess else { return nil }
+        return ResolverError(code: status, message: message ?? "", requiredBufferLength: required)
     }
 }
 
@@ -80,7 +89,7 @@ extension Reply {
     }
 
     /// Parses one reply line (without its newline) straight from the bytes read.
-    init(buffer: ByteBuffer) throws(ReplyParsingError) {
+    public init(buffer: ByteBuffer) throws(ReplyParsingError) {
         let parsed = Result { () throws(JSONParseError) -> JSONValue in
             try JSONParser.parse(buffer, maxDepth: Self.maximumDepth)
         }
@@ -127,7 +136,7 @@ extension Reply {
 
         self.init(
             id: id,
-            status: status,
+            status: ResultCode(rawValue: status),
             error: try optionalString("error"),
             message: try optionalString("message"),
             result: object["result"],

@@ -23,7 +23,10 @@ public struct ResolverError: Error, Hashable, Sendable, CustomStringConvertible 
         self.negativeTTL = negativeTTL
     }
 
-    public var description: String { "\(code.symbol) (\(code.rawValue)): \(message)" }
+    /// `WSAHOST_NOT_FOUND (11001): message`, or without `: message` when it is empty.
+    public var description: String {
+        message.isEmpty ? code.description : "\(code.description): \(message)"
+    }
 
     /// The lookup was cancelled through its handle (GetAddrInfoExCancel, WSACancelAsyncRequest).
     public static let cancelled = ResolverError(code: .cancelled, message: "the lookup was cancelled")

@@ -1,15 +1,16 @@
 import NIOCore
+import ResolvdProtocol
 
-/// The entry point for a libFuzzer target over ``JSONParser`` and the JSON writer
-/// (`Fuzz/Sources/FuzzJSON` calls ``fuzz(_:)`` with each input).
+/// The checks of the libFuzzer target over ``JSONParser`` and the JSON writer
+/// (`LLVMFuzzerTestOneInput` in FuzzJSON.swift calls ``fuzz(_:)`` with each input).
 ///
 /// It parses the input and, when that succeeds, checks what the codec promises, trapping
 /// (so libFuzzer reports a crash) when a promise is broken:
 /// - what the writer writes parses back to the same value;
 /// - writing is deterministic;
 /// - a parse error points inside the input.
-public enum JSONFuzzing {
-    public static func fuzz(_ data: UnsafeRawBufferPointer) {
+enum JSONFuzzing {
+    static func fuzz(_ data: UnsafeRawBufferPointer) {
         var input = ByteBuffer()
         input.writeBytes(data)
         let value: JSONValue

@@ -1,13 +1,15 @@
-/// The entry point for a libFuzzer target over ``DNSMessage``'s parser
-/// (`LLVMFuzzerTestOneInput` calls ``fuzz(_:)`` with its buffer).
+import ResolverCore
+
+/// The checks of the libFuzzer target over ``DNSMessage``'s parser
+/// (`LLVMFuzzerTestOneInput` in FuzzDNSMessage.swift calls ``fuzz(_:)`` with its buffer).
 ///
 /// It parses the input and, when that succeeds, reads every field and checks what the parser
 /// promises, trapping (so libFuzzer reports a crash) when a promise is broken:
 /// - names are ASCII, at most 1,020 characters, and never end with a dot;
 /// - ``DNSMessage/negativeTTL`` is at most the TTL of the SOA it came from;
 /// - the parse is deterministic.
-public enum DNSMessageFuzzing {
-    public static func fuzz(_ data: UnsafeRawBufferPointer) {
+enum DNSMessageFuzzing {
+    static func fuzz(_ data: UnsafeRawBufferPointer) {
         let message: DNSMessage
         do {
             message = try DNSMessage(parsing: data)

@@ -86,3 +86,16 @@ public enum DNSRecordData: Hashable, Sendable {
         }
     }
 }
+
+/// DnsQueryEx's answer: every answer-section record of a supported type, in the order
+/// the upstream sent them (a CNAME chain comes before the records it leads to).
+public struct QueryAnswer: Hashable, Sendable {
+    public var records: [DNSRecord]
+    /// For a negative answer's cache: min(SOA TTL, SOA minimum) from the authority section.
+    public var negativeTTL: UInt32?
+
+    public init(records: [DNSRecord], negativeTTL: UInt32? = nil) {
+        self.records = records
+        self.negativeTTL = negativeTTL
+    }
+}

@@ -1,7 +1,8 @@
 /// A Windows result code, as GetAddrInfoEx, WSAAsyncGetXByY, GetAddrInfoExCancel,
 /// WSACancelAsyncRequest and CancelIoEx report them.
 ///
-/// `ResultCode` is only the number and its symbol. What a failed lookup says about
+/// `ResultCode` is the number, its symbol and its meaning: the one status table of the
+/// engine, the daemon and the client. What a failed lookup says about
 /// *why* it failed lives in ``ResolverError``, which carries a `ResultCode`.
 /// The full table, with where each code comes from, is in `docs/error-codes.md`.
 public struct ResultCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
@@ -13,18 +14,21 @@ public struct ResultCode: RawRepresentable, Hashable, Sendable, CustomStringConv
 
     /// The Windows symbol, such as `WSA_E_CANCELLED`; `UNKNOWN_<n>` for a number outside the table.
     public var symbol: String {
-        Self.symbols[rawValue] ?? "UNKNOWN_\(rawValue)"
+        Self.table[rawValue]?.symbol ?? "UNKNOWN_\(rawValue)"
     }
+
+    /// What the code means in resolvd, in one line; empty for a number outside the table.
+    public var meaning: String {
+        Self.table[rawValue]?.meaning ?? ""
+    }
+
+    /// Whether the code is one of the table's, that is one resolvd can report.
+    public var isKnown: Bool { Self.table[rawValue] != nil }
 
     public var description: String { "\(symbol) (\(rawValue))" }
 
     /// Every code resolvd reports, in the order of the table in the docs.
-    public static let all: [ResultCode] = [
-        .noError, .invalidHandle, .notEnoughMemory, .operationAborted, .notFound,
-        .accessDenied, .invalidArgument, .alreadyInProgress, .socketTypeNotSupported, .addressFamilyNotSupported,
-        .noBufferSpace, .timedOut, .typeNotFound, .cancelled, .hostNotFound, .tryAgain,
-        .noRecovery, .noData,
-    ]
+    public static let all: [ResultCode] = rows.map(\.code)
 
     /// NO_ERROR (0): success.
     public static let noError = ResultCode(rawValue: 0)
@@ -63,12 +67,30 @@ public struct ResultCode: RawRepresentable, Hashable, Sendable, CustomStringConv
     /// WSANO_DATA (11004): the name exists but has no record of the type asked for.
     public static let noData = ResultCode(rawValue: 11004)
 
-    private static let symbols: [Int32: String] = [
-        0: "NO_ERROR", 6: "WSA_INVALID_HANDLE", 8: "WSA_NOT_ENOUGH_MEMORY",
-        995: "ERROR_OPERATION_ABORTED", 1168: "ERROR_NOT_FOUND", 10013: "WSAEACCES", 10022: "WSAEINVAL",
-        10037: "WSAEALREADY", 10044: "WSAESOCKTNOSUPPORT", 10047: "WSAEAFNOSUPPORT",
-        10055: "WSAENOBUFS", 10060: "WSAETIMEDOUT", 10109: "WSATYPE_NOT_FOUND",
-        10111: "WSA_E_CANCELLED", 11001: "WSAHOST_NOT_FOUND", 11002: "WSATRY_AGAIN",
-        11003: "WSANO_RECOVERY", 11004: "WSANO_DATA",
+    /// The status table, once: code, symbol and meaning, in the order of docs/error-codes.md.
+    /// Where each code comes from (c-ares status, EAI_* code, cancel rule) is in that doc.
+    private static let rows: [(code: ResultCode, symbol: String, meaning: String)] = [
+        (.noError, "NO_ERROR", "success"),
+        (.invalidHandle, "WSA_INVALID_HANDLE", "cancel on a handle that is not a pending lookup"),
+        (.notEnoughMemory, "WSA_NOT_ENOUGH_MEMORY", "c-ares ran out of memory"),
+        (.operationAborted, "ERROR_OPERATION_ABORTED", "aborted by cancel_all, the connection closing, or shutdown"),
+        (.notFound, "ERROR_NOT_FOUND", "cancel_all found nothing pending"),
+        (.accessDenied, "WSAEACCES", "an admin op from a peer that is not an admin"),
+        (.invalidArgument, "WSAEINVAL", "bad input, a protocol error, or cancel_async_request on a handle never issued"),
+        (.alreadyInProgress, "WSAEALREADY", "cancel_async_request on a lookup that has finished"),
+        (.socketTypeNotSupported, "WSAESOCKTNOSUPPORT", "socket type and protocol hints that do not go together"),
+        (.addressFamilyNotSupported, "WSAEAFNOSUPPORT", "address family not supported"),
+        (.noBufferSpace, "WSAENOBUFS", "the result does not fit the buffer (see required), or a limit was reached"),
+        (.timedOut, "WSAETIMEDOUT", "the lookup's own timeout expired"),
+        (.typeNotFound, "WSATYPE_NOT_FOUND", "the service is not known for the socket type"),
+        (.cancelled, "WSA_E_CANCELLED", "the lookup was cancelled by its handle"),
+        (.hostNotFound, "WSAHOST_NOT_FOUND", "the name does not exist"),
+        (.tryAgain, "WSATRY_AGAIN", "a temporary failure: SERVFAIL, no answer, refused"),
+        (.noRecovery, "WSANO_RECOVERY", "a permanent failure: REFUSED, FORMERR, NOTIMP, a malformed answer"),
+        (.noData, "WSANO_DATA", "the name exists but has no record of the type asked"),
     ]
+
+    private static let table: [Int32: (symbol: String, meaning: String)] = Dictionary(
+        uniqueKeysWithValues: rows.map { ($0.code.rawValue, ($0.symbol, $0.meaning)) }
+    )
 }

@@ -1,17 +1,34 @@
+import ArgumentParser
 import NIOCore
+import ResolvdProtocol
+
+/// `resolvd-bench codec`: the JSON codec's parse and write times per request line.
+struct CodecBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "codec",
+        abstract: "Mean parse and write time of protocol v1's JSON codec on one request line (release builds).")
+
+    @Option(help: "Parses and writes measured.")
+    var iterations = 1_000_000
+
+    func run() {
+        let (parse, write) = JSONCodecBenchmark.run(iterations: iterations)
+        print("parse \(Int(parse)) ns/line, write \(Int(write)) ns/line: \(JSONCodecBenchmark.requestLine)")
+    }
+}
 
 /// A quick measurement of the JSON codec on a typical protocol v1 request line, for humans
 /// comparing builds (run it from a release build). It is not a test: it asserts nothing, and
 /// its numbers depend on the machine.
-public enum JSONCodecBenchmark {
+enum JSONCodecBenchmark {
     /// The request line measured.
-    public static let requestLine =
+    static let requestLine =
         #"{"id":123456,"op":"getaddrinfo","name":"host123.example.test","family":"unspec","flags":["canonname"]}"#
 
     /// Parses `requestLine` from a `ByteBuffer` `iterations` times, then writes the parsed value
     /// into a reused `ByteBuffer` `iterations` times, and returns the mean time of each in
     /// nanoseconds.
-    public static func run(iterations: Int) -> (parseNanosPerOp: Double, writeNanosPerOp: Double) {
+    static func run(iterations: Int) -> (parseNanosPerOp: Double, writeNanosPerOp: Double) {
         precondition(iterations > 0, "iterations must be positive")
         let input = ByteBuffer(string: Self.requestLine)
         let clock = ContinuousClock()

@@ -20,7 +20,7 @@ public struct ServerInfo: Hashable, Sendable {
     public init?(json: JSONValue) {
         guard let object = json.objectValue,
             let server = object["server"]?.stringValue,
-            let protocolVersion = object.int("protocol")
+            let protocolVersion: Int = object.integer("protocol")
         else {
             return nil
         }

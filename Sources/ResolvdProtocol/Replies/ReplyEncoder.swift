@@ -1,0 +1,88 @@
+import NIOCore
+import ResolverTypes
+
+/// Writes protocol v1 reply lines straight into a `ByteBuffer`, without building an
+/// intermediate JSON tree. Lookup replies, the daemon's hottest path, are
+/// ``LookupReplyLine``s that the connection encodes straight into its output buffer.
+///
+/// It knows the reply shapes of docs/protocol.md and nothing about connections. Package
+/// access: only the daemon (and the tests) write replies; the client reads them with ``Reply``.
+package enum ReplyEncoder {
+    /// `{"id":n,"status":0,"result":` + body + `}\n`.
+    package static func success(id: Int64, allocator: ByteBufferAllocator, capacity: Int = 256, result: (inout ByteBuffer) -> Void) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: capacity)
+        buffer.writeStaticString("{\"id\":")
+        buffer.writeJSONInteger(id)
+        buffer.writeStaticString(",\"status\":0,\"result\":")
+        result(&buffer)
+        buffer.writeStaticString("}\n")
+        return buffer
+    }
+
+    /// `{"id":n|null,"status":code,"error":"SYMBOL","message":"…"[,"required":n]}\n`.
+    package static func failure(id: Int64?, error: ResolverError, allocator: ByteBufferAllocator) -> ByteBuffer {
+        allocator.buffer(json: FailureLine(id: id, error: error))
+    }
+}
+
+/// A lookup's reply line: `{"id":n,"status":0,"result":{…}}\n` or a ``FailureLine``.
+package struct LookupReplyLine: JSONWritable {
+    package var id: Int64
+    package var result: Result<LookupValue, ResolverError>
+
+    @inlinable
+    package init(id: Int64, result: Result<LookupValue, ResolverError>) {
+        self.id = id
+        self.result = result
+    }
+
+    @inlinable
+    package func write<Sink: JSONSink>(to sink: inout Sink) {
+        switch result {
+        case .success(let value):
+            sink.raw("{\"id\":")
+            sink.integer(id)
+            sink.raw(",\"status\":0,\"result\":")
+            switch value {
+            case .addressInfo(let info): sink.result(info)
+            case .nameInfo(let info): sink.result(info)
+            case .query(let answer): sink.result(answer)
+            case .host(let entry): sink.result(entry)
+            case .service(let entry): sink.result(entry)
+            case .protocolEntry(let entry): sink.result(entry)
+            }
+            sink.raw("}\n")
+        case .failure(let error):
+            FailureLine(id: id, error: error).write(to: &sink)
+        }
+    }
+}
+
+/// `{"id":n|null,"status":code,"error":"SYMBOL","message":"…"[,"required":n]}\n`.
+package struct FailureLine: JSONWritable {
+    package var id: Int64?
+    package var error: ResolverError
+
+    @inlinable
+    package init(id: Int64?, error: ResolverError) {
+        self.id = id
+        self.error = error
+    }
+
+    @inlinable
+    package func write<Sink: JSONSink>(to sink: inout Sink) {
+        sink.raw("{\"id\":")
+        if let id { sink.integer(id) } else { sink.raw("null") }
+        sink.raw(",\"status\":")
+        sink.integer(error.code.rawValue)
+        sink.raw(",\"error\":")
+        sink.string(error.code.symbol)
+        sink.raw(",\"message\":")
+        sink.string(error.message)
+        if let required = error.requiredBufferLength {
+            sink.raw(",\"required\":")
+            sink.integer(required)
+        }
+        sink.raw("}\n")
+    }
+}

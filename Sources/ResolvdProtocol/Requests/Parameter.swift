@@ -1,0 +1,29 @@
+/// Every request member any op reads, by its wire name: the decoder and the encoder spell
+/// parameters only through this list, so they cannot drift apart.
+enum Parameter: String, CaseIterable {
+    case id, op, name, service, family, socktype, `protocol`, flags
+    case timeout = "timeout_ms"
+    case address, port, type, buflen, proto, number, handle
+
+    /// This parameter's bit in the decoder's set of members read (no allocation per request).
+    var bit: UInt32 {
+        switch self {
+        case .id: 1 << 0
+        case .op: 1 << 1
+        case .name: 1 << 2
+        case .service: 1 << 3
+        case .family: 1 << 4
+        case .socktype: 1 << 5
+        case .protocol: 1 << 6
+        case .flags: 1 << 7
+        case .timeout: 1 << 8
+        case .address: 1 << 9
+        case .port: 1 << 10
+        case .type: 1 << 11
+        case .buflen: 1 << 12
+        case .proto: 1 << 13
+        case .number: 1 << 14
+        case .handle: 1 << 15
+        }
+    }
+}

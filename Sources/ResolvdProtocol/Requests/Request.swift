@@ -1,0 +1,59 @@
+/// One protocol v1 request, typed: its id and what it asks.
+///
+/// The daemon gets one from ``RequestDecoder``; the client writes one as a line (it is
+/// ``JSONWritable``). A `Request` only says what was asked; whether a name exists or a
+/// handle is pending is for the resolver and the connection to decide.
+public struct Request: Hashable, Sendable {
+    public var id: Int64
+    public var command: Command
+
+    public init(id: Int64, command: Command) {
+        self.id = id
+        self.command = command
+    }
+
+    /// What a request asks, with its typed parameters: one case per op, the lookups
+    /// grouped under ``lookup(_:)``.
+    public enum Command: Hashable, Sendable {
+        /// Any lookup op: what it asks is exactly the key it is coalesced and cached under.
+        case lookup(LookupRequest)
+        /// GetAddrInfoExCancel on the lookup whose id is `handle`.
+        case cancel(handle: Int64)
+        /// WSACancelAsyncRequest on the lookup whose id is `handle`.
+        case cancelAsyncRequest(handle: Int64)
+        /// CancelIoEx(NULL): every lookup of the connection.
+        case cancelAll
+        case hello
+        case stats
+        /// Admin only: re-read the configuration, as SIGHUP does.
+        case reload
+        /// Admin only: empty the answer cache.
+        case flushCache
+
+        public var operation: Operation {
+            switch self {
+            case .lookup(let lookup): lookup.operation
+            case .cancel: .cancel
+            case .cancelAsyncRequest: .cancelAsyncRequest
+            case .cancelAll: .cancelAll
+            case .hello: .hello
+            case .stats: .stats
+            case .reload: .reload
+            case .flushCache: .flushCache
+            }
+        }
+    }
+
+    /// The largest id (and handle): JSON numbers are exact up to 2^53 - 1.
+    public static let maxID: Int64 = (1 << 53) - 1
+
+    /// Every op name, in the order `hello` lists them (``Operation/allCases``).
+    public static var operationNames: [String] { Operation.wireNames }
+
+    /// The id of a request object, if it has a valid one (an integer in 1 … 2^53-1).
+    public static func id(of object: JSONObject) -> Int64? {
+        guard let value = object["id"], let id = value.intValue, id >= 1, id <= maxID else { return nil }
+        if case .double = value { return nil }  // 7.0 is not an integer id
+        return id
+    }
+}

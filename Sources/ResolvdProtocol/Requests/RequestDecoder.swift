@@ -1,0 +1,180 @@
+import ResolverTypes
+
+/// Decodes the parameters of a request object whose id is already known into a typed
+/// ``Request``, strictly: a missing, mistyped or out-of-range parameter, and any member no
+/// op reads, is a WSAEINVAL error naming the op and the parameter. `null` counts as absent.
+///
+/// It checks shape and ranges only; whether a name exists or a service is known is the
+/// resolver's business. Reading the id (``Request/id(of:)``) and the JSON itself are the
+/// caller's. See docs/protocol.md for the contract. Package access: only the daemon (and
+/// the tests) read requests.
+package struct RequestDecoder {
+    private let object: JSONObject
+    private let op: String
+    /// The ``Parameter``s read so far, one bit each (`id` and `op` always are).
+    private var used: UInt32 = Parameter.id.bit | Parameter.op.bit
+
+    package static func decode(_ object: JSONObject, id: Int64) -> Result<Request, ResolverError> {
+        guard let op = object["op"]?.stringValue else {
+            return .failure(.invalidArgument("missing or non-string \"op\""))
+        }
+        var decoder = RequestDecoder(object: object, op: op)
+        do {
+            let command = try decoder.command()
+            try decoder.rejectUnknownParameters()
+            return .success(Request(id: id, command: command))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private init(object: JSONObject, op: String) {
+        self.object = object
+        self.op = op
+    }
+
+    private mutating func command() throws(ResolverError) -> Request.Command {
+        guard let operation = Operation(rawValue: op) else {
+            throw .invalidArgument("unknown op \"\(op)\"")
+        }
+        switch operation {
+        case .getAddrInfo:
+            var request = AddressInfoRequest(name: try string(.name))
+            request.service = try optionalService()
+            request.family = try family(default: .unspecified)
+            request.socketType = try optionalEnum(.socktype, SocketType.self)
+            request.transport = try optionalEnum(.protocol, TransportProtocol.self)
+            request.flags = try flags(AddressInfoFlags.wireNames)
+            request.timeout = try timeout()
+            return .lookup(.addressInfo(request))
+        case .getNameInfo:
+            var request = NameInfoRequest(address: try string(.address))
+            request.port = try optionalInteger(.port, in: 0...65535).map { UInt16($0) } ?? 0
+            request.flags = try flags(NameInfoFlags.wireNames)
+            request.timeout = try timeout()
+            return .lookup(.nameInfo(request))
+        case .query:
+            let name = try string(.name)
+            let typeName = try string(.type)
+            guard let type = DNSRecordType(rawValue: typeName.uppercased()) else {
+                throw invalid("\"type\" must be one of \(DNSRecordType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return .lookup(.query(name: name, type: type, timeout: try timeout()))
+        case .getHostByName:
+            return .lookup(.hostByName(
+                name: try string(.name), family: try family(default: LookupRequest.defaultHostFamily),
+                bufferLength: try bufferLength(), timeout: try timeout()))
+        case .getHostByAddr:
+            return .lookup(.hostByAddress(address: try string(.address), bufferLength: try bufferLength(), timeout: try timeout()))
+        case .getServByName:
+            return .lookup(.serviceByName(name: try string(.name), proto: try optionalString(.proto), bufferLength: try bufferLength()))
+        case .getServByPort:
+            let port = try integer(.port, in: 0...65535)
+            return .lookup(.serviceByPort(port: UInt16(port), proto: try optionalString(.proto), bufferLength: try bufferLength()))
+        case .getProtoByName:
+            return .lookup(.protocolByName(name: try string(.name), bufferLength: try bufferLength()))
+        case .getProtoByNumber:
+            return .lookup(.protocolByNumber(number: Int32(try integer(.number, in: 0...Int64(Int32.max))), bufferLength: try bufferLength()))
+        case .cancel:
+            // A negative handle is one never issued (CancelRules): 6 for cancel, 10022 for
+            // cancel_async_request; the decoder only checks that it is an integer.
+            return .cancel(handle: try integer(.handle, in: Int64.min...Request.maxID))
+        case .cancelAsyncRequest:
+            return .cancelAsyncRequest(handle: try integer(.handle, in: Int64.min...Request.maxID))
+        case .cancelAll:
+            return .cancelAll
+        case .hello:
+            return .hello
+        case .stats:
+            return .stats
+        case .reload:
+            return .reload
+        case .flushCache:
+            return .flushCache
+        }
+    }
+
+    private func invalid(_ message: String) -> ResolverError {
+        .invalidArgument("\(op): \(message)")
+    }
+
+    private mutating func value(_ parameter: Parameter) -> JSONValue? {
+        used |= parameter.bit
+        guard let value = object[parameter.rawValue], !value.isNull else { return nil }
+        return value
+    }
+
+    private mutating func string(_ key: Parameter) throws(ResolverError) -> String {
+        guard let value = value(key) else { throw invalid("missing \"\(key.rawValue)\"") }
+        guard let string = value.stringValue else { throw invalid("\"\(key.rawValue)\" must be a string") }
+        return string
+    }
+
+    private mutating func optionalString(_ key: Parameter) throws(ResolverError) -> String? {
+        guard let value = value(key) else { return nil }
+        guard let string = value.stringValue else { throw invalid("\"\(key.rawValue)\" must be a string") }
+        return string
+    }
+
+    /// `service` may be a name or a port, as a string or a number.
+    private mutating func optionalService() throws(ResolverError) -> String? {
+        guard let value = value(.service) else { return nil }
+        if let string = value.stringValue { return string }
+        if case .integer(let port) = value, (0...65535).contains(port) { return String(port) }
+        throw invalid("\"service\" must be a string or a port number")
+    }
+
+    private mutating func integer(_ key: Parameter, in range: ClosedRange<Int64>) throws(ResolverError) -> Int64 {
+        guard let result = try optionalInteger(key, in: range) else { throw invalid("missing \"\(key.rawValue)\"") }
+        return result
+    }
+
+    private mutating func optionalInteger(_ key: Parameter, in range: ClosedRange<Int64>) throws(ResolverError) -> Int64? {
+        guard let value = value(key) else { return nil }
+        guard case .integer(let number) = value else { throw invalid("\"\(key.rawValue)\" must be an integer") }
+        guard range.contains(number) else {
+            throw invalid("\"\(key.rawValue)\" must be in \(range.lowerBound)…\(range.upperBound)")
+        }
+        return number
+    }
+
+    private mutating func optionalEnum<E: RawRepresentable & CaseIterable>(_ key: Parameter, _: E.Type) throws(ResolverError) -> E?
+    where E.RawValue == String {
+        guard let text = try optionalString(key) else { return nil }
+        guard let result = E(rawValue: text) else {
+            throw invalid("\"\(key.rawValue)\" must be one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return result
+    }
+
+    private mutating func family(default fallback: AddressFamily) throws(ResolverError) -> AddressFamily {
+        try optionalEnum(.family, AddressFamily.self) ?? fallback
+    }
+
+    private mutating func flags<F: OptionSet>(_ names: [(name: String, flag: F)]) throws(ResolverError) -> F where F.Element == F {
+        guard let value = value(.flags) else { return [] }
+        guard let list = value.arrayValue else { throw invalid("\"flags\" must be a list of strings") }
+        var result: F = []
+        for item in list {
+            guard let name = item.stringValue, let flag = names.first(where: { $0.name == name })?.flag else {
+                throw invalid("unknown flag \(item) in \"flags\"; known: \(names.map(\.name).sorted().joined(separator: ", "))")
+            }
+            result.insert(flag)
+        }
+        return result
+    }
+
+    private mutating func timeout() throws(ResolverError) -> Duration? {
+        try optionalInteger(.timeout, in: 1...3_600_000).map { .milliseconds($0) }
+    }
+
+    private mutating func bufferLength() throws(ResolverError) -> Int {
+        Int(try optionalInteger(.buflen, in: 0...(1 << 24)) ?? Int64(WindowsBufferLayout.defaultBufferLength))
+    }
+
+    private func rejectUnknownParameters() throws(ResolverError) {
+        if let unknown = object.keys.first(where: { key in Parameter(rawValue: key).map { used & $0.bit == 0 } ?? true }) {
+            throw invalid("unknown parameter \"\(unknown)\"")
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import NIOCore
+import NIOEmbedded
+import ResolvdProtocol
+import Testing
+
+/// The one line framer of protocol v1, as the daemon and the client both use it.
+@Suite struct LineFrameDecoderTests {
+    /// Feeds `chunks`, then ends the stream, and returns what came out: each line as text,
+    /// `nil` for ``LineFrameDecoder/Frame/tooLong``.
+    static func frames(_ chunks: [String], maximumLength: Int?) throws -> [String?] {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(LineFrameDecoder(maximumLength: maximumLength)))
+        for chunk in chunks {
+            try channel.writeInbound(ByteBuffer(string: chunk))
+        }
+        _ = try channel.finish()
+        var frames: [String?] = []
+        while let frame = try channel.readInbound(as: LineFrameDecoder.Frame.self) {
+            switch frame {
+            case .line(let line): frames.append(String(buffer: line))
+            case .tooLong: frames.append(nil)
+            }
+        }
+        return frames
+    }
+
+    @Test func splitsLinesAcrossReadsAndDropsCarriageReturns() throws {
+        #expect(try Self.frames(["{\"a\"", ":1}\r\n\n{}", "\n"], maximumLength: 64) == ["{\"a\":1}", "", "{}"])
+    }
+
+    /// docs/protocol.md: a last line without its newline before EOF still counts.
+    @Test func aLastLineWithoutItsNewlineCounts() throws {
+        #expect(try Self.frames(["one\ntwo"], maximumLength: 64) == ["one", "two"])
+        #expect(try Self.frames(["one\n"], maximumLength: nil) == ["one"])
+    }
+
+    @Test func aLineOverTheLimitIsReportedOnceAndEndsTheStream() throws {
+        #expect(try Self.frames(["12345\n", "123456\nnext\n"], maximumLength: 5) == ["12345", nil])
+        #expect(try Self.frames(["1234", "56", "7\nnext\n"], maximumLength: 5) == [nil])
+    }
+
+    @Test func withoutALimitAnyLengthPasses() throws {
+        let long = String(repeating: "x", count: 1 << 20)
+        #expect(try Self.frames([long, "\n", long], maximumLength: nil) == [long, long])
+    }
+}
