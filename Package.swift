@@ -48,10 +48,11 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
-        // Real DNS servers and purpose-made upstreams for tests and benchmarks.
+        // Real DNS servers and purpose-made upstreams for tests and benchmarks, and a real
+        // resolvd process with a raw line client for the end-to-end tests of every module.
         .target(
             name: "ResolverTesting",
-            dependencies: ["ResolverCore"]
+            dependencies: ["ResolverCore", "ResolvdProtocol"]
         ),
         // Protocol v1, defined once for the daemon and the client: operations, typed requests
         // and replies, their encoders and decoders, the line framer and the JSON codec.
@@ -113,12 +114,27 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // One test target per module.
         .testTarget(
-            name: "ResolvdTests",
+            name: "ResolverCoreTests",
             dependencies: [
-                "ResolvdServer", "ResolvdProtocol", "ResolverClient", "ResolverCore", "ResolverTesting",
+                "ResolverCore", "ResolverTesting", "CAres",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "ResolvdProtocolTests",
+            dependencies: [
+                "ResolvdProtocol", "ResolverTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "ResolvdServerTests",
+            dependencies: [
+                "ResolvdServer", "ResolvdProtocol", "ResolverCore", "ResolverTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 // EmbeddedChannel and NIOAsyncTestingChannel, for ConnectionHandlerTests.
@@ -127,10 +143,11 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "ResolverCoreTests",
+            name: "ResolverClientTests",
             dependencies: [
-                "ResolverCore", "ResolverTesting", "CAres",
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                "ResolverClient", "ResolvdProtocol", "ResolverTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ],

@@ -75,7 +75,7 @@ public final class UnboundServer: Sendable {
     }
 
     /// Everything unbound wrote to stdout and stderr so far.
-    public var log: String { (try? readFile("\(directory)/unbound.log")) ?? "" }
+    public var log: String { (try? readWholeFile("\(directory)/unbound.log")) ?? "" }
 
     /// Stops unbound (SIGTERM, then SIGKILL after 5 s) and removes the directory. Idempotent.
     public func stop() {
@@ -218,7 +218,7 @@ public final class UnboundServer: Sendable {
 
 // MARK: - Files
 
-func writeFile(_ path: String, _ contents: String) throws {
+public func writeFile(_ path: String, _ contents: String) throws {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw FixtureError.fromErrno("open \(path)") }
     defer { close(fd) }
@@ -231,7 +231,7 @@ func writeFile(_ path: String, _ contents: String) throws {
     }
 }
 
-func readFile(_ path: String) throws -> String {
+public func readWholeFile(_ path: String) throws -> String {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw FixtureError.fromErrno("open \(path)") }
     defer { close(fd) }

@@ -1,4 +1,5 @@
 import ResolvdServer
+import ResolverTesting
 import ResolverCore
 import Testing
 
@@ -11,7 +12,7 @@ import Glibc
 @Suite struct ConfigurationFileTests {
     /// The source tree's config/resolvd.conf, found from this file's path.
     private var shippedFile: String {
-        // #filePath is …/Tests/ResolvdTests/ConfigurationFileTests.swift: up three levels.
+        // #filePath is …/Tests/ResolvdServerTests/ConfigurationFileTests.swift: up three levels.
         var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
         parts.removeLast(3)
         return parts.joined(separator: "/") + "/config/resolvd.conf"

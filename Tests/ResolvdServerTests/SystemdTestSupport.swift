@@ -11,11 +11,7 @@ import Glibc
 /// (a notify socket) themselves.
 enum SystemdTestSupport {
     /// The repository root (for systemd/, config/ and the Makefile).
-    static var repositoryRoot: String {
-        let file = #filePath
-        guard let range = file.firstRange(of: "/Tests/ResolvdTests/") else { return "." }
-        return String(file[..<range.lowerBound])
-    }
+    static var repositoryRoot: String { Repository.root }
 
     /// The directory holding the built resolvd and resolvdctl.
     static var binaryDirectory: String {

@@ -187,7 +187,7 @@ import Testing
 
     /// docs/error-codes.md's table, first two columns, is ``ResultCode``'s, in order.
     @Test func theStatusTableIsTheDocs() throws {
-        let doc = try readWholeFile(SystemdTestSupport.repositoryRoot + "/docs/error-codes.md")
+        let doc = try readWholeFile(Repository.root + "/docs/error-codes.md")
         var rows: [(Int32, String)] = []
         // The first table only: later ones ("Where each code is tested") list codes too.
         let firstTable = doc.split(separator: "\n", omittingEmptySubsequences: false)

@@ -1,5 +1,4 @@
-import ResolvdServer
-import ResolverTesting
+import ResolvdProtocol
 
 #if canImport(Glibc)
 import Glibc
@@ -7,13 +6,13 @@ import Glibc
 
 /// A blocking protocol v1 client on a plain socket: sends lines, reads reply lines. Tests
 /// use it to see the daemon's bytes exactly as they arrive.
-final class LineClient {
+public final class LineClient {
     private let fd: Int32
     private var pending: [UInt8] = []
     /// Set when the daemon closed the connection.
-    private(set) var sawEOF = false
+    public private(set) var sawEOF = false
 
-    init(path: String) throws {
+    public init(path: String) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)  // not inherited by processes other tests spawn
         guard fd >= 0 else { throw FixtureError("socket failed") }
         let result = UnixSocketAddress.with(path) { Glibc.connect(fd, $0, $1) }
@@ -27,7 +26,7 @@ final class LineClient {
 
     /// Closes once; a second close (or deinit after close) must not close a descriptor
     /// number another test has reused meanwhile.
-    func close() {
+    public func close() {
         guard !closed else { return }
         closed = true
         Glibc.close(fd)
@@ -35,7 +34,7 @@ final class LineClient {
 
     deinit { close() }
 
-    func send(_ line: String) {
+    public func send(_ line: String) {
         let bytes = Array((line + "\n").utf8)
         var offset = 0
         while offset < bytes.count {
@@ -45,17 +44,17 @@ final class LineClient {
         }
     }
 
-    func sendRaw(_ bytes: [UInt8]) {
+    public func sendRaw(_ bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
     }
 
     /// Shuts down the sending side only: the daemon reads EOF, replies can still be read.
-    func shutdownSending() {
+    public func shutdownSending() {
         _ = Glibc.shutdown(fd, Int32(SHUT_WR))
     }
 
     /// The next reply line, or nil on timeout or when the daemon closed the connection.
-    func readLine(timeout: Duration = .seconds(10)) -> String? {
+    public func readLine(timeout: Duration = .seconds(10)) -> String? {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
@@ -79,7 +78,7 @@ final class LineClient {
     }
 
     /// The next reply, parsed.
-    func reply(timeout: Duration = .seconds(10)) -> JSONObject? {
+    public func reply(timeout: Duration = .seconds(10)) -> JSONObject? {
         guard let line = readLine(timeout: timeout) else { return nil }
         return Array(line.utf8).withUnsafeBytes { raw in
             guard case .object(let object)? = try? JSONParser.parse(raw) else { return nil }
@@ -88,7 +87,7 @@ final class LineClient {
     }
 
     /// Sends a request and reads replies until the one with its id.
-    func call(_ line: String, id: Int64, timeout: Duration = .seconds(10)) -> JSONObject? {
+    public func call(_ line: String, id: Int64, timeout: Duration = .seconds(10)) -> JSONObject? {
         send(line)
         while let reply = reply(timeout: timeout) {
             if reply["id"]?.intValue == id { return reply }
@@ -98,7 +97,7 @@ final class LineClient {
 
     /// Asks `stats` (with ids from `nextID` on) until `key` has `value` or 5 s pass; the last stats.
     @discardableResult
-    func waitForStat(_ key: String, toBe value: Int64, nextID: inout Int64) -> JSONObject? {
+    public func waitForStat(_ key: String, toBe value: Int64, nextID: inout Int64) -> JSONObject? {
         let deadline = ContinuousClock.now + .seconds(5)
         var stats: JSONObject?
         repeat {
@@ -111,15 +110,15 @@ final class LineClient {
     }
 
     /// True when the daemon has closed the connection (EOF within the timeout).
-    func isClosedByPeer(timeout: Duration = .seconds(5)) -> Bool {
+    public func isClosedByPeer(timeout: Duration = .seconds(5)) -> Bool {
         while readLine(timeout: timeout) != nil {}
         return sawEOF
     }
 }
 
 extension JSONObject {
-    var status: Int64? { self["status"]?.intValue }
-    var id: Int64? { self["id"]?.intValue }
-    var errorSymbol: String? { self["error"]?.stringValue }
-    var result: JSONObject? { self["result"]?.objectValue }
+    public var status: Int64? { self["status"]?.intValue }
+    public var id: Int64? { self["id"]?.intValue }
+    public var errorSymbol: String? { self["error"]?.stringValue }
+    public var result: JSONObject? { self["result"]?.objectValue }
 }

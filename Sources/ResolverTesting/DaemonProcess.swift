@@ -1,21 +1,17 @@
-import NIOConcurrencyHelpers
-import ResolvdServer
-import ResolverTesting
-import Testing
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A real `resolvd` process on a temporary socket, for end-to-end tests.
-final class DaemonProcess: Sendable {
-    let pid: pid_t
-    let socketPath: String
-    let directory: String
-    let configPath: String
+public final class DaemonProcess: Sendable {
+    public let pid: pid_t
+    public let socketPath: String
+    public let directory: String
+    public let configPath: String
 
     /// The resolvd binary built next to this test bundle.
-    static var executable: String {
+    public static var executable: String {
         var buffer = [CChar](repeating: 0, count: 4096)
         let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         let exe = count > 0 ? String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
@@ -31,7 +27,7 @@ final class DaemonProcess: Sendable {
     /// ndots 1, and the test's own per-try timeout and tries — never what this machine's
     /// /etc/resolv.conf says. `nil` leaves that setting to the test's configuration file (the
     /// reload tests change it there; flags would win over the file).
-    static func hermeticArguments(timeoutMilliseconds: Int? = 2_000, tries: Int? = 2) -> [String] {
+    public static func hermeticArguments(timeoutMilliseconds: Int? = 2_000, tries: Int? = 2) -> [String] {
         ["--hosts-file", "none", "--search", "none", "--ndots", "1"]
             + (timeoutMilliseconds.map { ["--timeout-ms", String($0)] } ?? [])
             + (tries.map { ["--tries", String($0)] } ?? [])
@@ -40,20 +36,20 @@ final class DaemonProcess: Sendable {
     /// Writes the test databases (``HermeticDatabases``) into `directory` and returns the configuration lines that
     /// name them. They open every test daemon's configuration file, so a test's own
     /// `services_file` or `protocols_file` line (later in the file) wins.
-    static func databaseConfiguration(in directory: String) throws -> String {
+    public static func databaseConfiguration(in directory: String) throws -> String {
         let paths = try HermeticDatabases.write(in: directory)
         return "services_file = \(paths.services)\nprotocols_file = \(paths.protocols)\n"
     }
 
     /// Replaces the configuration file (for reload tests), keeping the test databases.
-    func rewriteConfig(_ text: String) throws {
+    public func rewriteConfig(_ text: String) throws {
         try writeFile(configPath, Self.databaseConfiguration(in: directory) + text)
     }
 
     /// Starts resolvd with `config` (and nothing else: no file of the host's) as its
     /// configuration file and waits until the socket answers. `upstream` nil leaves the
     /// upstream to the configuration file (flags win over the file).
-    static func start(
+    public static func start(
         upstream: String?, config: String = "", timeoutMilliseconds: Int? = 2_000, tries: Int? = 2,
         extraArguments: [String] = []
     ) throws -> DaemonProcess {
@@ -103,14 +99,14 @@ final class DaemonProcess: Sendable {
         self.configPath = configPath
     }
 
-    var log: String { (try? readWholeFile(directory + "/stderr.log")) ?? "" }
+    public var log: String { (try? readWholeFile(directory + "/stderr.log")) ?? "" }
 
-    func connect() throws -> LineClient { try LineClient(path: socketPath) }
+    public func connect() throws -> LineClient { try LineClient(path: socketPath) }
 
-    func signal(_ signal: Int32) { kill(pid, signal) }
+    public func signal(_ signal: Int32) { kill(pid, signal) }
 
     /// Waits for the process to exit; its exit status, or nil on timeout.
-    func waitForExit(timeout: Duration = .seconds(10)) -> Int32? {
+    public func waitForExit(timeout: Duration = .seconds(10)) -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             var status: Int32 = 0
@@ -122,7 +118,7 @@ final class DaemonProcess: Sendable {
         return nil
     }
 
-    func stop() {
+    public func stop() {
         kill(pid, SIGTERM)
         if waitForExit(timeout: .seconds(5)) == nil {
             kill(pid, SIGKILL)
@@ -143,23 +139,4 @@ final class DaemonProcess: Sendable {
             waitpid(pid, &status, 0)
         }
     }
-}
-
-func writeFile(_ path: String, _ text: String) throws {
-    guard let file = fopen(path, "w") else { throw FixtureError("cannot write \(path)") }
-    fputs(text, file)
-    fclose(file)
-}
-
-func readWholeFile(_ path: String) throws -> String {
-    guard let file = fopen(path, "r") else { throw FixtureError("cannot read \(path)") }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let count = fread(&chunk, 1, chunk.count, file)
-        bytes += chunk[0..<count]
-        if count < chunk.count { break }
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }
