@@ -5,9 +5,11 @@
 //   the typed requests (``Request``, ``LookupRequest``) and the id limit;
 // - request decoding (``RequestDecoder``, the daemon's strict reader) next to request
 //   encoding (``Request`` is ``JSONWritable``, what the client sends);
-// - reply encoding (``ReplyEncoder``, ``LookupReplyLine``: written straight into a
-//   `ByteBuffer`, no JSON tree) next to reply decoding (``Reply``, the typed results'
-//   `init?(json:)`);
+// - reply encoding (``ReplyEncoder``, ``LookupReplyLine``, ``SuccessLine``: written
+//   straight into a `ByteBuffer`, no JSON tree) next to reply decoding (``Reply``, the
+//   typed results' `init?(json:)`), for the lookups' results and the other ops' own
+//   (``ServerInfo``, ``StatsResult``, ``CancelAllResult``, ``FlushCacheResult``,
+//   ``EmptyResult``);
 // - the line framer both ends use (``LineFrameDecoder``) and the JSON codec underneath
 //   (``JSONParser``, ``JSONValue``, ``JSONSink``).
 //

@@ -24,11 +24,10 @@ extension ResolvdConnection {
     /// - Returns: How many lookups were cancelled.
     /// - Throws: ``ResolverError`` ERROR_NOT_FOUND (1168) if none was pending.
     public func cancelAll() async throws -> Int {
-        try await typedRequest(.cancelAll) { $0.objectValue?["cancelled"]?.intValue.flatMap { Int(exactly: $0) } }
+        try await typedRequest(.cancelAll, CancelAllResult.init(json:)).cancelled
     }
 
     private func controlRequest(_ command: Request.Command) async throws {
-        let reply = try await request(command)
-        if let failure = reply.failure { throw failure }
+        _ = try await typedRequest(command, EmptyResult.init(json:))
     }
 }

@@ -87,17 +87,10 @@ extension ResolvdConnection {
         try await typedRequest(.hello, ServerInfo.init(json:))
     }
 
-    /// The daemon's counters (`in_flight`, `connections`, `lookups`, …). Members that
-    /// are not integers are left out.
-    public func stats() async throws -> [String: Int64] {
-        try await typedRequest(.stats) { result in
-            guard let object = result.objectValue else { return nil }
-            var counters: [String: Int64] = [:]
-            for (key, value) in object {
-                if let number = value.intValue { counters[key] = number }
-            }
-            return counters
-        }
+    /// The daemon's counters (`in_flight`, `connections`, `lookups`, …, the cache's, the
+    /// upstream sockets' and the latency percentiles).
+    public func stats() async throws -> StatsResult {
+        try await typedRequest(.stats, StatsResult.init(json:))
     }
 
     private func host(_ request: LookupRequest) async throws -> HostEntry {

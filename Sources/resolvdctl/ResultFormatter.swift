@@ -82,15 +82,15 @@ enum ResultFormatter {
     /// The stats as an aligned two-column table; nested objects become `cache.hits`, `latency_us.p99`.
     static func stats(_ result: JSONValue) -> [String]? {
         guard let rows = flattenedStats(result) else { return nil }
-        let width = rows.map(\.key.count).max() ?? 0
-        return rows.map { "\(pad($0.key, to: width))  \($0.value)" }
+        let width = rows.map(\.name.count).max() ?? 0
+        return rows.map { "\(pad($0.name, to: width))  \($0.value)" }
     }
 
     /// The stats in the Prometheus text exposition format (for node_exporter's textfile collector).
     static func prometheus(_ result: JSONValue) -> [String]? {
         guard let rows = flattenedStats(result) else { return nil }
         var lines: [String] = []
-        var latency: [(String, Int64)] = []
+        var latency: [(String, Int)] = []
         for (key, value) in rows {
             if key.hasPrefix("latency_us.") {
                 latency.append((String(key.dropFirst("latency_us.".count)), value))
@@ -120,29 +120,17 @@ enum ResultFormatter {
     ]
     private static let quantiles = ["p50": "0.5", "p90": "0.9", "p99": "0.99", "p999": "0.999"]
 
-    private static func flattenedStats(_ result: JSONValue) -> [(key: String, value: Int64)]? {
-        guard let members = result.objectValue else { return nil }
-        var rows: [(key: String, value: Int64)] = []
-        for (key, value) in members.sorted(by: { $0.key < $1.key }) {
-            if let nested = value.objectValue {
-                for (inner, innerValue) in nested.sorted(by: { $0.key < $1.key }) {
-                    if let number = innerValue.intValue { rows.append(("\(key).\(inner)", number)) }
-                }
-            } else if let number = value.intValue {
-                rows.append((key, number))
-            }
-        }
-        return rows
+    /// The stats' counters sorted by name (``StatsResult/counters``: `cache.hits`, …).
+    private static func flattenedStats(_ result: JSONValue) -> [(name: String, value: Int)]? {
+        StatsResult(json: result)?.counters.sorted { $0.name < $1.name }
     }
 
     static func flushCache(_ result: JSONValue) -> [String]? {
-        guard let count = result.objectValue?["flushed"]?.intValue else { return nil }
-        return ["flushed \(count) cache entries"]
+        FlushCacheResult(json: result).map { ["flushed \($0.flushed) cache entries"] }
     }
 
     static func cancelAll(_ result: JSONValue) -> [String]? {
-        guard let count = result.objectValue?["cancelled"]?.intValue else { return nil }
-        return ["cancelled \(count)"]
+        CancelAllResult(json: result).map { ["cancelled \($0.cancelled)"] }
     }
 
     private static func pad(_ text: String, to width: Int) -> String {

@@ -182,7 +182,7 @@ import Testing
         let hello = try await connection.hello()
         await connection.close()
         #expect(hello.ops == Operation.allCases.map(\.rawValue))
-        #expect(Request.operationNames == hello.ops)
+        #expect(Operation.wireNames == hello.ops)
     }
 
     /// docs/error-codes.md's table, first two columns, is ``ResultCode``'s, in order.

@@ -3,25 +3,38 @@ import ResolverTypes
 
 /// Writes protocol v1 reply lines straight into a `ByteBuffer`, without building an
 /// intermediate JSON tree. Lookup replies, the daemon's hottest path, are
-/// ``LookupReplyLine``s that the connection encodes straight into its output buffer.
+/// ``LookupReplyLine``s, the other ops' ``SuccessLine``s, that the connection encodes
+/// straight into its output buffer.
 ///
 /// It knows the reply shapes of docs/protocol.md and nothing about connections. Package
 /// access: only the daemon (and the tests) write replies; the client reads them with ``Reply``.
 package enum ReplyEncoder {
-    /// `{"id":n,"status":0,"result":` + body + `}\n`.
-    package static func success(id: Int64, allocator: ByteBufferAllocator, capacity: Int = 256, result: (inout ByteBuffer) -> Void) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: capacity)
-        buffer.writeStaticString("{\"id\":")
-        buffer.writeJSONInteger(id)
-        buffer.writeStaticString(",\"status\":0,\"result\":")
-        result(&buffer)
-        buffer.writeStaticString("}\n")
-        return buffer
-    }
-
     /// `{"id":n|null,"status":code,"error":"SYMBOL","message":"…"[,"required":n]}\n`.
     package static func failure(id: Int64?, error: ResolverError, allocator: ByteBufferAllocator) -> ByteBuffer {
         allocator.buffer(json: FailureLine(id: id, error: error))
+    }
+}
+
+/// A successful reply to any op but a lookup: `{"id":n,"status":0,"result":` + `result` +
+/// `}\n`, the result one of ``ServerInfo``, ``StatsResult``, ``CancelAllResult``,
+/// ``FlushCacheResult`` or ``EmptyResult``.
+package struct SuccessLine<Value: JSONWritable>: JSONWritable {
+    package var id: Int64
+    package var result: Value
+
+    @inlinable
+    package init(id: Int64, result: Value) {
+        self.id = id
+        self.result = result
+    }
+
+    @inlinable
+    package func write<Sink: JSONSink>(to sink: inout Sink) {
+        sink.raw("{\"id\":")
+        sink.integer(id)
+        sink.raw(",\"status\":0,\"result\":")
+        result.write(to: &sink)
+        sink.raw("}\n")
     }
 }
 

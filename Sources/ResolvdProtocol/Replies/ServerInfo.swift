@@ -32,3 +32,18 @@ public struct ServerInfo: Hashable, Sendable {
         )
     }
 }
+
+extension ServerInfo: JSONWritable {
+    /// `{"server":"…","version":"…","protocol":n,"ops":[…]}`, as the daemon answers `hello`.
+    public func write<Sink: JSONSink>(to sink: inout Sink) {
+        sink.raw("{\"server\":")
+        sink.string(server)
+        sink.raw(",\"version\":")
+        sink.string(version)
+        sink.raw(",\"protocol\":")
+        sink.integer(protocolVersion)
+        sink.raw(",\"ops\":")
+        sink.strings(ops)
+        sink.raw("}")
+    }
+}

@@ -47,9 +47,6 @@ public struct Request: Hashable, Sendable {
     /// The largest id (and handle): JSON numbers are exact up to 2^53 - 1.
     public static let maxID: Int64 = (1 << 53) - 1
 
-    /// Every op name, in the order `hello` lists them (``Operation/allCases``).
-    public static var operationNames: [String] { Operation.wireNames }
-
     /// The id of a request object, if it has a valid one (an integer in 1 … 2^53-1).
     public static func id(of object: JSONObject) -> Int64? {
         guard let value = object["id"], let id = value.intValue, id >= 1, id <= maxID else { return nil }

@@ -25,11 +25,7 @@ extension ConnectionHandler {
         guard requireAdmin(id: id, op: "flush_cache") else { return }
         let flushed = server.lookups.flushCache()
         server.logger.notice("cache flushed", metadata: ["entries": "\(flushed)", "peer": "\(peer.map(\.description) ?? "unknown")"])
-        write(ReplyEncoder.success(id: id, allocator: allocator) { buffer in
-            buffer.writeStaticString("{\"flushed\":")
-            buffer.writeJSONInteger(flushed)
-            buffer.writeStaticString("}")
-        })
+        writeLine(SuccessLine(id: id, result: FlushCacheResult(flushed: flushed)))
     }
 
     /// `reload`: the same reload as SIGHUP; 0 once it took, else the reason it did not.
@@ -45,7 +41,7 @@ extension ConnectionHandler {
             let this = handler.value
             switch outcome {
             case .success:
-                this.write(ReplyEncoder.success(id: id, allocator: this.allocator) { $0.writeStaticString("{}") })
+                this.writeLine(SuccessLine(id: id, result: EmptyResult()))
             case .failure(let error):
                 this.write(ReplyEncoder.failure(
                     id: id, error: .invalidArgument("reload failed; the running configuration is kept: \(error)"), allocator: this.allocator))

@@ -39,11 +39,7 @@ extension ConnectionHandler {
         let aborted = abortAll()
         switch CancelRules.cancelAllResultCode(aborted: aborted) {
         case .noError:
-            write(ReplyEncoder.success(id: id, allocator: allocator) { buffer in
-                buffer.writeStaticString("{\"cancelled\":")
-                buffer.writeJSONInteger(aborted)
-                buffer.writeStaticString("}")
-            })
+            writeLine(SuccessLine(id: id, result: CancelAllResult(cancelled: aborted)))
         case let code:
             write(ReplyEncoder.failure(
                 id: id, error: ResolverError(code: code, message: "no lookup in flight on this connection"), allocator: allocator))
@@ -91,7 +87,7 @@ extension ConnectionHandler {
 
     func writeCancelReply(_ reply: CancelReply) {
         if reply.code == .noError {
-            write(ReplyEncoder.success(id: reply.id, allocator: allocator) { $0.writeStaticString("{}") })
+            writeLine(SuccessLine(id: reply.id, result: EmptyResult()))
         } else {
             write(ReplyEncoder.failure(id: reply.id, error: ResolverError(code: reply.code, message: reply.message), allocator: allocator))
         }

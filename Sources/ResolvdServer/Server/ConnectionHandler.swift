@@ -18,8 +18,9 @@ import ResolverCore
 ///
 /// Handles (request ids) belong to the connection: `inFlight` maps each lookup's id to its
 /// waiter token. It does not frame lines (``LineFrameDecoder`` does), parse JSON values
-/// (``JSONParser`` does), encode replies (``ReplyEncoder``) or cache anything; all its
-/// state lives on the channel's event loop.
+/// (``JSONParser`` does), encode replies (``ReplyEncoder``, ``SuccessLine`` and the typed
+/// results of ResolvdProtocol) or cache anything; all its state lives on the channel's
+/// event loop.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = LineFrameDecoder.Frame
     typealias OutboundOut = ByteBuffer
@@ -173,6 +174,9 @@ extension ConnectionHandler {
         }
     }
 
+    /// What `hello` answers.
+    static let serverInfo = ServerInfo(server: "resolvd", version: ServerContext.version, protocolVersion: 1, ops: Operation.wireNames)
+
     private func execute(_ request: Request) {
         let id = request.id
         switch request.command {
@@ -185,17 +189,10 @@ extension ConnectionHandler {
         case .cancelAll:
             cancelAll(id: id)
         case .hello:
-            write(ReplyEncoder.success(id: id, allocator: allocator) { buffer in
-                buffer.writeStaticString("{\"server\":\"resolvd\",\"version\":")
-                buffer.writeJSONString(ServerContext.version)
-                buffer.writeStaticString(",\"protocol\":1,\"ops\":")
-                buffer.writeJSONValue(.array(Request.operationNames.map(JSONValue.string)))
-                buffer.writeStaticString("}")
-            })
+            writeLine(SuccessLine(id: id, result: Self.serverInfo))
         case .stats:
-            write(ReplyEncoder.success(id: id, allocator: allocator, capacity: 512) { [server] buffer in
-                buffer.writeStats(server.stats, lookups: server.lookups.statistics, resolver: server.lookups.resolver)
-            })
+            let stats = server.stats.result(lookups: server.lookups.statistics, resolver: server.lookups.resolver)
+            writeLine(SuccessLine(id: id, result: stats))
         case .reload:
             reload(id: id)
         case .flushCache:

@@ -1,5 +1,6 @@
 import Histogram
 import NIOConcurrencyHelpers
+import ResolvdProtocol
 import Synchronization
 
 /// The daemon's counters, shared by every connection: plain relaxed atomics, because
@@ -26,30 +27,12 @@ public final class ServerStats: Sendable {
     }
 
     /// p50, p90, p99, p999 in microseconds (0 before the first lookup).
-    var latencyPercentiles: [(String, UInt64)] {
+    var latencyPercentiles: StatsResult.Latency {
         latency.withLockedValue { histogram in
-            let empty = histogram.totalCount == 0
-            return [("p50", 50.0), ("p90", 90.0), ("p99", 99.0), ("p999", 99.9)].map { name, percentile in
-                (name, empty ? 0 : histogram.valueAtPercentile(percentile))
-            }
+            guard histogram.totalCount > 0 else { return StatsResult.Latency() }
+            func at(_ percentile: Double) -> Int { Int(histogram.valueAtPercentile(percentile)) }
+            return StatsResult.Latency(p50: at(50), p90: at(90), p99: at(99), p999: at(99.9))
         }
-    }
-
-    /// The `stats` reply's fields, in order.
-    public var snapshot: [(String, Int)] {
-        [
-            ("in_flight", inFlight.load(ordering: .relaxed)),
-            ("connections", connections.load(ordering: .relaxed)),
-            ("lookups", lookups.load(ordering: .relaxed)),
-            ("completed", completed.load(ordering: .relaxed)),
-            ("cancelled", cancelled.load(ordering: .relaxed)),
-            ("aborted", aborted.load(ordering: .relaxed)),
-            ("timed_out", timedOut.load(ordering: .relaxed)),
-            ("failed", failed.load(ordering: .relaxed)),
-            ("protocol_errors", protocolErrors.load(ordering: .relaxed)),
-            ("rejected", rejected.load(ordering: .relaxed)),
-            ("reloads", reloads.load(ordering: .relaxed)),
-        ]
     }
 
     /// Counts a finished lookup by how it ended. `completed` counts every lookup that got

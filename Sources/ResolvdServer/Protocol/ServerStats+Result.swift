@@ -1,0 +1,30 @@
+import ResolvdProtocol
+import ResolverCore
+
+extension ServerStats {
+    /// The `stats` result: these counters, the answer cache's, and what the running
+    /// resolver measured at start (see ReceiveBufferCapacity; 0 when it could not).
+    func result(lookups: LookupService.Statistics, resolver: CoreResolver) -> StatsResult {
+        var result = StatsResult()
+        result.inFlight = inFlight.load(ordering: .relaxed)
+        result.connections = connections.load(ordering: .relaxed)
+        result.lookups = self.lookups.load(ordering: .relaxed)
+        result.completed = completed.load(ordering: .relaxed)
+        result.cancelled = cancelled.load(ordering: .relaxed)
+        result.aborted = aborted.load(ordering: .relaxed)
+        result.timedOut = timedOut.load(ordering: .relaxed)
+        result.failed = failed.load(ordering: .relaxed)
+        result.protocolErrors = protocolErrors.load(ordering: .relaxed)
+        result.rejected = rejected.load(ordering: .relaxed)
+        result.reloads = reloads.load(ordering: .relaxed)
+        result.cache = StatsResult.Cache(
+            entries: lookups.entries, bytes: lookups.bytes, hits: lookups.hits, misses: lookups.misses, evictions: lookups.evictions)
+        result.coalesced = lookups.coalesced
+        result.upstream = StatsResult.Upstream(
+            channels: resolver.configuration.channelCount,
+            queriesInFlightPerChannel: resolver.queryLimitPerChannel,
+            receiveBufferBytes: resolver.receiveBuffer?.grantedBytes ?? 0)
+        result.latency = latencyPercentiles
+        return result
+    }
+}
