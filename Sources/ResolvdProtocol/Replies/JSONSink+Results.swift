@@ -7,7 +7,7 @@ import ResolverTypes
 /// the daemon itself; they write one body each and no reply envelope.
 extension JSONSink {
     @inlinable
-    package mutating func result(_ info: AddressInfo) {
+    public mutating func result(_ info: AddressInfo) {
         raw("{\"canonical_name\":")
         if let name = info.canonicalName { string(name) } else { raw("null") }
         raw(",\"addresses\":[")
@@ -31,7 +31,7 @@ extension JSONSink {
     }
 
     @inlinable
-    package mutating func result(_ info: NameInfo) {
+    public mutating func result(_ info: NameInfo) {
         raw("{\"host\":")
         string(info.host)
         raw(",\"service\":")
@@ -40,7 +40,7 @@ extension JSONSink {
     }
 
     @inlinable
-    package mutating func result(_ entry: HostEntry) {
+    public mutating func result(_ entry: HostEntry) {
         raw("{\"name\":")
         string(entry.name)
         raw(",\"aliases\":")
@@ -53,7 +53,7 @@ extension JSONSink {
     }
 
     @inlinable
-    package mutating func result(_ entry: ServiceEntry) {
+    public mutating func result(_ entry: ServiceEntry) {
         raw("{\"name\":")
         string(entry.name)
         raw(",\"aliases\":")
@@ -66,7 +66,7 @@ extension JSONSink {
     }
 
     @inlinable
-    package mutating func result(_ entry: ProtocolEntry) {
+    public mutating func result(_ entry: ProtocolEntry) {
         raw("{\"name\":")
         string(entry.name)
         raw(",\"aliases\":")
@@ -77,7 +77,7 @@ extension JSONSink {
     }
 
     @inlinable
-    package mutating func result(_ answer: QueryAnswer) {
+    public mutating func result(_ answer: QueryAnswer) {
         raw("{\"records\":[")
         for (index, record) in answer.records.enumerated() {
             if index > 0 { raw(",") }

@@ -6,11 +6,14 @@ import ResolverTypes
 /// ``LookupReplyLine``s, the other ops' ``SuccessLine``s, that the connection encodes
 /// straight into its output buffer.
 ///
-/// It knows the reply shapes of docs/protocol.md and nothing about connections. Package
-/// access: only the daemon (and the tests) write replies; the client reads them with ``Reply``.
-package enum ReplyEncoder {
+/// It knows the reply shapes of docs/protocol.md and nothing about connections. Only the
+/// daemon (and the tests) write replies; the client reads them with ``Reply``. Public, not
+/// `package`, on purpose: the Swift 6.3 release build did not specialize `@inlinable package`
+/// bodies in the daemon, and the reply path went through protocol witnesses (+2,700
+/// instructions per cached lookup, docs/performance.md).
+public enum ReplyEncoder {
     /// `{"id":n|null,"status":code,"error":"SYMBOL","message":"…"[,"required":n]}\n`.
-    package static func failure(id: Int64?, error: ResolverError, allocator: ByteBufferAllocator) -> ByteBuffer {
+    public static func failure(id: Int64?, error: ResolverError, allocator: ByteBufferAllocator) -> ByteBuffer {
         allocator.buffer(json: FailureLine(id: id, error: error))
     }
 }
@@ -18,18 +21,18 @@ package enum ReplyEncoder {
 /// A successful reply to any op but a lookup: `{"id":n,"status":0,"result":` + `result` +
 /// `}\n`, the result one of ``ServerInfo``, ``StatsResult``, ``CancelAllResult``,
 /// ``FlushCacheResult`` or ``EmptyResult``.
-package struct SuccessLine<Value: JSONWritable>: JSONWritable {
-    package var id: Int64
-    package var result: Value
+public struct SuccessLine<Value: JSONWritable>: JSONWritable {
+    public var id: Int64
+    public var result: Value
 
     @inlinable
-    package init(id: Int64, result: Value) {
+    public init(id: Int64, result: Value) {
         self.id = id
         self.result = result
     }
 
     @inlinable
-    package func write<Sink: JSONSink>(to sink: inout Sink) {
+    public func write<Sink: JSONSink>(to sink: inout Sink) {
         sink.raw("{\"id\":")
         sink.integer(id)
         sink.raw(",\"status\":0,\"result\":")
@@ -39,18 +42,18 @@ package struct SuccessLine<Value: JSONWritable>: JSONWritable {
 }
 
 /// A lookup's reply line: `{"id":n,"status":0,"result":{…}}\n` or a ``FailureLine``.
-package struct LookupReplyLine: JSONWritable {
-    package var id: Int64
-    package var result: Result<LookupValue, ResolverError>
+public struct LookupReplyLine: JSONWritable {
+    public var id: Int64
+    public var result: Result<LookupValue, ResolverError>
 
     @inlinable
-    package init(id: Int64, result: Result<LookupValue, ResolverError>) {
+    public init(id: Int64, result: Result<LookupValue, ResolverError>) {
         self.id = id
         self.result = result
     }
 
     @inlinable
-    package func write<Sink: JSONSink>(to sink: inout Sink) {
+    public func write<Sink: JSONSink>(to sink: inout Sink) {
         switch result {
         case .success(let value):
             sink.raw("{\"id\":")
@@ -72,18 +75,18 @@ package struct LookupReplyLine: JSONWritable {
 }
 
 /// `{"id":n|null,"status":code,"error":"SYMBOL","message":"…"[,"required":n]}\n`.
-package struct FailureLine: JSONWritable {
-    package var id: Int64?
-    package var error: ResolverError
+public struct FailureLine: JSONWritable {
+    public var id: Int64?
+    public var error: ResolverError
 
     @inlinable
-    package init(id: Int64?, error: ResolverError) {
+    public init(id: Int64?, error: ResolverError) {
         self.id = id
         self.error = error
     }
 
     @inlinable
-    package func write<Sink: JSONSink>(to sink: inout Sink) {
+    public func write<Sink: JSONSink>(to sink: inout Sink) {
         sink.raw("{\"id\":")
         if let id { sink.integer(id) } else { sink.raw("null") }
         sink.raw(",\"status\":")
