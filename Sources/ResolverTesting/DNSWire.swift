@@ -19,6 +19,11 @@ enum DNSWire {
         return msg
     }
 
+    /// `name` in wire format, uncompressed: length-prefixed labels and the root's 0.
+    static func labels(_ name: String) -> [UInt8] {
+        name.split(separator: ".").flatMap { [UInt8($0.utf8.count)] + Array($0.utf8) } + [0]
+    }
+
     /// The offset just past the (possibly compressed) name starting at `offset`.
     static func skipName(_ msg: [UInt8], at offset: Int) -> Int? {
         var i = offset

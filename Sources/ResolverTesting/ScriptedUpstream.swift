@@ -1,7 +1,8 @@
 import Glibc
 
-/// A loopback UDP DNS server that answers every query with one kind of broken reply, for
-/// the "malformed answer" rows of docs/error-codes.md.
+/// A loopback UDP DNS server that answers every query with one kind of broken or hostile
+/// reply: the "malformed answer" rows of docs/error-codes.md, and answer records that
+/// belong to no name asked.
 ///
 /// It does: echo the id, RD bit and question (so c-ares matches the reply to its query)
 /// and build the reply ``Script`` names. It does not: serve TCP (nothing listens on the
@@ -15,6 +16,11 @@ public final class ScriptedUpstream: Sendable {
         /// `ares_query` hands such a reply over as a success (it reads only the header and
         /// question); its own record parsers (getaddrinfo, PTR) reject it with ARES_EBADRESP.
         case truncatedAnswerRecord
+        /// NOERROR and three answer records: the name asked is a CNAME for
+        /// `chained.example.test`, which has A 192.0.2.2 — and a stray `evil.test A
+        /// 192.0.2.66` that is on no chain from the name asked, as a forger or a broken
+        /// upstream would add.
+        case strayAnswerRecord
     }
 
     public let host: String = "127.0.0.1"
@@ -78,6 +84,19 @@ public final class ScriptedUpstream: Sendable {
             // … but only the owner name (a pointer to the question's name at offset 12)
             // and the type are there: class, TTL, RDLENGTH and RDATA are missing.
             return reply + [0xc0, 0x0c] + query[(questionEnd - 4)..<(questionEnd - 2)]
+        case .strayAnswerRecord:
+            guard DNSWire.questionEnd(query) != nil, query[4] == 0, query[5] == 1,
+                  var reply = DNSWire.emptyReply(to: query, rcode: 0)
+            else { return nil }
+            reply[7] = 3
+            let chained = DNSWire.labels("chained.example.test")
+            func record(owner: [UInt8], type: UInt8, data: [UInt8]) -> [UInt8] {
+                owner + [0, type, 0, 1, 0, 0, 0x01, 0x2c, UInt8(data.count >> 8), UInt8(data.count & 0xff)] + data
+            }
+            return reply
+                + record(owner: [0xc0, 0x0c], type: 5, data: chained)        // asked name CNAME chained.example.test
+                + record(owner: chained, type: 1, data: [192, 0, 2, 2])       // chained.example.test A
+                + record(owner: DNSWire.labels("evil.test"), type: 1, data: [192, 0, 2, 66])  // on no chain
         }
     }
 

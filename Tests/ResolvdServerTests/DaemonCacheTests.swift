@@ -9,6 +9,28 @@ import Glibc
 
 /// The cache and coalescing through the socket.
 @Suite struct DaemonCacheTests {
+    /// An answer record on no CNAME chain from the name asked reaches neither the client
+    /// nor the cache: the cached answer served next holds only the chain too.
+    @Test func aStrayAnswerRecordIsNeitherAnsweredNorCached() throws {
+        let upstream = try ScriptedUpstream.start(script: .strayAnswerRecord)
+        defer { upstream.stop() }
+        let daemon = try DaemonProcess.start(upstream: upstream.serverAddress, timeoutMilliseconds: 2_000, tries: 1)
+        defer { daemon.stop() }
+        let client = try daemon.connect()
+        for id in Int64(1)...2 {
+            let reply = try #require(client.call(#"{"id":\#(id),"op":"query","name":"asked.example.test","type":"A"}"#, id: id))
+            let names = reply.result?["records"]?.arrayValue?.compactMap { $0.objectValue?["name"]?.stringValue }
+            #expect(names == ["asked.example.test", "chained.example.test"], "reply \(id): \(reply)")
+        }
+        #expect(upstream.queriesReceived == 1, "the second answer came from the cache")
+        let stats = try #require(client.call(#"{"id":3,"op":"stats"}"#, id: 3)?.result)
+        #expect(stats["cache"]?.objectValue?["hits"]?.intValue == 1)
+        // Asked for itself, the stray name is not answered from that cache entry.
+        let evil = try #require(client.call(#"{"id":4,"op":"query","name":"evil.test","type":"A"}"#, id: 4))
+        #expect(evil.status == 0)
+        #expect(upstream.queriesReceived == 2, "evil.test was asked upstream, not served from the cache")
+    }
+
     @Test func cachedAnswersCarryTheRemainingTTLAndStatsCountThem() throws {
         let unbound = try DaemonOperationTests.unbound.get()
         let daemon = try DaemonProcess.start(upstream: unbound.serverAddress)

@@ -4,7 +4,8 @@ extension Resolver {
     /// DnsQueryEx: one question of `type` for `name` (no search list, as DnsQuery), its
     /// answer parsed into typed records with TTLs.
     ///
-    /// NXDOMAIN completes with WSAHOST_NOT_FOUND, an empty answer with WSANO_DATA.
+    /// NXDOMAIN completes with WSAHOST_NOT_FOUND, an empty answer with WSANO_DATA. Only the
+    /// records of `name` and its CNAME chain are returned (``DNSMessage/answers(chainedFrom:)``).
     @discardableResult
     public func query(
         _ name: String,
@@ -28,7 +29,15 @@ extension Resolver {
                 }
                 do {
                     let message = try DNSMessage(parsing: answer)
-                    lookup.finish(.success(QueryAnswer(records: message.answers, negativeTTL: message.negativeTTL)))
+                    let records = message.answers(chainedFrom: name)
+                    guard !records.isEmpty || message.answers.isEmpty else {
+                        // Only records for other names: nothing answers this one.
+                        var error = ResolverError(code: .noData, message: "\(name): the answer holds no record for this name")
+                        error.negativeTTL = message.negativeTTL
+                        lookup.finish(.failure(error))
+                        return
+                    }
+                    lookup.finish(.success(QueryAnswer(records: records, negativeTTL: message.negativeTTL)))
                 } catch {
                     lookup.finish(.failure(ResolverError(code: .noRecovery, message: "\(name): malformed answer: \(error)")))
                 }
