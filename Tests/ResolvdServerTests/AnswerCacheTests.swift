@@ -82,6 +82,23 @@ import Testing
         #expect(cache.lookup(key("n199"), now: 1) != nil)
     }
 
+    /// Record data counts against the byte bound: ten answers of 40 KB of TXT each under a
+    /// 100 KB bound leave at most two cached, not all ten at a few hundred bytes apiece.
+    @Test func recordDataCountsAgainstTheByteBound() {
+        var settings = AnswerCache.Settings()
+        settings.maxBytes = 100_000
+        var cache = AnswerCache(settings: settings)
+        let strings = Array(repeating: String(repeating: "x", count: 255), count: 160)  // 40,800 bytes of text
+        for index in 0..<10 {
+            let big = LookupValue.query(QueryAnswer(records: [DNSRecord(name: "t\(index)", ttl: 60, data: .txt(strings: strings))]))
+            cache.store(key("t\(index)"), result: .success(big), now: 0)
+            #expect(cache.bytes >= 40_800 * min(cache.count, 1), "an entry counts its TXT bytes")
+        }
+        #expect(cache.bytes <= 100_000)
+        #expect(cache.count <= 2 && cache.evictions >= 8)
+        #expect(cache.lookup(key("t9"), now: 1) != nil)
+    }
+
     @Test func flushEmptiesEverything() {
         var cache = AnswerCache(settings: .init())
         for index in 0..<10 { cache.store(key("n\(index)"), result: .success(answer("n\(index)", ttl: 60)), now: 0) }

@@ -62,7 +62,7 @@ extension LookupValue {
     var estimatedBytes: Int {
         switch self {
         case .addressInfo(let info): 48 + (info.canonicalName?.utf8.count ?? 0) + info.addresses.count * 72
-        case .query(let answer): 48 + answer.records.reduce(0) { $0 + 64 + $1.name.utf8.count }
+        case .query(let answer): 48 + answer.records.reduce(0) { $0 + 64 + $1.name.utf8.count + $1.data.estimatedBytes }
         case .host(let entry): 64 + entry.name.utf8.count + entry.addresses.count * 40 + entry.aliases.reduce(0) { $0 + $1.utf8.count + 16 }
         default: 64
         }
@@ -87,5 +87,26 @@ struct HashedKey: Hashable, Sendable {
 
     static func == (lhs: HashedKey, rhs: HashedKey) -> Bool {
         lhs.hash == rhs.hash && lhs.key == rhs.key
+    }
+}
+
+extension DNSRecordData {
+    /// The bytes a record's data holds in memory, roughly: its strings' UTF-8 bytes plus
+    /// 24 bytes of overhead each (a `String` and its heap header). What makes an answer
+    /// large is its data — a TXT record can carry 64 KiB — so the cache's byte bound must
+    /// count it, or large answers fill memory far past `cache_max_bytes`.
+    var estimatedBytes: Int {
+        func size(_ string: String) -> Int { 24 + string.utf8.count }
+        switch self {
+        case .a(let address), .aaaa(let address): return size(address)
+        case .cname(let target), .ns(let target), .ptr(let target): return size(target)
+        case .mx(_, let exchange): return 8 + size(exchange)
+        case .srv(_, _, _, let target): return 8 + size(target)
+        case .txt(let strings): return 16 + strings.reduce(0) { $0 + size($1) }
+        case .soa(let mname, let rname, _, _, _, _, _): return 20 + size(mname) + size(rname)
+        case .caa(_, let tag, let value): return 8 + size(tag) + size(value)
+        case .naptr(_, _, let flags, let service, let regexp, let replacement):
+            return 8 + size(flags) + size(service) + size(regexp) + size(replacement)
+        }
     }
 }
