@@ -273,6 +273,25 @@ import Glibc
         #expect(exitStatus == 0, "resolvd did not exit cleanly after SIGTERM: \(daemon.log)")
         #expect(access(daemon.socketPath, F_OK) != 0, "the socket file is removed")
     }
+
+    /// A client that pipelines requests and never reads its replies cannot keep SIGTERM from
+    /// completing: its unread replies are dropped after the shutdown grace period.
+    @Test func sigtermCompletesWhileAClientReadsNothing() throws {
+        let unbound = try DaemonOperationTests.unbound.get()
+        let daemon = try DaemonProcess.start(upstream: unbound.serverAddress)
+        let stuck = try daemon.connect()
+        // Cached answers of ~40 addresses each: megabytes of replies, far past what the
+        // socket buffers hold, so writes to this client stay pending.
+        #expect(stuck.call(#"{"id":1,"op":"query","name":"big.example.test","type":"A"}"#, id: 1)?.status == 0)
+        for id in 2...3_000 { stuck.send(#"{"id":\#(id),"op":"query","name":"big.example.test","type":"A"}"#) }
+        let other = try daemon.connect()
+        var nextID: Int64 = 1
+        #expect(other.waitForStat("completed", toBe: 3_000, nextID: &nextID)?["completed"]?.intValue == 3_000,
+                "every pipelined request was answered into the stuck connection's output")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: .seconds(30)) == 0, "resolvd did not stop: \(daemon.log)")
+        #expect(access(daemon.socketPath, F_OK) != 0, "the socket file is removed")
+    }
 }
 
 /// Two clients asking the same thing: cancelling one leaves the other's answer intact.

@@ -26,6 +26,10 @@ import Glibc
 /// lines, RELOADING=1 … READY=1 around a reload, STOPPING=1 on shutdown, and runs the
 /// ``Watchdog`` on the event loops that serve connections.
 public actor ResolvdDaemon: Service {
+    /// How long SIGTERM waits for connections to take their last replies before closing
+    /// them anyway (a client that never reads must not keep resolvd from stopping).
+    static let shutdownGrace: TimeAmount = .seconds(2)
+
     /// Where the daemon is in its life.
     public enum State: Sendable {
         case idle
@@ -140,9 +144,13 @@ public actor ResolvdDaemon: Service {
             }
         }
         state = .stopping
-        // Connections answer 995 for what they had in flight and close themselves.
+        // Connections answer 995 for what they had in flight and close themselves once those
+        // replies are written. A client that does not read would keep that from ever
+        // happening: past the grace period its connection is closed with the replies unsent.
+        let forceCloseAt = NIODeadline.now() + Self.shutdownGrace
         for channel in connections.withLockedValue({ Array($0.values) }) {
             channel.pipeline.fireUserInboundEventTriggered(ShutdownEvent())
+            channel.eventLoop.scheduleTask(deadline: forceCloseAt) { channel.close(promise: nil) }
             try? await channel.closeFuture.get()
         }
         context.lookups.resolver.shutdown()
