@@ -34,13 +34,36 @@ public final class LineClient {
 
     deinit { close() }
 
+    /// Sends a line, reading replies (kept for ``readLine(timeout:)``) whenever the socket
+    /// will not take more: resolvd stops reading a client whose replies pile up
+    /// (back-pressure), so a client that pipelines many requests and blocks in `write`
+    /// without reading would wait for the daemon as the daemon waits for it.
     public func send(_ line: String) {
         let bytes = Array((line + "\n").utf8)
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if written <= 0 { return }
-            offset += written
+            let written = bytes[offset...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL))
+            }
+            if written > 0 {
+                offset += written
+                continue
+            }
+            guard written < 0, errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR else { return }
+            var poller = pollfd(fd: fd, events: Int16(POLLOUT) | (sawEOF ? 0 : Int16(POLLIN)), revents: 0)
+            guard poll(&poller, 1, 10_000) > 0 else { return }
+            if poller.revents & Int16(POLLIN) != 0 { readAvailable() }
+        }
+    }
+
+    /// Reads what has arrived into `pending`, without waiting.
+    private func readAvailable() {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let count = Glibc.recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+        if count > 0 {
+            pending += buffer[0..<count]
+        } else if count == 0 {
+            sawEOF = true
         }
     }
 

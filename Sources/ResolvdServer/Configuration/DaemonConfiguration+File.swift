@@ -146,6 +146,8 @@ extension DaemonConfiguration {
                 limits.maxConnections = try integer(1...1_000_000)
             case "max_request_bytes":
                 limits.maxRequestBytes = try integer(256...(16 << 20))
+            case "max_queued_reply_bytes":
+                limits.maxQueuedReplyBytes = try integer(4096...(1 << 30))
             case "admin_group":
                 guard !value.isEmpty else { throw fail("needs a group name") }
                 guard let group = AdminPolicy.Group.lookUp(value) else { throw fail("no group '\(value)' on this system") }

@@ -27,6 +27,9 @@ public struct DaemonConfiguration: Hashable, Sendable {
         public var maxLookupsPerConnection = 4096
         public var maxConnections = 1024
         public var maxRequestBytes = 65536
+        /// Reply bytes queued for one client before resolvd stops reading its requests
+        /// until it reads (back-pressure, ``ReplyBackPressure``).
+        public var maxQueuedReplyBytes = 1 << 20
 
         public init() {}
     }

@@ -48,13 +48,19 @@ final class ConnectionHandler: ChannelInboundHandler {
     var output = OutputBatch()
     /// The client's pid/uid/gid (SO_PEERCRED), read once in `channelActive`.
     var peer: PeerCredentials?
+    /// Whether request lines run or wait for the client to read its replies (see `+BackPressure`).
+    var backPressure = ReplyBackPressure()
+    /// `max_queued_reply_bytes` when the connection opened.
+    let maxQueuedReplyBytes: Int
 
     init(server: ServerContext) {
         self.server = server
+        self.maxQueuedReplyBytes = server.limits.maxQueuedReplyBytes
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        setWriteBufferWaterMarks(context: context)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -68,6 +74,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        backPressure.channelInactive()
         switch state.channelInactive() {
         case .abortAll:
             // Closing a connection aborts its lookups and frees what they held.
@@ -80,9 +87,20 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        guard !backPressure.isHoldingLines else {
+            backPressure.hold(frame)
+            return
+        }
+        runLine(frame)
+        writeOutIfOverBound()
+    }
+
+    /// Decodes and executes one request line (or answers a line too long).
+    func runLine(_ frame: LineFrameDecoder.Frame) {
         guard state.lineReceived() == .process else { return }
         output.flushPending = true  // channelReadComplete follows every burst of reads
-        switch unwrapInboundIn(data) {
+        switch frame {
         case .tooLong:
             let limit = server.limits.maxRequestBytes
             protocolError("request line longer than \(limit) bytes")
@@ -109,18 +127,23 @@ final class ConnectionHandler: ChannelInboundHandler {
                 break
             }
         case ChannelEvent.inputClosed:
-            // The client finished sending (e.g. `socat` at end of its input): answer what
-            // is in flight, then close.
-            switch state.inputClosed() {
-            case .closeAfterWrites:
-                closeAfterWrites()
-            case .flush:
-                flushOutput()
-            case .none:
-                break
-            }
+            // Behind request lines held by back-pressure, it waits for them.
+            if backPressure.inputClosed() == .process { inputClosed() }
         default:
             context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    /// The client finished sending (e.g. `socat` at end of its input): answer what is in
+    /// flight, then close.
+    func inputClosed() {
+        switch state.inputClosed() {
+        case .closeAfterWrites:
+            closeAfterWrites()
+        case .flush:
+            flushOutput()
+        case .none:
+            break
         }
     }
 
