@@ -84,6 +84,7 @@ import Glibc
             "Type=notify", "ExecReload=/bin/kill -HUP $MAINPID", "WatchdogSec=", "DynamicUser=yes", "RuntimeDirectory=resolvd",
             "ConfigurationDirectory=resolvd", "CapabilityBoundingSet=\n", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
             "SystemCallFilter=@system-service", "SystemCallArchitectures=native", "MemoryDenyWriteExecute=yes",
+            "LimitNOFILE=65536\n",
         ] {
             #expect(service.contains(line), "resolvd.service has \(line)")
         }

@@ -21,6 +21,8 @@ public struct StatsResult: Hashable, Sendable {
     public var protocolErrors = 0
     /// Requests refused by a limit.
     public var rejected = 0
+    /// Connections refused (`max_connections`, its per-uid share, the admins' slots); also in `rejected`.
+    public var connectionsRefused = 0
     public var reloads = 0
     public var cache = Cache()
     /// Lookups that joined an identical one in flight.
@@ -80,6 +82,7 @@ extension StatsResult {
             .counter("failed", \.failed),
             .counter("protocol_errors", \.protocolErrors),
             .counter("rejected", \.rejected),
+            .counter("connections_refused", \.connectionsRefused),
             .counter("reloads", \.reloads),
             .group("cache", [
                 ("entries", \.cache.entries), ("bytes", \.cache.bytes), ("hits", \.cache.hits),

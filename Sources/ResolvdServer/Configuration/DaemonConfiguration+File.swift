@@ -144,6 +144,10 @@ extension DaemonConfiguration {
                 limits.maxLookupsPerConnection = try integer(1...1_000_000)
             case "max_connections":
                 limits.maxConnections = try integer(1...1_000_000)
+            case "max_connections_per_uid":
+                limits.maxConnectionsPerUID = try integer(1...1_000_000)
+            case "admin_connections":
+                limits.adminConnections = try integer(0...1_000_000)
             case "max_request_bytes":
                 limits.maxRequestBytes = try integer(256...(16 << 20))
             case "max_queued_reply_bytes":

@@ -26,6 +26,10 @@ public struct DaemonConfiguration: Hashable, Sendable {
     public struct Limits: Hashable, Sendable {
         public var maxLookupsPerConnection = 4096
         public var maxConnections = 1024
+        /// Connections one uid other than an admin may have open (``ConnectionShares``).
+        public var maxConnectionsPerUID = 256
+        /// The last slots of `maxConnections`, kept for uid 0 and `admin_group`.
+        public var adminConnections = 16
         public var maxRequestBytes = 65536
         /// Reply bytes queued for one client before resolvd stops reading its requests
         /// until it reads (back-pressure, ``ReplyBackPressure``).

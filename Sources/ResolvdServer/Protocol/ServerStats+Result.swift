@@ -16,6 +16,7 @@ extension ServerStats {
         result.failed = failed.load(ordering: .relaxed)
         result.protocolErrors = protocolErrors.load(ordering: .relaxed)
         result.rejected = rejected.load(ordering: .relaxed)
+        result.connectionsRefused = connectionsRefused.load(ordering: .relaxed)
         result.reloads = reloads.load(ordering: .relaxed)
         result.cache = StatsResult.Cache(
             entries: lookups.entries, bytes: lookups.bytes, hits: lookups.hits, misses: lookups.misses, evictions: lookups.evictions)

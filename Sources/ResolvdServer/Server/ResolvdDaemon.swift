@@ -45,12 +45,16 @@ public actor ResolvdDaemon: Service {
     let logger: Logger
     private let onReady: @Sendable (String) -> Void
     private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+    /// Who may connect (`max_connections`, its per-uid share, the admins' slots).
+    private let admission: ConnectionAdmission
     private var context: ServerContext?
     let systemd: SystemdIntegration
     /// Where clients connect, for logs and STATUS=.
     var listeningDescription = ""
     /// Why the last reload failed; shown in STATUS= until a reload succeeds.
     var reloadProblem: String?
+    /// The soft RLIMIT_NOFILE after start raised it (``DescriptorLimit``).
+    private var descriptorLimit: Int?
 
     /// - Parameters:
     ///   - reloadConfiguration: reads the configuration again (on SIGHUP).
@@ -68,6 +72,7 @@ public actor ResolvdDaemon: Service {
         self.reloadConfiguration = reloadConfiguration
         self.systemd = systemd
         self.onReady = onReady
+        self.admission = ConnectionAdmission(stats: stats, logger: logger)
     }
 
     public func run() async throws {
@@ -78,6 +83,8 @@ public actor ResolvdDaemon: Service {
             throw ConfigurationError("cannot start the resolver: \(error.message)")
         }
         logReceiveBuffer(of: resolver)
+        descriptorLimit = DescriptorLimit.raiseSoftLimit(logger: logger)
+        configuration.limits = DescriptorLimit.fit(configuration.limits, resolver: configuration.resolver, softLimit: descriptorLimit, logger: logger)
         let lookups = LookupService(resolver: resolver, cacheEnabled: configuration.cacheEnabled, settings: configuration.cache)
         let context = ServerContext(lookups: lookups, limits: configuration.limits, stats: stats, logger: logger)
         self.context = context
@@ -170,26 +177,27 @@ public actor ResolvdDaemon: Service {
         let connections = self.connections
         let logger = self.logger
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler(logger: logger)) }
+            }
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+        let admission = self.admission
         let initializer: @Sendable (any Channel) -> EventLoopFuture<any Channel> = { channel in
-            channel.eventLoop.makeCompletedFuture {
-                let limits = context.limits
-                let count = stats.connections.add(1, ordering: .relaxed).newValue
-                let key = ObjectIdentifier(channel)
-                connections.withLockedValue { $0[key] = channel }
-                channel.closeFuture.whenComplete { _ in
-                    stats.connections.subtract(1, ordering: .relaxed)
-                    connections.withLockedValue { $0[key] = nil }
-                }
-                if count > limits.maxConnections {
-                    stats.rejected.add(1, ordering: .relaxed)
-                    logger.warning("connection refused: limit reached", metadata: ["limit": "\(limits.maxConnections)"])
-                    try channel.pipeline.syncOperations.addHandler(
-                        RejectingHandler(message: "too many connections (limit \(limits.maxConnections))"))
+            let key = ObjectIdentifier(channel)
+            connections.withLockedValue { $0[key] = channel }
+            stats.connections.add(1, ordering: .relaxed)
+            channel.closeFuture.whenComplete { _ in
+                stats.connections.subtract(1, ordering: .relaxed)
+                connections.withLockedValue { $0[key] = nil }
+            }
+            return admission.admit(channel, context: context).flatMapThrowing { refusal in
+                if let refusal {
+                    try channel.pipeline.syncOperations.addHandler(RejectingHandler(message: refusal))
                     return channel as any Channel
                 }
+                let limits = context.limits
                 try channel.pipeline.syncOperations.addHandler(
                     ByteToMessageHandler(LineFrameDecoder(maximumLength: limits.maxRequestBytes)))
                 try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: context))
@@ -233,7 +241,7 @@ public actor ResolvdDaemon: Service {
     public func reload() -> Result<Void, ConfigurationError> {
         guard let context else { return .failure(ConfigurationError("the daemon is not running")) }
         systemd.notifier?.reloading(status: "reloading the configuration")
-        let next: DaemonConfiguration
+        var next: DaemonConfiguration
         let resolver: CoreResolver
         do {
             next = try reloadConfiguration()
@@ -249,6 +257,7 @@ public actor ResolvdDaemon: Service {
             systemd.notifier?.ready(status: statusText())
             return .failure(failure)
         }
+        next.limits = DescriptorLimit.fit(next.limits, resolver: next.resolver, softLimit: descriptorLimit, logger: logger)
         if next.socketPath != configuration.socketPath {
             logger.warning("the socket path changes only on restart", metadata: ["socket": "\(next.socketPath)"])
         }

@@ -16,6 +16,8 @@ public final class ServerStats: Sendable {
     let failed = Atomic<Int>(0)
     let protocolErrors = Atomic<Int>(0)
     let rejected = Atomic<Int>(0)
+    /// Connections refused by `max_connections`, its per-uid share or the admins' slots.
+    let connectionsRefused = Atomic<Int>(0)
     let reloads = Atomic<Int>(0)
     /// Lookup latency from request to reply, in microseconds (1 µs … 1 hour, 3 digits).
     private let latency = NIOLockedValueBox(Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three))

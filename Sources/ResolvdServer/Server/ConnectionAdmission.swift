@@ -1,0 +1,50 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Admits or refuses each new connection by its peer's uid (SO_PEERCRED) with
+/// ``ConnectionShares``, counts refusals in `stats` (`rejected`, `connections_refused`)
+/// and logs them through a ``RefusalLog``. An admitted connection gives its slot back when
+/// it closes.
+///
+/// It does not answer a refused peer (``RejectingHandler`` does) or serve an admitted one.
+final class ConnectionAdmission: Sendable {
+    private let shares = NIOLockedValueBox(ConnectionShares())
+    private let stats: ServerStats
+    private let refusals: RefusalLog
+
+    init(stats: ServerStats, logger: Logger) {
+        self.stats = stats
+        self.refusals = RefusalLog(logger: logger)
+    }
+
+    /// Nil when `channel` is admitted, else the refusal's message. Call it on the channel's
+    /// event loop (the peer's credentials are then read at once).
+    func admit(_ channel: any Channel, context: ServerContext) -> EventLoopFuture<String?> {
+        let promise = channel.eventLoop.makePromise(of: String?.self)
+        PeerCredentials.read(from: channel) { [self] peer in
+            let configured = context.limits
+            let limits = ConnectionShares.Limits(
+                maxConnections: configured.maxConnections, perUID: configured.maxConnectionsPerUID,
+                adminReserved: min(configured.adminConnections, configured.maxConnections))
+            let uid = peer?.uid
+            let decision = shares.withLockedValue { shares in
+                shares.admit(uid: uid, limits: limits) { context.admin.policy.isAdmin(peer) }
+            }
+            guard decision != .admit else {
+                channel.closeFuture.whenComplete { [self] _ in shares.withLockedValue { $0.release(uid: uid) } }
+                return promise.succeed(nil)
+            }
+            stats.rejected.add(1, ordering: .relaxed)
+            stats.connectionsRefused.add(1, ordering: .relaxed)
+            let message = decision.message(limits, uid: uid)
+            refusals.refused(message, on: channel.eventLoop)
+            promise.succeed(message)
+        }
+        return promise.futureResult
+    }
+}
