@@ -24,7 +24,7 @@ import Testing
         #expect(StatsResult(json: try Self.result(of: StatsResult())) == StatsResult())
         let stats = Self.distinctStats
         #expect(StatsResult(json: try Self.result(of: stats)) == stats)
-        #expect(stats.counters.map(\.value) == Array(1...24))
+        #expect(stats.counters.map(\.value) == Array(1...25))
     }
 
     @Test(arguments: [0, 1, 255, Int(Request.maxID)])
@@ -91,16 +91,16 @@ import Testing
 
     // MARK: Helpers
 
-    /// Every counter different (1 … 24 in wire order), so that a key read into the wrong
+    /// Every counter different (1 … 25 in wire order), so that a key read into the wrong
     /// member shows.
     static var distinctStats: StatsResult {
         var stats = StatsResult()
         (stats.inFlight, stats.connections, stats.lookups, stats.completed, stats.cancelled, stats.aborted) = (1, 2, 3, 4, 5, 6)
-        (stats.timedOut, stats.failed, stats.protocolErrors, stats.rejected, stats.reloads) = (7, 8, 9, 10, 11)
-        stats.cache = StatsResult.Cache(entries: 12, bytes: 13, hits: 14, misses: 15, evictions: 16)
-        stats.coalesced = 17
-        stats.upstream = StatsResult.Upstream(channels: 18, queriesInFlightPerChannel: 19, receiveBufferBytes: 20)
-        stats.latency = StatsResult.Latency(p50: 21, p90: 22, p99: 23, p999: 24)
+        (stats.timedOut, stats.failed, stats.protocolErrors, stats.rejected, stats.connectionsRefused, stats.reloads) = (7, 8, 9, 10, 11, 12)
+        stats.cache = StatsResult.Cache(entries: 13, bytes: 14, hits: 15, misses: 16, evictions: 17)
+        stats.coalesced = 18
+        stats.upstream = StatsResult.Upstream(channels: 19, queriesInFlightPerChannel: 20, receiveBufferBytes: 21)
+        stats.latency = StatsResult.Latency(p50: 22, p90: 23, p99: 24, p999: 25)
         return stats
     }
 
