@@ -21,6 +21,10 @@ public final class ScriptedUpstream: Sendable {
         /// 192.0.2.66` that is on no chain from the name asked, as a forger or a broken
         /// upstream would add.
         case strayAnswerRecord
+        /// Never answers a name whose first label starts with `silent`; any other A query
+        /// gets NOERROR and `A 192.0.2.1` (TTL 300), other types NOERROR with no answer: an
+        /// upstream on which one client's lookups can hang while everyone else's are answered.
+        case silentForSomeNames
     }
 
     public let host: String = "127.0.0.1"
@@ -97,6 +101,15 @@ public final class ScriptedUpstream: Sendable {
                 + record(owner: [0xc0, 0x0c], type: 5, data: chained)        // asked name CNAME chained.example.test
                 + record(owner: chained, type: 1, data: [192, 0, 2, 2])       // chained.example.test A
                 + record(owner: DNSWire.labels("evil.test"), type: 1, data: [192, 0, 2, 66])  // on no chain
+        case .silentForSomeNames:
+            guard let questionEnd = DNSWire.questionEnd(query), query.count > 13,
+                  var reply = DNSWire.emptyReply(to: query, rcode: 0)
+            else { return nil }
+            let firstLabel = query[13..<min(13 + Int(query[12]), query.count)]
+            if firstLabel.starts(with: Array("silent".utf8)) { return nil }
+            guard query[questionEnd - 4] == 0, query[questionEnd - 3] == 1 else { return reply }  // not A: no answer
+            reply[7] = 1
+            return reply + [0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x01, 0x2c, 0, 4, 192, 0, 2, 1]
         }
     }
 

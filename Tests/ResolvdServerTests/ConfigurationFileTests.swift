@@ -39,6 +39,18 @@ import Glibc
         #expect(configuration.limits.maxLookupsPerConnection == 4096)
         #expect(configuration.cache.maxEntries == 100_000 && configuration.cache.negativeTTL == 30)
         #expect(configuration.socketMode == 0o666)
+        #expect(configuration.limits.maxQueuedReplyBytes == 1 << 20)
+        #expect(configuration.limits.maxConnectionsPerUID == 256 && configuration.limits.adminConnections == 16)
+    }
+
+    /// The bounds against local clients (docs/reliability.md): read from the file, out-of-range values refused.
+    @Test func boundsAgainstLocalClients() throws {
+        let configuration = try load("max_queued_reply_bytes = 65536\nmax_connections_per_uid = 8\nadmin_connections = 0\n")
+        #expect(configuration.limits.maxQueuedReplyBytes == 65536)
+        #expect(configuration.limits.maxConnectionsPerUID == 8 && configuration.limits.adminConnections == 0)
+        for bad in ["max_queued_reply_bytes = 100", "max_connections_per_uid = 0", "admin_connections = -1"] {
+            #expect(throws: ConfigurationError.self, "\(bad)") { _ = try load(bad + "\n") }
+        }
     }
 
     @Test func errorsNameFileLineAndKey() throws {

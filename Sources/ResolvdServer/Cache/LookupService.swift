@@ -59,10 +59,13 @@ final class LookupService: Sendable {
 
         let key: HashedKey
         var phase: Phase
+        /// Whose share of the upstream capacity it uses (``UpstreamShare``): its first waiter's.
+        let owner: UpstreamShare.Owner
 
-        init(key: HashedKey, first: Waiter) {
+        init(key: HashedKey, first: Waiter, owner: UpstreamShare.Owner) {
             self.key = key
             self.phase = .attached(waiters: [first], upstream: nil)
+            self.owner = owner
         }
 
         /// A new waiter for a lookup in `State.inFlight` (always attached).
@@ -100,9 +103,12 @@ final class LookupService: Sendable {
 
     private let state: NIOLockedValueBox<State>
     private let resolverBox: NIOLockedValueBox<CoreResolver>
+    /// Each uid's share of the upstream lookups in flight.
+    let upstreamShare: UpstreamShare
 
-    init(resolver: CoreResolver, cacheEnabled: Bool, settings: AnswerCache.Settings) {
+    init(resolver: CoreResolver, cacheEnabled: Bool, settings: AnswerCache.Settings, upstreamShare: UpstreamShare = UpstreamShare(perUID: .max)) {
         self.resolverBox = NIOLockedValueBox(resolver)
+        self.upstreamShare = upstreamShare
         self.state = NIOLockedValueBox(State(cache: AnswerCache(settings: settings), cacheEnabled: cacheEnabled))
     }
 
@@ -123,13 +129,14 @@ final class LookupService: Sendable {
     }
 
     /// Starts (or joins, or answers from the cache) a lookup. A cache hit completes before
-    /// this returns; otherwise `completion` runs later on a resolver thread.
-    func start(_ lookupKey: LookupKey, completion: @escaping Completion) -> Token {
+    /// this returns; otherwise `completion` runs later on a resolver thread. An upstream
+    /// lookup is charged to `owner`'s share (``UpstreamShare``).
+    func start(_ lookupKey: LookupKey, owner: UpstreamShare.Owner = nil, completion: @escaping Completion) -> Token {
         let now = MonotonicClock.milliseconds()
         let key = HashedKey(lookupKey)
         enum Plan {
             case hit(Result<LookupValue, ResolverError>)
-            case joined
+            case joined(SharedLookup)
             case startNew(SharedLookup)
         }
         let (token, plan) = state.withLockedValue { state -> (Token, Plan) in
@@ -144,19 +151,22 @@ final class LookupService: Sendable {
             if let shared = state.inFlight[key] {
                 shared.join((id, completion))
                 state.coalesced += 1
-                return (Token(id: id, shared: shared), .joined)
+                return (Token(id: id, shared: shared), .joined(shared))
             }
-            let shared = SharedLookup(key: key, first: (id, completion))
+            let shared = SharedLookup(key: key, first: (id, completion), owner: owner)
             state.inFlight[key] = shared
             return (Token(id: id, shared: shared), .startNew(shared))
         }
         switch plan {
         case .hit(let result):
             completion(result)
-        case .joined:
-            break
+        case .joined(let shared):
+            // Nobody waits in another uid's queue: joining one of its waiting lookups starts it.
+            if shared.owner != owner { upstreamShare.promote(shared.owner, key: ObjectIdentifier(shared)) }
         case .startNew(let shared):
-            startUpstream(shared)
+            if upstreamShare.acquire(owner, key: ObjectIdentifier(shared), start: { [self] in startUpstream(shared) }) {
+                startUpstream(shared)
+            }
         }
         return token
     }
@@ -282,6 +292,7 @@ final class LookupService: Sendable {
             return waiters
         }
         for waiter in waiters { waiter.completion(result) }
+        upstreamShare.release(shared.owner)
     }
 
     /// Outcomes that say nothing about the name: never cached.

@@ -148,6 +148,8 @@ extension DaemonConfiguration {
                 limits.maxConnectionsPerUID = try integer(1...1_000_000)
             case "admin_connections":
                 limits.adminConnections = try integer(0...1_000_000)
+            case "max_upstream_lookups_per_uid":
+                limits.maxUpstreamLookupsPerUID = value == "auto" ? nil : try integer(1...1_000_000)
             case "max_request_bytes":
                 limits.maxRequestBytes = try integer(256...(16 << 20))
             case "max_queued_reply_bytes":

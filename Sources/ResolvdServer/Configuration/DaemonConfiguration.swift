@@ -30,6 +30,9 @@ public struct DaemonConfiguration: Hashable, Sendable {
         public var maxConnectionsPerUID = 256
         /// The last slots of `maxConnections`, kept for uid 0 and `admin_group`.
         public var adminConnections = 16
+        /// Upstream lookups one uid may have in flight (``UpstreamShare``); nil: a quarter
+        /// of the channels' query slots.
+        public var maxUpstreamLookupsPerUID: Int?
         public var maxRequestBytes = 65536
         /// Reply bytes queued for one client before resolvd stops reading its requests
         /// until it reads (back-pressure, ``ReplyBackPressure``).
