@@ -1,46 +1,66 @@
-import NIOConcurrencyHelpers
 import Testing
 
 @testable import ResolvdServer
 
 /// ``UpstreamShare`` on its own: the per-uid cap, each uid's own FIFO, promotion.
 @Suite struct UpstreamShareTests {
-    final class Key {}
+    final class Lookup {
+        let name: String
+        init(_ name: String) { self.name = name }
+    }
 
     @Test func aUIDOverItsShareWaitsOnItsOwnLookupsOnly() {
-        let share = UpstreamShare(perUID: 2)
-        let started = NIOLockedValueBox<[String]>([])
-        func acquire(_ owner: UInt32?, _ name: String) -> Bool {
-            share.acquire(owner, key: ObjectIdentifier(Key())) { started.withLockedValue { $0.append(name) } }
-        }
-        #expect(acquire(65534, "a1") && acquire(65534, "a2"))
-        #expect(!acquire(65534, "a3") && !acquire(65534, "a4"))
-        #expect(acquire(0, "root1"), "another uid is not held back")
-        #expect(acquire(nil, "unknown1"))
-        #expect(share.snapshot()[65534]?.inFlight == 2 && share.snapshot()[65534]?.waiting == 2)
-        share.release(65534)
-        #expect(started.withLockedValue { $0 } == ["a3"], "the next in line starts, in order")
-        share.release(0)
-        #expect(started.withLockedValue { $0 } == ["a3"], "another uid's release starts nothing of this one")
-        share.release(65534)
-        share.release(65534)
-        share.release(65534)
-        #expect(started.withLockedValue { $0 } == ["a3", "a4"])
-        #expect(share.snapshot()[65534] == nil && share.snapshot()[0] == nil, "empty buckets are dropped")
+        var share = UpstreamShare<Lookup>(perUID: 2)
+        let (a3, a4) = (Lookup("a3"), Lookup("a4"))
+        let r1 = share.acquire(65534, Lookup("a1"))
+        let r2 = share.acquire(65534, Lookup("a2"))
+        #expect(r1 && r2)
+        let r3 = share.acquire(65534, a3)
+        let r4 = share.acquire(65534, a4)
+        #expect(!r3 && !r4)
+        let r5 = share.acquire(0, Lookup("root1"))
+        #expect(r5, "another uid is not held back")
+        let r6 = share.acquire(nil, Lookup("unknown1"))
+        #expect(r6)
+        #expect(share.snapshot[65534]?.inFlight == 2 && share.snapshot[65534]?.waiting == 2)
+        let r7 = share.release(65534)
+        #expect(r7 === a3, "the next in line starts, in order, keeping the slot")
+        let r8 = share.release(0)
+        #expect(r8 == nil, "another uid's release starts nothing of this one")
+        let r9 = share.release(65534)
+        #expect(r9 === a4)
+        let r10 = share.release(65534)
+        let r11 = share.release(65534)
+        #expect(r10 == nil && r11 == nil)
+        #expect(share.snapshot[65534] == nil && share.snapshot[0] == nil, "nothing left for either")
+        #expect(share.snapshot[nil]?.inFlight == 1)
     }
 
     @Test func promotionStartsAWaitingLookupAtOnce() {
-        let share = UpstreamShare(perUID: 1)
-        let started = NIOLockedValueBox<[String]>([])
-        let waiting = Key()
-        #expect(share.acquire(7, key: ObjectIdentifier(Key())) {})
-        #expect(!share.acquire(7, key: ObjectIdentifier(waiting)) { started.withLockedValue { $0.append("joined") } })
-        #expect(!share.promote(7, key: ObjectIdentifier(Key())), "not waiting: nothing to promote")
-        #expect(share.promote(7, key: ObjectIdentifier(waiting)))
-        #expect(started.withLockedValue { $0 } == ["joined"])
-        #expect(share.snapshot()[7]?.inFlight == 2 && share.snapshot()[7]?.waiting == 0)
-        share.release(7)
-        share.release(7)
-        #expect(share.snapshot()[7] == nil)
+        var share = UpstreamShare<Lookup>(perUID: 1)
+        let waiting = Lookup("joined")
+        let r12 = share.acquire(7, Lookup("first"))
+        #expect(r12)
+        let r13 = share.acquire(7, waiting)
+        #expect(!r13)
+        let r14 = share.promote(7, Lookup("other"))
+        #expect(!r14, "not waiting: nothing to promote")
+        let r15 = share.promote(7, waiting)
+        #expect(r15)
+        #expect(share.snapshot[7]?.inFlight == 2 && share.snapshot[7]?.waiting == 0)
+        let r16 = share.release(7)
+        let r17 = share.release(7)
+        #expect(r16 == nil && r17 == nil)
+        #expect(share.snapshot[7] == nil)
+    }
+
+    @Test func theShareIsAtLeastOne() {
+        var share = UpstreamShare<Lookup>(perUID: 0)
+        #expect(share.perUID == 1)
+        share.perUID = -5
+        #expect(share.perUID == 1)
+        let r18 = share.acquire(1, Lookup("a"))
+        let r19 = share.acquire(1, Lookup("b"))
+        #expect(r18 && !r19)
     }
 }

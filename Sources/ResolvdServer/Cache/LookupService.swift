@@ -60,9 +60,9 @@ final class LookupService: Sendable {
         let key: HashedKey
         var phase: Phase
         /// Whose share of the upstream capacity it uses (``UpstreamShare``): its first waiter's.
-        let owner: UpstreamShare.Owner
+        let owner: Owner
 
-        init(key: HashedKey, first: Waiter, owner: UpstreamShare.Owner) {
+        init(key: HashedKey, first: Waiter, owner: Owner) {
             self.key = key
             self.phase = .attached(waiters: [first], upstream: nil)
             self.owner = owner
@@ -96,6 +96,7 @@ final class LookupService: Sendable {
         var nextToken: UInt64 = 0
         var coalesced = 0
         var detached = 0
+        var upstreamShare: UpstreamShare<SharedLookup>
     }
 
     /// Detached lookups left running so that their late answers fill the cache.
@@ -103,13 +104,25 @@ final class LookupService: Sendable {
 
     private let state: NIOLockedValueBox<State>
     private let resolverBox: NIOLockedValueBox<CoreResolver>
-    /// Each uid's share of the upstream lookups in flight.
-    let upstreamShare: UpstreamShare
 
-    init(resolver: CoreResolver, cacheEnabled: Bool, settings: AnswerCache.Settings, upstreamShare: UpstreamShare = UpstreamShare(perUID: .max)) {
+    /// Who an upstream lookup is charged to (``UpstreamShare``): a uid, or nil.
+    typealias Owner = uid_t?
+
+    /// - Parameter upstreamLookupsPerUID: each uid's share of the upstream lookups in flight.
+    init(resolver: CoreResolver, cacheEnabled: Bool, settings: AnswerCache.Settings, upstreamLookupsPerUID: Int = .max) {
         self.resolverBox = NIOLockedValueBox(resolver)
-        self.upstreamShare = upstreamShare
-        self.state = NIOLockedValueBox(State(cache: AnswerCache(settings: settings), cacheEnabled: cacheEnabled))
+        self.state = NIOLockedValueBox(
+            State(cache: AnswerCache(settings: settings), cacheEnabled: cacheEnabled, upstreamShare: UpstreamShare(perUID: upstreamLookupsPerUID)))
+    }
+
+    /// A new share of the upstream capacity per uid (reload); lookups already counted keep their slots.
+    func updateUpstreamShare(perUID: Int) {
+        state.withLockedValue { $0.upstreamShare.perUID = perUID }
+    }
+
+    /// Upstream lookups in flight and waiting per owner (tests).
+    var upstreamShareSnapshot: [Owner: (inFlight: Int, waiting: Int)] {
+        state.withLockedValue { $0.upstreamShare.snapshot }
     }
 
     var resolver: CoreResolver { resolverBox.withLockedValue { $0 } }
@@ -131,13 +144,16 @@ final class LookupService: Sendable {
     /// Starts (or joins, or answers from the cache) a lookup. A cache hit completes before
     /// this returns; otherwise `completion` runs later on a resolver thread. An upstream
     /// lookup is charged to `owner`'s share (``UpstreamShare``).
-    func start(_ lookupKey: LookupKey, owner: UpstreamShare.Owner = nil, completion: @escaping Completion) -> Token {
+    func start(_ lookupKey: LookupKey, owner: Owner = nil, completion: @escaping Completion) -> Token {
         let now = MonotonicClock.milliseconds()
         let key = HashedKey(lookupKey)
         enum Plan {
             case hit(Result<LookupValue, ResolverError>)
-            case joined(SharedLookup)
+            case joined
+            /// A new shared lookup, or a waiting one another uid joined (promoted).
             case startNew(SharedLookup)
+            /// Over its owner's share: started by a later `complete` of the owner's.
+            case waiting
         }
         let (token, plan) = state.withLockedValue { state -> (Token, Plan) in
             state.nextToken += 1
@@ -151,22 +167,21 @@ final class LookupService: Sendable {
             if let shared = state.inFlight[key] {
                 shared.join((id, completion))
                 state.coalesced += 1
-                return (Token(id: id, shared: shared), .joined(shared))
+                // Nobody waits in another uid's queue: joining one of its waiting lookups starts it.
+                let promoted = shared.owner != owner && state.upstreamShare.promote(shared.owner, shared)
+                return (Token(id: id, shared: shared), promoted ? .startNew(shared) : .joined)
             }
             let shared = SharedLookup(key: key, first: (id, completion), owner: owner)
             state.inFlight[key] = shared
-            return (Token(id: id, shared: shared), .startNew(shared))
+            return (Token(id: id, shared: shared), state.upstreamShare.acquire(owner, shared) ? .startNew(shared) : .waiting)
         }
         switch plan {
         case .hit(let result):
             completion(result)
-        case .joined(let shared):
-            // Nobody waits in another uid's queue: joining one of its waiting lookups starts it.
-            if shared.owner != owner { upstreamShare.promote(shared.owner, key: ObjectIdentifier(shared)) }
+        case .joined, .waiting:
+            break
         case .startNew(let shared):
-            if upstreamShare.acquire(owner, key: ObjectIdentifier(shared), start: { [self] in startUpstream(shared) }) {
-                startUpstream(shared)
-            }
+            startUpstream(shared)
         }
         return token
     }
@@ -277,7 +292,7 @@ final class LookupService: Sendable {
 
     private func complete(_ shared: SharedLookup, with result: Result<LookupValue, ResolverError>) {
         let now = MonotonicClock.milliseconds()
-        let waiters = state.withLockedValue { state -> [Waiter] in
+        let (waiters, next) = state.withLockedValue { state -> ([Waiter], SharedLookup?) in
             if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
             var waiters: [Waiter] = []
             switch shared.phase {
@@ -289,10 +304,11 @@ final class LookupService: Sendable {
             if state.cacheEnabled, shared.key.key.isCacheable, !Self.isTransient(result) {
                 state.cache.store(shared.key, result: result, now: now)
             }
-            return waiters
+            // Its slot goes to the owner's next waiting lookup, if any.
+            return (waiters, state.upstreamShare.release(shared.owner))
         }
         for waiter in waiters { waiter.completion(result) }
-        upstreamShare.release(shared.owner)
+        if let next { startUpstream(next) }
     }
 
     /// Outcomes that say nothing about the name: never cached.

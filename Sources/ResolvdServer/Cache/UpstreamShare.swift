@@ -1,4 +1,4 @@
-import NIOConcurrencyHelpers
+import NIOCore
 import ResolverCore
 
 #if canImport(Glibc)
@@ -13,117 +13,82 @@ import Glibc
 /// queues are shared by everyone; without this, one uid holding thousands of lookups on an
 /// upstream that never answers filled every slot and everyone else's uncached lookups
 /// waited behind them. With it, one uid holds at most `perUID` slots (by default a quarter
-/// of them, ``LookupService``), so another uid's lookup finds a free slot at once, and its
-/// backlog waits only on its own lookups. A lookup of another uid that joins a waiting
-/// shared lookup (coalescing) starts it at once (``promote(_:)``): nobody waits in another
-/// uid's queue. Each uid's queue is bounded by what its connections may have in flight
-/// (`max_lookups_per_connection`, `max_connections_per_uid`).
+/// of them, ``ResolvdDaemon/upstreamLookupsPerUID(_:resolver:)``), so another uid's lookup
+/// finds a free slot at once, and a backlog waits only on its owner's own lookups. A lookup
+/// of another uid that joins a waiting shared lookup (coalescing) starts it at once
+/// (``promote(_:_:)``): nobody waits in another uid's queue. Each uid's queue is bounded by
+/// what its connections may have in flight (`max_lookups_per_connection`,
+/// `max_connections_per_uid`).
 ///
-/// It counts and queues; it does not start, cancel or answer lookups (``LookupService``
-/// does, through the closures it hands over). Closures run outside its lock.
-final class UpstreamShare: Sendable {
-    typealias Start = @Sendable () -> Void
-
+/// It counts and queues the lookups it is given; it does not start, cancel or answer them
+/// (``LookupService`` does, with what ``acquire(_:_:)`` and ``release(_:)`` return). It is
+/// a value: its owner keeps it under its own lock (LookupService's `state`), so a lookup
+/// costs no lock of its own.
+struct UpstreamShare<Lookup: AnyObject> {
     /// Who a lookup is charged to: a peer's uid, or nil for a peer without credentials
     /// (and the daemon's own callers), which share one bucket.
     typealias Owner = uid_t?
 
-    private struct Waiting {
-        let key: ObjectIdentifier
-        let start: Start
-    }
-
-    private struct Bucket {
+    fileprivate struct Bucket {
         var inFlight = 0
-        var waiting: [Waiting] = []
-        /// Index of the first entry of `waiting` not yet started (a FIFO without shifting).
-        var head = 0
+        var waiting = CircularBuffer<Lookup>()
     }
 
-    private struct State {
-        var perUID: Int
-        var buckets: [Owner: Bucket] = [:]
+    var perUID: Int {
+        didSet { perUID = max(1, perUID) }
     }
 
-    private let state: NIOLockedValueBox<State>
+    private var buckets: [Owner: Bucket] = [:]
 
     init(perUID: Int) {
-        self.state = NIOLockedValueBox(State(perUID: max(1, perUID)))
+        self.perUID = max(1, perUID)
     }
 
-    /// A new share, e.g. after a reload; lookups already counted keep their slots.
-    func update(perUID: Int) {
-        state.withLockedValue { $0.perUID = max(1, perUID) }
-    }
-
-    var perUID: Int { state.withLockedValue { $0.perUID } }
-
-    /// Charges a lookup to `owner`: true when it may start now; else `start` runs when one
-    /// of the owner's lookups finishes (or ``promote(_:)``). `key` names the lookup.
-    func acquire(_ owner: Owner, key: ObjectIdentifier, start: @escaping Start) -> Bool {
-        state.withLockedValue { state in
-            let perUID = state.perUID
-            return Self.modify(&state.buckets, owner) { bucket in
-                if bucket.inFlight < perUID {
-                    bucket.inFlight += 1
-                    return true
-                }
-                bucket.waiting.append(Waiting(key: key, start: start))
-                return false
-            }
-        }
-    }
-
-    /// A lookup charged to `owner` has finished: the owner's next waiting lookup starts
-    /// (keeping the slot), or the slot is freed.
-    func release(_ owner: Owner) {
-        let next = state.withLockedValue { state -> Start? in
-            Self.modify(&state.buckets, owner) { bucket in
-                if bucket.head < bucket.waiting.count {
-                    let next = bucket.waiting[bucket.head].start
-                    bucket.head += 1
-                    if bucket.head == bucket.waiting.count {
-                        bucket.waiting.removeAll(keepingCapacity: false)
-                        bucket.head = 0
-                    }
-                    return next
-                }
-                bucket.inFlight -= 1
-                return nil
-            }
-        }
-        next?()
-    }
-
-    /// Starts the waiting lookup `key` of `owner` now, over its share (another uid joined
-    /// it); false if it is not waiting. It is charged to `owner` as if it had started in turn.
-    @discardableResult
-    func promote(_ owner: Owner, key: ObjectIdentifier) -> Bool {
-        let start = state.withLockedValue { state -> Start? in
-            Self.modify(&state.buckets, owner) { bucket in
-                guard let index = bucket.waiting[bucket.head...].firstIndex(where: { $0.key == key }) else { return nil }
-                let entry = bucket.waiting.remove(at: index)
+    /// Charges `lookup` to `owner`: true when it may start now; false when it waits, to be
+    /// returned by a later ``release(_:)`` of the same owner (or started by ``promote(_:_:)``).
+    mutating func acquire(_ owner: Owner, _ lookup: Lookup) -> Bool {
+        let perUID = self.perUID
+        return modify(owner) { bucket in
+            if bucket.inFlight < perUID {
                 bucket.inFlight += 1
-                return entry.start
+                return true
             }
-        }
-        start?()
-        return start != nil
-    }
-
-    /// Upstream lookups in flight and waiting, per owner (for tests and `stats`).
-    func snapshot() -> [Owner: (inFlight: Int, waiting: Int)] {
-        state.withLockedValue { state in
-            state.buckets.mapValues { ($0.inFlight, $0.waiting.count - $0.head) }
+            bucket.waiting.append(lookup)
+            return false
         }
     }
 
-    /// Runs `body` on `owner`'s bucket and drops the bucket when it is empty again.
-    private static func modify<T>(_ buckets: inout [Owner: Bucket], _ owner: Owner, _ body: (inout Bucket) -> T) -> T {
-        var bucket = buckets.removeValue(forKey: owner) ?? Bucket()
-        let result = body(&bucket)
-        if bucket.inFlight > 0 || bucket.head < bucket.waiting.count { buckets[owner] = bucket }
-        return result
+    /// A lookup charged to `owner` has finished: the owner's next waiting lookup, which
+    /// keeps the slot and must be started now, or nil (the slot is freed).
+    mutating func release(_ owner: Owner) -> Lookup? {
+        modify(owner) { bucket in
+            if let next = bucket.waiting.popFirst() { return next }
+            bucket.inFlight -= 1
+            return nil
+        }
+    }
+
+    /// Takes `lookup` out of `owner`'s queue to be started now, over the owner's share
+    /// (another uid joined it); false if it is not waiting there.
+    mutating func promote(_ owner: Owner, _ lookup: Lookup) -> Bool {
+        modify(owner) { bucket in
+            guard let index = bucket.waiting.firstIndex(where: { $0 === lookup }) else { return false }
+            bucket.waiting.remove(at: index)
+            bucket.inFlight += 1
+            return true
+        }
+    }
+
+    /// Upstream lookups in flight and waiting, per owner that has any (for tests).
+    var snapshot: [Owner: (inFlight: Int, waiting: Int)] {
+        buckets.filter { $0.value.inFlight > 0 || !$0.value.waiting.isEmpty }.mapValues { ($0.inFlight, $0.waiting.count) }
+    }
+
+    /// Runs `body` on `owner`'s bucket in place (one hash lookup). Buckets are kept once
+    /// made: there are at most as many as uids that ever resolved, and a lookup at a time
+    /// must not cost a bucket's allocation.
+    private mutating func modify<T>(_ owner: Owner, _ body: (inout Bucket) -> T) -> T {
+        body(&buckets[owner, default: Bucket()])
     }
 }
 
@@ -134,3 +99,6 @@ extension ResolvdDaemon {
         configuration.limits.maxUpstreamLookupsPerUID ?? max(1, resolver.configuration.channelCount * resolver.queryLimitPerChannel / 4)
     }
 }
+
+extension UpstreamShare: Sendable where Lookup: Sendable {}
+extension UpstreamShare.Bucket: Sendable where Lookup: Sendable {}

@@ -17,7 +17,7 @@ extension ConnectionHandler {
     /// After a request line: replies batched past the bound go to the channel now, which
     /// makes it unwritable and pauses the connection (one comparison when under the bound).
     func writeOutIfOverBound() {
-        guard let buffered = output.buffer, buffered.readableBytes >= maxQueuedReplyBytes else { return }
+        guard (output.buffer?.readableBytes ?? 0) >= maxQueuedReplyBytes else { return }
         flushOutput()
         output.flushPending = true  // the read burst's end (or the held lines' run) flushes again
     }

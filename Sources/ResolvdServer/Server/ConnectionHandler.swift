@@ -97,6 +97,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// Decodes and executes one request line (or answers a line too long).
+    @inline(__always)
     func runLine(_ frame: LineFrameDecoder.Frame) {
         guard state.lineReceived() == .process else { return }
         output.flushPending = true  // channelReadComplete follows every burst of reads

@@ -85,9 +85,9 @@ public actor ResolvdDaemon: Service {
         logReceiveBuffer(of: resolver)
         descriptorLimit = DescriptorLimit.raiseSoftLimit(logger: logger)
         configuration.limits = DescriptorLimit.fit(configuration.limits, resolver: configuration.resolver, softLimit: descriptorLimit, logger: logger)
-        let upstreamShare = UpstreamShare(perUID: Self.upstreamLookupsPerUID(configuration, resolver: resolver))
         let lookups = LookupService(
-            resolver: resolver, cacheEnabled: configuration.cacheEnabled, settings: configuration.cache, upstreamShare: upstreamShare)
+            resolver: resolver, cacheEnabled: configuration.cacheEnabled, settings: configuration.cache,
+            upstreamLookupsPerUID: Self.upstreamLookupsPerUID(configuration, resolver: resolver))
         let context = ServerContext(lookups: lookups, limits: configuration.limits, stats: stats, logger: logger)
         self.context = context
         context.admin.policy = AdminPolicy(group: configuration.adminGroup)
@@ -267,7 +267,7 @@ public actor ResolvdDaemon: Service {
         reloadProblem = nil
         logReceiveBuffer(of: resolver)
         let old = context.replace(resolver: resolver, configuration: next)
-        context.lookups.upstreamShare.update(perUID: Self.upstreamLookupsPerUID(next, resolver: resolver))
+        context.lookups.updateUpstreamShare(perUID: Self.upstreamLookupsPerUID(next, resolver: resolver))
         context.admin.policy = AdminPolicy(group: next.adminGroup)
         stats.reloads.add(1, ordering: .relaxed)
         logger.notice("configuration reloaded", metadata: ["upstreams": "\(next.resolver.servers.map(\.description).joined(separator: ","))"])
