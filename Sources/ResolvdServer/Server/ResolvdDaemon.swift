@@ -87,12 +87,13 @@ public actor ResolvdDaemon: Service {
             return await self.reload()
         }
         let path = configuration.socketPath
-        let servers: [NIOAsyncChannel<any Channel, Never>]
+        let varlinkPath = configuration.varlinkSocketPath
+        var servers: [NIOAsyncChannel<any Channel, Never>]
         if systemd.isSocketActivated {
             // The socket unit owns the file and its mode; adopt its listening sockets as they are.
             var adopted: [NIOAsyncChannel<any Channel, Never>] = []
             for socket in systemd.listenSockets {
-                adopted.append(try await bind(.descriptor(socket.descriptor), context: context))
+                adopted.append(try await bind(.descriptor(socket.descriptor), frontEnd: socket.frontEnd, context: context))
             }
             servers = adopted
             listeningDescription = systemd.listenSockets.map(\.path).joined(separator: ", ")
@@ -101,12 +102,17 @@ public actor ResolvdDaemon: Service {
             servers = [try await bind(.path(path), context: context)]
             try SocketFile.setMode(path: path, mode: configuration.socketMode)
             listeningDescription = path
+            if let varlinkPath {
+                try SocketFile.prepare(path: varlinkPath)
+                servers.append(try await bind(.path(varlinkPath), frontEnd: .varlink, context: context))
+                try SocketFile.setMode(path: varlinkPath, mode: configuration.socketMode)
+            }
         }
         state = .running(socketPath: listeningDescription)
         logger.notice(
             "resolvd listening",
             metadata: [
-                "socket": "\(listeningDescription)", "upstreams": "\(configuration.resolver.servers.map(\.description).joined(separator: ","))",
+                "socket": "\(listeningDescription)", "varlink_socket": "\(systemd.isSocketActivated ? "-" : varlinkPath ?? "none")", "upstreams": "\(configuration.resolver.servers.map(\.description).joined(separator: ","))",
                 "channels": "\(configuration.resolver.channelCount)", "socket_activated": "\(systemd.isSocketActivated)",
             ])
         onReady(listeningDescription)
@@ -154,7 +160,10 @@ public actor ResolvdDaemon: Service {
             try? await channel.closeFuture.get()
         }
         context.lookups.resolver.shutdown()
-        if !systemd.isSocketActivated { SocketFile.remove(path: path) }
+        if !systemd.isSocketActivated {
+            SocketFile.remove(path: path)
+            if let varlinkPath { SocketFile.remove(path: varlinkPath) }
+        }
         state = .stopped
         logger.notice("resolvd stopped")
     }
@@ -165,7 +174,7 @@ public actor ResolvdDaemon: Service {
         case descriptor(Int32)
     }
 
-    private func bind(_ target: ListenTarget, context: ServerContext) async throws -> NIOAsyncChannel<any Channel, Never> {
+    private func bind(_ target: ListenTarget, frontEnd: FrontEnd = .v1, context: ServerContext) async throws -> NIOAsyncChannel<any Channel, Never> {
         let stats = self.stats
         let connections = self.connections
         let logger = self.logger
@@ -186,8 +195,16 @@ public actor ResolvdDaemon: Service {
                 if count > limits.maxConnections {
                     stats.rejected.add(1, ordering: .relaxed)
                     logger.warning("connection refused: limit reached", metadata: ["limit": "\(limits.maxConnections)"])
+                    if frontEnd == .varlink {
+                        try channel.pipeline.syncOperations.addHandler(VarlinkRefusingHandler())
+                        return channel as any Channel
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         RejectingHandler(message: "too many connections (limit \(limits.maxConnections))"))
+                    return channel as any Channel
+                }
+                if frontEnd == .varlink {
+                    try VarlinkConnectionHandler.configure(channel, server: context)
                     return channel as any Channel
                 }
                 try channel.pipeline.syncOperations.addHandler(
