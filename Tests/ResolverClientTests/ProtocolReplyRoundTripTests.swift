@@ -24,7 +24,7 @@ import Testing
         #expect(StatsResult(json: try Self.result(of: StatsResult())) == StatsResult())
         let stats = Self.distinctStats
         #expect(StatsResult(json: try Self.result(of: stats)) == stats)
-        #expect(stats.counters.map(\.value) == Array(1...24))
+        #expect(stats.counters.map(\.value) == Array(1...26))
     }
 
     @Test(arguments: [0, 1, 255, Int(Request.maxID)])
@@ -69,6 +69,7 @@ import Testing
         stats.cache = StatsResult.Cache(entries: 2, bytes: 612, hits: 1, misses: 2, evictions: 0)
         stats.upstream = StatsResult.Upstream(channels: 2, queriesInFlightPerChannel: 166, receiveBufferBytes: 425984)
         stats.latency = StatsResult.Latency(p50: 412, p90: 1260, p99: 1260, p999: 1260)
+        stats.frontEnds = StatsResult.FrontEnds(v1: 3, varlink: 0)
         #expect(Self.line(stats, id: 9) == #"{"id":9,"status":0,"result":"# + example + "}\n")
         #expect(StatsResult(json: try JSONParser.parse(example)) == stats)
     }
@@ -101,6 +102,7 @@ import Testing
         stats.coalesced = 17
         stats.upstream = StatsResult.Upstream(channels: 18, queriesInFlightPerChannel: 19, receiveBufferBytes: 20)
         stats.latency = StatsResult.Latency(p50: 21, p90: 22, p99: 23, p999: 24)
+        stats.frontEnds = StatsResult.FrontEnds(v1: 25, varlink: 26)
         return stats
     }
 
