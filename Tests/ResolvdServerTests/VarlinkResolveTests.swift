@@ -176,7 +176,6 @@ import Glibc
             ("org.varlink.service.GetInfo", #"{"x":1}"#, "org.varlink.service.InvalidParameter", "parameter"),
             ("org.varlink.service.Nope", "{}", "org.varlink.service.MethodNotFound", "method"),
             ("io.systemd.Resolve.Nope", "{}", "org.varlink.service.MethodNotFound", "method"),
-            ("io.systemd.Resolve.ResolveService", #"{"domain":"example.test"}"#, "org.varlink.service.MethodNotImplemented", "method"),
             ("com.example.Nope", "{}", "org.varlink.service.InterfaceNotFound", "interface"),
         ]
         for (method, parameters, error, member) in errors {
@@ -244,5 +243,63 @@ enum VarlinkIDL {
         }
         #expect(sawInterface && depth == 0)
         #expect(members == methods)
+    }
+}
+
+/// ResolveService: SRV records, each target's addresses and, for a DNS-SD service, its TXT
+/// strings, as systemd-resolved answers them.
+@Suite struct VarlinkResolveServiceTests {
+    static let zone = Zone(origin: "sd.test.", text: """
+        $ORIGIN sd.test.
+        $TTL 300
+        @                     300 IN SOA ns.sd.test. hostmaster.sd.test. 1 3600 600 86400 60
+        @                     300 IN NS  ns.sd.test.
+        ns                    300 IN A   127.0.0.1
+        host1                 300 IN A   192.0.2.71
+        host1                 300 IN AAAA 2001:db8::71
+        host2                 300 IN A   192.0.2.72
+        _ipp._tcp             300 IN SRV 10 5 631 host1.sd.test.
+        _ipp._tcp             300 IN SRV 20 5 632 host2.sd.test.
+        printer._ipp._tcp     300 IN SRV 0 0 631 host2.sd.test.
+        printer._ipp._tcp     300 IN TXT "rp=queue" "note=second floor"
+        _none._tcp            300 IN SRV 0 0 0 .
+        _lost._tcp            300 IN SRV 0 0 80 missing.sd.test.
+
+        """)
+
+    @Test func simpleAndDNSSDServices() throws {
+        let unbound = try UnboundServer.start(zones: [Self.zone])
+        defer { unbound.stop() }
+        let daemon = try DaemonProcess.start(upstream: unbound.serverAddress)
+        defer { daemon.stop() }
+        let client = try LineClient.varlink(path: daemon.varlinkSocketPath)
+        let method = "io.systemd.Resolve.ResolveService"
+        let simple = try #require(client.varlinkCall(method, #"{"type":"_ipp._tcp","domain":"sd.test"}"#)?.varlinkParameters)
+        #expect(simple.keys == ["services", "canonical", "flags"], "\(simple)")
+        let services = (simple["services"]?.arrayValue ?? []).compactMap { $0.objectValue }
+        #expect(services.map { $0["hostname"]?.stringValue } == ["host1.sd.test", "host2.sd.test"])
+        #expect(services.map { $0["port"]?.intValue } == [631, 632] && services.map { $0["priority"]?.intValue } == [10, 20])
+        #expect(services.first?.keys == ["priority", "weight", "port", "hostname", "canonicalName", "addresses"])
+        let host1 = services.first?["addresses"]?.arrayValue?.compactMap { $0.objectValue?["address"]?.arrayValue?.compactMap(\.intValue) }
+        #expect(Set(host1 ?? []) == [[192, 0, 2, 71], [32, 1, 13, 184, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 113]])
+        #expect(simple["canonical"] == ["type": "_ipp._tcp", "domain": "sd.test"])
+        #expect(simple["flags"]?.intValue == VarlinkResolveTests.dns | VarlinkResolveTests.fromNetwork)
+
+        let named = try #require(client.varlinkCall(method, #"{"name":"printer","type":"_ipp._tcp","domain":"sd.test","family":2}"#)?.varlinkParameters)
+        #expect(named["txt"]?.arrayValue?.compactMap(\.stringValue) == ["rp=queue", "note=second floor"], "\(named)")
+        #expect(named["canonical"] == ["name": "printer", "type": "_ipp._tcp", "domain": "sd.test"])
+        let printer = named["services"]?.arrayValue?.first?.objectValue
+        #expect(printer?["addresses"]?.arrayValue?.compactMap { $0.objectValue?["address"]?.arrayValue?.compactMap(\.intValue) } == [[192, 0, 2, 72]])
+        let noTXT = try #require(client.varlinkCall(method, #"{"name":"printer","type":"_ipp._tcp","domain":"sd.test","flags":192}"#)?.varlinkParameters)
+        #expect(noTXT["txt"] == nil && noTXT["services"]?.arrayValue?.first?.objectValue?["addresses"] == nil, "NO_TXT|NO_ADDRESS: \(noTXT)")
+
+        #expect(client.varlinkCall(method, #"{"type":"_none._tcp","domain":"sd.test"}"#)?.varlinkError == "io.systemd.Resolve.ServiceNotProvided")
+        #expect(client.varlinkCall(method, #"{"type":"_nope._tcp","domain":"sd.test"}"#)?.varlinkError == "io.systemd.Resolve.DNSError")
+        #expect(client.varlinkCall(method, #"{"type":"_lost._tcp","domain":"sd.test"}"#)?.varlinkError == "io.systemd.Resolve.DNSError",
+                "the only target does not exist")
+        for (parameters, bad) in [(#"{"type":"_ipp._tcp"}"#, "domain"), (#"{"name":"a.b","type":"_ipp._tcp","domain":"sd.test"}"#, "name"),
+                                  (#"{"type":"ipp","domain":"sd.test"}"#, "type"), (#"{"domain":"sd.test","flags":4194304}"#, "flags")] {
+            #expect(client.varlinkCall(method, parameters)?.varlinkParameters?["parameter"]?.stringValue == bad, "\(parameters)")
+        }
     }
 }

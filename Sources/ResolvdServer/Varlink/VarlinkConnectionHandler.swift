@@ -4,7 +4,7 @@ import ResolvdProtocol
 import ResolverCore
 
 /// One client connection speaking Varlink: io.systemd.Resolve (ResolveHostname,
-/// ResolveAddress, ResolveRecord) and org.varlink.service (GetInfo,
+/// ResolveAddress, ResolveRecord, ResolveService) and org.varlink.service (GetInfo,
 /// GetInterfaceDescription), answered in the order the calls came however their lookups
 /// finish.
 ///
@@ -28,10 +28,11 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
     /// The first entry is call number `firstCall`.
     private var replies = CircularBuffer<ByteBuffer?>()
     private var firstCall: UInt64 = 0
-    /// Lookups in flight by call number; the token is nil only while the start call runs.
-    private var lookups: [UInt64: LookupService.Token?] = [:]
-    /// The call whose lookup is being started: an answer inside the start call is the cache's.
-    private var startingCall: UInt64?
+    /// Lookups in flight, by an id of their own.
+    private var lookups: [UInt64: PendingLookup] = [:]
+    private var nextLookup: UInt64 = 0
+    /// The lookup being started: an answer inside the start call is the cache's.
+    private var startingLookup: UInt64?
     private var closing = false
 
     init(server: ServerContext) {
@@ -101,8 +102,6 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
             answer(number, Self.interfaceDescription(call.parameters))
         case (VarlinkInterfaces.service, _):
             answer(number, .failure(.methodNotFound(call.method)))
-        case (VarlinkInterfaces.resolve, "ResolveService"):
-            answer(number, .failure(.methodNotImplemented(call.method)))
         case (VarlinkInterfaces.resolve, _):
             do {
                 startLookup(number, try VarlinkResolveRequest.decode(method: member, parameters: call.parameters))
@@ -123,16 +122,42 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
 
     // MARK: - Lookups
 
+    /// One lookup of the ``LookupService`` on behalf of a call (ResolveService makes several).
+    private struct PendingLookup {
+        /// Nil only while the start call runs (a cache hit completes inside it).
+        var token: LookupService.Token?
+        let startedAt: UInt64
+        let synthetic: Bool
+        let onAnswer: (Result<LookupValue, ResolverError>, AnswerOrigin) -> Void
+    }
+
     private func startLookup(_ number: UInt64, _ request: VarlinkResolveRequest) {
-        guard let context else { return }
         let limit = server.limits.maxLookupsPerConnection
         guard lookups.count < limit else {
             server.stats.rejected.add(1, ordering: .relaxed)
             answer(number, .failure(.tooManyCalls(limit: limit)))
             return
         }
+        if case .service(let service) = request.method {
+            VarlinkServiceResolution(service, flags: request.flags, lookUp: { [unowned self] key, onAnswer in
+                lookUp(key, bypassingCache: request.bypassesCache, onAnswer: onAnswer)
+            }, answer: { [unowned self] result in
+                answer(number, result)
+            }).start()
+            return
+        }
+        lookUp(request.key, bypassingCache: request.bypassesCache) { [unowned self] result, origin in
+            answer(number, request.reply(to: result, origin: origin))
+        }
+    }
+
+    /// Starts one lookup; `onAnswer` runs on the event loop, once, with where the answer came from.
+    private func lookUp(
+        _ key: LookupKey, bypassingCache: Bool, onAnswer: @escaping (Result<LookupValue, ResolverError>, AnswerOrigin) -> Void
+    ) {
+        guard let context else { return }
         let synthetic: Bool
-        switch request.key {
+        switch key {
         case .addressInfo(let lookup): synthetic = server.lookups.resolver.answersLocally(name: lookup.name, family: lookup.family)
         case .hostByAddress(let address, _, _): synthetic = server.lookups.resolver.answersLocally(address: address)
         default: synthetic = false
@@ -140,41 +165,39 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
         server.stats.lookups.add(1, ordering: .relaxed)
         server.stats.varlinkLookups.add(1, ordering: .relaxed)
         server.stats.inFlight.add(1, ordering: .relaxed)
-        let startedAt = MonotonicClock.microseconds()
+        let id = nextLookup
+        nextLookup += 1
         let eventLoop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: eventLoop)
         let completion: LookupService.Completion = { result in
             if eventLoop.inEventLoop {
-                handler.value.finish(number, request, result, synthetic: synthetic, startedAt: startedAt)
+                handler.value.lookupFinished(id, result)
             } else {
-                eventLoop.execute { handler.value.finish(number, request, result, synthetic: synthetic, startedAt: startedAt) }
+                eventLoop.execute { handler.value.lookupFinished(id, result) }
             }
         }
         // Registered before the start call: a cache hit completes inside it.
-        lookups[number] = .some(nil)
-        startingCall = number
-        let token = request.bypassesCache
-            ? server.lookups.startBypassingCache(request.key, completion: completion)
-            : server.lookups.start(request.key, completion: completion)
-        startingCall = nil
-        if lookups[number] != nil { lookups[number] = token }
+        lookups[id] = PendingLookup(token: nil, startedAt: MonotonicClock.microseconds(), synthetic: synthetic, onAnswer: onAnswer)
+        startingLookup = id
+        let token = bypassingCache
+            ? server.lookups.startBypassingCache(key, completion: completion)
+            : server.lookups.start(key, completion: completion)
+        startingLookup = nil
+        lookups[id]?.token = token
     }
 
-    private func finish(
-        _ number: UInt64, _ request: VarlinkResolveRequest, _ result: Result<LookupValue, ResolverError>, synthetic: Bool, startedAt: UInt64
-    ) {
-        guard lookups.removeValue(forKey: number) != nil else { return }
-        server.stats.recordLatency(microseconds: MonotonicClock.microseconds() &- startedAt)
+    private func lookupFinished(_ id: UInt64, _ result: Result<LookupValue, ResolverError>) {
+        guard let pending = lookups.removeValue(forKey: id) else { return }
+        server.stats.recordLatency(microseconds: MonotonicClock.microseconds() &- pending.startedAt)
         server.stats.recordOutcome(result.resultCode)
-        let origin: AnswerOrigin = synthetic ? .synthetic : startingCall == number ? .cache : .network
-        answer(number, request.reply(to: result, origin: origin))
+        pending.onAnswer(result, pending.synthetic ? .synthetic : startingLookup == id ? .cache : .network)
     }
 
     /// Cancels every lookup still waiting (hang-up, shutdown): each is answered
     /// QueryAborted at once, before this returns.
     private func abortAll() {
-        for (_, token) in lookups.sorted(by: { $0.key < $1.key }) {
-            if let token { server.lookups.cancel(token, with: .aborted) }
+        for (_, pending) in lookups.sorted(by: { $0.key < $1.key }) {
+            if let token = pending.token { server.lookups.cancel(token, with: .aborted) }
         }
     }
 
@@ -182,13 +205,15 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
 
     private func answer(_ number: UInt64, _ result: Result<JSONObject, VarlinkError>) {
         guard number >= firstCall, number - firstCall < UInt64(replies.count) else { return }
+        let index = replies.index(replies.startIndex, offsetBy: Int(number - firstCall))
+        guard replies[index] == nil else { return }  // answered already (a ResolveService aborted part-way)
         let allocator = context?.channel.allocator ?? ByteBufferAllocator()
         let reply: ByteBuffer
         switch result {
         case .success(let parameters): reply = VarlinkReply.success(parameters, allocator: allocator)
         case .failure(let error): reply = VarlinkReply.failure(error, allocator: allocator)
         }
-        replies[replies.index(replies.startIndex, offsetBy: Int(number - firstCall))] = reply
+        replies[index] = reply
         writeReadyReplies()
     }
 

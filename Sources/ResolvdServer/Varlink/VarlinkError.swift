@@ -22,6 +22,7 @@ struct VarlinkError: Error, Hashable {
     static let queryAborted = VarlinkError("io.systemd.Resolve.QueryAborted")
     static let queryRefused = VarlinkError("io.systemd.Resolve.QueryRefused")
     static let badAddressSize = VarlinkError("io.systemd.Resolve.BadAddressSize")
+    static let serviceNotProvided = VarlinkError("io.systemd.Resolve.ServiceNotProvided")
     static let resourceRecordTypeUnsupported = VarlinkError("io.systemd.Resolve.ResourceRecordTypeUnsupported")
 
     static func invalidParameter(_ parameter: String) -> VarlinkError {
@@ -29,9 +30,6 @@ struct VarlinkError: Error, Hashable {
     }
     static func methodNotFound(_ method: String) -> VarlinkError {
         VarlinkError("org.varlink.service.MethodNotFound", ["method": .string(method)])
-    }
-    static func methodNotImplemented(_ method: String) -> VarlinkError {
-        VarlinkError("org.varlink.service.MethodNotImplemented", ["method": .string(method)])
     }
     static func interfaceNotFound(_ interface: String) -> VarlinkError {
         VarlinkError("org.varlink.service.InterfaceNotFound", ["interface": .string(interface)])

@@ -71,7 +71,6 @@ enum VarlinkInterfaces {
 
         method ResolveRecord(ifindex: ?int, name: string, class: ?int, type: int, flags: ?int) -> (rrs: []ResolvedRecord, flags: int)
 
-        # Not implemented by resolvd: answered with org.varlink.service.MethodNotImplemented.
         method ResolveService(name: ?string, type: ?string, domain: string, ifindex: ?int, family: ?int, flags: ?int) -> (services: []ResolvedService, txt: ?[]string, canonical: ResolvedCanonical, flags: int)
 
         error NoNameServers()
@@ -84,6 +83,7 @@ enum VarlinkInterfaces {
         error ResourceRecordTypeUnsupported()
         error DNSError(rcode: int)
         error BadAddressSize()
+        error ServiceNotProvided()
 
         """
 

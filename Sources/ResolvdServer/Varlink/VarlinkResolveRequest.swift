@@ -19,6 +19,20 @@ struct VarlinkResolveRequest: Sendable {
         case address
         /// ResolveRecord: v1's `query`; only records of `type` are answered.
         case record(type: DNSRecordType)
+        /// ResolveService: an SRV `query`, then ResolveHostname's lookup of each target and,
+        /// for a DNS-SD service, a TXT `query` (``VarlinkServiceResolution``).
+        case service(ServiceRequest)
+    }
+
+    /// What ResolveService asks: a DNS-SD service (`name` set), or a simple SRV service.
+    struct ServiceRequest: Sendable {
+        var name: String?
+        var type: String?
+        var domain: String
+        var family: AddressFamily
+
+        /// The name whose SRV (and TXT) records are asked: `name.type.domain`.
+        var queryName: String { [name, type, domain].compactMap { $0 }.joined(separator: ".") }
     }
 
     var method: Method
@@ -61,6 +75,20 @@ struct VarlinkResolveRequest: Sendable {
             guard let type = DNSRecordType(number: UInt16(number)) else { throw .resourceRecordTypeUnsupported }
             let flags = try reader.flags(allowing: ResolvedFlags.noSearch)
             request = VarlinkResolveRequest(method: .record(type: type), key: .query(name: name, type: type, timeout: nil), flags: flags)
+        case "ResolveService":
+            let name = try reader.optionalString("name")
+            let type = try reader.optionalString("type")
+            let domain = try reader.string("domain")
+            _ = try reader.interfaceIndex()
+            let family = try reader.family(optional: true)
+            let flags = try reader.flags(allowing: ResolvedFlags.noTXT | ResolvedFlags.noAddress)
+            // The name is one label (spaces allowed, dots not: the engine takes names as text).
+            if let name, name.contains(".") || name.utf8.count > 63 { throw .invalidParameter("name") }
+            if name != nil && type == nil { throw .invalidParameter("type") }
+            if let type, type.split(separator: ".").count != 2 || !type.hasPrefix("_") { throw .invalidParameter("type") }
+            let service = ServiceRequest(name: name, type: type, domain: domain, family: family)
+            request = VarlinkResolveRequest(
+                method: .service(service), key: .query(name: service.queryName, type: .srv, timeout: nil), flags: flags)
         default:
             throw .methodNotFound("io.systemd.Resolve." + method)
         }
@@ -105,6 +133,16 @@ private struct ParameterReader {
         switch parameters[key] {
         case nil, .null?: return nil
         case .integer(let value)?: return value
+        default: throw .invalidParameter(key)
+        }
+    }
+
+    /// A string member that may be missing, null or empty (all three: none).
+    mutating func optionalString(_ key: String) throws(VarlinkError) -> String? {
+        read.insert(key)
+        switch parameters[key] {
+        case nil, .null?: return nil
+        case .string(let value)?: return value.isEmpty ? nil : value
         default: throw .invalidParameter(key)
         }
     }
@@ -163,6 +201,8 @@ enum ResolvedFlags {
     static let dns: UInt64 = 1 << 0
     static let protocolsAll: UInt64 = 0x1f  // DNS, LLMNR IPv4/IPv6, mDNS IPv4/IPv6
     static let noCNAME: UInt64 = 1 << 5
+    static let noTXT: UInt64 = 1 << 6
+    static let noAddress: UInt64 = 1 << 7
     static let noSearch: UInt64 = 1 << 8
     static let noValidate: UInt64 = 1 << 10
     static let noSynthesize: UInt64 = 1 << 11
