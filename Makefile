@@ -9,11 +9,14 @@ SYSCONFDIR   ?= /etc
 # Where `install-files` takes the binaries from; `install` builds them there first.
 BIN_SOURCE   ?= .build/release
 # systemd: systemd-analyze, systemd-socket-activate (tests); util-linux: unshare, setpriv (tests).
-# python3: /usr/bin/python3's getaddrinfo through nss-resolve (VarlinkNSSResolveTests).
-APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux python3
+# python3: /usr/bin/python3's getaddrinfo through nss-resolve (VarlinkNSSResolveTests);
+# python3-pip: `pip download` of the varlink wheel (test-fixtures).
+APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux python3 python3-pip
 # Test fixtures fetched once, never at test time: Debian's libnss-resolve (252), unpacked by
-# VarlinkNSSResolveTests with dpkg-deb -x, never installed.
+# VarlinkNSSResolveTests with dpkg-deb -x, never installed; PyPI's varlink (31.0.0), a second
+# Varlink client for VarlinkPythonClientTests, unzipped there.
 TEST_CACHE   ?= /var/cache/resolvd-test
+VARLINK_PY   := varlink==31.0.0
 # Only `make bench` needs these: dnsperf, and unshare/mount/ip for getaddrinfo_a in a private network namespace.
 BENCH_PACKAGES := dnsperf util-linux mount iproute2
 TSAN_BUILD   := .build-tsan
@@ -30,10 +33,14 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-# `apt-get download libnss-resolve` into $(TEST_CACHE), once (`make test` runs it).
+# `apt-get download libnss-resolve` and `pip download varlink` into $(TEST_CACHE), once
+# (`make test` runs it).
 test-fixtures:
 	@if ! ls $(TEST_CACHE)/libnss-resolve_*.deb >/dev/null 2>&1; then \
 	  mkdir -p $(TEST_CACHE) && cd $(TEST_CACHE) && apt-get download libnss-resolve; \
+	fi
+	@if ! ls $(TEST_CACHE)/varlink-*.whl >/dev/null 2>&1; then \
+	  /usr/bin/python3 -m pip download --no-deps --only-binary=:all: $(VARLINK_PY) -d $(TEST_CACHE); \
 	fi
 
 bench-deps: deps
