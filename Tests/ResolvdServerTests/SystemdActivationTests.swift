@@ -16,13 +16,9 @@ import Glibc
         defer { SystemdTestSupport.removeTree(directory) }
         let socketPath = directory + "/resolvd.sock"
         try writeFile(directory + "/resolvd.conf", DaemonProcess.databaseConfiguration(in: directory))
-        let process = try SpawnedProcess(
-            arguments: [
-                activate, "-l", socketPath, "--fdname=resolvd", DaemonProcess.executable, "--config", directory + "/resolvd.conf",
-                "--dns", unbound.serverAddress, "--log-level", "info",
-            ] + DaemonProcess.hermeticArguments(),
-            environment: SystemdTestSupport.environment(adding: [:], removing: SystemdIntegration.environmentVariables),
-            stdout: "/dev/null", stderr: directory + "/stderr.log")
+        let process = try Self.activate(
+            activate, ["-l", socketPath, "--fdname=resolvd"], directory: directory,
+            daemonArguments: ["--dns", unbound.serverAddress, "--log-level", "info"])
         defer { process.stop() }
         let log = { (try? readWholeFile(directory + "/stderr.log")) ?? "" }
         let deadline = ContinuousClock.now + .seconds(10)
@@ -54,13 +50,9 @@ import Glibc
         defer { SystemdTestSupport.removeTree(directory) }
         let v1Path = directory + "/resolvd.sock", namedPath = directory + "/named.sock", byPath = directory + "/io.systemd.Resolve"
         try writeFile(directory + "/resolvd.conf", DaemonProcess.databaseConfiguration(in: directory))
-        let process = try SpawnedProcess(
-            arguments: [
-                activate, "-l", v1Path, "-l", namedPath, "-l", byPath, "--fdname=resolvd.socket:varlink:resolvd.socket",
-                DaemonProcess.executable, "--config", directory + "/resolvd.conf", "--dns", unbound.serverAddress,
-            ] + DaemonProcess.hermeticArguments(),
-            environment: SystemdTestSupport.environment(adding: [:], removing: SystemdIntegration.environmentVariables),
-            stdout: "/dev/null", stderr: directory + "/stderr.log")
+        let process = try Self.activate(
+            activate, ["-l", v1Path, "-l", namedPath, "-l", byPath, "--fdname=resolvd.socket:varlink:resolvd.socket"],
+            directory: directory, daemonArguments: ["--dns", unbound.serverAddress])
         defer { process.stop() }
         let log = { (try? readWholeFile(directory + "/stderr.log")) ?? "" }
         let deadline = ContinuousClock.now + .seconds(10)
@@ -95,6 +87,16 @@ import Glibc
         try #require(SystemdNotifier(notifySocket: socketPath)).send("wake up")
         #expect(process.waitForExit() == 78)
         #expect(((try? readWholeFile(directory + "/stderr.log")) ?? "").contains("not a listening Unix stream socket"))
+    }
+
+    /// `systemd-socket-activate LISTEN… resolvd --config DIR/resolvd.conf ARGS…`, without
+    /// this process's own LISTEN_* and notify variables, stderr in DIR/stderr.log.
+    static func activate(_ activate: String, _ listen: [String], directory: String, daemonArguments: [String]) throws -> SpawnedProcess {
+        try SpawnedProcess(
+            arguments: [activate] + listen + [DaemonProcess.executable, "--config", directory + "/resolvd.conf"] + daemonArguments
+                + DaemonProcess.hermeticArguments(),
+            environment: SystemdTestSupport.environment(adding: [:], removing: SystemdIntegration.environmentVariables),
+            stdout: "/dev/null", stderr: directory + "/stderr.log")
     }
 
     static func command(of pid: pid_t) -> String {

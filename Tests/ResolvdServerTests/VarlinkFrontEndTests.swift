@@ -12,6 +12,18 @@ import Glibc
 @Suite struct VarlinkFrontEndTests {
     private static let hostname = "io.systemd.Resolve.ResolveHostname"
 
+    /// A daemon whose upstream is the unbound fixture behind a DelayingProxy (hold/release).
+    private func proxiedDaemon() throws -> (DaemonProcess, DelayingProxy) {
+        let unbound = try DaemonOperationTests.unbound.get()
+        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .zero)
+        do {
+            return (try DaemonProcess.start(upstream: proxy.serverAddress), proxy)
+        } catch {
+            proxy.stop()
+            throw error
+        }
+    }
+
     private func pendingDaemon(config: String = "") throws -> (DaemonProcess, SilentUpstream) {
         let silent = try SilentUpstream.start()
         return (try DaemonProcess.start(upstream: silent.serverAddress, config: config, timeoutMilliseconds: 30_000, tries: 1), silent)
@@ -20,11 +32,8 @@ import Glibc
     /// Pipelined calls are answered in the order they came, a slow lookup holding back the
     /// replies behind it.
     @Test func pipelinedCallsAreAnsweredInOrder() throws {
-        let unbound = try DaemonOperationTests.unbound.get()
-        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .zero)
-        defer { proxy.stop() }
-        let daemon = try DaemonProcess.start(upstream: proxy.serverAddress)
-        defer { daemon.stop() }
+        let (daemon, proxy) = try proxiedDaemon()
+        defer { daemon.stop(); proxy.stop() }
         let client = try LineClient.varlink(path: daemon.varlinkSocketPath)
         proxy.hold()
         client.sendVarlinkCall(Self.hostname, #"{"name":"v4only.example.test","family":2}"#)
@@ -62,11 +71,8 @@ import Glibc
     /// A Varlink call and a v1 lookup of the same name share one upstream query; the
     /// Varlink client hanging up leaves the v1 waiter its answer.
     @Test func sharesOneUpstreamQueryWithV1() throws {
-        let unbound = try DaemonOperationTests.unbound.get()
-        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .zero)
-        defer { proxy.stop() }
-        let daemon = try DaemonProcess.start(upstream: proxy.serverAddress)
-        defer { daemon.stop() }
+        let (daemon, proxy) = try proxiedDaemon()
+        defer { daemon.stop(); proxy.stop() }
         let v1 = try daemon.connect()
         let varlink = try LineClient.varlink(path: daemon.varlinkSocketPath)
         let leaving = try LineClient.varlink(path: daemon.varlinkSocketPath)
@@ -96,11 +102,8 @@ import Glibc
 
     /// SD_RESOLVED_NO_CACHE skips the cache (a new upstream query) and still fills it.
     @Test func noCacheFlagBypassesTheCache() throws {
-        let unbound = try DaemonOperationTests.unbound.get()
-        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .zero)
-        defer { proxy.stop() }
-        let daemon = try DaemonProcess.start(upstream: proxy.serverAddress)
-        defer { daemon.stop() }
+        let (daemon, proxy) = try proxiedDaemon()
+        defer { daemon.stop(); proxy.stop() }
         let client = try LineClient.varlink(path: daemon.varlinkSocketPath)
         let parameters = #"{"name":"v4only.example.test","family":2}"#
         let noCache = #"{"name":"v4only.example.test","family":2,"flags":4096}"#
