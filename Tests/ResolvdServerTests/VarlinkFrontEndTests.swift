@@ -68,6 +68,31 @@ import Glibc
         #expect(stats?["front_ends"]?.objectValue?["v1"]?.intValue == 0)
     }
 
+    /// SIGTERM answers a pending call QueryAborted (ERROR_OPERATION_ABORTED), writes it,
+    /// closes, and exits 0.
+    @Test func shutdownAnswersPendingCallsQueryAborted() throws {
+        let (daemon, silent) = try pendingDaemon()
+        var exited = false
+        defer {
+            // stop() would wait for a process already reaped by waitForExit.
+            if exited { SystemdTestSupport.removeTree(daemon.directory) } else { daemon.stop() }
+            silent.stop()
+        }
+        let client = try LineClient.varlink(path: daemon.varlinkSocketPath)
+        client.sendVarlinkCall(Self.hostname, #"{"name":"pending.example.test"}"#)
+        client.sendVarlinkCall("org.varlink.service.GetInfo")
+        let observer = try daemon.connect()
+        var id: Int64 = 1
+        #expect(observer.waitForStat("in_flight", toBe: 1, nextID: &id)?["in_flight"]?.intValue == 1)
+        daemon.signal(SIGTERM)
+        #expect(client.reply()?.varlinkError == "io.systemd.Resolve.QueryAborted")
+        #expect(client.reply()?.varlinkParameters?["vendor"]?.stringValue == "resolvd", "the call behind it is answered too")
+        #expect(client.isClosedByPeer())
+        let status = daemon.waitForExit()
+        exited = status != nil
+        #expect(status == 0)
+    }
+
     /// A Varlink call and a v1 lookup of the same name share one upstream query; the
     /// Varlink client hanging up leaves the v1 waiter its answer.
     @Test func sharesOneUpstreamQueryWithV1() throws {
