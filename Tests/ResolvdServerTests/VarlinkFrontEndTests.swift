@@ -187,12 +187,14 @@ import Glibc
         let daemon = try DaemonProcess.start(upstream: unbound.serverAddress, config: "max_connections = 2\n")
         defer { daemon.stop() }
         let first = try daemon.connect()
+        var id: Int64 = 1
+        // DaemonProcess's readiness probe may still be counted: wait until only `first` is.
+        #expect(first.waitForStat("connections", toBe: 1, nextID: &id)?["connections"]?.intValue == 1)
         let second = try LineClient.varlink(path: daemon.varlinkSocketPath)
         #expect(second.varlinkCall("org.varlink.service.GetInfo")?.varlinkParameters != nil)
         let third = try LineClient.varlink(path: daemon.varlinkSocketPath)
         #expect(third.isClosedByPeer())
         second.close()
-        var id: Int64 = 1
         #expect(first.waitForStat("connections", toBe: 1, nextID: &id)?["connections"]?.intValue == 1)
         let again = try LineClient.varlink(path: daemon.varlinkSocketPath)
         #expect(again.varlinkCall("org.varlink.service.GetInfo")?.varlinkParameters != nil)

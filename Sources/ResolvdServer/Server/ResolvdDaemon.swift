@@ -98,15 +98,17 @@ public actor ResolvdDaemon: Service {
             servers = adopted
             listeningDescription = systemd.listenSockets.map(\.path).joined(separator: ", ")
         } else {
-            try SocketFile.prepare(path: path)
-            servers = [try await bind(.path(path), context: context)]
-            try SocketFile.setMode(path: path, mode: configuration.socketMode)
-            listeningDescription = path
+            servers = []
+            // The Varlink socket first: a client that found the v1 socket answering finds it too.
             if let varlinkPath {
                 try SocketFile.prepare(path: varlinkPath)
                 servers.append(try await bind(.path(varlinkPath), frontEnd: .varlink, context: context))
                 try SocketFile.setMode(path: varlinkPath, mode: configuration.socketMode)
             }
+            try SocketFile.prepare(path: path)
+            servers.append(try await bind(.path(path), context: context))
+            try SocketFile.setMode(path: path, mode: configuration.socketMode)
+            listeningDescription = path
         }
         state = .running(socketPath: listeningDescription)
         logger.notice(

@@ -74,6 +74,8 @@ final class VarlinkServiceResolution {
             finish(.failure(rootOnly ? .serviceNotProvided : .noSuchResourceRecord))
             return
         }
+        // Lowest priority first (RFC 2782), the upstream's order within one (a stable sort).
+        records.sort { $0.priority < $1.priority }
         if flags & ResolvedFlags.noAddress == 0 {
             for target in Set(records.map(\.target)) {
                 pending += 1
