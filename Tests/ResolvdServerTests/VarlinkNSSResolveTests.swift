@@ -27,7 +27,9 @@ import Glibc
             throw FixtureError(
                 "Debian's libnss-resolve .deb is not in \(cache): run `make test-fixtures` (apt-get download libnss-resolve)")
         }
-        let directory = try SystemdTestSupport.makeTemporaryDirectory(mode: 0o755)
+        // One fixed directory, unpacked over on each run, rather than a new one per run left behind.
+        let directory = "/tmp/resolvd-test-libnss-resolve"
+        mkdir(directory, 0o755)
         let unpack = try SystemdTestSupport.run([dpkgDeb, "-x", deb, directory])
         guard unpack.status == 0 else { throw FixtureError("dpkg-deb -x \(deb): \(unpack.stderr)") }
         let module = try SystemdTestSupport.run(["/bin/sh", "-c", "dirname \"$(find \"$0\" -name libnss_resolve.so.2 | head -1)\"", directory])
