@@ -9,13 +9,20 @@ SYSCONFDIR   ?= /etc
 # Where `install-files` takes the binaries from; `install` builds them there first.
 BIN_SOURCE   ?= .build/release
 # systemd: systemd-analyze, systemd-socket-activate (tests); util-linux: unshare, setpriv, prlimit (tests);
-# python3: /usr/bin/python3, standard library only, clients that hold connections (tests).
-APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux python3
+# python3: /usr/bin/python3, standard library only: clients that hold connections (bounds tests)
+# and getaddrinfo through nss-resolve (VarlinkNSSResolveTests);
+# python3-pip: `pip download` of the varlink wheel (test-fixtures).
+APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux python3 python3-pip
+# Test fixtures fetched once, never at test time: Debian's libnss-resolve (252), unpacked by
+# VarlinkNSSResolveTests with dpkg-deb -x, never installed; PyPI's varlink (31.0.0), a second
+# Varlink client for VarlinkPythonClientTests, unzipped there.
+TEST_CACHE   ?= /var/cache/resolvd-test
+VARLINK_PY   := varlink==31.0.0
 # Only `make bench` needs these: dnsperf, and unshare/mount/ip for getaddrinfo_a in a private network namespace.
 BENCH_PACKAGES := dnsperf util-linux mount iproute2
 TSAN_BUILD   := .build-tsan
 
-.PHONY: run test deps bench-deps build clean bench bench-core bench-callgrind fuzz fuzz-smoke release install install-files uninstall \
+.PHONY: run test test-fixtures deps bench-deps build clean bench bench-core bench-callgrind fuzz fuzz-smoke release install install-files uninstall \
         man deb deb-deps deb-test clean-deb
 
 # Installs what the build and the tests need (Debian packages), only when missing.
@@ -25,6 +32,16 @@ deps:
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+# `apt-get download libnss-resolve` and `pip download varlink` into $(TEST_CACHE), once
+# (`make test` runs it).
+test-fixtures:
+	@if ! ls $(TEST_CACHE)/libnss-resolve_*.deb >/dev/null 2>&1; then \
+	  mkdir -p $(TEST_CACHE) && cd $(TEST_CACHE) && apt-get download libnss-resolve; \
+	fi
+	@if ! ls $(TEST_CACHE)/varlink-*.whl >/dev/null 2>&1; then \
+	  /usr/bin/python3 -m pip download --no-deps --only-binary=:all: $(VARLINK_PY) -d $(TEST_CACHE); \
 	fi
 
 bench-deps: deps
@@ -41,7 +58,7 @@ run: deps
 
 # Serial (--no-parallel): the end-to-end suites start real daemons and DNS servers, and
 # dozens of them at once on a 2-core machine turn timeouts into noise.
-test: deps
+test: deps test-fixtures
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
 	scripts/check-man-options.sh .build/debug
@@ -111,6 +128,8 @@ install-files:
 	    -e 's|file:///usr/local/share/doc/resolvd/|file://$(DOCDIR)/|g' systemd/resolvd.service > $(DESTDIR)$(UNITDIR)/resolvd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/resolvd.service
 	install -m 0644 systemd/resolvd.socket $(DESTDIR)$(UNITDIR)/resolvd.socket
+	sed -e 's|file:///usr/local/share/doc/resolvd/|file://$(DOCDIR)/|g' systemd/resolvd-resolve.socket > $(DESTDIR)$(UNITDIR)/resolvd-resolve.socket
+	chmod 0644 $(DESTDIR)$(UNITDIR)/resolvd-resolve.socket
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf ]; then \
 	  echo "keeping $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf"; \
 	else \
@@ -118,13 +137,14 @@ install-files:
 	fi
 	install -D -m 0644 docs/systemd.md $(DESTDIR)$(DOCDIR)/systemd.md
 	install -m 0644 docs/protocol.md $(DESTDIR)$(DOCDIR)/protocol.md
+	install -m 0644 docs/varlink.md $(DESTDIR)$(DOCDIR)/varlink.md
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 # Removes what install put there; the configuration only if it is unchanged.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/resolvd $(DESTDIR)$(BINDIR)/resolvdctl
-	rm -f $(DESTDIR)$(UNITDIR)/resolvd.service $(DESTDIR)$(UNITDIR)/resolvd.socket
-	rm -f $(DESTDIR)$(DOCDIR)/systemd.md $(DESTDIR)$(DOCDIR)/protocol.md
+	rm -f $(DESTDIR)$(UNITDIR)/resolvd.service $(DESTDIR)$(UNITDIR)/resolvd.socket $(DESTDIR)$(UNITDIR)/resolvd-resolve.socket
+	rm -f $(DESTDIR)$(DOCDIR)/systemd.md $(DESTDIR)$(DOCDIR)/protocol.md $(DESTDIR)$(DOCDIR)/varlink.md
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 	@if cmp -s config/resolvd.conf $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf; then \
 	  rm -f $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf; rmdir $(DESTDIR)$(SYSCONFDIR)/resolvd 2>/dev/null || true; \

@@ -265,8 +265,12 @@ check "the docs are in /usr/share/doc/resolvd" test -f "$root/usr/share/doc/reso
 check "resolvd.service runs /usr/bin/resolvd" grep -q '^ExecStart=/usr/bin/resolvd ' "$root/lib/systemd/system/resolvd.service"
 check "postinst enabled resolvd.socket" test -L "$root/etc/systemd/system/sockets.target.wants/resolvd.socket"
 check "postinst did not enable resolvd.service" test ! -e "$root/etc/systemd/system/multi-user.target.wants/resolvd.service"
+check "resolvd-resolve.socket is installed, not enabled" test -f "$root/lib/systemd/system/resolvd-resolve.socket" \
+  -a ! -e "$root/etc/systemd/system/sockets.target.wants/resolvd-resolve.socket"
+check "the Varlink docs are in /usr/share/doc/resolvd" test -f "$root/usr/share/doc/resolvd/varlink.md"
 mkdir -p "$root/run/systemd"
-if in_chroot systemd-analyze verify /lib/systemd/system/resolvd.socket /lib/systemd/system/resolvd.service > "$work/verify" 2>&1 \
+if in_chroot systemd-analyze verify /lib/systemd/system/resolvd.socket /lib/systemd/system/resolvd-resolve.socket \
+    /lib/systemd/system/resolvd.service > "$work/verify" 2>&1 \
     && [ ! -s "$work/verify" ]; then
   pass "systemd-analyze verify of the installed units: no output"
 else

@@ -99,6 +99,9 @@ public final class DaemonProcess: Sendable {
         self.configPath = configPath
     }
 
+    /// The Varlink socket it listens on by default: io.systemd.Resolve beside `socketPath`.
+    public var varlinkSocketPath: String { directory + "/io.systemd.Resolve" }
+
     public var log: String { (try? readWholeFile(directory + "/stderr.log")) ?? "" }
 
     public func connect() throws -> LineClient { try LineClient(path: socketPath) }
@@ -128,7 +131,7 @@ public final class DaemonProcess: Sendable {
     }
 
     private func removeDirectory() {
-        for file in ["resolvd.sock", "resolvd.conf", "stderr.log", "bad.conf", "services", "protocols"] { unlink(directory + "/" + file) }
+        for file in ["resolvd.sock", "io.systemd.Resolve", "resolvd.conf", "stderr.log", "bad.conf", "services", "protocols"] { unlink(directory + "/" + file) }
         rmdir(directory)
     }
 

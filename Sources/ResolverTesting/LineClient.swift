@@ -5,14 +5,18 @@ import Glibc
 #endif
 
 /// A blocking protocol v1 client on a plain socket: sends lines, reads reply lines. Tests
-/// use it to see the daemon's bytes exactly as they arrive.
+/// use it to see the daemon's bytes exactly as they arrive. With a NUL `terminator` it
+/// speaks Varlink instead (LineClient+Varlink.swift).
 public final class LineClient {
     private let fd: Int32
     private var pending: [UInt8] = []
+    /// What ends a message: "\n" for protocol v1, NUL for Varlink.
+    public let terminator: UInt8
     /// Set when the daemon closed the connection.
     public private(set) var sawEOF = false
 
-    public init(path: String) throws {
+    public init(path: String, terminator: UInt8 = UInt8(ascii: "\n")) throws {
+        self.terminator = terminator
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)  // not inherited by processes other tests spawn
         guard fd >= 0 else { throw FixtureError("socket failed") }
         let result = UnixSocketAddress.with(path) { Glibc.connect(fd, $0, $1) }
@@ -39,7 +43,7 @@ public final class LineClient {
     /// (back-pressure), so a client that pipelines many requests and blocks in `write`
     /// without reading would wait for the daemon as the daemon waits for it.
     public func send(_ line: String) {
-        let bytes = Array((line + "\n").utf8)
+        let bytes = Array(line.utf8) + [terminator]
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes {
@@ -80,7 +84,7 @@ public final class LineClient {
     public func readLine(timeout: Duration = .seconds(10)) -> String? {
         let deadline = ContinuousClock.now + timeout
         while true {
-            if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = pending.firstIndex(of: terminator) {
                 let line = String(decoding: pending[..<newline], as: UTF8.self)
                 pending.removeSubrange(...newline)
                 return line

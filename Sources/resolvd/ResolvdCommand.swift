@@ -21,6 +21,9 @@ struct ResolvdCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Unix socket path (default: $RUNTIME_DIRECTORY/resolvd.sock, /run/resolvd/resolvd.sock as root, else ./run/resolvd.sock).")
     var socket: String?
 
+    @Option(name: .customLong("varlink-socket"), help: "Varlink socket (io.systemd.Resolve) path, or 'none' (default: io.systemd.Resolve beside --socket).")
+    var varlinkSocket: String?
+
     @Option(name: .long, help: "Upstream DNS server HOST[:PORT]; repeatable (default: /etc/resolv.conf).")
     var dns: [String] = []
 
@@ -63,6 +66,7 @@ struct ResolvdCommand: AsyncParsableCommand {
         let file = config ?? (access("/etc/resolvd/resolvd.conf", R_OK) == 0 ? "/etc/resolvd/resolvd.conf" : nil)
         var overrides = DaemonConfiguration.Overrides()
         overrides.socketPath = socket
+        overrides.varlinkSocket = varlinkSocket
         overrides.servers = dns
         overrides.searchDomains = search.isEmpty ? nil : search.filter { $0 != "none" }
         overrides.ndots = ndots

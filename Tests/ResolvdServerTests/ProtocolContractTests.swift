@@ -261,8 +261,9 @@ import Glibc
         let stats = try #require(client.waitForStat("connections", toBe: 1, nextID: &nextID))
         #expect(Set(stats.keys) == [
             "in_flight", "connections", "lookups", "completed", "cancelled", "aborted", "timed_out", "failed",
-            "protocol_errors", "rejected", "connections_refused", "reloads", "coalesced", "cache", "upstream", "latency_us",
+            "protocol_errors", "rejected", "connections_refused", "reloads", "coalesced", "cache", "upstream", "latency_us", "front_ends",
         ])
+        #expect(stats["front_ends"] == ["v1": 4, "varlink": 0])
         let counters: [String: Int64] = [
             "in_flight": 0, "connections": 1, "lookups": 4, "completed": 4, "cancelled": 1, "aborted": 0,
             "timed_out": 1, "failed": 1, "protocol_errors": 1, "rejected": 1, "connections_refused": 0, "reloads": 0, "coalesced": 0,

@@ -16,13 +16,9 @@ import Glibc
         defer { SystemdTestSupport.removeTree(directory) }
         let socketPath = directory + "/resolvd.sock"
         try writeFile(directory + "/resolvd.conf", DaemonProcess.databaseConfiguration(in: directory))
-        let process = try SpawnedProcess(
-            arguments: [
-                activate, "-l", socketPath, "--fdname=resolvd", DaemonProcess.executable, "--config", directory + "/resolvd.conf",
-                "--dns", unbound.serverAddress, "--log-level", "info",
-            ] + DaemonProcess.hermeticArguments(),
-            environment: SystemdTestSupport.environment(adding: [:], removing: SystemdIntegration.environmentVariables),
-            stdout: "/dev/null", stderr: directory + "/stderr.log")
+        let process = try Self.activate(
+            activate, ["-l", socketPath, "--fdname=resolvd"], directory: directory,
+            daemonArguments: ["--dns", unbound.serverAddress, "--log-level", "info"])
         defer { process.stop() }
         let log = { (try? readWholeFile(directory + "/stderr.log")) ?? "" }
         let deadline = ContinuousClock.now + .seconds(10)
@@ -45,6 +41,33 @@ import Glibc
         #expect(access(socketPath, F_OK) == 0, "the socket file belongs to the manager; resolvd leaves it")
     }
 
+    /// Descriptors named `varlink`, or bound to a file named io.systemd.Resolve, speak
+    /// Varlink; the others protocol v1 (resolvd.socket holds two sockets of one name).
+    @Test func varlinkDescriptorsByNameOrPath() throws {
+        let activate = try SystemdTestSupport.require("systemd-socket-activate", package: "systemd")
+        let unbound = try DaemonOperationTests.unbound.get()
+        let directory = try SystemdTestSupport.makeTemporaryDirectory()
+        defer { SystemdTestSupport.removeTree(directory) }
+        let v1Path = directory + "/resolvd.sock", namedPath = directory + "/named.sock", byPath = directory + "/io.systemd.Resolve"
+        try writeFile(directory + "/resolvd.conf", DaemonProcess.databaseConfiguration(in: directory))
+        let process = try Self.activate(
+            activate, ["-l", v1Path, "-l", namedPath, "-l", byPath, "--fdname=resolvd.socket:varlink:resolvd.socket"],
+            directory: directory, daemonArguments: ["--dns", unbound.serverAddress])
+        defer { process.stop() }
+        let log = { (try? readWholeFile(directory + "/stderr.log")) ?? "" }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while access(byPath, F_OK) != 0 && ContinuousClock.now < deadline { usleep(10_000) }
+        let v1 = try LineClient(path: v1Path)
+        #expect(v1.call(#"{"id":1,"op":"hello"}"#, id: 1, timeout: .seconds(30))?.status == 0, "\(log())")
+        for path in [namedPath, byPath] {
+            let client = try LineClient.varlink(path: path)
+            let reply = client.varlinkCall("io.systemd.Resolve.ResolveHostname", #"{"name":"v4only.example.test"}"#)
+            #expect(VarlinkResolveTests.bytes(reply) == [[192, 0, 2, 20]], "\(path): \(String(describing: reply)) \(log())")
+        }
+        process.signal(SIGTERM)
+        #expect(process.waitForExit() == 0)
+    }
+
     /// A passed descriptor that is not a listening Unix stream socket stops resolvd with EX_CONFIG.
     @Test func refusesAnotherKindOfSocket() throws {
         let activate = try SystemdTestSupport.require("systemd-socket-activate", package: "systemd")
@@ -64,6 +87,16 @@ import Glibc
         try #require(SystemdNotifier(notifySocket: socketPath)).send("wake up")
         #expect(process.waitForExit() == 78)
         #expect(((try? readWholeFile(directory + "/stderr.log")) ?? "").contains("not a listening Unix stream socket"))
+    }
+
+    /// `systemd-socket-activate LISTEN… resolvd --config DIR/resolvd.conf ARGS…`, without
+    /// this process's own LISTEN_* and notify variables, stderr in DIR/stderr.log.
+    static func activate(_ activate: String, _ listen: [String], directory: String, daemonArguments: [String]) throws -> SpawnedProcess {
+        try SpawnedProcess(
+            arguments: [activate] + listen + [DaemonProcess.executable, "--config", directory + "/resolvd.conf"] + daemonArguments
+                + DaemonProcess.hermeticArguments(),
+            environment: SystemdTestSupport.environment(adding: [:], removing: SystemdIntegration.environmentVariables),
+            stdout: "/dev/null", stderr: directory + "/stderr.log")
     }
 
     static func command(of pid: pid_t) -> String {

@@ -26,6 +26,7 @@ import Glibc
         for path in [
             "/usr/local/bin/resolvd", "/usr/local/bin/resolvdctl", "/usr/local/lib/systemd/system/resolvd.service",
             "/usr/local/lib/systemd/system/resolvd.socket", "/etc/resolvd/resolvd.conf", "/usr/local/share/doc/resolvd/systemd.md",
+            "/usr/local/lib/systemd/system/resolvd-resolve.socket", "/usr/local/share/doc/resolvd/varlink.md",
         ] {
             #expect(access(destination + path, F_OK) == 0, "\(path) installed")
         }
@@ -37,11 +38,14 @@ import Glibc
         mkdir(units, 0o755)
         try writeFile(units + "/resolvd.service", service.replacing("ExecStart=/usr/local/bin/", with: "ExecStart=\(destination)/usr/local/bin/"))
         try writeFile(units + "/resolvd.socket", try readWholeFile(destination + "/usr/local/lib/systemd/system/resolvd.socket"))
+        let resolveSocket = try readWholeFile(destination + "/usr/local/lib/systemd/system/resolvd-resolve.socket")
+        #expect(resolveSocket.contains("Documentation=file:///usr/local/share/doc/resolvd/varlink.md\n"))
+        try writeFile(units + "/resolvd-resolve.socket", resolveSocket)
         // In a private mount namespace with a tmpfs /run, so verify leaves nothing on the host.
         let verify = try SystemdTestSupport.run([
             unshare, "-m", "/bin/sh", "-c",
-            "mount -t tmpfs tmpfs /run && mkdir -p /run/systemd && exec \"$0\" verify \"$1\" \"$2\"",
-            analyze, units + "/resolvd.socket", units + "/resolvd.service",
+            "mount -t tmpfs tmpfs /run && mkdir -p /run/systemd && exec \"$0\" verify \"$1\" \"$2\" \"$3\"",
+            analyze, units + "/resolvd.socket", units + "/resolvd.service", units + "/resolvd-resolve.socket",
         ])
         #expect(verify.status == 0, "verify: \(verify.stderr)")
         #expect(verify.stderr.isEmpty, "systemd-analyze verify printed: \(verify.stderr)")
@@ -51,6 +55,7 @@ import Glibc
         for path in [
             "/usr/local/bin/resolvd", "/usr/local/bin/resolvdctl", "/usr/local/lib/systemd/system/resolvd.service",
             "/usr/local/lib/systemd/system/resolvd.socket", "/etc/resolvd/resolvd.conf", "/usr/local/share/doc/resolvd",
+            "/usr/local/lib/systemd/system/resolvd-resolve.socket",
         ] {
             #expect(access(destination + path, F_OK) != 0, "\(path) removed")
         }
@@ -89,6 +94,15 @@ import Glibc
             #expect(service.contains(line), "resolvd.service has \(line)")
         }
         #expect(socket.contains("ListenStream=/run/resolvd/resolvd.sock"))
+        #expect(socket.contains("ListenStream=/run/resolvd/io.systemd.Resolve\n"))
         #expect(socket.contains("SocketMode=0666"))
+        // The one path glibc's nss-resolve asks, instead of systemd-resolved (docs/varlink.md).
+        let resolve = try readWholeFile(root + "/systemd/resolvd-resolve.socket")
+        for line in [
+            "ListenStream=/run/systemd/resolve/io.systemd.Resolve\n", "FileDescriptorName=varlink\n", "Service=resolvd.service\n",
+            "Conflicts=systemd-resolved.service\n", "SocketMode=0666\n", "RemoveOnStop=yes\n",
+        ] {
+            #expect(resolve.contains(line), "resolvd-resolve.socket has \(line)")
+        }
     }
 }

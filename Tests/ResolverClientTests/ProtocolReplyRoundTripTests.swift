@@ -24,7 +24,7 @@ import Testing
         #expect(StatsResult(json: try Self.result(of: StatsResult())) == StatsResult())
         let stats = Self.distinctStats
         #expect(StatsResult(json: try Self.result(of: stats)) == stats)
-        #expect(stats.counters.map(\.value) == Array(1...25))
+        #expect(stats.counters.map(\.value) == Array(1...27))
     }
 
     @Test(arguments: [0, 1, 255, Int(Request.maxID)])
@@ -69,6 +69,7 @@ import Testing
         stats.cache = StatsResult.Cache(entries: 2, bytes: 612, hits: 1, misses: 2, evictions: 0)
         stats.upstream = StatsResult.Upstream(channels: 2, queriesInFlightPerChannel: 166, receiveBufferBytes: 425984)
         stats.latency = StatsResult.Latency(p50: 412, p90: 1260, p99: 1260, p999: 1260)
+        stats.frontEnds = StatsResult.FrontEnds(v1: 3, varlink: 0)
         #expect(Self.line(stats, id: 9) == #"{"id":9,"status":0,"result":"# + example + "}\n")
         #expect(StatsResult(json: try JSONParser.parse(example)) == stats)
     }
@@ -101,6 +102,7 @@ import Testing
         stats.coalesced = 18
         stats.upstream = StatsResult.Upstream(channels: 19, queriesInFlightPerChannel: 20, receiveBufferBytes: 21)
         stats.latency = StatsResult.Latency(p50: 22, p90: 23, p99: 24, p999: 25)
+        stats.frontEnds = StatsResult.FrontEnds(v1: 26, varlink: 27)
         return stats
     }
 

@@ -30,6 +30,8 @@ public struct StatsResult: Hashable, Sendable {
     public var upstream = Upstream()
     /// Request to reply, in microseconds (`latency_us`).
     public var latency = Latency()
+    /// `lookups` by the front end they came from (`front_ends`).
+    public var frontEnds = FrontEnds()
 
     public init() {}
 
@@ -49,6 +51,15 @@ public struct StatsResult: Hashable, Sendable {
 
         public init(channels: Int = 0, queriesInFlightPerChannel: Int = 0, receiveBufferBytes: Int = 0) {
             (self.channels, self.queriesInFlightPerChannel, self.receiveBufferBytes) = (channels, queriesInFlightPerChannel, receiveBufferBytes)
+        }
+    }
+
+    /// Lookups started over protocol v1 and over Varlink (`front_ends`).
+    public struct FrontEnds: Hashable, Sendable {
+        public var v1, varlink: Int
+
+        public init(v1: Int = 0, varlink: Int = 0) {
+            (self.v1, self.varlink) = (v1, varlink)
         }
     }
 
@@ -97,6 +108,7 @@ extension StatsResult {
             .group("latency_us", [
                 ("p50", \.latency.p50), ("p90", \.latency.p90), ("p99", \.latency.p99), ("p999", \.latency.p999),
             ]),
+            .group("front_ends", [("v1", \.frontEnds.v1), ("varlink", \.frontEnds.varlink)]),
         ]
     }
 

@@ -145,6 +145,20 @@ final class LookupService: Sendable {
     /// this returns; otherwise `completion` runs later on a resolver thread. An upstream
     /// lookup is charged to `owner`'s share (``UpstreamShare``).
     func start(_ lookupKey: LookupKey, owner: Owner = nil, completion: @escaping Completion) -> Token {
+        start(lookupKey, owner: owner, consultingCache: true, completion: completion)
+    }
+
+    /// Like ``start(_:owner:completion:)`` but never answered from the cache (Varlink's
+    /// SD_RESOLVED_NO_CACHE): it still joins an identical lookup in flight, and its answer
+    /// still fills the cache.
+    func startBypassingCache(_ lookupKey: LookupKey, owner: Owner = nil, completion: @escaping Completion) -> Token {
+        start(lookupKey, owner: owner, consultingCache: false, completion: completion)
+    }
+
+    /// Always inlined, so that each caller's `consultingCache` is a constant and the v1 path
+    /// pays nothing for the bypass.
+    @inline(__always)
+    private func start(_ lookupKey: LookupKey, owner: Owner, consultingCache: Bool, completion: @escaping Completion) -> Token {
         let now = MonotonicClock.milliseconds()
         let key = HashedKey(lookupKey)
         enum Plan {
@@ -158,7 +172,7 @@ final class LookupService: Sendable {
         let (token, plan) = state.withLockedValue { state -> (Token, Plan) in
             state.nextToken += 1
             let id = state.nextToken
-            if state.cacheEnabled, lookupKey.isCacheable, let answer = state.cache.lookup(key, now: now) {
+            if consultingCache, state.cacheEnabled, lookupKey.isCacheable, let answer = state.cache.lookup(key, now: now) {
                 switch answer {
                 case .value(let value): return (Token(id: id, shared: nil), .hit(.success(value)))
                 case .failure(let error): return (Token(id: id, shared: nil), .hit(.failure(error)))

@@ -22,6 +22,8 @@ extension DaemonConfiguration {
     /// Values given on the command line; each non-nil one wins over the file.
     public struct Overrides: Hashable, Sendable {
         public var socketPath: String?
+        /// `--varlink-socket`: a path or `none`.
+        public var varlinkSocket: String?
         public var servers: [String] = []
         /// The search list; nil keeps the file's (or resolv.conf's), empty means none.
         public var searchDomains: [String]?
@@ -96,6 +98,8 @@ extension DaemonConfiguration {
             switch key {
             case "socket":
                 socketPath = try path()
+            case "varlink_socket":
+                varlinkSocket = VarlinkSocket(setting: try path())
             case "socket_mode":
                 guard let mode = UInt32(value, radix: 8), mode <= 0o777 else { throw fail("'\(value)' is not an octal mode like 0666") }
                 socketMode = mode
@@ -176,6 +180,7 @@ extension DaemonConfiguration {
 
     private mutating func apply(_ overrides: Overrides) throws(ConfigurationError) {
         if let socketPath = overrides.socketPath { self.socketPath = socketPath }
+        if let varlinkSocket = overrides.varlinkSocket { self.varlinkSocket = VarlinkSocket(setting: varlinkSocket) }
         if !overrides.servers.isEmpty {
             var servers: [DNSServerAddress] = []
             for text in overrides.servers {

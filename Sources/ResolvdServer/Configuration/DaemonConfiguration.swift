@@ -12,6 +12,8 @@ public struct DaemonConfiguration: Hashable, Sendable {
     public var socketPath: String
     /// The socket file's permission bits; 0666 lets every local user resolve.
     public var socketMode: UInt32 = 0o666
+    /// The Varlink socket (io.systemd.Resolve); its file has `socketMode` too.
+    public var varlinkSocket = VarlinkSocket.besideSocket
     public var resolver: ResolverConfiguration
     public var limits = Limits()
     /// The answer cache; `false` with --no-cache. Coalescing stays on either way.

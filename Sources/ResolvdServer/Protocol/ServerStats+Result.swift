@@ -9,6 +9,8 @@ extension ServerStats {
         result.inFlight = inFlight.load(ordering: .relaxed)
         result.connections = connections.load(ordering: .relaxed)
         result.lookups = self.lookups.load(ordering: .relaxed)
+        let varlink = varlinkLookups.load(ordering: .relaxed)
+        result.frontEnds = StatsResult.FrontEnds(v1: result.lookups - varlink, varlink: varlink)
         result.completed = completed.load(ordering: .relaxed)
         result.cancelled = cancelled.load(ordering: .relaxed)
         result.aborted = aborted.load(ordering: .relaxed)

@@ -96,18 +96,26 @@ public actor ResolvdDaemon: Service {
             return await self.reload()
         }
         let path = configuration.socketPath
-        let servers: [NIOAsyncChannel<any Channel, Never>]
+        let varlinkPath = configuration.varlinkSocketPath
+        var servers: [NIOAsyncChannel<any Channel, Never>]
         if systemd.isSocketActivated {
             // The socket unit owns the file and its mode; adopt its listening sockets as they are.
             var adopted: [NIOAsyncChannel<any Channel, Never>] = []
             for socket in systemd.listenSockets {
-                adopted.append(try await bind(.descriptor(socket.descriptor), context: context))
+                adopted.append(try await bind(.descriptor(socket.descriptor), frontEnd: socket.frontEnd, context: context))
             }
             servers = adopted
             listeningDescription = systemd.listenSockets.map(\.path).joined(separator: ", ")
         } else {
+            servers = []
+            // The Varlink socket first: a client that found the v1 socket answering finds it too.
+            if let varlinkPath {
+                try SocketFile.prepare(path: varlinkPath)
+                servers.append(try await bind(.path(varlinkPath), frontEnd: .varlink, context: context))
+                try SocketFile.setMode(path: varlinkPath, mode: configuration.socketMode)
+            }
             try SocketFile.prepare(path: path)
-            servers = [try await bind(.path(path), context: context)]
+            servers.append(try await bind(.path(path), context: context))
             try SocketFile.setMode(path: path, mode: configuration.socketMode)
             listeningDescription = path
         }
@@ -115,7 +123,7 @@ public actor ResolvdDaemon: Service {
         logger.notice(
             "resolvd listening",
             metadata: [
-                "socket": "\(listeningDescription)", "upstreams": "\(configuration.resolver.servers.map(\.description).joined(separator: ","))",
+                "socket": "\(listeningDescription)", "varlink_socket": "\(systemd.isSocketActivated ? "-" : varlinkPath ?? "none")", "upstreams": "\(configuration.resolver.servers.map(\.description).joined(separator: ","))",
                 "channels": "\(configuration.resolver.channelCount)", "socket_activated": "\(systemd.isSocketActivated)",
             ])
         onReady(listeningDescription)
@@ -163,7 +171,10 @@ public actor ResolvdDaemon: Service {
             try? await channel.closeFuture.get()
         }
         context.lookups.resolver.shutdown()
-        if !systemd.isSocketActivated { SocketFile.remove(path: path) }
+        if !systemd.isSocketActivated {
+            SocketFile.remove(path: path)
+            if let varlinkPath { SocketFile.remove(path: varlinkPath) }
+        }
         state = .stopped
         logger.notice("resolvd stopped")
     }
@@ -174,7 +185,7 @@ public actor ResolvdDaemon: Service {
         case descriptor(Int32)
     }
 
-    private func bind(_ target: ListenTarget, context: ServerContext) async throws -> NIOAsyncChannel<any Channel, Never> {
+    private func bind(_ target: ListenTarget, frontEnd: FrontEnd = .v1, context: ServerContext) async throws -> NIOAsyncChannel<any Channel, Never> {
         let stats = self.stats
         let connections = self.connections
         let logger = self.logger
@@ -196,7 +207,13 @@ public actor ResolvdDaemon: Service {
             }
             return admission.admit(channel, context: context).flatMapThrowing { refusal in
                 if let refusal {
-                    try channel.pipeline.syncOperations.addHandler(RejectingHandler(message: refusal))
+                    // Varlink has no message a server may send before a call: close at once.
+                    let handler: any ChannelHandler = frontEnd == .varlink ? VarlinkRefusingHandler() : RejectingHandler(message: refusal)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    return channel as any Channel
+                }
+                if frontEnd == .varlink {
+                    try VarlinkConnectionHandler.configure(channel, server: context)
                     return channel as any Channel
                 }
                 let limits = context.limits

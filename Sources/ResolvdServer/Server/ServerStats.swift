@@ -9,6 +9,8 @@ public final class ServerStats: Sendable {
     let inFlight = Atomic<Int>(0)
     let connections = Atomic<Int>(0)
     let lookups = Atomic<Int>(0)
+    /// Of `lookups`, those that came over Varlink (the rest came over protocol v1).
+    let varlinkLookups = Atomic<Int>(0)
     let completed = Atomic<Int>(0)
     let cancelled = Atomic<Int>(0)
     let aborted = Atomic<Int>(0)

@@ -1,0 +1,109 @@
+import ResolverCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension DNSRecord {
+    /// The record in DNS wire format (RFC 1035 §4.1.3), class IN, names uncompressed: what
+    /// io.systemd.Resolve.ResolveRecord returns base64-encoded as `raw`. The parsed record
+    /// is written back, so the bytes are equal to the upstream's up to name compression
+    /// and the case of names.
+    var wireFormat: [UInt8] {
+        var out: [UInt8] = []
+        Self.appendName(name, to: &out)
+        Self.append16(type.number, to: &out)
+        Self.append16(1, to: &out)  // IN
+        Self.append32(ttl, to: &out)
+        let rdata = data.wireFormat
+        Self.append16(UInt16(truncatingIfNeeded: rdata.count), to: &out)
+        out += rdata
+        return out
+    }
+
+    static func appendName(_ name: String, to out: inout [UInt8]) {
+        for label in name.split(separator: ".", omittingEmptySubsequences: true) {
+            let bytes = Array(label.utf8.prefix(63))
+            out.append(UInt8(bytes.count))
+            out += bytes
+        }
+        out.append(0)
+    }
+
+    static func append16(_ value: UInt16, to out: inout [UInt8]) {
+        out += [UInt8(value >> 8), UInt8(value & 0xff)]
+    }
+
+    static func append32(_ value: UInt32, to out: inout [UInt8]) {
+        append16(UInt16(value >> 16), to: &out)
+        append16(UInt16(value & 0xffff), to: &out)
+    }
+
+    /// A DNS character-string: a length byte and at most 255 bytes.
+    static func appendCharacterString(_ text: String, to out: inout [UInt8]) {
+        let bytes = Array(text.utf8.prefix(255))
+        out.append(UInt8(bytes.count))
+        out += bytes
+    }
+}
+
+extension DNSRecordData {
+    /// The RDATA in wire format.
+    var wireFormat: [UInt8] {
+        var out: [UInt8] = []
+        switch self {
+        case .a(let address):
+            var bytes = [UInt8](repeating: 0, count: 4)
+            _ = inet_pton(AF_INET, address, &bytes)
+            out = bytes
+        case .aaaa(let address):
+            var bytes = [UInt8](repeating: 0, count: 16)
+            _ = inet_pton(AF_INET6, address, &bytes)
+            out = bytes
+        case .cname(let target), .ns(let target), .ptr(let target):
+            DNSRecord.appendName(target, to: &out)
+        case .mx(let preference, let exchange):
+            DNSRecord.append16(preference, to: &out)
+            DNSRecord.appendName(exchange, to: &out)
+        case .srv(let priority, let weight, let port, let target):
+            for value in [priority, weight, port] { DNSRecord.append16(value, to: &out) }
+            DNSRecord.appendName(target, to: &out)
+        case .txt(let strings):
+            for string in strings { DNSRecord.appendCharacterString(string, to: &out) }
+        case .soa(let mname, let rname, let serial, let refresh, let retry, let expire, let minimum):
+            DNSRecord.appendName(mname, to: &out)
+            DNSRecord.appendName(rname, to: &out)
+            for value in [serial, refresh, retry, expire, minimum] { DNSRecord.append32(value, to: &out) }
+        case .caa(let critical, let tag, let value):
+            out.append(critical ? 0x80 : 0)
+            DNSRecord.appendCharacterString(tag, to: &out)
+            out += Array(value.utf8)
+        case .naptr(let order, let preference, let flags, let service, let regexp, let replacement):
+            DNSRecord.append16(order, to: &out)
+            DNSRecord.append16(preference, to: &out)
+            for text in [flags, service, regexp] { DNSRecord.appendCharacterString(text, to: &out) }
+            DNSRecord.appendName(replacement, to: &out)
+        }
+        return out
+    }
+}
+
+/// Standard base64 with padding (RFC 4648 §4), for ResolveRecord's `raw`.
+enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index < bytes.count {
+            let chunk = bytes[index..<min(index + 3, bytes.count)]
+            let value = chunk.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (16 - 8 * UInt32($1.offset)) }
+            for position in 0..<4 {
+                out.append(position <= chunk.count ? alphabet[Int(value >> (18 - 6 * UInt32(position)) & 0x3f)] : UInt8(ascii: "="))
+            }
+            index += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

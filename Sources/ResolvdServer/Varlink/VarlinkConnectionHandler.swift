@@ -1,0 +1,272 @@
+import Logging
+import NIOCore
+import ResolvdProtocol
+import ResolverCore
+
+/// One client connection speaking Varlink: io.systemd.Resolve (ResolveHostname,
+/// ResolveAddress, ResolveRecord, ResolveService) and org.varlink.service (GetInfo,
+/// GetInterfaceDescription), answered in the order the calls came however their lookups
+/// finish.
+///
+/// It is a second front end over the same ``LookupService`` as protocol v1's
+/// ``ConnectionHandler``: the same keys, so the two share the cache and in-flight lookups,
+/// and the same counters. Cancellation on Varlink is hanging up: when the connection
+/// closes, each lookup still waiting is cancelled like v1's `cancel_all` (ERROR_OPERATION_
+/// ABORTED), which leaves a shared lookup to its other waiters or to the detach rule of
+/// docs/cache.md. A message that is not a call, or one longer than `max_request_bytes`,
+/// closes the connection (as systemd's sd-varlink does); more than
+/// `max_lookups_per_connection` lookups in flight get `io.resolvd.TooManyCalls`, and twice
+/// that many replies waiting for an earlier one close the connection. All its state lives
+/// on the channel's event loop.
+final class VarlinkConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = VarlinkFrameDecoder.Frame
+    typealias OutboundOut = ByteBuffer
+
+    private let server: ServerContext
+    private var context: ChannelHandlerContext?
+    /// One entry per call awaiting its reply, in call order: nil while its lookup runs.
+    /// The first entry is call number `firstCall`.
+    private var replies = CircularBuffer<ByteBuffer?>()
+    private var firstCall: UInt64 = 0
+    /// Lookups in flight, by an id of their own.
+    private var lookups: [UInt64: PendingLookup] = [:]
+    private var nextLookup: UInt64 = 0
+    /// The lookup being started: an answer inside the start call is the cache's.
+    private var startingLookup: UInt64?
+    private var closing = false
+    /// The peer's credentials (SO_PEERCRED): its uid is charged for its upstream lookups.
+    private var peer: PeerCredentials?
+
+    init(server: ServerContext) {
+        self.server = server
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        PeerCredentials.read(from: context.channel) { handler.value.peer = $0 }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // Hanging up cancels what the client still waits for.
+        self.context = nil
+        abortAll()
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ShutdownEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        guard !closing else { return }
+        closing = true
+        abortAll()  // every reply is now ready: QueryAborted for the lookups
+        writeReadyReplies()
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(capacity: 0))).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        server.logger.debug("varlink connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        switch unwrapInboundIn(data) {
+        case .tooLong:
+            protocolError("message longer than \(server.limits.maxRequestBytes) bytes")
+        case .message(let message):
+            do {
+                handle(try VarlinkCall(parsing: message))
+            } catch {
+                protocolError(error.description)
+            }
+        }
+    }
+
+    private func handle(_ call: VarlinkCall) {
+        // Every method here only reads: a call that wants no reply has nothing to do.
+        guard !call.oneway else { return }
+        let limit = server.limits.maxLookupsPerConnection
+        guard replies.count < 2 * limit else {
+            server.stats.rejected.add(1, ordering: .relaxed)
+            protocolError("more than \(2 * limit) calls waiting for their replies")
+            return
+        }
+        let number = firstCall + UInt64(replies.count)
+        replies.append(nil)
+        let interface = call.method.lastIndex(of: ".").map { String(call.method[..<$0]) } ?? ""
+        let member = call.method.lastIndex(of: ".").map { String(call.method[call.method.index(after: $0)...]) } ?? call.method
+        switch (interface, member) {
+        case (VarlinkInterfaces.service, "GetInfo"):
+            answer(number, call.parameters.isEmpty ? .success(VarlinkInterfaces.info) : .failure(.invalidParameter(call.parameters[0].key)))
+        case (VarlinkInterfaces.service, "GetInterfaceDescription"):
+            answer(number, Self.interfaceDescription(call.parameters))
+        case (VarlinkInterfaces.service, _):
+            answer(number, .failure(.methodNotFound(call.method)))
+        case (VarlinkInterfaces.resolve, _):
+            do {
+                startLookup(number, try VarlinkResolveRequest.decode(method: member, parameters: call.parameters))
+            } catch {
+                answer(number, .failure(error))
+            }
+        default:
+            answer(number, .failure(.interfaceNotFound(interface)))
+        }
+    }
+
+    private static func interfaceDescription(_ parameters: JSONObject) -> Result<JSONObject, VarlinkError> {
+        if let other = parameters.keys.first(where: { $0 != "interface" }) { return .failure(.invalidParameter(other)) }
+        guard case .string(let interface)? = parameters["interface"] else { return .failure(.invalidParameter("interface")) }
+        guard let description = VarlinkInterfaces.description(of: interface) else { return .failure(.interfaceNotFound(interface)) }
+        return .success(["description": .string(description)])
+    }
+
+    // MARK: - Lookups
+
+    /// One lookup of the ``LookupService`` on behalf of a call (ResolveService makes several).
+    private struct PendingLookup {
+        /// Nil only while the start call runs (a cache hit completes inside it).
+        var token: LookupService.Token?
+        let startedAt: UInt64
+        let synthetic: Bool
+        let onAnswer: (Result<LookupValue, ResolverError>, AnswerOrigin) -> Void
+    }
+
+    private func startLookup(_ number: UInt64, _ request: VarlinkResolveRequest) {
+        let limit = server.limits.maxLookupsPerConnection
+        guard lookups.count < limit else {
+            server.stats.rejected.add(1, ordering: .relaxed)
+            answer(number, .failure(.tooManyCalls(limit: limit)))
+            return
+        }
+        if case .service(let service) = request.method {
+            VarlinkServiceResolution(service, flags: request.flags, lookUp: { [unowned self] key, onAnswer in
+                lookUp(key, bypassingCache: request.bypassesCache, onAnswer: onAnswer)
+            }, answer: { [unowned self] result in
+                answer(number, result)
+            }).start()
+            return
+        }
+        lookUp(request.key, bypassingCache: request.bypassesCache) { [unowned self] result, origin in
+            answer(number, request.reply(to: result, origin: origin))
+        }
+    }
+
+    /// Starts one lookup; `onAnswer` runs on the event loop, once, with where the answer came from.
+    private func lookUp(
+        _ key: LookupKey, bypassingCache: Bool, onAnswer: @escaping (Result<LookupValue, ResolverError>, AnswerOrigin) -> Void
+    ) {
+        guard let context else { return }
+        let synthetic: Bool
+        switch key {
+        case .addressInfo(let lookup): synthetic = server.lookups.resolver.answersLocally(name: lookup.name, family: lookup.family)
+        case .hostByAddress(let address, _, _): synthetic = server.lookups.resolver.answersLocally(address: address)
+        default: synthetic = false
+        }
+        server.stats.lookups.add(1, ordering: .relaxed)
+        server.stats.varlinkLookups.add(1, ordering: .relaxed)
+        server.stats.inFlight.add(1, ordering: .relaxed)
+        let id = nextLookup
+        nextLookup += 1
+        let eventLoop = context.eventLoop
+        let handler = NIOLoopBound(self, eventLoop: eventLoop)
+        let completion: LookupService.Completion = { result in
+            if eventLoop.inEventLoop {
+                handler.value.lookupFinished(id, result)
+            } else {
+                eventLoop.execute { handler.value.lookupFinished(id, result) }
+            }
+        }
+        // Registered before the start call: a cache hit completes inside it.
+        lookups[id] = PendingLookup(token: nil, startedAt: MonotonicClock.microseconds(), synthetic: synthetic, onAnswer: onAnswer)
+        startingLookup = id
+        let token = bypassingCache
+            ? server.lookups.startBypassingCache(key, owner: peer?.uid, completion: completion)
+            : server.lookups.start(key, owner: peer?.uid, completion: completion)
+        startingLookup = nil
+        lookups[id]?.token = token
+    }
+
+    private func lookupFinished(_ id: UInt64, _ result: Result<LookupValue, ResolverError>) {
+        guard let pending = lookups.removeValue(forKey: id) else { return }
+        server.stats.recordLatency(microseconds: MonotonicClock.microseconds() &- pending.startedAt)
+        server.stats.recordOutcome(result.resultCode)
+        pending.onAnswer(result, pending.synthetic ? .synthetic : startingLookup == id ? .cache : .network)
+    }
+
+    /// Cancels every lookup still waiting (hang-up, shutdown): each is answered
+    /// QueryAborted at once, before this returns.
+    private func abortAll() {
+        for (_, pending) in lookups.sorted(by: { $0.key < $1.key }) {
+            if let token = pending.token { server.lookups.cancel(token, with: .aborted) }
+        }
+    }
+
+    // MARK: - Replies
+
+    private func answer(_ number: UInt64, _ result: Result<JSONObject, VarlinkError>) {
+        guard number >= firstCall, number - firstCall < UInt64(replies.count) else { return }
+        let index = replies.index(replies.startIndex, offsetBy: Int(number - firstCall))
+        guard replies[index] == nil else { return }  // answered already (a ResolveService aborted part-way)
+        let allocator = context?.channel.allocator ?? ByteBufferAllocator()
+        let reply: ByteBuffer
+        switch result {
+        case .success(let parameters): reply = VarlinkReply.success(parameters, allocator: allocator)
+        case .failure(let error): reply = VarlinkReply.failure(error, allocator: allocator)
+        }
+        replies[index] = reply
+        writeReadyReplies()
+    }
+
+    /// Writes the replies at the front that are ready: a later call's reply waits for the
+    /// earlier ones.
+    private func writeReadyReplies() {
+        guard let context else { return }
+        var wrote = false
+        while case .some(.some(let reply)) = replies.first {
+            replies.removeFirst()
+            firstCall += 1
+            context.write(wrapOutboundOut(reply), promise: nil)
+            wrote = true
+        }
+        if wrote { context.flush() }
+    }
+
+    private func protocolError(_ message: String) {
+        server.stats.protocolErrors.add(1, ordering: .relaxed)
+        server.logger.debug("varlink protocol error; closing the connection", metadata: ["error": "\(message)"])
+        closing = true
+        context?.close(promise: nil)
+    }
+}
+
+extension VarlinkConnectionHandler {
+    /// Sets up a new Varlink connection's pipeline. Without half-closure: a client that
+    /// hangs up (nss-resolve closes after its one call) is a closed connection, and its
+    /// lookup is cancelled at once.
+    static func configure(_ channel: any Channel, server: ServerContext) throws {
+        try channel.syncOptions?.setOption(.allowRemoteHalfClosure, value: false)
+        try channel.pipeline.syncOperations.addHandler(
+            ByteToMessageHandler(VarlinkFrameDecoder(maximumLength: server.limits.maxRequestBytes)))
+        try channel.pipeline.syncOperations.addHandler(VarlinkConnectionHandler(server: server))
+    }
+}
+
+/// Closes a Varlink connection over the connection limit at once: Varlink has no message a
+/// server may send before a call, and nss-resolve falls back to the next NSS module.
+final class VarlinkRefusingHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.close(promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+}
