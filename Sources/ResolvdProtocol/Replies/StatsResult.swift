@@ -28,6 +28,8 @@ public struct StatsResult: Hashable, Sendable {
     public var upstream = Upstream()
     /// Request to reply, in microseconds (`latency_us`).
     public var latency = Latency()
+    /// The busiest client uids, most lookups first (`clients`; see ClientStatistics.swift).
+    public var clients: [ClientStatistics] = []
 
     public init() {}
 
@@ -125,6 +127,7 @@ extension StatsResult {
                 }
             }
         }
+        clients = ClientStatisticsList(json: object["clients"])?.clients ?? []
     }
 }
 
@@ -152,6 +155,8 @@ extension StatsResult: JSONWritable {
                 sink.raw("}")
             }
         }
+        sink.raw(",\"clients\":")
+        ClientStatisticsList(clients).write(to: &sink)
         sink.raw("}")
     }
 }

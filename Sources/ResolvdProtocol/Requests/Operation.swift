@@ -19,6 +19,8 @@ public enum Operation: String, CaseIterable, Hashable, Sendable {
     case stats
     case reload
     case flushCache = "flush_cache"
+    case monitor
+    case dumpCache = "dump_cache"
 
     /// What an op does, which decides how the daemon runs it.
     public enum Kind: Hashable, Sendable {
@@ -26,9 +28,10 @@ public enum Operation: String, CaseIterable, Hashable, Sendable {
         case lookup
         /// Cancels lookups of the same connection by their ids.
         case cancel
-        /// Reports on the daemon (`hello`, `stats`); anyone may ask.
+        /// Reports on the daemon (`hello`, `stats`, `monitor`); anyone may ask.
         case information
-        /// Changes state for every client (`reload`, `flush_cache`); admins only.
+        /// Changes state or shows what every client asked (`reload`, `flush_cache`,
+        /// `dump_cache`); admins only.
         case admin
     }
 
@@ -38,8 +41,8 @@ public enum Operation: String, CaseIterable, Hashable, Sendable {
             .getProtoByName, .getProtoByNumber:
             .lookup
         case .cancel, .cancelAsyncRequest, .cancelAll: .cancel
-        case .hello, .stats: .information
-        case .reload, .flushCache: .admin
+        case .hello, .stats, .monitor: .information
+        case .reload, .flushCache, .dumpCache: .admin
         }
     }
 

@@ -27,6 +27,8 @@ final class LookupService: Sendable {
         fileprivate let id: UInt64
         /// The shared lookup it waits on; nil for an answer from the cache.
         fileprivate let shared: SharedLookup?
+        /// Where its answer comes from, for `monitor` events (LookupService+Source.swift).
+        let source: LookupSource
 
         func hash(into hasher: inout Hasher) { hasher.combine(id) }
         static func == (lhs: Token, rhs: Token) -> Bool { lhs.id == rhs.id }
@@ -137,18 +139,18 @@ final class LookupService: Sendable {
             let id = state.nextToken
             if state.cacheEnabled, lookupKey.isCacheable, let answer = state.cache.lookup(key, now: now) {
                 switch answer {
-                case .value(let value): return (Token(id: id, shared: nil), .hit(.success(value)))
-                case .failure(let error): return (Token(id: id, shared: nil), .hit(.failure(error)))
+                case .value(let value): return (Token(id: id, shared: nil, source: .cache), .hit(.success(value)))
+                case .failure(let error): return (Token(id: id, shared: nil, source: .cache), .hit(.failure(error)))
                 }
             }
             if let shared = state.inFlight[key] {
                 shared.join((id, completion))
                 state.coalesced += 1
-                return (Token(id: id, shared: shared), .joined)
+                return (Token(id: id, shared: shared, source: .coalesced), .joined)
             }
             let shared = SharedLookup(key: key, first: (id, completion))
             state.inFlight[key] = shared
-            return (Token(id: id, shared: shared), .startNew(shared))
+            return (Token(id: id, shared: shared, source: .upstream), .startNew(shared))
         }
         switch plan {
         case .hit(let result):
@@ -184,6 +186,11 @@ final class LookupService: Sendable {
         completion(.failure(error))
         if let cancelUpstream { cancelUpstream.resolver.cancel(cancelUpstream.handle) }
         return true
+    }
+
+    /// Runs `body` on the cache under the lock (for `dump_cache`).
+    func withCache<T>(_ body: (AnswerCache) -> T) -> T {
+        state.withLockedValue { body($0.cache) }
     }
 
     /// Empties the cache; returns how many entries it held.

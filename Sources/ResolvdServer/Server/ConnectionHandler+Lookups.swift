@@ -24,6 +24,9 @@ extension ConnectionHandler {
         }
         server.stats.lookups.add(1, ordering: .relaxed)
         server.stats.inFlight.add(1, ordering: .relaxed)
+        client?.lookupStarted()
+        // The one check of monitors on the lookup path (docs/performance.md).
+        if server.monitors.isActive { monitoredLookups[id] = key }
         // Registered before the start call: a cache hit (or a resolver that is shutting
         // down) completes inside it, and that completion must find and remove the entry.
         let startedAt = MonotonicClock.microseconds()
@@ -56,13 +59,19 @@ extension ConnectionHandler {
 
     func finish(id: Int64, result: Result<LookupValue, ResolverError>) {
         let wasInFlight: Bool
+        var fromCache = false
         if let entry = inFlight.removeValue(forKey: id) {
-            server.stats.recordLatency(microseconds: MonotonicClock.microseconds() &- entry.startedAt)
+            let latency = MonotonicClock.microseconds() &- entry.startedAt
+            server.stats.recordLatency(microseconds: latency)
+            // No token yet: the lookup was answered inside the start call, by the cache.
+            fromCache = entry.token == nil
+            if !monitoredLookups.isEmpty { reportToMonitors(id: id, result: result, source: entry.token?.source ?? .cache, latency: latency) }
             wasInFlight = true
         } else {
             wasInFlight = false
         }
         server.stats.recordOutcome(result.resultCode)
+        client?.lookupFinished(result.resultCode, fromCache: fromCache)
         writeLine(LookupReplyLine(id: id, result: result))
         // Almost always empty: skip the hash lookup on the path of every reply.
         if !cancelRepliesAfterLookup.isEmpty, let waiting = cancelRepliesAfterLookup.removeValue(forKey: id) {

@@ -48,6 +48,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     var output = OutputBatch()
     /// The client's pid/uid/gid (SO_PEERCRED), read once in `channelActive`.
     var peer: PeerCredentials?
+    /// The counters of the peer's uid (`stats` `clients`), once `peer` is known.
+    var client: ClientCounters?
+    /// This connection's running monitors, by id (Observe/ConnectionHandler+Monitor.swift).
+    var monitorSubscriptions: [Int64: MonitorSubscription] = [:]
+    /// The questions of lookups started while someone monitored, by id: reported when they finish.
+    var monitoredLookups: [Int64: LookupKey] = [:]
 
     init(server: ServerContext) {
         self.server = server
@@ -60,8 +66,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let logger = server.logger
+        let clients = server.clients
         PeerCredentials.read(from: context.channel) { credentials in
             handler.value.peer = credentials
+            handler.value.client = credentials.map { clients.register(uid: $0.uid) }
             logger.debug("connection", metadata: ["peer": "\(credentials.map(\.description) ?? "unknown")"])
         }
         context.fireChannelActive()
@@ -74,6 +82,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             abortAll()
         case .none:
             break
+        }
+        if let client {
+            server.clients.release(client)
+            self.client = nil
         }
         self.context = nil
         context.fireChannelInactive()
@@ -191,12 +203,17 @@ extension ConnectionHandler {
         case .hello:
             writeLine(SuccessLine(id: id, result: Self.serverInfo))
         case .stats:
-            let stats = server.stats.result(lookups: server.lookups.statistics, resolver: server.lookups.resolver)
+            var stats = server.stats.result(lookups: server.lookups.statistics, resolver: server.lookups.resolver)
+            stats.clients = server.clients.busiest(ClientStatistics.reported)
             writeLine(SuccessLine(id: id, result: stats))
         case .reload:
             reload(id: id)
         case .flushCache:
             flushCache(id: id)
+        case .monitor:
+            startMonitor(id: id)
+        case .dumpCache(let limit):
+            dumpCache(id: id, limit: limit)
         }
     }
 }
