@@ -30,6 +30,10 @@ public struct StatsResult: Hashable, Sendable {
     public var latency = Latency()
     /// The busiest client uids, most lookups first (`clients`; see ClientStatistics.swift).
     public var clients: [ClientStatistics] = []
+    /// Lookups started per op (`lookups_by_op`).
+    public var lookupsByOperation = LookupsByOperation()
+    /// Lookup latency in buckets (`latency_histogram_us`).
+    public var latencyHistogram = LatencyHistogram()
 
     public init() {}
 
@@ -128,6 +132,8 @@ extension StatsResult {
             }
         }
         clients = ClientStatisticsList(json: object["clients"])?.clients ?? []
+        lookupsByOperation = LookupsByOperation(json: object["lookups_by_op"]) ?? LookupsByOperation()
+        latencyHistogram = LatencyHistogram(json: object["latency_histogram_us"]) ?? LatencyHistogram()
     }
 }
 
@@ -157,6 +163,10 @@ extension StatsResult: JSONWritable {
         }
         sink.raw(",\"clients\":")
         ClientStatisticsList(clients).write(to: &sink)
+        sink.raw(",\"lookups_by_op\":")
+        lookupsByOperation.write(to: &sink)
+        sink.raw(",\"latency_histogram_us\":")
+        latencyHistogram.write(to: &sink)
         sink.raw("}")
     }
 }

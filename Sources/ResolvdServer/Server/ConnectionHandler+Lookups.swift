@@ -25,6 +25,7 @@ extension ConnectionHandler {
         server.stats.lookups.add(1, ordering: .relaxed)
         server.stats.inFlight.add(1, ordering: .relaxed)
         client?.lookupStarted()
+        server.metrics.started(key)
         // The one check of monitors on the lookup path (docs/performance.md).
         if server.monitors.isActive { monitoredLookups[id] = key }
         // Registered before the start call: a cache hit (or a resolver that is shutting

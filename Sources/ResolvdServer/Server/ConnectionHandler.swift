@@ -203,9 +203,7 @@ extension ConnectionHandler {
         case .hello:
             writeLine(SuccessLine(id: id, result: Self.serverInfo))
         case .stats:
-            var stats = server.stats.result(lookups: server.lookups.statistics, resolver: server.lookups.resolver)
-            stats.clients = server.clients.busiest(ClientStatistics.reported)
-            writeLine(SuccessLine(id: id, result: stats))
+            writeLine(SuccessLine(id: id, result: server.statsResult()))
         case .reload:
             reload(id: id)
         case .flushCache:

@@ -18,6 +18,8 @@ final class ServerContext: Sendable {
     let monitors = MonitorHub()
     /// Lookups counted per client uid, for `stats` (Observe/).
     let clients = ClientTable()
+    /// Lookups started per op (Observe/).
+    let metrics = LookupMetrics()
 
     init(lookups: LookupService, limits: DaemonConfiguration.Limits, stats: ServerStats, logger: Logger) {
         self.lookups = lookups
