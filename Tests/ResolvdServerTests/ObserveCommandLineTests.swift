@@ -1,4 +1,5 @@
 import ResolvdProtocol
+import ResolvdServer
 import ResolverTesting
 import Testing
 
@@ -115,5 +116,66 @@ import Glibc
         #expect(Array(line.dropFirst().prefix(4)) == ["uid", "0", comm ?? "", "getaddrinfo"], "\(line)")
         #expect(line.contains("v4only.example.test") && line.contains("OK") && line.contains("192.0.2.20"))
         #expect(line.contains("upstream") || line.contains("cache"))
+    }
+
+    /// `metrics_listen`: /metrics over HTTP, fetched by Python's urllib and parsed by
+    /// prometheus_client; other paths 404; a non-loopback address refused at start.
+    @Test func metricsAreServedOverHTTPOnLoopback() throws {
+        let unbound = try DaemonOperationTests.unbound.get()
+        let port = try Self.freeTCPPort()
+        let daemon = try DaemonProcess.start(upstream: unbound.serverAddress, config: "metrics_listen = 127.0.0.1:\(port)\n")
+        defer { daemon.stop() }
+        let client = try daemon.connect()
+        #expect(client.call(#"{"id":1,"op":"query","name":"www.example.test","type":"AAAA"}"#, id: 1)?.status == 0)
+        let fetch = #"""
+            import sys, urllib.request, urllib.error
+            response = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10)
+            print(response.headers["Content-Type"])
+            sys.stdout.write(response.read().decode())
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%s/other" % sys.argv[1], timeout=10)
+            except urllib.error.HTTPError as error:
+                print("# other: %d" % error.code)
+            """#
+        let output = try SystemdTestSupport.run(["/usr/bin/python3", "-c", fetch, String(port)])
+        #expect(output.status == 0, "\(output.stderr)")
+        let lines = output.stdout.split(separator: "\n", maxSplits: 1)
+        #expect(lines.first == "text/plain; version=0.0.4; charset=utf-8")
+        #expect(output.stdout.hasSuffix("# other: 404\n"))
+        let samples = try Self.parsePrometheus(String(lines.last ?? ""))
+        #expect(samples["resolvd_lookups_total{op=query}"] == 1)
+        #expect(samples["resolvd_connections{}"] == 1)
+        #expect(samples["resolvd_lookup_duration_seconds_count{}"] == 1)
+
+        let refused = try DaemonConfiguration.load(fileText: "metrics_listen = 192.0.2.1:9153\n")
+        #expect(refused?.contains("not a loopback address") == true, "\(refused ?? "accepted")")
+        #expect(try DaemonConfiguration.load(fileText: "metrics_listen = 192.0.2.1:9153\nmetrics_allow_remote = yes\n") == nil)
+        #expect(try DaemonConfiguration.load(fileText: "metrics_listen = [::1]:9153\n") == nil)
+        #expect(try DaemonConfiguration.load(fileText: "metrics_listen = localhost:9153\n")?.contains("is not IP:PORT") == true)
+    }
+
+    /// A loopback TCP port nothing listens on at the moment of the call.
+    static func freeTCPPort() throws -> Int {
+        let output = try SystemdTestSupport.run([
+            "/usr/bin/python3", "-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])",
+        ])
+        guard let port = Int(output.stdout.split(separator: "\n").first ?? "") else { throw FixtureError("no free port: \(output.stderr)") }
+        return port
+    }
+}
+
+extension DaemonConfiguration {
+    /// Loads a configuration file's text; the error's text, or nil when it loaded.
+    static func load(fileText: String) throws -> String? {
+        let directory = try SystemdTestSupport.makeTemporaryDirectory()
+        defer { SystemdTestSupport.removeTree(directory) }
+        try writeFile(directory + "/resolvd.conf", fileText)
+        do {
+            _ = try DaemonConfiguration.load(
+                file: directory + "/resolvd.conf", overrides: .init(), environment: [:], isRoot: true, resolvConf: "/dev/null")
+            return nil
+        } catch {
+            return "\(error)"
+        }
     }
 }
