@@ -88,8 +88,10 @@ import Glibc
 
         var events: [JSONObject] = []
         _ = monitor.readEvents(until: "http", into: &events)
-        #expect(events.compactMap { $0["source"]?.stringValue } == ["upstream", "coalesced", "cache", "literal", "database"], "\(events)")
-        #expect(events.first?["summary"]?.stringValue == "2 records")
+        // The first two finish together, each on its own connection's event loop: either order.
+        let sources = events.compactMap { $0["source"]?.stringValue }
+        #expect(sources.prefix(2).sorted() == ["coalesced", "upstream"] && Array(sources.dropFirst(2)) == ["cache", "literal", "database"], "\(events)")
+        #expect(events.prefix(2).allSatisfy { $0["summary"]?.stringValue == "2 records" })
         #expect(events.dropFirst(3).first?["summary"]?.stringValue == "192.0.2.7")
     }
 
@@ -118,8 +120,9 @@ import Glibc
     }
 
     /// Lookups while one monitor never reads: no slower than without it, every event
-    /// either delivered or counted in `dropped`, the daemon's memory bounded. 20,000
-    /// cached lookups rather than 100,000, to keep the test to seconds in a debug build.
+    /// either delivered or counted in `dropped`, the daemon's memory bounded. 10,000
+    /// cached lookups rather than 100,000, to keep the test to seconds in a debug build
+    /// (ten times the monitor's queue, so most events must be dropped).
     @Test func aMonitorThatNeverReadsCostsLookupsNothing() throws {
         let unbound = try DaemonOperationTests.unbound.get()
         let daemon = try DaemonProcess.start(upstream: unbound.serverAddress)
@@ -127,7 +130,7 @@ import Glibc
         let client = try daemon.connect()
         #expect(client.call(#"{"id":1,"op":"getaddrinfo","name":"www.example.test"}"#, id: 1)?.status == 0)
         var nextID: Int64 = 2
-        let lookups = 20_000
+        let lookups = 10_000
         func run() -> Duration {
             let start = ContinuousClock.now
             for _ in 0..<(lookups / 200) {

@@ -10,7 +10,8 @@ final class ClientCounters: Sendable {
     let cacheHits = Atomic<Int>(0)
     let failures = Atomic<Int>(0)
     let cancelled = Atomic<Int>(0)
-    let inFlight = Atomic<Int>(0)
+    /// Lookups answered; `lookups - finished` are in flight (one atomic add per event, not two).
+    let finished = Atomic<Int>(0)
     /// Open connections of this uid: an entry with none may be forgotten (``ClientTable``).
     let connections = Atomic<Int>(0)
 
@@ -21,13 +22,12 @@ final class ClientCounters: Sendable {
     @inline(__always)
     func lookupStarted() {
         lookups.add(1, ordering: .relaxed)
-        inFlight.add(1, ordering: .relaxed)
     }
 
     /// A lookup's reply, by its result code; `fromCache` when the cache answered it.
     @inline(__always)
     func lookupFinished(_ code: Int32, fromCache: Bool) {
-        inFlight.subtract(1, ordering: .relaxed)
+        finished.add(1, ordering: .relaxed)
         if fromCache { cacheHits.add(1, ordering: .relaxed) }
         switch code {
         case 0: break
@@ -37,10 +37,12 @@ final class ClientCounters: Sendable {
     }
 
     var statistics: ClientStatistics {
-        ClientStatistics(
-            uid: uid, lookups: lookups.load(ordering: .relaxed), cacheHits: cacheHits.load(ordering: .relaxed),
-            failures: failures.load(ordering: .relaxed), cancelled: cancelled.load(ordering: .relaxed),
-            inFlight: inFlight.load(ordering: .relaxed))
+        // Two relaxed loads are no snapshot: a lookup finishing in between must not make it negative.
+        let finished = self.finished.load(ordering: .relaxed)
+        let lookups = self.lookups.load(ordering: .relaxed)
+        return ClientStatistics(
+            uid: uid, lookups: lookups, cacheHits: cacheHits.load(ordering: .relaxed), failures: failures.load(ordering: .relaxed),
+            cancelled: cancelled.load(ordering: .relaxed), inFlight: max(0, lookups - finished))
     }
 }
 

@@ -65,14 +65,15 @@ extension ConnectionHandler {
             let latency = MonotonicClock.microseconds() &- entry.startedAt
             server.stats.recordLatency(microseconds: latency)
             // No token yet: the lookup was answered inside the start call, by the cache.
-            fromCache = entry.token == nil
+            if case .none = entry.token { fromCache = true }
             if !monitoredLookups.isEmpty { reportToMonitors(id: id, result: result, source: entry.token?.source ?? .cache, latency: latency) }
             wasInFlight = true
         } else {
             wasInFlight = false
         }
-        server.stats.recordOutcome(result.resultCode)
-        client?.lookupFinished(result.resultCode, fromCache: fromCache)
+        let code = result.resultCode
+        server.stats.recordOutcome(code)
+        client?.lookupFinished(code, fromCache: fromCache)
         writeLine(LookupReplyLine(id: id, result: result))
         // Almost always empty: skip the hash lookup on the path of every reply.
         if !cancelRepliesAfterLookup.isEmpty, let waiting = cancelRepliesAfterLookup.removeValue(forKey: id) {
