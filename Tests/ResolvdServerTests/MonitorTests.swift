@@ -119,6 +119,24 @@ import Glibc
         #expect(all.result?["cancelled"]?.intValue == 1)
     }
 
+    /// Monitors are bounded: each counts against `max_lookups_per_connection`, and at most
+    /// 64 run daemon-wide (WSAENOBUFS beyond, with the connection left open).
+    @Test func monitorsAreBounded() throws {
+        let unbound = try DaemonOperationTests.unbound.get()
+        let daemon = try DaemonProcess.start(upstream: unbound.serverAddress, config: "max_lookups_per_connection = 100\n")
+        defer { daemon.stop() }
+        let client = try daemon.connect()
+        client.send((1...65).map { #"{"id":\#($0),"op":"monitor"}"# }.joined(separator: "\n"))
+        let refused = try #require(client.call(#"{"id":66,"op":"hello"}"#, id: 65))
+        #expect(refused.status == 10055 && refused["message"]?.stringValue?.contains("too many monitors") == true, "\(refused)")
+        #expect(client.call(#"{"id":67,"op":"hello"}"#, id: 67)?.status == 0)
+        let small = try DaemonProcess.start(upstream: unbound.serverAddress, config: "max_lookups_per_connection = 1\n")
+        defer { small.stop() }
+        let one = try small.connect()
+        one.send(#"{"id":1,"op":"monitor"}"#)
+        #expect(one.call(#"{"id":2,"op":"getaddrinfo","name":"www.example.test"}"#, id: 2)?.status == 10055)
+    }
+
     /// Lookups while one monitor never reads: no slower than without it, every event
     /// either delivered or counted in `dropped`, the daemon's memory bounded. 10,000
     /// cached lookups rather than 100,000, to keep the test to seconds in a debug build

@@ -26,10 +26,7 @@ extension ConnectionHandler {
         case .startLookup:
             break
         case .rejectTooManyInFlight:
-            server.stats.rejected.add(1, ordering: .relaxed)
-            write(ReplyEncoder.failure(
-                id: id, error: ResolverError(code: .noBufferSpace, message: "too many lookups in flight on this connection (limit \(limit))"),
-                allocator: allocator))
+            rejectTooManyInFlight(id: id, limit: limit)
             return
         case .ignore:
             return

@@ -15,9 +15,7 @@ extension ConnectionHandler {
         case .startLookup:
             break
         case .rejectTooManyInFlight:
-            server.stats.rejected.add(1, ordering: .relaxed)
-            let error = ResolverError(code: .noBufferSpace, message: "too many lookups in flight on this connection (limit \(limit))")
-            write(ReplyEncoder.failure(id: id, error: error, allocator: allocator))
+            rejectTooManyInFlight(id: id, limit: limit)
             return
         case .ignore:
             return
@@ -47,6 +45,13 @@ extension ConnectionHandler {
         // Not `inFlight[id]?.token = token`: that goes through three `modify` coroutines,
         // which allocate their frames (callgrind).
         if inFlight[id] != nil { inFlight.updateValue(InFlight(token: token, startedAt: startedAt), forKey: id) }
+    }
+
+    /// WSAENOBUFS for a lookup or monitor over `max_lookups_per_connection`.
+    func rejectTooManyInFlight(id: Int64, limit: Int) {
+        server.stats.rejected.add(1, ordering: .relaxed)
+        let error = ResolverError(code: .noBufferSpace, message: "too many lookups in flight on this connection (limit \(limit))")
+        write(ReplyEncoder.failure(id: id, error: error, allocator: allocator))
     }
 
     /// Answers everything the resolver threads have posted, in one write.
