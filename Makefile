@@ -9,7 +9,7 @@ SYSCONFDIR   ?= /etc
 # Where `install-files` takes the binaries from; `install` builds them there first.
 BIN_SOURCE   ?= .build/release
 # systemd: systemd-analyze, systemd-socket-activate (tests); util-linux: unshare, setpriv (tests).
-APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux
+APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux python3-prometheus-client
 # Only `make bench` needs these: dnsperf, and unshare/mount/ip for getaddrinfo_a in a private network namespace.
 BENCH_PACKAGES := dnsperf util-linux mount iproute2
 TSAN_BUILD   := .build-tsan
