@@ -22,6 +22,35 @@ public enum Operation: String, CaseIterable, Hashable, Sendable {
     case monitor
     case dumpCache = "dump_cache"
 
+    /// The op of a wire name. Written out rather than synthesized: for an enum of more than
+    /// 16 cases Swift's synthesized initializer hashes the string into a lookup table, which
+    /// cost ~1,000 instructions per request (callgrind, docs/performance.md); a switch
+    /// compares small strings as two words, the most frequent ops first.
+    @inlinable
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "getaddrinfo": self = .getAddrInfo
+        case "query": self = .query
+        case "cancel": self = .cancel
+        case "getnameinfo": self = .getNameInfo
+        case "gethostbyname": self = .getHostByName
+        case "gethostbyaddr": self = .getHostByAddr
+        case "getservbyname": self = .getServByName
+        case "getservbyport": self = .getServByPort
+        case "getprotobyname": self = .getProtoByName
+        case "getprotobynumber": self = .getProtoByNumber
+        case "cancel_async_request": self = .cancelAsyncRequest
+        case "cancel_all": self = .cancelAll
+        case "hello": self = .hello
+        case "stats": self = .stats
+        case "reload": self = .reload
+        case "flush_cache": self = .flushCache
+        case "monitor": self = .monitor
+        case "dump_cache": self = .dumpCache
+        default: return nil
+        }
+    }
+
     /// What an op does, which decides how the daemon runs it.
     public enum Kind: Hashable, Sendable {
         /// Starts a lookup: one reply when it completes, cancellable by its id.
