@@ -42,9 +42,10 @@ final class MonitorHub: Sendable {
     }
 
     /// Offers the event of a lookup made under `uid` (nil: unknown peer) to every monitor
-    /// that may see it; `makeEvent` runs only if one may.
+    /// that may see it; `makeEvent` runs only if one of them has room, so a monitor that
+    /// does not read costs a lookup a lock and a counter, not an event.
     func publish(uid: UInt32?, _ makeEvent: () -> MonitorEvent) {
-        let targets = subscriptions.withLockedValue { list in list.filter { $0.accepts(uid: uid) } }
+        let targets = subscriptions.withLockedValue { list in list.filter { $0.accepts(uid: uid) && $0.hasRoomElseCountDrop() } }
         guard !targets.isEmpty else { return }
         let event = makeEvent()
         for target in targets { target.offer(event) }
@@ -100,6 +101,19 @@ final class MonitorSubscription: Sendable {
             return true
         }
         if wakeNow { wake() }
+    }
+
+    /// True when an event would be queued; else counts it as dropped (the event is then not
+    /// even made). Another publisher may fill the queue before ``offer(_:)``, which then drops.
+    func hasRoomElseCountDrop() -> Bool {
+        state.withLockedValue { state in
+            guard !state.ended else { return false }
+            guard state.queue.count < Self.capacity else {
+                state.dropped += 1
+                return false
+            }
+            return true
+        }
     }
 
     /// Everything queued; the next offer wakes the connection again.
