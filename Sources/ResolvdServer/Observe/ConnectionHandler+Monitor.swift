@@ -20,17 +20,7 @@ extension ConnectionHandler {
     static let monitorRetryInterval = TimeAmount.milliseconds(20)
 
     func startMonitor(id: Int64) {
-        guard let context else { return }
-        let limit = server.limits.maxLookupsPerConnection
-        switch state.lookupRequested(limit: limit) {
-        case .startLookup:
-            break
-        case .rejectTooManyInFlight:
-            rejectTooManyInFlight(id: id, limit: limit)
-            return
-        case .ignore:
-            return
-        }
+        guard let context, admitLookup(id: id) else { return }
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         let uid: UInt32? = server.admin.policy.isAdmin(peer) ? nil : (peer?.uid ?? UInt32.max)

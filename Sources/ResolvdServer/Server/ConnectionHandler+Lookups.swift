@@ -9,17 +9,7 @@ import ResolverCore
 /// The cancel rules are `+Cancellation`'s; batching the replies is `+Output`'s.
 extension ConnectionHandler {
     func startLookup(_ id: Int64, _ key: LookupKey) {
-        guard let context else { return }
-        let limit = server.limits.maxLookupsPerConnection
-        switch state.lookupRequested(limit: limit) {
-        case .startLookup:
-            break
-        case .rejectTooManyInFlight:
-            rejectTooManyInFlight(id: id, limit: limit)
-            return
-        case .ignore:
-            return
-        }
+        guard let context, admitLookup(id: id) else { return }
         server.stats.lookups.add(1, ordering: .relaxed)
         server.stats.inFlight.add(1, ordering: .relaxed)
         client?.lookupStarted()
@@ -47,11 +37,22 @@ extension ConnectionHandler {
         if inFlight[id] != nil { inFlight.updateValue(InFlight(token: token, startedAt: startedAt), forKey: id) }
     }
 
-    /// WSAENOBUFS for a lookup or monitor over `max_lookups_per_connection`.
-    func rejectTooManyInFlight(id: Int64, limit: Int) {
-        server.stats.rejected.add(1, ordering: .relaxed)
-        let error = ResolverError(code: .noBufferSpace, message: "too many lookups in flight on this connection (limit \(limit))")
-        write(ReplyEncoder.failure(id: id, error: error, allocator: allocator))
+    /// Counts one more lookup (or monitor) in flight if `max_lookups_per_connection` allows;
+    /// else answers WSAENOBUFS (nothing when the connection is closing) and returns false.
+    @inline(__always)
+    func admitLookup(id: Int64) -> Bool {
+        let limit = server.limits.maxLookupsPerConnection
+        switch state.lookupRequested(limit: limit) {
+        case .startLookup:
+            return true
+        case .rejectTooManyInFlight:
+            server.stats.rejected.add(1, ordering: .relaxed)
+            let error = ResolverError(code: .noBufferSpace, message: "too many lookups in flight on this connection (limit \(limit))")
+            write(ReplyEncoder.failure(id: id, error: error, allocator: allocator))
+            return false
+        case .ignore:
+            return false
+        }
     }
 
     /// Answers everything the resolver threads have posted, in one write.
