@@ -64,12 +64,16 @@ import Glibc
         }
     }
 
-    @Test func sourcesUpstreamCoalescedCacheAndLiteral() throws {
+    @Test func everySource() throws {
         let unbound = try DaemonOperationTests.unbound.get()
         let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .zero)
         defer { proxy.stop() }
         // One long try: under load (TSan, parallel tests) a 2 s try could expire while the reply is held.
-        let daemon = try DaemonProcess.start(upstream: proxy.serverAddress, timeoutMilliseconds: 20_000, tries: 1)
+        let hosts = try SystemdTestSupport.makeTemporaryDirectory(mode: 0o755)
+        defer { SystemdTestSupport.removeTree(hosts) }
+        try writeFile(hosts + "/hosts", "192.0.2.77 fromhosts.test\n")
+        let daemon = try DaemonProcess.start(
+            upstream: proxy.serverAddress, timeoutMilliseconds: 20_000, tries: 1, extraArguments: ["--hosts-file", hosts + "/hosts"])
         defer { daemon.stop() }
         let monitor = try daemon.connect()
         #expect(monitor.call(#"{"id":1,"op":"monitor"}"# + "\n" + #"{"id":2,"op":"hello"}"#, id: 2)?.status == 0)
@@ -86,12 +90,13 @@ import Glibc
         #expect(first.call(#"{"id":2,"op":"query","name":"multi.example.test","type":"A"}"#, id: 2)?.status == 0)
         #expect(first.call(#"{"id":3,"op":"getaddrinfo","name":"192.0.2.7"}"#, id: 3)?.status == 0)
         #expect(first.call(#"{"id":4,"op":"getservbyname","name":"http","proto":"tcp"}"#, id: 4)?.status == 0)
+        #expect(first.call(#"{"id":5,"op":"gethostbyname","name":"fromhosts.test"}"#, id: 5)?.status == 0)
 
         var events: [JSONObject] = []
-        _ = monitor.readEvents(until: "http", into: &events)
+        _ = monitor.readEvents(until: "fromhosts.test", into: &events)
         // The first two finish together, each on its own connection's event loop: either order.
         let sources = events.compactMap { $0["source"]?.stringValue }
-        #expect(sources.prefix(2).sorted() == ["coalesced", "upstream"] && Array(sources.dropFirst(2)) == ["cache", "literal", "database"], "\(events)")
+        #expect(sources.prefix(2).sorted() == ["coalesced", "upstream"] && Array(sources.dropFirst(2)) == ["cache", "literal", "database", "hosts"], "\(events)")
         #expect(events.prefix(2).allSatisfy { $0["summary"]?.stringValue == "2 records" })
         #expect(events.dropFirst(3).first?["summary"]?.stringValue == "192.0.2.7")
     }

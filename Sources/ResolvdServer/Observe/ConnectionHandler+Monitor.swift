@@ -73,9 +73,11 @@ extension ConnectionHandler {
     func reportToMonitors(id: Int64, result: Result<LookupValue, ResolverError>, source: LookupSource, latency: UInt64) {
         guard let key = monitoredLookups.removeValue(forKey: id) else { return }
         let peer = self.peer
+        let lookups = server.lookups
         server.monitors.publish(uid: peer?.uid) {
             MonitorEvent(
-                key: key, result: result, peer: peer, frontend: "v1", source: source.monitorSource(for: key), latencyMicroseconds: latency)
+                key: key, result: result, peer: peer, frontend: "v1", source: source.monitorSource(for: key, resolver: lookups.resolver),
+                latencyMicroseconds: latency)
         }
     }
 }

@@ -8,16 +8,18 @@ import Glibc
 /// Where the ``LookupService`` took a waiter's answer from, as its ``LookupService/Token``
 /// records it: one byte, set on the start path, read only when a `monitor` runs.
 ///
-/// It knows the service's three paths; ``monitorSource(for:)`` refines "upstream" by what
-/// the question was (an address literal, a services or protocols database lookup). It does
-/// not see inside the resolver, so a name the hosts file answers is reported "upstream".
+/// It knows the service's three paths; ``monitorSource(for:resolver:)`` refines "upstream"
+/// by what the question was: an address literal, a name or address the resolver's hosts
+/// file has (asked of the resolver again, only when a monitor will report it), a services
+/// or protocols database lookup.
 enum LookupSource: UInt8, Sendable {
     case cache
     case upstream
     case coalesced
 
-    /// The `source` of a monitor event for a lookup of `key` that took this path.
-    func monitorSource(for key: LookupKey) -> MonitorEvent.Source {
+    /// The `source` of a monitor event for a lookup of `key` that took this path;
+    /// `resolver` tells whether its hosts file answers the question.
+    func monitorSource(for key: LookupKey, resolver: CoreResolver) -> MonitorEvent.Source {
         switch self {
         case .cache: return .cache
         case .coalesced: return .coalesced
@@ -27,12 +29,17 @@ enum LookupSource: UInt8, Sendable {
         case .serviceByName, .serviceByPort, .protocolByName, .protocolByNumber:
             return .database
         case .addressInfo(let request):
-            return Self.isAddressLiteral(request.name) ? .literal : .upstream
-        case .hostByName(let name, _, _, _):
-            return Self.isAddressLiteral(name) ? .literal : .upstream
+            if Self.isAddressLiteral(request.name) { return .literal }
+            return resolver.hostsFileAnswers(name: request.name, family: request.family) ? .hosts : .upstream
+        case .hostByName(let name, let family, _, _):
+            if Self.isAddressLiteral(name) { return .literal }
+            return resolver.hostsFileAnswers(name: name, family: family) ? .hosts : .upstream
         case .nameInfo(let request):
-            return request.flags.contains(.numericHost) ? .literal : .upstream
-        case .query, .hostByAddress:
+            if request.flags.contains(.numericHost) { return .literal }
+            return resolver.hostsFileAnswers(address: request.address) ? .hosts : .upstream
+        case .hostByAddress(let address, _, _):
+            return resolver.hostsFileAnswers(address: address) ? .hosts : .upstream
+        case .query:
             return .upstream
         }
     }
