@@ -73,7 +73,8 @@ enum ObserveFormatter {
             let rows = stats.clients.map { [String($0.uid)] + $0.counters.map(String.init) }
             let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
             for row in [header] + rows {
-                lines.append("  " + row.enumerated().map { pad($0.element, widths[$0.offset]) }.joined(separator: "  "))
+                let text = "  " + row.enumerated().map { pad($0.element, widths[$0.offset]) }.joined(separator: "  ")
+                lines.append(String(text.reversed().drop { $0 == " " }.reversed()))
             }
         }
         return lines
