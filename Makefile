@@ -12,7 +12,8 @@ BIN_SOURCE   ?= .build/release
 # python3: /usr/bin/python3, standard library only: clients that hold connections (bounds tests)
 # and getaddrinfo through nss-resolve (VarlinkNSSResolveTests);
 # python3-pip: `pip download` of the varlink wheel (test-fixtures).
-APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux python3 python3-pip
+# python3-prometheus-client: parses `stats --prometheus` and /metrics (ObserveCommandLineTests).
+APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux python3 python3-pip python3-prometheus-client
 # Test fixtures fetched once, never at test time: Debian's libnss-resolve (252), unpacked by
 # VarlinkNSSResolveTests with dpkg-deb -x, never installed; PyPI's varlink (31.0.0), a second
 # Varlink client for VarlinkPythonClientTests, unzipped there.

@@ -19,6 +19,8 @@ final class ConnectionCore: Sendable {
         var closedError: ResolvdConnectionError?
         /// The reason the next close will give, if the client or an error decided it.
         var closingReason: String?
+        /// Running monitors: their event lines go here (ResolvdConnection+Monitor.swift).
+        var monitors: [Int64: AsyncThrowingStream<MonitorEvent, any Error>.Continuation] = [:]
     }
 
     private let storage = NIOLockedValueBox(Storage())
@@ -34,7 +36,9 @@ final class ConnectionCore: Sendable {
     ///
     /// `body` is the request without its id: `"op":"…",…` with no braces.
     /// - Returns: the request and whether the caller must schedule an outbox flush.
-    func enqueue(op: String, body: ByteBuffer) -> (request: PendingRequest, mustScheduleFlush: Bool) {
+    func enqueue(
+        op: String, body: ByteBuffer, events: AsyncThrowingStream<MonitorEvent, any Error>.Continuation? = nil
+    ) -> (request: PendingRequest, mustScheduleFlush: Bool) {
         let promise = eventLoop.makePromise(of: Reply.self)
         let outcome = storage.withLockedValue { storage -> (id: Int64, failure: ResolvdConnectionError?, mustFlush: Bool) in
             if let closedError = storage.closedError {
@@ -46,6 +50,7 @@ final class ConnectionCore: Sendable {
             let id = storage.nextID
             storage.nextID += 1
             storage.pending[id] = promise
+            if let events { storage.monitors[id] = events }
             storage.outbox.append((id, Self.requestLine(id: id, body: body)))
             let mustFlush = !storage.isFlushScheduled
             storage.isFlushScheduled = true
@@ -93,6 +98,21 @@ final class ConnectionCore: Sendable {
         } else {
             unsolicitedContinuation.yield(.reply(reply))
         }
+    }
+
+    /// Whether any monitor runs, so that lines must be looked at for events.
+    var hasMonitors: Bool { storage.withLockedValue { !$0.monitors.isEmpty } }
+
+    /// Hands an event line's event to its monitor; false when no monitor has that id.
+    func deliver(event: MonitorEvent, monitor id: Int64) -> Bool {
+        guard let continuation = storage.withLockedValue({ $0.monitors[id] }) else { return false }
+        continuation.yield(event)
+        return true
+    }
+
+    /// Forgets a monitor (it ended, or its consumer went away).
+    func removeMonitor(_ id: Int64) {
+        storage.withLockedValue { _ = $0.monitors.removeValue(forKey: id) }
     }
 
     /// Fails one request, such as one whose line could not be written.

@@ -18,6 +18,7 @@ final class ReplyHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch Self.unwrapInboundIn(data) {
         case .line(let line):
+            if core.hasMonitors, Self.deliverEvent(line, to: core) { return }
             do {
                 core.deliver(try Reply(buffer: line))
             } catch {
@@ -27,6 +28,13 @@ final class ReplyHandler: ChannelInboundHandler {
             core.noteClosingReason(ResolvdConnectionError.lineTooLong(limit: maximumLineLength ?? 0).description)
             context.close(promise: nil)
         }
+    }
+
+    /// Delivers an event line (`{"id":n,"event":{…}}`) to its monitor; false for any other line.
+    private static func deliverEvent(_ line: ByteBuffer, to core: ConnectionCore) -> Bool {
+        guard case .object(let object)? = try? JSONParser.parse(line), let eventJSON = object["event"],
+              let id = object["id"]?.intValue, let event = MonitorEvent(json: eventJSON) else { return false }
+        return core.deliver(event: event, monitor: id)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

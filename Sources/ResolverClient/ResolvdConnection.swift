@@ -147,7 +147,7 @@ public final class ResolvdConnection: Sendable {
     }
 
     /// Writes every queued line in order. Runs on the channel's event loop.
-    private func flushOutbox() {
+    func flushOutbox() {
         let lines = core.takeOutbox()
         guard !lines.isEmpty else { return }
         for (id, line) in lines {

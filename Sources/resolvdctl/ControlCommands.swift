@@ -20,7 +20,7 @@ struct Stats: AsyncParsableCommand {
     var prometheus = false
 
     func run() async throws {
-        let format = prometheus ? ResultFormatter.prometheus : ResultFormatter.stats
+        let format = prometheus ? ObserveFormatter.prometheus : ObserveFormatter.stats
         try await Session(connection: root.options).run(.stats, format: format)
     }
 }

@@ -18,7 +18,7 @@ struct Resolvdctl: AsyncParsableCommand {
             HostByName.self, HostByAddress.self,
             ServiceByName.self, ServiceByPort.self,
             ProtocolByName.self, ProtocolByNumber.self,
-            Hello.self, Stats.self, FlushCaches.self, CancelAll.self,
+            Hello.self, Stats.self, FlushCaches.self, CancelAll.self, Monitor.self, ShowCache.self,
         ]
     )
 

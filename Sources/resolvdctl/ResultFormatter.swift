@@ -78,53 +78,6 @@ enum ResultFormatter {
         ]
     }
 
-    /// `name  value`, sorted by name.
-    /// The stats as an aligned two-column table; nested objects become `cache.hits`, `latency_us.p99`.
-    static func stats(_ result: JSONValue) -> [String]? {
-        guard let rows = flattenedStats(result) else { return nil }
-        let width = rows.map(\.name.count).max() ?? 0
-        return rows.map { "\(pad($0.name, to: width))  \($0.value)" }
-    }
-
-    /// The stats in the Prometheus text exposition format (for node_exporter's textfile collector).
-    static func prometheus(_ result: JSONValue) -> [String]? {
-        guard let rows = flattenedStats(result) else { return nil }
-        var lines: [String] = []
-        var latency: [(String, Int)] = []
-        for (key, value) in rows {
-            if key.hasPrefix("latency_us.") {
-                latency.append((String(key.dropFirst("latency_us.".count)), value))
-                continue
-            }
-            let name = "resolvd_" + key.replacingDots()
-            let isGauge = gauges.contains(key)
-            let metric = isGauge ? name : name + "_total"
-            lines.append("# HELP \(metric) resolvd \(key.replacingDots().replacingUnderscores())")
-            lines.append("# TYPE \(metric) \(isGauge ? "gauge" : "counter")")
-            lines.append("\(metric) \(value)")
-        }
-        if !latency.isEmpty {
-            lines.append("# HELP resolvd_lookup_latency_microseconds Lookup latency from request to reply")
-            lines.append("# TYPE resolvd_lookup_latency_microseconds summary")
-            for (name, value) in latency {
-                let quantile = quantiles[name] ?? name
-                lines.append("resolvd_lookup_latency_microseconds{quantile=\"\(quantile)\"} \(value)")
-            }
-        }
-        return lines
-    }
-
-    private static let gauges: Set<String> = [
-        "in_flight", "connections", "cache.entries", "cache.bytes",
-        "upstream.channels", "upstream.queries_in_flight_per_channel", "upstream.receive_buffer_bytes",
-    ]
-    private static let quantiles = ["p50": "0.5", "p90": "0.9", "p99": "0.99", "p999": "0.999"]
-
-    /// The stats' counters sorted by name (``StatsResult/counters``: `cache.hits`, …).
-    private static func flattenedStats(_ result: JSONValue) -> [(name: String, value: Int)]? {
-        StatsResult(json: result)?.counters.sorted { $0.name < $1.name }
-    }
-
     static func flushCache(_ result: JSONValue) -> [String]? {
         FlushCacheResult(json: result).map { ["flushed \($0.flushed) cache entries"] }
     }
@@ -136,9 +89,4 @@ enum ResultFormatter {
     private static func pad(_ text: String, to width: Int) -> String {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
-}
-
-extension String {
-    fileprivate func replacingDots() -> String { String(map { $0 == "." ? "_" : $0 }) }
-    fileprivate func replacingUnderscores() -> String { String(map { $0 == "_" ? " " : $0 }) }
 }

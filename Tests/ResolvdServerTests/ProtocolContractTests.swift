@@ -231,11 +231,11 @@ import Glibc
         #expect(hello["version"]?.stringValue == "1.0.0")
         #expect(hello["protocol"] == .integer(1))
         let ops = hello["ops"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        #expect(ops.count == 16)
+        #expect(ops.count == 18)
         #expect(Set(ops) == [
             "getaddrinfo", "getnameinfo", "query", "gethostbyname", "gethostbyaddr", "getservbyname", "getservbyport",
             "getprotobyname", "getprotobynumber", "cancel", "cancel_async_request", "cancel_all", "hello", "stats",
-            "reload", "flush_cache",
+            "reload", "flush_cache", "monitor", "dump_cache",
         ])
     }
 
@@ -262,6 +262,7 @@ import Glibc
         #expect(Set(stats.keys) == [
             "in_flight", "connections", "lookups", "completed", "cancelled", "aborted", "timed_out", "failed",
             "protocol_errors", "rejected", "connections_refused", "reloads", "coalesced", "cache", "upstream", "latency_us", "front_ends",
+            "clients", "lookups_by_op", "latency_histogram_us",
         ])
         #expect(stats["front_ends"] == ["v1": 4, "varlink": 0])
         let counters: [String: Int64] = [
@@ -281,5 +282,12 @@ import Glibc
                 guard case .integer? = object[key] else { Issue.record("\(group).\(key) is not an integer"); continue }
             }
         }
+        // The members that are not plain integers: this uid's counts, per op, the histogram.
+        let perUID = try #require(stats["clients"]?.arrayValue?.first?.objectValue)
+        #expect(perUID == ["uid": .integer(Int64(getuid())), "lookups": 4, "cache_hits": 0, "failures": 2, "cancelled": 1, "in_flight": 0])
+        let byOp = try #require(stats["lookups_by_op"]?.objectValue)
+        #expect(byOp["getaddrinfo"] == 2 && byOp["gethostbyname"] == 1 && byOp["query"] == 1 && byOp["getnameinfo"] == 0)
+        let histogram = try #require(stats["latency_histogram_us"]?.objectValue)
+        #expect(histogram["count"] == 4 && histogram["le"]?.arrayValue?.count == histogram["counts"]?.arrayValue?.count)
     }
 }

@@ -57,7 +57,7 @@ import Testing
         let info = ServerInfo(server: "resolvd", version: "1.0.0", protocolVersion: 1, ops: Operation.wireNames)
         let documented = try Self.documented(#"{"server": "resolvd", "version": "1.0.0", "protocol": 1, "ops": [...]}"#)
         let ops = #"["getaddrinfo","getnameinfo","query","gethostbyname","gethostbyaddr","getservbyname","getservbyport","#
-            + #""getprotobyname","getprotobynumber","cancel","cancel_async_request","cancel_all","hello","stats","reload","flush_cache"]"#
+            + #""getprotobyname","getprotobynumber","cancel","cancel_async_request","cancel_all","hello","stats","reload","flush_cache","monitor","dump_cache"]"#
         #expect(Self.line(info, id: 1) == #"{"id":1,"status":0,"result":"# + documented.replacing("[...]", with: ops) + "}\n")
     }
 
@@ -70,6 +70,9 @@ import Testing
         stats.upstream = StatsResult.Upstream(channels: 2, queriesInFlightPerChannel: 166, receiveBufferBytes: 425984)
         stats.latency = StatsResult.Latency(p50: 412, p90: 1260, p99: 1260, p999: 1260)
         stats.frontEnds = StatsResult.FrontEnds(v1: 3, varlink: 0)
+        stats.clients = [ClientStatistics(uid: 1000, lookups: 3, cacheHits: 1, failures: 1, cancelled: 0, inFlight: 0)]
+        stats.lookupsByOperation = LookupsByOperation(counts: [(.getAddrInfo, 2), (.query, 1)])
+        stats.latencyHistogram = LatencyHistogram(bounds: [500, 1000, 2500], counts: [1, 2, 3], count: 3, sum: 2932)
         #expect(Self.line(stats, id: 9) == #"{"id":9,"status":0,"result":"# + example + "}\n")
         #expect(StatsResult(json: try JSONParser.parse(example)) == stats)
     }

@@ -43,6 +43,9 @@ import Testing
         .stats,
         .reload,
         .flushCache,
+        .monitor,
+        .dumpCache(limit: 1),
+        .dumpCache(limit: Int(Request.maxDumpCacheLimit)),
     ]
 
     @Test func theTableHasEveryOperation() {
@@ -71,8 +74,8 @@ import Testing
                 #expect(!error.message.contains("unknown op"), "\(operation)")
             }
         }
-        let unknown = try #require(try JSONParser.parse(#"{"id":1,"op":"monitor"}"#).objectValue)
-        #expect(RequestDecoder.decode(unknown, id: 1) == .failure(.invalidArgument("unknown op \"monitor\"")))
+        let unknown = try #require(try JSONParser.parse(#"{"id":1,"op":"watch"}"#).objectValue)
+        #expect(RequestDecoder.decode(unknown, id: 1) == .failure(.invalidArgument("unknown op \"watch\"")))
     }
 
     static func decodeOwnLine(_ command: Request.Command) -> Request? {

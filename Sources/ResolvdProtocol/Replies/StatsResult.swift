@@ -32,6 +32,12 @@ public struct StatsResult: Hashable, Sendable {
     public var latency = Latency()
     /// `lookups` by the front end they came from (`front_ends`).
     public var frontEnds = FrontEnds()
+    /// The busiest client uids, most lookups first (`clients`; see ClientStatistics.swift).
+    public var clients: [ClientStatistics] = []
+    /// Lookups started per op (`lookups_by_op`).
+    public var lookupsByOperation = LookupsByOperation()
+    /// Lookup latency in buckets (`latency_histogram_us`).
+    public var latencyHistogram = LatencyHistogram()
 
     public init() {}
 
@@ -140,6 +146,9 @@ extension StatsResult {
                 }
             }
         }
+        clients = ClientStatisticsList(json: object["clients"])?.clients ?? []
+        lookupsByOperation = LookupsByOperation(json: object["lookups_by_op"]) ?? LookupsByOperation()
+        latencyHistogram = LatencyHistogram(json: object["latency_histogram_us"]) ?? LatencyHistogram()
     }
 }
 
@@ -167,6 +176,12 @@ extension StatsResult: JSONWritable {
                 sink.raw("}")
             }
         }
+        sink.raw(",\"clients\":")
+        ClientStatisticsList(clients).write(to: &sink)
+        sink.raw(",\"lookups_by_op\":")
+        lookupsByOperation.write(to: &sink)
+        sink.raw(",\"latency_histogram_us\":")
+        latencyHistogram.write(to: &sink)
         sink.raw("}")
     }
 }

@@ -19,6 +19,37 @@ public enum Operation: String, CaseIterable, Hashable, Sendable {
     case stats
     case reload
     case flushCache = "flush_cache"
+    case monitor
+    case dumpCache = "dump_cache"
+
+    /// The op of a wire name. Written out rather than synthesized: for an enum of more than
+    /// 16 cases Swift's synthesized initializer hashes the string into a lookup table, which
+    /// cost ~1,000 instructions per request (callgrind, docs/performance.md); a switch
+    /// compares small strings as two words, the most frequent ops first.
+    @inlinable
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "getaddrinfo": self = .getAddrInfo
+        case "query": self = .query
+        case "cancel": self = .cancel
+        case "getnameinfo": self = .getNameInfo
+        case "gethostbyname": self = .getHostByName
+        case "gethostbyaddr": self = .getHostByAddr
+        case "getservbyname": self = .getServByName
+        case "getservbyport": self = .getServByPort
+        case "getprotobyname": self = .getProtoByName
+        case "getprotobynumber": self = .getProtoByNumber
+        case "cancel_async_request": self = .cancelAsyncRequest
+        case "cancel_all": self = .cancelAll
+        case "hello": self = .hello
+        case "stats": self = .stats
+        case "reload": self = .reload
+        case "flush_cache": self = .flushCache
+        case "monitor": self = .monitor
+        case "dump_cache": self = .dumpCache
+        default: return nil
+        }
+    }
 
     /// What an op does, which decides how the daemon runs it.
     public enum Kind: Hashable, Sendable {
@@ -26,9 +57,10 @@ public enum Operation: String, CaseIterable, Hashable, Sendable {
         case lookup
         /// Cancels lookups of the same connection by their ids.
         case cancel
-        /// Reports on the daemon (`hello`, `stats`); anyone may ask.
+        /// Reports on the daemon (`hello`, `stats`, `monitor`); anyone may ask.
         case information
-        /// Changes state for every client (`reload`, `flush_cache`); admins only.
+        /// Changes state or shows what every client asked (`reload`, `flush_cache`,
+        /// `dump_cache`); admins only.
         case admin
     }
 
@@ -38,8 +70,8 @@ public enum Operation: String, CaseIterable, Hashable, Sendable {
             .getProtoByName, .getProtoByNumber:
             .lookup
         case .cancel, .cancelAsyncRequest, .cancelAll: .cancel
-        case .hello, .stats: .information
-        case .reload, .flushCache: .admin
+        case .hello, .stats, .monitor: .information
+        case .reload, .flushCache, .dumpCache: .admin
         }
     }
 

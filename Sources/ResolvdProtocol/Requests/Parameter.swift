@@ -3,7 +3,32 @@
 enum Parameter: String, CaseIterable {
     case id, op, name, service, family, socktype, `protocol`, flags
     case timeout = "timeout_ms"
-    case address, port, type, buflen, proto, number, handle
+    case address, port, type, buflen, proto, number, handle, limit
+
+    /// The parameter of a member name. Written out rather than synthesized: with more than
+    /// 16 cases the synthesized initializer hashes the string (see ``Operation/init(rawValue:)``).
+    init?(rawValue: String) {
+        switch rawValue {
+        case "id": self = .id
+        case "op": self = .op
+        case "name": self = .name
+        case "type": self = .type
+        case "handle": self = .handle
+        case "family": self = .family
+        case "socktype": self = .socktype
+        case "service": self = .service
+        case "protocol": self = .protocol
+        case "flags": self = .flags
+        case "timeout_ms": self = .timeout
+        case "address": self = .address
+        case "port": self = .port
+        case "buflen": self = .buflen
+        case "proto": self = .proto
+        case "number": self = .number
+        case "limit": self = .limit
+        default: return nil
+        }
+    }
 
     /// This parameter's bit in the decoder's set of members read (no allocation per request).
     var bit: UInt32 {
@@ -24,6 +49,7 @@ enum Parameter: String, CaseIterable {
         case .proto: 1 << 13
         case .number: 1 << 14
         case .handle: 1 << 15
+        case .limit: 1 << 16
         }
     }
 }

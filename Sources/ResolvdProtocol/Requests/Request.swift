@@ -29,6 +29,10 @@ public struct Request: Hashable, Sendable {
         case reload
         /// Admin only: empty the answer cache.
         case flushCache
+        /// Event lines for every finished lookup the peer may see, until cancelled.
+        case monitor
+        /// Admin only: the cache's entries, at most `limit` of them.
+        case dumpCache(limit: Int)
 
         public var operation: Operation {
             switch self {
@@ -40,6 +44,8 @@ public struct Request: Hashable, Sendable {
             case .stats: .stats
             case .reload: .reload
             case .flushCache: .flushCache
+            case .monitor: .monitor
+            case .dumpCache: .dumpCache
             }
         }
     }

@@ -91,6 +91,10 @@ package struct RequestDecoder {
             return .reload
         case .flushCache:
             return .flushCache
+        case .monitor:
+            return .monitor
+        case .dumpCache:
+            return .dumpCache(limit: Int(try optionalInteger(.limit, in: 1...Request.maxDumpCacheLimit) ?? Request.defaultDumpCacheLimit))
         }
     }
 

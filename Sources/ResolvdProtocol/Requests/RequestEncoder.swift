@@ -28,7 +28,9 @@ extension Request.Command {
             writer.write(lookup)
         case .cancel(let handle), .cancelAsyncRequest(let handle):
             writer.integer(.handle, handle)
-        case .cancelAll, .hello, .stats, .reload, .flushCache:
+        case .dumpCache(let limit):
+            writer.integer(.limit, Int64(limit))
+        case .cancelAll, .hello, .stats, .reload, .flushCache, .monitor:
             break
         }
         sink = writer.sink

@@ -111,6 +111,22 @@ public struct AnswerCache: Sendable {
         }
     }
 
+    /// Up to `limit` live entries, most recently used first, with their remaining
+    /// seconds (for `dump_cache`); expired ones are skipped, not removed.
+    func entries(limit: Int, now: UInt64) -> [(key: LookupKey, remaining: UInt64, positive: Bool, bytes: Int)] {
+        var result: [(key: LookupKey, remaining: UInt64, positive: Bool, bytes: Int)] = []
+        var slot = newest
+        while slot >= 0, result.count < limit {
+            let node = nodes[Int(slot)]
+            if node.expiresAt > now {
+                let positive = if case .value = node.answer { true } else { false }
+                result.append((node.key.key, (node.expiresAt - now) / 1000, positive, node.bytes))
+            }
+            slot = node.older
+        }
+        return result
+    }
+
     /// Drops everything; returns how many entries there were.
     @discardableResult
     mutating func flush() -> Int {

@@ -27,6 +27,8 @@ final class LookupService: Sendable {
         fileprivate let id: UInt64
         /// The shared lookup it waits on; nil for an answer from the cache.
         fileprivate let shared: SharedLookup?
+        /// Where its answer comes from, for `monitor` events (LookupService+Source.swift).
+        let source: LookupSource
 
         func hash(into hasher: inout Hasher) { hasher.combine(id) }
         static func == (lhs: Token, rhs: Token) -> Bool { lhs.id == rhs.id }
@@ -174,8 +176,8 @@ final class LookupService: Sendable {
             let id = state.nextToken
             if consultingCache, state.cacheEnabled, lookupKey.isCacheable, let answer = state.cache.lookup(key, now: now) {
                 switch answer {
-                case .value(let value): return (Token(id: id, shared: nil), .hit(.success(value)))
-                case .failure(let error): return (Token(id: id, shared: nil), .hit(.failure(error)))
+                case .value(let value): return (Token(id: id, shared: nil, source: .cache), .hit(.success(value)))
+                case .failure(let error): return (Token(id: id, shared: nil, source: .cache), .hit(.failure(error)))
                 }
             }
             if let shared = state.inFlight[key] {
@@ -183,11 +185,11 @@ final class LookupService: Sendable {
                 state.coalesced += 1
                 // Nobody waits in another uid's queue: joining one of its waiting lookups starts it.
                 let promoted = shared.owner != owner && state.upstreamShare.promote(shared.owner, shared)
-                return (Token(id: id, shared: shared), promoted ? .startNew(shared) : .joined)
+                return (Token(id: id, shared: shared, source: .coalesced), promoted ? .startNew(shared) : .joined)
             }
             let shared = SharedLookup(key: key, first: (id, completion), owner: owner)
             state.inFlight[key] = shared
-            return (Token(id: id, shared: shared), state.upstreamShare.acquire(owner, shared) ? .startNew(shared) : .waiting)
+            return (Token(id: id, shared: shared, source: .upstream), state.upstreamShare.acquire(owner, shared) ? .startNew(shared) : .waiting)
         }
         switch plan {
         case .hit(let result):
@@ -223,6 +225,11 @@ final class LookupService: Sendable {
         completion(.failure(error))
         if let cancelUpstream { cancelUpstream.resolver.cancel(cancelUpstream.handle) }
         return true
+    }
+
+    /// Runs `body` on the cache under the lock (for `dump_cache`).
+    func withCache<T>(_ body: (AnswerCache) -> T) -> T {
+        state.withLockedValue { body($0.cache) }
     }
 
     /// Empties the cache; returns how many entries it held.

@@ -72,6 +72,7 @@ extension DaemonConfiguration {
     private mutating func apply(fileText: String, file: String) throws(ConfigurationError) {
         var fileServers: [DNSServerAddress] = []
         var fileSearch: [String]?
+        var metricsAllowRemote = false
         for (index, rawLine) in fileText.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let lineNumber = index + 1
             let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
@@ -162,6 +163,12 @@ extension DaemonConfiguration {
                 guard !value.isEmpty else { throw fail("needs a group name") }
                 guard let group = AdminPolicy.Group.lookUp(value) else { throw fail("no group '\(value)' on this system") }
                 adminGroup = group
+            case "metrics_listen":
+                guard let listen = MetricsListen(parsing: value) else { throw fail("'\(value)' is not IP:PORT or [IPv6]:PORT") }
+                metricsListen = listen
+            case "metrics_allow_remote":
+                guard let allowed = Self.boolean(value) else { throw fail("'\(value)' is not yes/no") }
+                metricsAllowRemote = allowed
             case "log_level":
                 guard let level = Logger.Level(rawValue: value) else {
                     throw fail("'\(value)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -173,6 +180,10 @@ extension DaemonConfiguration {
         }
         if cache.minTTL > cache.maxTTL {
             throw ConfigurationError("\(file): cache_min_ttl (\(cache.minTTL)) is greater than cache_max_ttl (\(cache.maxTTL))")
+        }
+        if let metricsListen, !metricsListen.isLoopback, !metricsAllowRemote {
+            throw ConfigurationError(
+                "\(file): metrics_listen = \(metricsListen) is not a loopback address; the metrics name client uids, so set metrics_allow_remote = yes to serve them there")
         }
         if !fileServers.isEmpty { resolver.servers = fileServers }
         if let fileSearch { resolver.searchDomains = fileSearch }

@@ -23,6 +23,8 @@ public struct DaemonConfiguration: Hashable, Sendable {
     public var logLevel: Logger.Level = .info
     /// `admin_group`: besides root, who may run admin ops (`reload`); nil: root only.
     public var adminGroup: AdminPolicy.Group?
+    /// `metrics_listen`: serve the Prometheus text over HTTP here; nil (the default): off.
+    public var metricsListen: MetricsListen?
 
     /// The per-client limits; a client over one gets a clear error and nobody else notices.
     public struct Limits: Hashable, Sendable {

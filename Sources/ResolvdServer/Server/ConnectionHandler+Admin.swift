@@ -10,7 +10,7 @@ import ResolverCore
 extension ConnectionHandler {
     /// The peer may run an op that changes state for every client; if not, it is answered
     /// WSAEACCES and false returned.
-    private func requireAdmin(id: Int64, op: String) -> Bool {
+    func requireAdmin(id: Int64, op: String) -> Bool {
         let policy = server.admin.policy
         if policy.isAdmin(peer) { return true }
         server.logger.debug("admin op refused", metadata: ["op": "\(op)", "peer": "\(peer.map(\.description) ?? "unknown")"])

@@ -55,14 +55,14 @@ extension ConnectionHandler {
         for (_, entry) in inFlight.sorted(by: { $0.key < $1.key }) {
             if let token = entry.token, server.lookups.cancel(token, with: .aborted) { cancelled += 1 }
         }
-        return cancelled
+        return cancelled + endAllMonitors(with: .aborted)
     }
 
     /// Which of ``CancelRules/HandleState`` `handle` is in on this connection; a lookup in
     /// flight is cancelled (its 10111 reply queued) on the way.
     private func handleState(_ handle: Int64) -> CancelRules.HandleState {
         CancelRules.handleState(handle, lastIssued: lastID) {
-            guard let token = inFlight[handle]?.token else { return false }
+            guard let token = inFlight[handle]?.token else { return endMonitor(id: handle, with: .cancelled) }
             return server.lookups.cancel(token, with: .cancelled)
         }
     }

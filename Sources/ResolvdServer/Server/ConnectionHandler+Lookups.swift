@@ -9,21 +9,13 @@ import ResolverCore
 /// The cancel rules are `+Cancellation`'s; batching the replies is `+Output`'s.
 extension ConnectionHandler {
     func startLookup(_ id: Int64, _ key: LookupKey) {
-        guard let context else { return }
-        let limit = server.limits.maxLookupsPerConnection
-        switch state.lookupRequested(limit: limit) {
-        case .startLookup:
-            break
-        case .rejectTooManyInFlight:
-            server.stats.rejected.add(1, ordering: .relaxed)
-            let error = ResolverError(code: .noBufferSpace, message: "too many lookups in flight on this connection (limit \(limit))")
-            write(ReplyEncoder.failure(id: id, error: error, allocator: allocator))
-            return
-        case .ignore:
-            return
-        }
+        guard let context, admitLookup(id: id) else { return }
         server.stats.lookups.add(1, ordering: .relaxed)
         server.stats.inFlight.add(1, ordering: .relaxed)
+        client?.lookupStarted()
+        server.metrics.started(key)
+        // The one check of monitors on the lookup path (docs/performance.md).
+        if server.monitors.isActive { monitoredLookups[id] = key }
         // Registered before the start call: a cache hit (or a resolver that is shutting
         // down) completes inside it, and that completion must find and remove the entry.
         let startedAt = MonotonicClock.microseconds()
@@ -45,6 +37,24 @@ extension ConnectionHandler {
         if inFlight[id] != nil { inFlight.updateValue(InFlight(token: token, startedAt: startedAt), forKey: id) }
     }
 
+    /// Counts one more lookup (or monitor) in flight if `max_lookups_per_connection` allows;
+    /// else answers WSAENOBUFS (nothing when the connection is closing) and returns false.
+    @inline(__always)
+    func admitLookup(id: Int64) -> Bool {
+        let limit = server.limits.maxLookupsPerConnection
+        switch state.lookupRequested(limit: limit) {
+        case .startLookup:
+            return true
+        case .rejectTooManyInFlight:
+            server.stats.rejected.add(1, ordering: .relaxed)
+            let error = ResolverError(code: .noBufferSpace, message: "too many lookups in flight on this connection (limit \(limit))")
+            write(ReplyEncoder.failure(id: id, error: error, allocator: allocator))
+            return false
+        case .ignore:
+            return false
+        }
+    }
+
     /// Answers everything the resolver threads have posted, in one write.
     func drainInbox() {
         output.flushPending = true  // flushed at the end, not by a task of its own
@@ -56,13 +66,20 @@ extension ConnectionHandler {
 
     func finish(id: Int64, result: Result<LookupValue, ResolverError>) {
         let wasInFlight: Bool
+        var fromCache = false
         if let entry = inFlight.removeValue(forKey: id) {
-            server.stats.recordLatency(microseconds: MonotonicClock.microseconds() &- entry.startedAt)
+            let latency = MonotonicClock.microseconds() &- entry.startedAt
+            server.stats.recordLatency(microseconds: latency)
+            // No token yet: the lookup was answered inside the start call, by the cache.
+            if case .none = entry.token { fromCache = true }
+            if !monitoredLookups.isEmpty { reportToMonitors(id: id, result: result, source: entry.token?.source ?? .cache, latency: latency) }
             wasInFlight = true
         } else {
             wasInFlight = false
         }
-        server.stats.recordOutcome(result.resultCode)
+        let code = result.resultCode
+        server.stats.recordOutcome(code)
+        client?.lookupFinished(code, fromCache: fromCache)
         writeLine(LookupReplyLine(id: id, result: result))
         // Almost always empty: skip the hash lookup on the path of every reply.
         if !cancelRepliesAfterLookup.isEmpty, let waiting = cancelRepliesAfterLookup.removeValue(forKey: id) {

@@ -52,6 +52,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     var backPressure = ReplyBackPressure()
     /// `max_queued_reply_bytes` when the connection opened.
     let maxQueuedReplyBytes: Int
+    /// The counters of the peer's uid (`stats` `clients`), once `peer` is known.
+    var client: ClientCounters?
+    /// This connection's running monitors, by id (Observe/ConnectionHandler+Monitor.swift).
+    var monitorSubscriptions: [Int64: MonitorSubscription] = [:]
+    /// The questions of lookups started while someone monitored, by id: reported when they finish.
+    var monitoredLookups: [Int64: LookupKey] = [:]
 
     init(server: ServerContext) {
         self.server = server
@@ -66,8 +72,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let logger = server.logger
+        let clients = server.clients
         PeerCredentials.read(from: context.channel) { credentials in
             handler.value.peer = credentials
+            handler.value.client = credentials.map { clients.register(uid: $0.uid) }
             logger.debug("connection", metadata: ["peer": "\(credentials.map(\.description) ?? "unknown")"])
         }
         context.fireChannelActive()
@@ -81,6 +89,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             abortAll()
         case .none:
             break
+        }
+        if let client {
+            server.clients.release(client)
+            self.client = nil
         }
         self.context = nil
         context.fireChannelInactive()
@@ -215,12 +227,15 @@ extension ConnectionHandler {
         case .hello:
             writeLine(SuccessLine(id: id, result: Self.serverInfo))
         case .stats:
-            let stats = server.stats.result(lookups: server.lookups.statistics, resolver: server.lookups.resolver)
-            writeLine(SuccessLine(id: id, result: stats))
+            writeLine(SuccessLine(id: id, result: server.statsResult()))
         case .reload:
             reload(id: id)
         case .flushCache:
             flushCache(id: id)
+        case .monitor:
+            startMonitor(id: id)
+        case .dumpCache(let limit):
+            dumpCache(id: id, limit: limit)
         }
     }
 }

@@ -119,6 +119,9 @@ public actor ResolvdDaemon: Service {
             try SocketFile.setMode(path: path, mode: configuration.socketMode)
             listeningDescription = path
         }
+        // `metrics_listen` (Observe/MetricsServer.swift); taken at start only, not on reload.
+        let metricsServer = try await MetricsServer.start(configuration.metricsListen, context: context, logger: logger)
+        defer { metricsServer?.close(promise: nil) }
         state = .running(socketPath: listeningDescription)
         logger.notice(
             "resolvd listening",

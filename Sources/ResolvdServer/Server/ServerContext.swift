@@ -14,6 +14,12 @@ final class ServerContext: Sendable {
     let logger: Logger
     /// Who may run admin ops (`reload`, later `flush_cache`) and how to reload.
     let admin = AdminControl()
+    /// The running `monitor`s, which every finished lookup is reported to (Observe/).
+    let monitors = MonitorHub()
+    /// Lookups counted per client uid, for `stats` (Observe/).
+    let clients = ClientTable()
+    /// Lookups started per op (Observe/).
+    let metrics = LookupMetrics()
 
     init(lookups: LookupService, limits: DaemonConfiguration.Limits, stats: ServerStats, logger: Logger) {
         self.lookups = lookups

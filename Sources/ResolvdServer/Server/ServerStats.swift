@@ -22,7 +22,7 @@ public final class ServerStats: Sendable {
     let connectionsRefused = Atomic<Int>(0)
     let reloads = Atomic<Int>(0)
     /// Lookup latency from request to reply, in microseconds (1 µs … 1 hour, 3 digits).
-    private let latency = NIOLockedValueBox(Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three))
+    let latency = NIOLockedValueBox(Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three))
 
     public init() {}
 

@@ -1,0 +1,27 @@
+import NIOCore
+import ResolvdProtocol
+import ResolverCore
+
+/// `dump_cache`: the answer cache's entries for an admin. It shows what every client
+/// asked, so it is refused (10013) as the other admin ops are.
+extension ConnectionHandler {
+    func dumpCache(id: Int64, limit: Int) {
+        guard requireAdmin(id: id, op: "dump_cache") else { return }
+        writeLine(SuccessLine(id: id, result: server.lookups.dumpCache(limit: limit)))
+    }
+}
+
+extension LookupService {
+    /// Up to `limit` cache entries, most recently used first, and how many there are.
+    func dumpCache(limit: Int) -> DumpCacheResult {
+        let (entries, total) = withCache { cache in (cache.entries(limit: limit, now: MonotonicClock.milliseconds()), cache.count) }
+        return DumpCacheResult(
+            entries: entries.map { entry in
+                let question = MonitorEvent.question(of: entry.key)
+                return DumpCacheResult.Entry(
+                    operation: entry.key.operation, question: question.name ?? question.address ?? "", type: question.type,
+                    ttl: Int(entry.remaining), positive: entry.positive, bytes: entry.bytes)
+            },
+            total: total)
+    }
+}

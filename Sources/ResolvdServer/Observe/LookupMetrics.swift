@@ -1,0 +1,65 @@
+import ResolvdProtocol
+import Synchronization
+
+/// Lookups started per op, for `stats` and the Prometheus `op` label: one relaxed atomic
+/// add per lookup, into a counter picked by a switch (no dictionary, no lock).
+final class LookupMetrics: Sendable {
+    private let addressInfo = Atomic<Int>(0)
+    private let nameInfo = Atomic<Int>(0)
+    private let query = Atomic<Int>(0)
+    private let hostByName = Atomic<Int>(0)
+    private let hostByAddress = Atomic<Int>(0)
+    private let serviceByName = Atomic<Int>(0)
+    private let serviceByPort = Atomic<Int>(0)
+    private let protocolByName = Atomic<Int>(0)
+    private let protocolByNumber = Atomic<Int>(0)
+
+    @inline(__always)
+    func started(_ key: LookupKey) {
+        switch key {
+        case .addressInfo: addressInfo.add(1, ordering: .relaxed)
+        case .nameInfo: nameInfo.add(1, ordering: .relaxed)
+        case .query: query.add(1, ordering: .relaxed)
+        case .hostByName: hostByName.add(1, ordering: .relaxed)
+        case .hostByAddress: hostByAddress.add(1, ordering: .relaxed)
+        case .serviceByName: serviceByName.add(1, ordering: .relaxed)
+        case .serviceByPort: serviceByPort.add(1, ordering: .relaxed)
+        case .protocolByName: protocolByName.add(1, ordering: .relaxed)
+        case .protocolByNumber: protocolByNumber.add(1, ordering: .relaxed)
+        }
+    }
+
+    var byOperation: LookupsByOperation {
+        LookupsByOperation(counts: [
+            (.getAddrInfo, addressInfo.load(ordering: .relaxed)), (.getNameInfo, nameInfo.load(ordering: .relaxed)),
+            (.query, query.load(ordering: .relaxed)), (.getHostByName, hostByName.load(ordering: .relaxed)),
+            (.getHostByAddr, hostByAddress.load(ordering: .relaxed)), (.getServByName, serviceByName.load(ordering: .relaxed)),
+            (.getServByPort, serviceByPort.load(ordering: .relaxed)), (.getProtoByName, protocolByName.load(ordering: .relaxed)),
+            (.getProtoByNumber, protocolByNumber.load(ordering: .relaxed)),
+        ])
+    }
+}
+
+extension ServerStats {
+    /// The latency histogram in `bounds` (µs), cumulative, as Prometheus wants it. `sum` is
+    /// the histogram's mean times its count (3 significant digits).
+    func latencyHistogram(bounds: [Int] = LatencyHistogram.defaultBounds) -> LatencyHistogram {
+        latency.withLockedValue { histogram in
+            let count = Int(histogram.totalCount)
+            guard count > 0 else { return LatencyHistogram(bounds: bounds, counts: bounds.map { _ in 0 }, count: 0, sum: 0) }
+            let counts = bounds.map { Int(histogram.count(within: 0...UInt64($0))) }
+            return LatencyHistogram(bounds: bounds, counts: counts, count: count, sum: Int(histogram.mean * Double(count)))
+        }
+    }
+}
+
+extension ServerContext {
+    /// The whole `stats` result: the daemon's counters, the cache's, per client and per op.
+    func statsResult() -> StatsResult {
+        var stats = self.stats.result(lookups: lookups.statistics, resolver: lookups.resolver)
+        stats.clients = clients.busiest(ClientStatistics.reported)
+        stats.lookupsByOperation = metrics.byOperation
+        stats.latencyHistogram = self.stats.latencyHistogram()
+        return stats
+    }
+}

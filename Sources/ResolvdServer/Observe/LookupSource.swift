@@ -1,0 +1,53 @@
+import ResolvdProtocol
+import ResolverCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where the ``LookupService`` took a waiter's answer from, as its ``LookupService/Token``
+/// records it: one byte, set on the start path, read only when a `monitor` runs.
+///
+/// It knows the service's three paths; ``monitorSource(for:resolver:)`` refines "upstream"
+/// by what the question was: an address literal, a name or address the resolver's hosts
+/// file has (asked of the resolver again, only when a monitor will report it), a services
+/// or protocols database lookup.
+enum LookupSource: UInt8, Sendable {
+    case cache
+    case upstream
+    case coalesced
+
+    /// The `source` of a monitor event for a lookup of `key` that took this path;
+    /// `resolver` tells whether its hosts file answers the question.
+    func monitorSource(for key: LookupKey, resolver: CoreResolver) -> MonitorEvent.Source {
+        switch self {
+        case .cache: return .cache
+        case .coalesced: return .coalesced
+        case .upstream: break
+        }
+        switch key {
+        case .serviceByName, .serviceByPort, .protocolByName, .protocolByNumber:
+            return .database
+        case .addressInfo(let request):
+            if Self.isAddressLiteral(request.name) { return .literal }
+            return resolver.hostsFileAnswers(name: request.name, family: request.family) ? .hosts : .upstream
+        case .hostByName(let name, let family, _, _):
+            if Self.isAddressLiteral(name) { return .literal }
+            return resolver.hostsFileAnswers(name: name, family: family) ? .hosts : .upstream
+        case .nameInfo(let request):
+            if request.flags.contains(.numericHost) { return .literal }
+            return resolver.hostsFileAnswers(address: request.address) ? .hosts : .upstream
+        case .hostByAddress(let address, _, _):
+            return resolver.hostsFileAnswers(address: address) ? .hosts : .upstream
+        case .query:
+            return .upstream
+        }
+    }
+
+    static func isAddressLiteral(_ name: String) -> Bool {
+        var buffer = (UInt64(0), UInt64(0))
+        return withUnsafeMutableBytes(of: &buffer) { raw in
+            inet_pton(AF_INET, name, raw.baseAddress) == 1 || inet_pton(AF_INET6, name, raw.baseAddress) == 1
+        }
+    }
+}

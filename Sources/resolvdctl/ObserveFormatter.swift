@@ -1,0 +1,94 @@
+import ResolverClient
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How `monitor`, `show-cache` and `stats` print for people: aligned columns and
+/// sections, like `resolvectl monitor`, `show-cache` and `statistics`.
+enum ObserveFormatter {
+    /// `18:40:01.123456  uid 1000 firefox  getaddrinfo www.example.test  OK 192.0.2.1  cache  123 µs`
+    static func line(_ event: MonitorEvent, program: String?) -> String {
+        let clock = event.time.split(separator: "T").last.map { String($0.dropLast()) } ?? event.time
+        let who = event.peer.map { "uid \($0.uid)" + (program.map { " \($0)" } ?? " pid \($0.pid)") } ?? "unknown"
+        var what = event.operation.rawValue + " " + (event.name ?? event.address ?? "")
+        if let type = event.type, event.operation == .query { what += " " + type }
+        let result = event.status == 0 ? "OK \(event.summary)" : "\(event.error ?? String(event.status))"
+        var line = [clock, pad(who, 22), pad(what, 40), pad(result, 30), pad(event.source.rawValue, 9), "\(event.latencyMicroseconds) µs"]
+            .joined(separator: "  ")
+        if event.dropped > 0 { line += "  (\(event.dropped) events dropped before this one)" }
+        return line
+    }
+
+    /// The program's name from /proc/PID/comm, when readable (not under ProtectProc, not gone).
+    static func programName(pid: Int32) -> String? {
+        guard let file = fopen("/proc/\(pid)/comm", "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+        let name = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return name.hasSuffix("\n") ? String(name.dropLast()) : name
+    }
+
+    /// `dump_cache` as a table: question, type, op, TTL, positive/negative, size.
+    static func cache(_ result: JSONValue) -> [String]? {
+        guard let dump = DumpCacheResult(json: result) else { return nil }
+        let width = dump.entries.map(\.question.count).max() ?? 0
+        var lines = dump.entries.map { entry in
+            [
+                pad(entry.question, width), pad(entry.type ?? "-", 5), pad(entry.operation.rawValue, 13), pad("ttl \(entry.ttl)", 10),
+                pad(entry.positive ? "positive" : "negative", 8), "\(entry.bytes) bytes",
+            ].joined(separator: "  ")
+        }
+        lines.append("\(dump.entries.count) of \(dump.total) entries")
+        return lines
+    }
+
+    /// The stats in sections, as `resolvectl statistics` prints them.
+    static func stats(_ result: JSONValue) -> [String]? {
+        guard let stats = StatsResult(json: result) else { return nil }
+        func section(_ title: String, _ rows: [(String, Int)]) -> [String] {
+            let width = rows.map(\.0.count).max() ?? 0
+            return [title] + rows.map { "  " + pad($0.0 + ":", width + 1) + "  " + String($0.1) }
+        }
+        let hitRate = stats.cache.hits + stats.cache.misses == 0 ? 0 : 100 * stats.cache.hits / (stats.cache.hits + stats.cache.misses)
+        var lines = section("Lookups", [
+            ("In flight", stats.inFlight), ("Started", stats.lookups), ("Completed", stats.completed), ("Failed", stats.failed),
+            ("Timed out", stats.timedOut), ("Cancelled", stats.cancelled), ("Aborted", stats.aborted), ("Rejected", stats.rejected),
+            ("Coalesced", stats.coalesced), ("Latency p50 µs", stats.latency.p50), ("Latency p99 µs", stats.latency.p99),
+            ("Latency p999 µs", stats.latency.p999),
+        ])
+        lines += [""] + section("Cache", [
+            ("Entries", stats.cache.entries), ("Bytes", stats.cache.bytes), ("Hits", stats.cache.hits), ("Misses", stats.cache.misses),
+            ("Hit rate %", hitRate), ("Evictions", stats.cache.evictions),
+        ])
+        lines += [""] + section("Daemon", [
+            ("Connections", stats.connections), ("Protocol errors", stats.protocolErrors), ("Reloads", stats.reloads),
+            ("Upstream channels", stats.upstream.channels), ("Queries per channel", stats.upstream.queriesInFlightPerChannel),
+            ("Receive buffer bytes", stats.upstream.receiveBufferBytes),
+        ])
+        if !stats.clients.isEmpty {
+            lines += ["", "Clients (busiest uids)"]
+            let header = ["uid", "lookups", "cache hits", "failures", "cancelled", "in flight"]
+            let rows = stats.clients.map { [String($0.uid)] + $0.counters.map(String.init) }
+            let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+            for row in [header] + rows {
+                let text = "  " + row.enumerated().map { pad($0.element, widths[$0.offset]) }.joined(separator: "  ")
+                lines.append(String(text.reversed().drop { $0 == " " }.reversed()))
+            }
+        }
+        return lines
+    }
+
+    /// The stats in the Prometheus text exposition format (StatsResult+Prometheus.swift).
+    static func prometheus(_ result: JSONValue) -> [String]? {
+        guard let stats = StatsResult(json: result) else { return nil }
+        var text = stats.prometheusText
+        text.removeLast()  // print adds the last newline
+        return [text]
+    }
+
+    private static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+}
