@@ -28,6 +28,8 @@ public struct StatsResult: Hashable, Sendable {
     public var upstream = Upstream()
     /// Request to reply, in microseconds (`latency_us`).
     public var latency = Latency()
+    /// Each upstream's health and traffic (`upstreams`, StatsResult+Upstreams.swift).
+    public var upstreams: [UpstreamEntry] = []
 
     public init() {}
 
@@ -125,6 +127,8 @@ extension StatsResult {
                 }
             }
         }
+        guard let upstreams = Self.upstreams(in: object) else { return nil }
+        self.upstreams = upstreams
     }
 }
 
@@ -152,6 +156,7 @@ extension StatsResult: JSONWritable {
                 sink.raw("}")
             }
         }
+        writeUpstreams(to: &sink)
         sink.raw("}")
     }
 }

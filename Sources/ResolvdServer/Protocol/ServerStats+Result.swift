@@ -25,6 +25,7 @@ extension ServerStats {
             queriesInFlightPerChannel: resolver.queryLimitPerChannel,
             receiveBufferBytes: resolver.receiveBuffer?.grantedBytes ?? 0)
         result.latency = latencyPercentiles
+        result.upstreams = resolver.upstreamStatuses.map(StatsResult.UpstreamEntry.init)
         return result
     }
 }

@@ -94,12 +94,17 @@ final class UpstreamTraffic {
         let now = MonotonicClock.now()
         let buffers = UnsafeBufferPointer(start: vectors, count: Int(count))
         if connections[fd]!.isTCP {
+            // The scanner is taken out while it runs: noteSent reads `connections`.
+            var scanner = connections[fd]!.sent
+            var ids: [UInt16] = []
             var left = written
             for vector in buffers where left > 0 {
                 let piece = UnsafeRawBufferPointer(start: vector.iov_base, count: min(left, vector.iov_len))
                 left -= piece.count
-                connections[fd]!.sent.consume(piece) { id, _, _ in noteSent(id: id, fd: fd, now: now, query: nil) }
+                scanner.consume(piece) { id, _, _ in ids.append(id) }
             }
+            connections[fd]!.sent = scanner
+            for id in ids { noteSent(id: id, fd: fd, now: now, query: nil) }
         } else if let first = buffers.first, first.iov_len >= 12, let base = first.iov_base {
             let datagram = UnsafeRawBufferPointer(start: base, count: first.iov_len)
             let id = UInt16(datagram[0]) << 8 | UInt16(datagram[1])
@@ -124,9 +129,11 @@ final class UpstreamTraffic {
         let now = MonotonicClock.now()
         let bytes = UnsafeRawBufferPointer(start: buffer, count: received)
         if connection.isTCP {
-            connections[fd]!.received.consume(bytes) { id, flags1, flags2 in
+            var scanner = connection.received
+            scanner.consume(bytes) { id, flags1, flags2 in
                 noteReply(id: id, flags1: flags1, flags2: flags2, upstream: connection.upstream, now: now)
             }
+            connections[fd]?.received = scanner
         } else if received >= 4 {
             noteReply(id: UInt16(bytes[0]) << 8 | UInt16(bytes[1]), flags1: bytes[2], flags2: bytes[3], upstream: connection.upstream, now: now)
         }
