@@ -29,7 +29,7 @@ import Glibc
         var id: Int64 = 1
         var stats = try Self.stats(client, id: &id)
         #expect(stats.upstreams.map(\.address) == [silent.serverAddress, unbound.serverAddress])
-        #expect(stats.upstreams.allSatisfy(\.up))
+        #expect(stats.upstreams.allSatisfy { $0.up })
 
         // Learning: distinct names (cache misses) until the silent upstream is reported down.
         for attempt in 0..<20 where stats.upstreams[0].up {

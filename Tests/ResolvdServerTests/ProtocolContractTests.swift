@@ -265,6 +265,11 @@ import Glibc
         ])
         // One entry per upstream (DaemonFailoverTests checks what they say).
         #expect(stats["upstreams"]?.arrayValue?.count == 1)
+        let upstream = try #require(stats["upstreams"]?.arrayValue?.first?.objectValue)
+        #expect(Set(upstream.keys) == [
+            "address", "up", "since_unix_ms", "consecutive_failures", "queries", "answers", "timeouts", "servfail",
+            "refused", "truncated", "errors", "probes", "rtt_p50_us", "rtt_p99_us",
+        ])
         let counters: [String: Int64] = [
             "in_flight": 0, "connections": 1, "lookups": 4, "completed": 4, "cancelled": 1, "aborted": 0,
             "timed_out": 1, "failed": 1, "protocol_errors": 1, "rejected": 1, "reloads": 0, "coalesced": 0,

@@ -69,6 +69,9 @@ import Testing
         stats.cache = StatsResult.Cache(entries: 2, bytes: 612, hits: 1, misses: 2, evictions: 0)
         stats.upstream = StatsResult.Upstream(channels: 2, queriesInFlightPerChannel: 166, receiveBufferBytes: 425984)
         stats.latency = StatsResult.Latency(p50: 412, p90: 1260, p99: 1260, p999: 1260)
+        stats.upstreams = [StatsResult.UpstreamEntry(
+            address: "192.0.2.53:53", up: true, sinceUnixMilliseconds: 1795977000000, queries: 3, answers: 3,
+            roundTripP50Microseconds: 380, roundTripP99Microseconds: 1100)]
         #expect(Self.line(stats, id: 9) == #"{"id":9,"status":0,"result":"# + example + "}\n")
         #expect(StatsResult(json: try JSONParser.parse(example)) == stats)
     }
