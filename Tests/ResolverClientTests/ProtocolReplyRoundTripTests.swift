@@ -24,7 +24,7 @@ import Testing
         #expect(StatsResult(json: try Self.result(of: StatsResult())) == StatsResult())
         let stats = Self.distinctStats
         #expect(StatsResult(json: try Self.result(of: stats)) == stats)
-        #expect(stats.counters.map(\.value) == Array(1...24))
+        #expect(stats.counters.map(\.value) == Array(1...25))
     }
 
     @Test(arguments: [0, 1, 255, Int(Request.maxID)])
@@ -100,10 +100,17 @@ import Testing
         var stats = StatsResult()
         (stats.inFlight, stats.connections, stats.lookups, stats.completed, stats.cancelled, stats.aborted) = (1, 2, 3, 4, 5, 6)
         (stats.timedOut, stats.failed, stats.protocolErrors, stats.rejected, stats.reloads) = (7, 8, 9, 10, 11)
-        stats.cache = StatsResult.Cache(entries: 12, bytes: 13, hits: 14, misses: 15, evictions: 16)
-        stats.coalesced = 17
-        stats.upstream = StatsResult.Upstream(channels: 18, queriesInFlightPerChannel: 19, receiveBufferBytes: 20)
-        stats.latency = StatsResult.Latency(p50: 21, p90: 22, p99: 23, p999: 24)
+        stats.cache = StatsResult.Cache(entries: 12, bytes: 13, hits: 14, misses: 15, evictions: 16, stale: 17)
+        stats.coalesced = 18
+        stats.upstream = StatsResult.Upstream(channels: 19, queriesInFlightPerChannel: 20, receiveBufferBytes: 21)
+        stats.latency = StatsResult.Latency(p50: 22, p90: 23, p99: 24, p999: 25)
+        stats.upstreams = [
+            StatsResult.UpstreamEntry(
+                address: "192.0.2.1:53", up: false, sinceUnixMilliseconds: 26, consecutiveFailures: 27, queries: 28,
+                answers: 29, timeouts: 30, serverFailures: 31, refused: 32, truncated: 33, errors: 34, probes: 35,
+                roundTripP50Microseconds: 36, roundTripP99Microseconds: 37),
+            StatsResult.UpstreamEntry(address: "[2001:db8::1]:5353", up: true),
+        ]
         return stats
     }
 

@@ -36,9 +36,12 @@ public struct StatsResult: Hashable, Sendable {
     /// The answer cache (`cache`).
     public struct Cache: Hashable, Sendable {
         public var entries, bytes, hits, misses, evictions: Int
+        /// Lookups answered from an expired entry (serve-stale).
+        public var stale: Int
 
-        public init(entries: Int = 0, bytes: Int = 0, hits: Int = 0, misses: Int = 0, evictions: Int = 0) {
+        public init(entries: Int = 0, bytes: Int = 0, hits: Int = 0, misses: Int = 0, evictions: Int = 0, stale: Int = 0) {
             (self.entries, self.bytes, self.hits, self.misses, self.evictions) = (entries, bytes, hits, misses, evictions)
+            self.stale = stale
         }
     }
 
@@ -85,7 +88,7 @@ extension StatsResult {
             .counter("reloads", \.reloads),
             .group("cache", [
                 ("entries", \.cache.entries), ("bytes", \.cache.bytes), ("hits", \.cache.hits),
-                ("misses", \.cache.misses), ("evictions", \.cache.evictions),
+                ("misses", \.cache.misses), ("evictions", \.cache.evictions), ("stale", \.cache.stale),
             ]),
             .counter("coalesced", \.coalesced),
             .group("upstream", [

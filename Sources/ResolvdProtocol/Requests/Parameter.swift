@@ -4,6 +4,8 @@ enum Parameter: String, CaseIterable {
     case id, op, name, service, family, socktype, `protocol`, flags
     case timeout = "timeout_ms"
     case address, port, type, buflen, proto, number, handle
+    /// `"stale": false`: never answer this lookup from an expired cache entry.
+    case stale
 
     /// This parameter's bit in the decoder's set of members read (no allocation per request).
     var bit: UInt32 {
@@ -24,6 +26,7 @@ enum Parameter: String, CaseIterable {
         case .proto: 1 << 13
         case .number: 1 << 14
         case .handle: 1 << 15
+        case .stale: 1 << 16
         }
     }
 }

@@ -21,8 +21,10 @@ package struct RequestDecoder {
         var decoder = RequestDecoder(object: object, op: op)
         do {
             let command = try decoder.command()
+            var allowsStale = true
+            if case .lookup = command { allowsStale = try decoder.optionalBool(.stale) ?? true }
             try decoder.rejectUnknownParameters()
-            return .success(Request(id: id, command: command))
+            return .success(Request(id: id, command: command, allowsStale: allowsStale))
         } catch {
             return .failure(error)
         }
@@ -102,6 +104,12 @@ package struct RequestDecoder {
         used |= parameter.bit
         guard let value = object[parameter.rawValue], !value.isNull else { return nil }
         return value
+    }
+
+    private mutating func optionalBool(_ key: Parameter) throws(ResolverError) -> Bool? {
+        guard let value = value(key) else { return nil }
+        guard let bool = value.boolValue else { throw invalid("\"\(key.rawValue)\" must be true or false") }
+        return bool
     }
 
     private mutating func string(_ key: Parameter) throws(ResolverError) -> String {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 
+import Dispatch
 import NIOConcurrencyHelpers
 import ResolverCore
 
@@ -34,7 +35,8 @@ final class LookupService: Sendable {
 
     /// The upstream lookup, once it has started: what cancelling it takes.
     fileprivate typealias Upstream = (resolver: CoreResolver, handle: LookupHandle)
-    fileprivate typealias Waiter = (id: UInt64, completion: Completion)
+    /// `allowsStale`: false for a request with `"stale": false` (serve-stale, docs/cache.md).
+    fileprivate typealias Waiter = (id: UInt64, allowsStale: Bool, completion: Completion)
 
     /// One upstream lookup and the waiters it serves (docs/cache.md, "A shared lookup's
     /// states").
@@ -93,6 +95,8 @@ final class LookupService: Sendable {
         var nextToken: UInt64 = 0
         var coalesced = 0
         var detached = 0
+        /// Waiters answered from an expired entry (serve-stale).
+        var staleAnswers = 0
     }
 
     /// Detached lookups left running so that their late answers fill the cache.
@@ -124,38 +128,41 @@ final class LookupService: Sendable {
 
     /// Starts (or joins, or answers from the cache) a lookup. A cache hit completes before
     /// this returns; otherwise `completion` runs later on a resolver thread.
-    func start(_ lookupKey: LookupKey, completion: @escaping Completion) -> Token {
+    func start(_ lookupKey: LookupKey, allowsStale: Bool = true, completion: @escaping Completion) -> Token {
         let now = MonotonicClock.milliseconds()
         let key = HashedKey(lookupKey)
         enum Plan {
             case hit(Result<LookupValue, ResolverError>)
             case joined
-            case startNew(SharedLookup)
+            case startNew(SharedLookup, staleKept: Bool)
         }
         let (token, plan) = state.withLockedValue { state -> (Token, Plan) in
             state.nextToken += 1
             let id = state.nextToken
+            var staleKept = false
             if state.cacheEnabled, lookupKey.isCacheable, let answer = state.cache.lookup(key, now: now) {
                 switch answer {
                 case .value(let value): return (Token(id: id, shared: nil), .hit(.success(value)))
                 case .failure(let error): return (Token(id: id, shared: nil), .hit(.failure(error)))
+                case .expired: staleKept = true
                 }
             }
             if let shared = state.inFlight[key] {
-                shared.join((id, completion))
+                shared.join((id, allowsStale, completion))
                 state.coalesced += 1
                 return (Token(id: id, shared: shared), .joined)
             }
-            let shared = SharedLookup(key: key, first: (id, completion))
+            let shared = SharedLookup(key: key, first: (id, allowsStale, completion))
             state.inFlight[key] = shared
-            return (Token(id: id, shared: shared), .startNew(shared))
+            return (Token(id: id, shared: shared), .startNew(shared, staleKept: staleKept))
         }
         switch plan {
         case .hit(let result):
             completion(result)
         case .joined:
             break
-        case .startNew(let shared):
+        case .startNew(let shared, let staleKept):
+            if staleKept { armStaleTimer(shared) }
             startUpstream(shared)
         }
         return token
@@ -197,6 +204,7 @@ final class LookupService: Sendable {
         var hits: Int
         var misses: Int
         var evictions: Int
+        var staleAnswers: Int
         var coalesced: Int
         var sharedInFlight: Int
     }
@@ -205,7 +213,7 @@ final class LookupService: Sendable {
         state.withLockedValue { state in
             Statistics(
                 entries: state.cache.count, bytes: state.cache.bytes, hits: state.cache.hits, misses: state.cache.misses,
-                evictions: state.cache.evictions, coalesced: state.coalesced, sharedInFlight: state.inFlight.count)
+                evictions: state.cache.evictions, staleAnswers: state.staleAnswers, coalesced: state.coalesced, sharedInFlight: state.inFlight.count)
         }
     }
 
@@ -267,7 +275,7 @@ final class LookupService: Sendable {
 
     private func complete(_ shared: SharedLookup, with result: Result<LookupValue, ResolverError>) {
         let now = MonotonicClock.milliseconds()
-        let waiters = state.withLockedValue { state -> [Waiter] in
+        let (waiters, stale) = state.withLockedValue { state -> ([Waiter], LookupValue?) in
             if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
             var waiters: [Waiter] = []
             switch shared.phase {
@@ -276,12 +284,65 @@ final class LookupService: Sendable {
             case .abandoned, .finished: break
             }
             shared.phase = .finished
-            if state.cacheEnabled, shared.key.key.isCacheable, !Self.isTransient(result) {
+            guard state.cacheEnabled, shared.key.key.isCacheable else { return (waiters, nil) }
+            guard Self.isTransient(result) else {
                 state.cache.store(shared.key, result: result, now: now)
+                return (waiters, nil)
             }
-            return waiters
+            // The upstreams failed: serve-stale answers those waiters that allow it.
+            let allowing = waiters.count { $0.allowsStale }
+            guard allowing > 0, let stale = state.cache.staleAnswer(shared.key, now: now) else { return (waiters, nil) }
+            state.staleAnswers += allowing
+            return (waiters, stale)
         }
-        for waiter in waiters { waiter.completion(result) }
+        for waiter in waiters {
+            if let stale, waiter.allowsStale { waiter.completion(.success(stale)) } else { waiter.completion(result) }
+        }
+    }
+
+    /// Serve-stale's client response timer (docs/cache.md): when `shared` (started with an
+    /// expired entry still kept) has no answer after `staleAnswerAfterMilliseconds`, its
+    /// waiters that allow it are answered from that entry; the upstream lookup goes on
+    /// (detached once nobody waits) and refreshes the cache when it answers.
+    private func armStaleTimer(_ shared: SharedLookup) {
+        let delay = state.withLockedValue { $0.cache.settings.staleAnswerAfterMilliseconds }
+        guard delay > 0 else { return }
+        // A timer source rather than asyncAfter: its leeway is ours (asyncAfter's was seen
+        // to fire 270 ms late for a 300 ms delay on a loaded machine).
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + .milliseconds(Int(delay)), leeway: .milliseconds(5))
+        timer.setEventHandler { [self] in
+            answerStale(shared)
+            timer.cancel()  // releases this handler, and with it the timer
+        }
+        timer.resume()
+    }
+
+    private func answerStale(_ shared: SharedLookup) {
+        let now = MonotonicClock.milliseconds()
+        let (answered, stale, cancelUpstream) = state.withLockedValue { state -> ([Waiter], LookupValue?, Upstream?) in
+            guard case .attached(let waiters, let upstream) = shared.phase, waiters.contains(where: \.allowsStale),
+                  let stale = state.cache.staleAnswer(shared.key, now: now) else { return ([], nil, nil) }
+            let answered = waiters.filter(\.allowsStale)
+            state.staleAnswers += answered.count
+            let staying = waiters.filter { !$0.allowsStale }
+            if !staying.isEmpty {
+                shared.phase = .attached(waiters: staying, upstream: upstream)
+                return (answered, stale, nil)
+            }
+            // Nobody waits any more: detach, exactly as when the last waiter cancels.
+            if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
+            if state.detached < Self.maxDetached {
+                state.detached += 1
+                shared.phase = .detached(upstream: upstream)
+                return (answered, stale, nil)
+            }
+            shared.phase = .abandoned
+            return (answered, stale, upstream)
+        }
+        guard let stale else { return }
+        for waiter in answered { waiter.completion(.success(stale)) }
+        if let cancelUpstream { cancelUpstream.resolver.cancel(cancelUpstream.handle) }
     }
 
     /// Outcomes that say nothing about the name: never cached.

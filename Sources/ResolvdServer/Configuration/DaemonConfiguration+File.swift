@@ -143,6 +143,10 @@ extension DaemonConfiguration {
                 cache.maxTTL = UInt32(try integer(0...604_800))
             case "negative_ttl":
                 cache.negativeTTL = UInt32(try integer(0...86_400))
+            case "serve_stale":
+                cache.maxStale = UInt32(try integer(0...604_800))
+            case "stale_answer_timeout_ms":
+                cache.staleAnswerAfterMilliseconds = UInt32(try integer(0...300_000))
             case "max_lookups_per_connection":
                 limits.maxLookupsPerConnection = try integer(1...1_000_000)
             case "max_connections":

@@ -18,7 +18,8 @@ extension ServerStats {
         result.rejected = rejected.load(ordering: .relaxed)
         result.reloads = reloads.load(ordering: .relaxed)
         result.cache = StatsResult.Cache(
-            entries: lookups.entries, bytes: lookups.bytes, hits: lookups.hits, misses: lookups.misses, evictions: lookups.evictions)
+            entries: lookups.entries, bytes: lookups.bytes, hits: lookups.hits, misses: lookups.misses, evictions: lookups.evictions,
+            stale: lookups.staleAnswers)
         result.coalesced = lookups.coalesced
         result.upstream = StatsResult.Upstream(
             channels: resolver.configuration.channelCount,

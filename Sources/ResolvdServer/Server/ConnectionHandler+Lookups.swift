@@ -8,7 +8,7 @@ import ResolverCore
 /// the ``AnswerInbox``: one event-loop task drains a burst of answers into one write.
 /// The cancel rules are `+Cancellation`'s; batching the replies is `+Output`'s.
 extension ConnectionHandler {
-    func startLookup(_ id: Int64, _ key: LookupKey) {
+    func startLookup(_ id: Int64, _ key: LookupKey, allowsStale: Bool = true) {
         guard let context else { return }
         let limit = server.limits.maxLookupsPerConnection
         switch state.lookupRequested(limit: limit) {
@@ -31,7 +31,7 @@ extension ConnectionHandler {
         let eventLoop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: eventLoop)
         let inbox = self.inbox
-        let token = server.lookups.start(key) { result in
+        let token = server.lookups.start(key, allowsStale: allowsStale) { result in
             if eventLoop.inEventLoop {
                 // A cache hit or a cancel: answered at once, so that a cancelled lookup's
                 // reply goes out before the cancel's own.
