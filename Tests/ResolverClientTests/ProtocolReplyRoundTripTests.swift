@@ -24,7 +24,7 @@ import Testing
         #expect(StatsResult(json: try Self.result(of: StatsResult())) == StatsResult())
         let stats = Self.distinctStats
         #expect(StatsResult(json: try Self.result(of: stats)) == stats)
-        #expect(stats.counters.map(\.value) == Array(1...25))
+        #expect(stats.counters.map(\.value) == Array(1...26))
     }
 
     @Test(arguments: [0, 1, 255, Int(Request.maxID)])
@@ -100,10 +100,10 @@ import Testing
         var stats = StatsResult()
         (stats.inFlight, stats.connections, stats.lookups, stats.completed, stats.cancelled, stats.aborted) = (1, 2, 3, 4, 5, 6)
         (stats.timedOut, stats.failed, stats.protocolErrors, stats.rejected, stats.reloads) = (7, 8, 9, 10, 11)
-        stats.cache = StatsResult.Cache(entries: 12, bytes: 13, hits: 14, misses: 15, evictions: 16, stale: 17)
-        stats.coalesced = 18
-        stats.upstream = StatsResult.Upstream(channels: 19, queriesInFlightPerChannel: 20, receiveBufferBytes: 21)
-        stats.latency = StatsResult.Latency(p50: 22, p90: 23, p99: 24, p999: 25)
+        stats.cache = StatsResult.Cache(entries: 12, bytes: 13, hits: 14, misses: 15, evictions: 16, stale: 17, prefetches: 18)
+        stats.coalesced = 19
+        stats.upstream = StatsResult.Upstream(channels: 20, queriesInFlightPerChannel: 21, receiveBufferBytes: 22)
+        stats.latency = StatsResult.Latency(p50: 23, p90: 24, p99: 25, p999: 26)
         stats.upstreams = [
             StatsResult.UpstreamEntry(
                 address: "192.0.2.1:53", up: false, sinceUnixMilliseconds: 26, consecutiveFailures: 27, queries: 28,

@@ -36,12 +36,15 @@ public struct StatsResult: Hashable, Sendable {
     /// The answer cache (`cache`).
     public struct Cache: Hashable, Sendable {
         public var entries, bytes, hits, misses, evictions: Int
-        /// Lookups answered from an expired entry (serve-stale).
-        public var stale: Int
+        /// Lookups answered from an expired entry (serve-stale), and background refreshes
+        /// started by hits near expiry (prefetch).
+        public var stale, prefetches: Int
 
-        public init(entries: Int = 0, bytes: Int = 0, hits: Int = 0, misses: Int = 0, evictions: Int = 0, stale: Int = 0) {
+        public init(
+            entries: Int = 0, bytes: Int = 0, hits: Int = 0, misses: Int = 0, evictions: Int = 0, stale: Int = 0, prefetches: Int = 0
+        ) {
             (self.entries, self.bytes, self.hits, self.misses, self.evictions) = (entries, bytes, hits, misses, evictions)
-            self.stale = stale
+            (self.stale, self.prefetches) = (stale, prefetches)
         }
     }
 
@@ -89,6 +92,7 @@ extension StatsResult {
             .group("cache", [
                 ("entries", \.cache.entries), ("bytes", \.cache.bytes), ("hits", \.cache.hits),
                 ("misses", \.cache.misses), ("evictions", \.cache.evictions), ("stale", \.cache.stale),
+                ("prefetches", \.cache.prefetches),
             ]),
             .counter("coalesced", \.coalesced),
             .group("upstream", [

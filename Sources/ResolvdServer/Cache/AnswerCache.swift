@@ -24,6 +24,10 @@ public struct AnswerCache: Sendable {
         /// is answered from it after this many milliseconds without an upstream answer;
         /// 0 answers stale only when the upstream lookup fails.
         public var staleAnswerAfterMilliseconds: UInt32 = 1_800
+        /// Prefetch (docs/cache.md): the most background refreshes at once, as a percentage
+        /// of the upstream capacity (channels × queries in flight per channel); 0 turns
+        /// prefetch off.
+        public var prefetchSharePercent = 10
 
         public init() {}
     }
@@ -33,6 +37,9 @@ public struct AnswerCache: Sendable {
         case failure(ResolverError)
         /// A miss, but an expired answer is kept for serve-stale (``staleAnswer(_:now:)``).
         case expired
+        /// A hit in the last 10 % of a TTL of at least 10 s: answer it, and refresh it
+        /// (prefetch).
+        case refresh(LookupValue)
     }
 
     private struct Node: Sendable {
@@ -83,8 +90,11 @@ public struct AnswerCache: Sendable {
         moveToNewest(slot)
         let elapsed = UInt32(clamping: (now - node.storedAt) / 1000)
         switch node.answer {
-        case .value(let value): return .value(value.aged(by: elapsed))
-        case .failure, .expired: return node.answer
+        case .value(let value):
+            let lifetime = node.expiresAt - node.storedAt
+            if lifetime >= 10_000 && (node.expiresAt - now) * 10 < lifetime { return .refresh(value.aged(by: elapsed)) }
+            return .value(value.aged(by: elapsed))
+        case .failure, .expired, .refresh: return node.answer
         }
     }
 

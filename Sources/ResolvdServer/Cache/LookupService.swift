@@ -61,10 +61,19 @@ final class LookupService: Sendable {
 
         let key: HashedKey
         var phase: Phase
+        /// A prefetch: started by a hit, with no waiter of its own (others may join).
+        let isPrefetch: Bool
 
         init(key: HashedKey, first: Waiter) {
             self.key = key
             self.phase = .attached(waiters: [first], upstream: nil)
+            self.isPrefetch = false
+        }
+
+        init(prefetching key: HashedKey) {
+            self.key = key
+            self.phase = .attached(waiters: [], upstream: nil)
+            self.isPrefetch = true
         }
 
         /// A new waiter for a lookup in `State.inFlight` (always attached).
@@ -97,6 +106,27 @@ final class LookupService: Sendable {
         var detached = 0
         /// Waiters answered from an expired entry (serve-stale).
         var staleAnswers = 0
+        /// Prefetches started, and running now (at most `prefetchLimit`).
+        var prefetches = 0
+        var prefetching = 0
+        var prefetchLimit = 0
+
+        /// A background refresh of `key`, unless one (or any lookup of it) runs already or
+        /// the prefetch bound is reached.
+        mutating func startPrefetch(_ key: HashedKey) -> SharedLookup? {
+            guard prefetching < prefetchLimit, inFlight[key] == nil else { return nil }
+            let shared = SharedLookup(prefetching: key)
+            inFlight[key] = shared
+            prefetching += 1
+            prefetches += 1
+            return shared
+        }
+    }
+
+    /// The most prefetches at once: `prefetchSharePercent` of the resolver's capacity.
+    private static func prefetchLimit(_ resolver: CoreResolver, _ settings: AnswerCache.Settings) -> Int {
+        let capacity = resolver.configuration.channelCount * resolver.queryLimitPerChannel
+        return settings.prefetchSharePercent <= 0 ? 0 : max(1, capacity * settings.prefetchSharePercent / 100)
     }
 
     /// Detached lookups left running so that their late answers fill the cache.
@@ -107,7 +137,9 @@ final class LookupService: Sendable {
 
     init(resolver: CoreResolver, cacheEnabled: Bool, settings: AnswerCache.Settings) {
         self.resolverBox = NIOLockedValueBox(resolver)
-        self.state = NIOLockedValueBox(State(cache: AnswerCache(settings: settings), cacheEnabled: cacheEnabled))
+        var state = State(cache: AnswerCache(settings: settings), cacheEnabled: cacheEnabled)
+        state.prefetchLimit = Self.prefetchLimit(resolver, settings)
+        self.state = NIOLockedValueBox(state)
     }
 
     var resolver: CoreResolver { resolverBox.withLockedValue { $0 } }
@@ -117,6 +149,7 @@ final class LookupService: Sendable {
         state.withLockedValue { state in
             state.cacheEnabled = cacheEnabled
             state.cache.update(settings: settings)
+            state.prefetchLimit = Self.prefetchLimit(resolver, settings)
             if !cacheEnabled { state.cache.flush() }
         }
         return resolverBox.withLockedValue { current in
@@ -133,6 +166,7 @@ final class LookupService: Sendable {
         let key = HashedKey(lookupKey)
         enum Plan {
             case hit(Result<LookupValue, ResolverError>)
+            case hitAndRefresh(LookupValue, SharedLookup)
             case joined
             case startNew(SharedLookup, staleKept: Bool)
         }
@@ -145,6 +179,9 @@ final class LookupService: Sendable {
                 case .value(let value): return (Token(id: id, shared: nil), .hit(.success(value)))
                 case .failure(let error): return (Token(id: id, shared: nil), .hit(.failure(error)))
                 case .expired: staleKept = true
+                case .refresh(let value):
+                    guard let refresh = state.startPrefetch(key) else { return (Token(id: id, shared: nil), .hit(.success(value))) }
+                    return (Token(id: id, shared: nil), .hitAndRefresh(value, refresh))
                 }
             }
             if let shared = state.inFlight[key] {
@@ -159,6 +196,9 @@ final class LookupService: Sendable {
         switch plan {
         case .hit(let result):
             completion(result)
+        case .hitAndRefresh(let value, let refresh):
+            completion(.success(value))
+            startUpstream(refresh)
         case .joined:
             break
         case .startNew(let shared, let staleKept):
@@ -205,6 +245,7 @@ final class LookupService: Sendable {
         var misses: Int
         var evictions: Int
         var staleAnswers: Int
+        var prefetches: Int
         var coalesced: Int
         var sharedInFlight: Int
     }
@@ -213,7 +254,7 @@ final class LookupService: Sendable {
         state.withLockedValue { state in
             Statistics(
                 entries: state.cache.count, bytes: state.cache.bytes, hits: state.cache.hits, misses: state.cache.misses,
-                evictions: state.cache.evictions, staleAnswers: state.staleAnswers, coalesced: state.coalesced, sharedInFlight: state.inFlight.count)
+                evictions: state.cache.evictions, staleAnswers: state.staleAnswers, prefetches: state.prefetches, coalesced: state.coalesced, sharedInFlight: state.inFlight.count)
         }
     }
 
@@ -277,6 +318,7 @@ final class LookupService: Sendable {
         let now = MonotonicClock.milliseconds()
         let (waiters, stale) = state.withLockedValue { state -> ([Waiter], LookupValue?) in
             if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
+            if shared.isPrefetch { state.prefetching -= 1 }
             var waiters: [Waiter] = []
             switch shared.phase {
             case .attached(let attached, _): waiters = attached

@@ -147,6 +147,8 @@ extension DaemonConfiguration {
                 cache.maxStale = UInt32(try integer(0...604_800))
             case "stale_answer_timeout_ms":
                 cache.staleAnswerAfterMilliseconds = UInt32(try integer(0...300_000))
+            case "prefetch_share_percent":
+                cache.prefetchSharePercent = Int(try integer(0...100))
             case "max_lookups_per_connection":
                 limits.maxLookupsPerConnection = try integer(1...1_000_000)
             case "max_connections":

@@ -19,7 +19,7 @@ extension ServerStats {
         result.reloads = reloads.load(ordering: .relaxed)
         result.cache = StatsResult.Cache(
             entries: lookups.entries, bytes: lookups.bytes, hits: lookups.hits, misses: lookups.misses, evictions: lookups.evictions,
-            stale: lookups.staleAnswers)
+            stale: lookups.staleAnswers, prefetches: lookups.prefetches)
         result.coalesced = lookups.coalesced
         result.upstream = StatsResult.Upstream(
             channels: resolver.configuration.channelCount,
