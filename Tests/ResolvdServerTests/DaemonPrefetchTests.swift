@@ -15,11 +15,6 @@ import Glibc
 /// test sleeps through one TTL; the upstream (a DelayingProxy in front of unbound) counts
 /// the queries it forwards and holds the refresh in flight while the bound is checked.
 @Suite(.serialized) struct DaemonPrefetchTests {
-    static func sleep(until deadline: ContinuousClock.Instant) {
-        let left = deadline - ContinuousClock.now
-        if left > .zero { usleep(UInt32(left.components.seconds * 1_000_000 + left.components.attoseconds / 1_000_000_000_000)) }
-    }
-
     @Test func aNameAskedAcrossItsTTLIsNeverAMissAndRefreshesAreBounded() throws {
         let unbound = try UnboundServer.start()
         defer { unbound.stop() }
@@ -50,7 +45,7 @@ import Glibc
         }
         #expect(proxy.queriesForwarded == 2 && cache()?["prefetches"] == .integer(0))
 
-        Self.sleep(until: stored + .milliseconds(9_150))  // inside the last second of 10
+        DaemonServeStaleTests.sleep(until: stored + .milliseconds(9_150))  // inside the last second of 10
         proxy.hold()
         #expect(ask("www.example.test") == 0)  // a hit, and the refresh starts
         #expect(proxy.waitUntil(queriesForwarded: 3))

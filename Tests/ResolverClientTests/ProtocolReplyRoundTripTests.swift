@@ -69,7 +69,7 @@ import Testing
         stats.cache = StatsResult.Cache(entries: 2, bytes: 612, hits: 1, misses: 2, evictions: 0)
         stats.upstream = StatsResult.Upstream(channels: 2, queriesInFlightPerChannel: 166, receiveBufferBytes: 425984)
         stats.latency = StatsResult.Latency(p50: 412, p90: 1260, p99: 1260, p999: 1260)
-        stats.upstreams = [StatsResult.UpstreamEntry(
+        stats.upstreams = [UpstreamStatus(
             address: "192.0.2.53:53", up: true, sinceUnixMilliseconds: 1795977000000, queries: 3, answers: 3,
             roundTripP50Microseconds: 380, roundTripP99Microseconds: 1100)]
         #expect(Self.line(stats, id: 9) == #"{"id":9,"status":0,"result":"# + example + "}\n")
@@ -105,11 +105,11 @@ import Testing
         stats.upstream = StatsResult.Upstream(channels: 20, queriesInFlightPerChannel: 21, receiveBufferBytes: 22)
         stats.latency = StatsResult.Latency(p50: 23, p90: 24, p99: 25, p999: 26)
         stats.upstreams = [
-            StatsResult.UpstreamEntry(
+            UpstreamStatus(
                 address: "192.0.2.1:53", up: false, sinceUnixMilliseconds: 26, consecutiveFailures: 27, queries: 28,
                 answers: 29, timeouts: 30, serverFailures: 31, refused: 32, truncated: 33, errors: 34, probes: 35,
                 roundTripP50Microseconds: 36, roundTripP99Microseconds: 37),
-            StatsResult.UpstreamEntry(address: "[2001:db8::1]:5353", up: true),
+            UpstreamStatus(address: "[2001:db8::1]:5353", up: true),
         ]
         return stats
     }

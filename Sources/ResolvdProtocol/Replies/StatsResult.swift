@@ -1,5 +1,7 @@
-/// What the `stats` op reports (docs/protocol.md, "Other ops"): every member an integer,
-/// three of them grouped in objects. The daemon fills one from its counters and writes it
+import ResolverTypes
+
+/// What the `stats` op reports (docs/protocol.md, "Other ops"): integers, three groups of
+/// them in objects, and last the `upstreams` array (StatsResult+Upstreams.swift). The daemon fills one from its counters and writes it
 /// (it is ``JSONWritable``); the client reads it back with ``init(json:)``.
 ///
 /// The wire names and their order are ``members``, the one table the writer, the reader
@@ -29,7 +31,7 @@ public struct StatsResult: Hashable, Sendable {
     /// Request to reply, in microseconds (`latency_us`).
     public var latency = Latency()
     /// Each upstream's health and traffic (`upstreams`, StatsResult+Upstreams.swift).
-    public var upstreams: [UpstreamEntry] = []
+    public var upstreams: [UpstreamStatus] = []
 
     public init() {}
 

@@ -26,7 +26,7 @@ extension ServerStats {
             queriesInFlightPerChannel: resolver.queryLimitPerChannel,
             receiveBufferBytes: resolver.receiveBuffer?.grantedBytes ?? 0)
         result.latency = latencyPercentiles
-        result.upstreams = resolver.upstreamStatuses.map(StatsResult.UpstreamEntry.init)
+        result.upstreams = resolver.upstreamStatuses
         return result
     }
 }

@@ -1,6 +1,7 @@
-/// What the resolver knows about one upstream, as `stats` reports it (`upstreams`,
-/// docs/protocol.md). A snapshot: counters since the resolver started (a reload starts
-/// them again).
+/// What the resolver knows about one upstream: its health as failover sees it and its
+/// traffic (docs/reliability.md), as `stats` reports it (`upstreams`, docs/protocol.md;
+/// the wire names are ResolvdProtocol's). A snapshot: counters since the resolver started
+/// (a reload starts them again).
 public struct UpstreamStatus: Hashable, Sendable {
     /// `HOST:PORT` as configured.
     public var address: String
