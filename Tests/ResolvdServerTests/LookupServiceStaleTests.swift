@@ -65,7 +65,7 @@ import Glibc
             Issue.record("the refresh did not fill the cache: \(refreshed.results.withLockedValue { $0 })")
             return
         }
-        #expect(fresher.records.first?.ttl == 1)
+        #expect((fresher.records.first?.ttl ?? 0) > 30, "a fresh answer, not the stale one")
         #expect(proxy.queriesForwarded == 2, "the refresh answered: no other upstream query")
         #expect([staleOK.count, noStale1.count, noStale2.count, fresh.count] == [1, 1, 1, 1])
         #expect(service.statistics.staleAnswers == 1)

@@ -13,6 +13,8 @@ package struct RequestDecoder {
     private let op: String
     /// The ``Parameter``s read so far, one bit each (`id` and `op` always are).
     private var used: UInt32 = Parameter.id.bit | Parameter.op.bit
+    /// How many of the parameters read so far were present (not null).
+    private var present = 0
 
     package static func decode(_ object: JSONObject, id: Int64) -> Result<Request, ResolverError> {
         guard let op = object["op"]?.stringValue else {
@@ -22,7 +24,11 @@ package struct RequestDecoder {
         do {
             let command = try decoder.command()
             var allowsStale = true
-            if case .lookup = command { allowsStale = try decoder.optionalBool(.stale) ?? true }
+            // Looked for only when the object has members not read yet (besides id and op):
+            // a search by key on every lookup request cost ~1 % of a cached lookup.
+            if case .lookup = command, decoder.present + 2 < object.count {
+                allowsStale = try decoder.optionalBool(.stale) ?? true
+            }
             try decoder.rejectUnknownParameters()
             return .success(Request(id: id, command: command, allowsStale: allowsStale))
         } catch {
@@ -103,6 +109,7 @@ package struct RequestDecoder {
     private mutating func value(_ parameter: Parameter) -> JSONValue? {
         used |= parameter.bit
         guard let value = object[parameter.rawValue], !value.isNull else { return nil }
+        present += 1
         return value
     }
 

@@ -20,6 +20,7 @@ import Glibc
 /// ``ChannelLoop`` that owns the channel calls ``sweep(now:)``.
 final class UpstreamTraffic {
     private struct Connection {
+        /// The configured index of the upstream it is connected to; -1 before connect().
         var upstream: Int
         var isTCP: Bool
         var sent = DNSStreamScanner()
@@ -27,6 +28,7 @@ final class UpstreamTraffic {
     }
 
     private struct Sent {
+        var id: UInt16
         var upstream: Int
         var at: UInt64
         /// Sends of this id so far: c-ares' try count plus one.
@@ -36,14 +38,18 @@ final class UpstreamTraffic {
     }
 
     let board: UpstreamBoard
-    /// The channel's servers in its order: c-ares' server index → configured index.
+    /// The channel's servers: address and port → configured index.
     private let upstreams: [(address: IPAddress, port: UInt16, index: Int)]
     private let receiveBufferBytes: Int32
     private let timeoutPerTryNanoseconds: UInt64
-    private var isTCPByDescriptor: [Int32: Bool] = [:]
-    private var connections: [Int32: Connection] = [:]
-    private var outstanding: [UInt16: Sent] = [:]
-    /// No entry of `outstanding` expires before this.
+    /// Indexed by descriptor (small integers): no hashing on the path of every datagram.
+    private var connections: [Connection?] = []
+    /// Query id → 1 + its index in `sent` (0: none), allocated at the first send; c-ares
+    /// keeps a channel's ids unique, so one table per channel.
+    private var slotByID: [UInt16] = []
+    private var sent: [Sent] = []
+    private var freeSlots: [Int] = []
+    /// No entry of `sent` expires before this.
     private(set) var nextExpiry = UInt64.max
 
     init(board: UpstreamBoard, order: [Int], receiveBufferBytes: Int, timeoutPerTry: UInt64) {
@@ -53,6 +59,10 @@ final class UpstreamTraffic {
         }
         self.receiveBufferBytes = Int32(clamping: receiveBufferBytes)
         self.timeoutPerTryNanoseconds = timeoutPerTry
+    }
+
+    private func connection(_ fd: Int32) -> Connection? {
+        fd >= 0 && Int(fd) < connections.count ? connections[Int(fd)] : nil
     }
 
     // MARK: - The socket functions
@@ -68,34 +78,33 @@ final class UpstreamTraffic {
             var bytes = receiveBufferBytes
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, socklen_t(MemoryLayout<Int32>.size))
         }
-        isTCPByDescriptor[fd] = isTCP
+        if Int(fd) >= connections.count { connections += [Connection?](repeating: nil, count: Int(fd) + 1 - connections.count) }
+        connections[Int(fd)] = Connection(upstream: -1, isTCP: isTCP)
         return fd
     }
 
     fileprivate func close(_ fd: Int32) -> Int32 {
-        isTCPByDescriptor[fd] = nil
-        connections[fd] = nil
+        if fd >= 0 && Int(fd) < connections.count { connections[Int(fd)] = nil }
         return Glibc.close(fd)
     }
 
     fileprivate func connect(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 {
-        if let (ip, port) = Self.endpoint(address),
+        if connection(fd) != nil, let (ip, port) = Self.endpoint(address),
            let upstream = upstreams.first(where: { $0.address == ip && $0.port == port }) {
-            connections[fd] = Connection(upstream: upstream.index, isTCP: isTCPByDescriptor[fd] ?? false)
+            connections[Int(fd)]!.upstream = upstream.index
         }
         return Glibc.connect(fd, address, length)
     }
 
     fileprivate func send(_ fd: Int32, _ vectors: UnsafePointer<iovec>, _ count: Int32) -> Int {
         let written = writev(fd, vectors, count)
-        guard written > 0, connections[fd] != nil else { return written }
+        guard written > 0, let connection = connection(fd), connection.upstream >= 0 else { return written }
         let saved = errno
         defer { errno = saved }
         let now = MonotonicClock.now()
         let buffers = UnsafeBufferPointer(start: vectors, count: Int(count))
-        if connections[fd]!.isTCP {
-            // The scanner is taken out while it runs: noteSent reads `connections`.
-            var scanner = connections[fd]!.sent
+        if connection.isTCP {
+            var scanner = connection.sent
             var ids: [UInt16] = []
             var left = written
             for vector in buffers where left > 0 {
@@ -103,13 +112,13 @@ final class UpstreamTraffic {
                 left -= piece.count
                 scanner.consume(piece) { id, _, _ in ids.append(id) }
             }
-            connections[fd]!.sent = scanner
-            for id in ids { noteSent(id: id, fd: fd, now: now, query: nil) }
+            connections[Int(fd)]!.sent = scanner
+            for id in ids { noteSent(id: id, upstream: connection.upstream, now: now, query: nil) }
         } else if let first = buffers.first, first.iov_len >= 12, let base = first.iov_base {
             let datagram = UnsafeRawBufferPointer(start: base, count: first.iov_len)
             let id = UInt16(datagram[0]) << 8 | UInt16(datagram[1])
             let query = buffers.count == 1 && board.collectsProbeQueries.load(ordering: .relaxed) ? Array(datagram) : nil
-            noteSent(id: id, fd: fd, now: now, query: query)
+            noteSent(id: id, upstream: connection.upstream, now: now, query: query)
         }
         return written
     }
@@ -119,13 +128,17 @@ final class UpstreamTraffic {
         _ from: UnsafeMutablePointer<sockaddr>?, _ fromLength: UnsafeMutablePointer<socklen_t>?
     ) -> Int {
         let received = recvfrom(fd, buffer, length, flags, from, fromLength)
-        let saved = errno
-        defer { errno = saved }
-        guard let connection = connections[fd] else { return received }
         if received < 0 {
-            if saved != EAGAIN && saved != EWOULDBLOCK && saved != EINTR { board.socketError(connection.upstream) }
+            // c-ares reads until EAGAIN: that read costs nothing more.
+            let saved = errno
+            guard saved != EAGAIN && saved != EWOULDBLOCK && saved != EINTR else { return received }
+            if let connection = connection(fd), connection.upstream >= 0 { board.socketError(connection.upstream, now: MonotonicClock.now()) }
+            errno = saved
             return received
         }
+        guard let connection = connection(fd), connection.upstream >= 0 else { return received }
+        let saved = errno
+        defer { errno = saved }
         let now = MonotonicClock.now()
         let bytes = UnsafeRawBufferPointer(start: buffer, count: received)
         if connection.isTCP {
@@ -133,7 +146,7 @@ final class UpstreamTraffic {
             scanner.consume(bytes) { id, flags1, flags2 in
                 noteReply(id: id, flags1: flags1, flags2: flags2, upstream: connection.upstream, now: now)
             }
-            connections[fd]?.received = scanner
+            connections[Int(fd)]?.received = scanner
         } else if received >= 4 {
             noteReply(id: UInt16(bytes[0]) << 8 | UInt16(bytes[1]), flags1: bytes[2], flags2: bytes[3], upstream: connection.upstream, now: now)
         }
@@ -142,14 +155,22 @@ final class UpstreamTraffic {
 
     // MARK: - Bookkeeping
 
-    private func noteSent(id: UInt16, fd: Int32, now: UInt64, query: [UInt8]?) {
-        guard let upstream = connections[fd]?.upstream else { return }
+    private func noteSent(id: UInt16, upstream: Int, now: UInt64, query: [UInt8]?) {
+        if slotByID.isEmpty { slotByID = [UInt16](repeating: 0, count: 65_536) }
         var sends = 1
-        if let previous = outstanding[id] {
-            board.timedOut(previous.upstream)  // asked again before any reply: that try timed out
+        let existing = Int(slotByID[Int(id)])
+        if existing != 0 {
+            let previous = sent[existing - 1]
+            board.timedOut(previous.upstream, now: now)  // asked again before any reply: that try timed out
             sends = previous.sends + 1
+            sent[existing - 1] = Sent(id: id, upstream: upstream, at: now, sends: sends, query: query)
+        } else if let slot = freeSlots.popLast() {
+            sent[slot] = Sent(id: id, upstream: upstream, at: now, sends: sends, query: query)
+            slotByID[Int(id)] = UInt16(slot + 1)
+        } else if sent.count < 65_535 {
+            sent.append(Sent(id: id, upstream: upstream, at: now, sends: sends, query: query))
+            slotByID[Int(id)] = UInt16(sent.count)
         }
-        outstanding[id] = Sent(upstream: upstream, at: now, sends: sends, query: query)
         nextExpiry = min(nextExpiry, now &+ tryTimeout(sends: sends))
         board.sent(to: upstream)
     }
@@ -158,14 +179,21 @@ final class UpstreamTraffic {
         guard flags1 & 0x80 != 0 else { return }  // not a response
         var roundTrip: UInt64?
         var query: [UInt8]?
-        if let sent = outstanding[id], sent.upstream == upstream {
-            roundTrip = now &- sent.at
-            query = sent.query
-            outstanding[id] = nil
+        let slot = slotByID.isEmpty ? 0 : Int(slotByID[Int(id)])
+        if slot != 0, sent[slot - 1].upstream == upstream {
+            roundTrip = now &- sent[slot - 1].at
+            query = sent[slot - 1].query
+            release(slot: slot - 1)
         }
         board.answered(
-            by: upstream, rcode: flags2 & 0x0f, truncated: flags1 & 0x02 != 0, matched: roundTrip != nil,
-            roundTripNanoseconds: roundTrip, query: query)
+            by: upstream, rcode: flags2 & 0x0f, truncated: flags1 & 0x02 != 0, roundTripNanoseconds: roundTrip, query: query, now: now)
+    }
+
+    private func release(slot: Int) {
+        slotByID[Int(sent[slot].id)] = 0
+        sent[slot].query = nil
+        sent[slot].sends = 0  // free: the sweep skips it
+        freeSlots.append(slot)
     }
 
     /// c-ares' timeout for a try: the per-try timeout, doubled for each full round
@@ -179,11 +207,11 @@ final class UpstreamTraffic {
     func sweep(now: UInt64) {
         guard now >= nextExpiry else { return }
         var next = UInt64.max
-        for (id, sent) in outstanding {
-            let expiry = sent.at &+ tryTimeout(sends: sent.sends)
+        for slot in sent.indices where sent[slot].sends > 0 {
+            let expiry = sent[slot].at &+ tryTimeout(sends: sent[slot].sends)
             if expiry <= now {
-                outstanding[id] = nil
-                board.timedOut(sent.upstream)
+                board.timedOut(sent[slot].upstream, now: now)
+                release(slot: slot)
             } else {
                 next = min(next, expiry)
             }
