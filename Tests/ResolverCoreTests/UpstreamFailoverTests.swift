@@ -131,6 +131,19 @@ import Glibc
         proxy.stop()
     }
 
+    /// A truncated UDP answer and its TCP retry (c-ares 1.18 sends no EDNS): both seen on
+    /// the wire, the TCP reply found behind its length prefix, no try counted as timed out.
+    @Test func truncatedAnswerAndItsTCPRetryAreCountedNotTimedOut() async throws {
+        let unbound = try Fixtures.unbound()
+        let resolver = try Self.resolver([unbound.serverAddress])
+        defer { resolver.shutdown() }
+        let answer = try await resolver.query("big.example.test", type: .a)
+        #expect(answer.records.count == Zone.bigRecordCount)
+        let status = resolver.upstreamStatuses[0]
+        #expect(status.truncated == 1 && status.queries == 2 && status.answers == 2, "\(status)")
+        #expect(status.timeouts == 0 && status.errors == 0 && status.up && status.roundTripP50Microseconds > 0)
+    }
+
     @Test func theOnlyUpstreamDiesAndReturns() async throws {
         let first = try UnboundServer.start()
         let port = first.port

@@ -42,15 +42,16 @@ final class UpstreamTraffic {
     private let upstreams: [(address: IPAddress, port: UInt16, index: Int)]
     private let receiveBufferBytes: Int32
     private let timeoutPerTryNanoseconds: UInt64
+    // Loop thread only, and on the path of every datagram: no run-time exclusivity checks.
     /// Indexed by descriptor (small integers): no hashing on the path of every datagram.
-    private var connections: [Connection?] = []
+    @exclusivity(unchecked) private var connections: [Connection?] = []
     /// Query id → 1 + its index in `sent` (0: none), allocated at the first send; c-ares
     /// keeps a channel's ids unique, so one table per channel.
-    private var slotByID: [UInt16] = []
-    private var sent: [Sent] = []
-    private var freeSlots: [Int] = []
+    @exclusivity(unchecked) private var slotByID: [UInt16] = []
+    @exclusivity(unchecked) private var sent: [Sent] = []
+    @exclusivity(unchecked) private var freeSlots: [Int] = []
     /// No entry of `sent` expires before this.
-    private(set) var nextExpiry = UInt64.max
+    @exclusivity(unchecked) private(set) var nextExpiry = UInt64.max
 
     init(board: UpstreamBoard, order: [Int], receiveBufferBytes: Int, timeoutPerTry: UInt64) {
         self.board = board
