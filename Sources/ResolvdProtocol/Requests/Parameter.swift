@@ -7,6 +7,34 @@ enum Parameter: String, CaseIterable {
     /// `"stale": false`: never answer this lookup from an expired cache entry.
     case stale
 
+    /// By wire name, written out: with more than 16 cases the synthesized `init(rawValue:)`
+    /// goes through a cached hash table (`_findStringSwitchCaseWithCache`: hashing and a
+    /// dictionary probe, ~500 instructions more per request in callgrind than comparing
+    /// names one by one), and the decoder maps every member of every request through it.
+    /// Most frequent first.
+    init?(rawValue: String) {
+        switch rawValue {
+        case "id": self = .id
+        case "op": self = .op
+        case "name": self = .name
+        case "family": self = .family
+        case "type": self = .type
+        case "timeout_ms": self = .timeout
+        case "socktype": self = .socktype
+        case "service": self = .service
+        case "protocol": self = .protocol
+        case "flags": self = .flags
+        case "address": self = .address
+        case "port": self = .port
+        case "handle": self = .handle
+        case "buflen": self = .buflen
+        case "proto": self = .proto
+        case "number": self = .number
+        case "stale": self = .stale
+        default: return nil
+        }
+    }
+
     /// This parameter's bit in the decoder's set of members read (no allocation per request).
     var bit: UInt32 {
         switch self {
