@@ -16,15 +16,10 @@ import Glibc
 /// the queries it forwards and holds the refresh in flight while the bound is checked.
 @Suite(.serialized) struct DaemonPrefetchTests {
     @Test func aNameAskedAcrossItsTTLIsNeverAMissAndRefreshesAreBounded() throws {
-        let unbound = try UnboundServer.start()
-        defer { unbound.stop() }
-        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .zero)
-        defer { proxy.stop() }
-        let daemon = try DaemonProcess.start(
-            upstream: proxy.serverAddress,
-            config: "cache_max_ttl = 10\nchannels = 1\nmax_in_flight_per_channel = 10\nserve_stale = 0\n")
-        defer { daemon.stop() }
-        let client = try daemon.connect()
+        let gated = try GatedDaemon.start(config: "cache_max_ttl = 10\nchannels = 1\nmax_in_flight_per_channel = 10\nserve_stale = 0\n")
+        defer { gated.stop() }
+        let proxy = gated.proxy
+        let client = try gated.connect()
         var id: Int64 = 1
         func ask(_ name: String) -> Int64? {
             defer { id += 1 }

@@ -34,16 +34,12 @@ import Glibc
     /// upstream's 1.5 s timeout; 0: answered stale when the upstream lookup fails (400 ms).
     @Test(arguments: [300, 0])
     func expiredAnswerServedStaleWhileTheUpstreamIsSilent(timerMilliseconds: Int) throws {
-        let unbound = try UnboundServer.start()
-        defer { unbound.stop() }
-        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .zero)
-        defer { proxy.stop() }
-        let daemon = try DaemonProcess.start(
-            upstream: proxy.serverAddress,
+        let gated = try GatedDaemon.start(
             config: "cache_max_ttl = 1\nserve_stale = 1\nstale_answer_timeout_ms = \(timerMilliseconds)\n",
-            timeoutMilliseconds: Self.upstreamTimeout(timerMilliseconds), tries: 1)
-        defer { daemon.stop() }
-        let client = try daemon.connect()
+            timeoutMilliseconds: Self.upstreamTimeout(timerMilliseconds))
+        defer { gated.stop() }
+        let proxy = gated.proxy
+        let client = try gated.connect()
 
         let stored = ContinuousClock.now
         let fresh = try #require(client.call(#"{"id":1,\#(Self.question)}"#, id: 1))
