@@ -24,6 +24,9 @@ public final class Resolver: Sendable {
     public let configuration: ResolverConfiguration
     let registry = LookupRegistry()
     private let loops: [ChannelLoop]
+    /// Upstream health and traffic, shared by the channels (docs/reliability.md).
+    let upstreams: UpstreamBoard
+    private let prober: UpstreamProber
     private let nextLoop = Atomic<Int>(0)
     private let databasesBox: NIOLockedValueBox<LocalDatabases>
     /// The receive buffer each c-ares UDP socket gets, as measured at start; `nil` when it
@@ -41,16 +44,20 @@ public final class Resolver: Sendable {
         let databases = try LocalDatabases(configuration: configuration)
         let receiveBuffer = ReceiveBufferCapacity.measure(requestedBytes: configuration.socketReceiveBufferBytes)
         let queryLimit = configuration.queryLimitPerChannel(receiveBuffer: receiveBuffer)
+        let board = UpstreamBoard(servers: configuration.servers, probeInterval: configuration.upstreamProbeInterval)
         var loops: [ChannelLoop] = []
         for index in 0..<configuration.channelCount {
-            loops.append(try ChannelLoop(index: index, configuration: configuration, queryLimit: queryLimit))
+            loops.append(try ChannelLoop(index: index, configuration: configuration, queryLimit: queryLimit, board: board))
         }
+        self.upstreams = board
+        self.prober = UpstreamProber(board: board, timeoutPerTryMilliseconds: configuration.timeoutPerTryMilliseconds)
         self.receiveBuffer = receiveBuffer
         self.queryLimitPerChannel = queryLimit
         self.configuration = configuration
         self.databasesBox = NIOLockedValueBox(databases)
         self.loops = loops
         for loop in loops { loop.startThread() }
+        prober.start()
     }
 
     deinit {
@@ -72,7 +79,11 @@ public final class Resolver: Sendable {
         guard let pending = registry.close() else { return }
         for record in pending { record.fail(.aborted) }
         for loop in loops { loop.stopAndJoin() }
+        prober.stopAndJoin()
     }
+
+    /// Each upstream's health and traffic so far, in configured order.
+    public var upstreamStatuses: [UpstreamStatus] { upstreams.statuses }
 
     /// Re-reads the hosts, services and protocols files named by the configuration.
     /// On error the old databases stay in use.

@@ -48,6 +48,9 @@ struct ResolvdCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Tries per upstream.")
     var tries: Int?
 
+    @Option(name: .customLong("probe-interval-ms"), help: "First wait before a down upstream is probed, in milliseconds (doubles to 8x).")
+    var probeIntervalMilliseconds: Int?
+
     @Flag(name: .customLong("no-cache"), help: "Disable the answer cache.")
     var noCache = false
 
@@ -75,6 +78,7 @@ struct ResolvdCommand: AsyncParsableCommand {
         overrides.protocolsFile = protocolsFile
         overrides.timeoutMilliseconds = timeoutMilliseconds
         overrides.tries = tries
+        overrides.probeIntervalMilliseconds = probeIntervalMilliseconds
         overrides.noCache = noCache
         overrides.logLevel = logLevel
         let environment = currentEnvironment()

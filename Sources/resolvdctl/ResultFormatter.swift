@@ -13,6 +13,7 @@ enum ResultFormatter {
         case .host(let entry): hostEntry(entry)
         case .service(let entry): serviceEntry(entry)
         case .protocolEntry(let entry): protocolEntry(entry)
+        case .stale(let inner): ["(stale)"] + lines(inner)
         }
     }
 

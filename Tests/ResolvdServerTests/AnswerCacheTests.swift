@@ -117,3 +117,51 @@ extension AnswerCache.Answer: Equatable {
         }
     }
 }
+
+/// Serve-stale in the cache (docs/cache.md): expired positive answers kept for `maxStale`.
+@Suite struct AnswerCacheStaleTests {
+    private func key(_ name: String) -> HashedKey { HashedKey(.query(name: name, type: .a, timeout: nil)) }
+
+    private func settings(maxStale: UInt32) -> AnswerCache.Settings {
+        var settings = AnswerCache.Settings()
+        settings.maxStale = maxStale
+        return settings
+    }
+
+    @Test func anExpiredAnswerIsAMissButIsKeptForServeStaleWithTTL30() {
+        var cache = AnswerCache(settings: settings(maxStale: 60))
+        let value = LookupValue.query(QueryAnswer(records: [DNSRecord(name: "a", ttl: 10, data: .a(address: "192.0.2.1"))]))
+        cache.store(key("a"), result: .success(value), now: 0)
+        #expect(cache.staleAnswer(key("a"), now: 5_000) != nil)  // fresh entries too: the upstream failed
+        guard case .expired? = cache.lookup(key("a"), now: 10_000) else {
+            Issue.record("an expired answer within maxStale is not reported as kept")
+            return
+        }
+        #expect(cache.misses == 1 && cache.count == 1)
+        guard case .stale(.query(let stale))? = cache.staleAnswer(key("a"), now: 69_999) else {
+            Issue.record("no stale answer within maxStale")
+            return
+        }
+        #expect(stale.records.map(\.ttl) == [30])
+        #expect(cache.staleAnswer(key("a"), now: 70_000) == nil)  // 10 s TTL + 60 s
+        #expect(cache.lookup(key("a"), now: 70_000) == nil)  // and then dropped
+        #expect(cache.count == 0)
+    }
+
+    @Test func negativeAnswersAreNeverServedStale() {
+        var cache = AnswerCache(settings: settings(maxStale: 60))
+        cache.store(key("nx"), result: .failure(ResolverError(code: .hostNotFound, message: "nx")), now: 0)
+        #expect(cache.staleAnswer(key("nx"), now: 1_000) == nil)
+        #expect(cache.lookup(key("nx"), now: 30_000) == nil)  // expired (negative TTL 30 s) and dropped
+        #expect(cache.count == 0)
+    }
+
+    @Test func maxStaleZeroKeepsNothingPastExpiry() {
+        var cache = AnswerCache(settings: settings(maxStale: 0))
+        let value = LookupValue.query(QueryAnswer(records: [DNSRecord(name: "a", ttl: 10, data: .a(address: "192.0.2.1"))]))
+        cache.store(key("a"), result: .success(value), now: 0)
+        #expect(cache.lookup(key("a"), now: 10_000) == nil)
+        #expect(cache.staleAnswer(key("a"), now: 10_000) == nil)
+        #expect(cache.count == 0)
+    }
+}

@@ -12,12 +12,13 @@ struct GatedDaemon {
 
     /// c-ares gets one try of 30 s: a reply kept at the gate is never retried or given up
     /// on while a test runs, so only the test (release, cancel, `timeout_ms`) ends a lookup.
-    static func start(config: String = "", extraArguments: [String] = []) throws -> GatedDaemon {
+    /// A test of what happens when the upstream gives up passes a shorter try.
+    static func start(config: String = "", timeoutMilliseconds: Int = 30_000, extraArguments: [String] = []) throws -> GatedDaemon {
         let unbound = try DaemonOperationTests.unbound.get()
         let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .zero)
         do {
             let daemon = try DaemonProcess.start(
-                upstream: proxy.serverAddress, config: config, timeoutMilliseconds: 30_000, tries: 1,
+                upstream: proxy.serverAddress, config: config, timeoutMilliseconds: timeoutMilliseconds, tries: 1,
                 extraArguments: extraArguments)
             return GatedDaemon(proxy: proxy, daemon: daemon)
         } catch {

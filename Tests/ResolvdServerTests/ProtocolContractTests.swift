@@ -262,7 +262,14 @@ import Glibc
         #expect(Set(stats.keys) == [
             "in_flight", "connections", "lookups", "completed", "cancelled", "aborted", "timed_out", "failed",
             "protocol_errors", "rejected", "connections_refused", "reloads", "coalesced", "cache", "upstream", "latency_us", "front_ends",
-            "clients", "lookups_by_op", "latency_histogram_us",
+            "clients", "lookups_by_op", "latency_histogram_us", "upstreams",
+        ])
+        // One entry per upstream (DaemonFailoverTests checks what they say).
+        #expect(stats["upstreams"]?.arrayValue?.count == 1)
+        let upstream = try #require(stats["upstreams"]?.arrayValue?.first?.objectValue)
+        #expect(Set(upstream.keys) == [
+            "address", "up", "since_unix_ms", "consecutive_failures", "queries", "answers", "timeouts", "servfail",
+            "refused", "truncated", "errors", "probes", "rtt_p50_us", "rtt_p99_us",
         ])
         #expect(stats["front_ends"] == ["v1": 4, "varlink": 0])
         let counters: [String: Int64] = [
@@ -271,7 +278,7 @@ import Glibc
         ]
         for (key, value) in counters { #expect(stats[key] == .integer(value), "\(key): \(String(describing: stats[key]))") }
         let groups: [String: Set<String>] = [
-            "cache": ["entries", "bytes", "hits", "misses", "evictions"],
+            "cache": ["entries", "bytes", "hits", "misses", "evictions", "stale", "prefetches"],
             "upstream": ["channels", "queries_in_flight_per_channel", "receive_buffer_bytes"],
             "latency_us": ["p50", "p90", "p99", "p999"],
         ]

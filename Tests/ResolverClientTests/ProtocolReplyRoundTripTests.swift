@@ -24,7 +24,7 @@ import Testing
         #expect(StatsResult(json: try Self.result(of: StatsResult())) == StatsResult())
         let stats = Self.distinctStats
         #expect(StatsResult(json: try Self.result(of: stats)) == stats)
-        #expect(stats.counters.map(\.value) == Array(1...27))
+        #expect(stats.counters.map(\.value) == Array(1...29))
     }
 
     @Test(arguments: [0, 1, 255, Int(Request.maxID)])
@@ -73,6 +73,9 @@ import Testing
         stats.clients = [ClientStatistics(uid: 1000, lookups: 3, cacheHits: 1, failures: 1, cancelled: 0, inFlight: 0)]
         stats.lookupsByOperation = LookupsByOperation(counts: [(.getAddrInfo, 2), (.query, 1)])
         stats.latencyHistogram = LatencyHistogram(bounds: [500, 1000, 2500], counts: [1, 2, 3], count: 3, sum: 2932)
+        stats.upstreams = [UpstreamStatus(
+            address: "192.0.2.53:53", up: true, sinceUnixMilliseconds: 1795977000000, queries: 3, answers: 3,
+            roundTripP50Microseconds: 380, roundTripP99Microseconds: 1100)]
         #expect(Self.line(stats, id: 9) == #"{"id":9,"status":0,"result":"# + example + "}\n")
         #expect(StatsResult(json: try JSONParser.parse(example)) == stats)
     }
@@ -101,11 +104,18 @@ import Testing
         var stats = StatsResult()
         (stats.inFlight, stats.connections, stats.lookups, stats.completed, stats.cancelled, stats.aborted) = (1, 2, 3, 4, 5, 6)
         (stats.timedOut, stats.failed, stats.protocolErrors, stats.rejected, stats.connectionsRefused, stats.reloads) = (7, 8, 9, 10, 11, 12)
-        stats.cache = StatsResult.Cache(entries: 13, bytes: 14, hits: 15, misses: 16, evictions: 17)
-        stats.coalesced = 18
-        stats.upstream = StatsResult.Upstream(channels: 19, queriesInFlightPerChannel: 20, receiveBufferBytes: 21)
-        stats.latency = StatsResult.Latency(p50: 22, p90: 23, p99: 24, p999: 25)
-        stats.frontEnds = StatsResult.FrontEnds(v1: 26, varlink: 27)
+        stats.cache = StatsResult.Cache(entries: 13, bytes: 14, hits: 15, misses: 16, evictions: 17, stale: 18, prefetches: 19)
+        stats.coalesced = 20
+        stats.upstream = StatsResult.Upstream(channels: 21, queriesInFlightPerChannel: 22, receiveBufferBytes: 23)
+        stats.latency = StatsResult.Latency(p50: 24, p90: 25, p99: 26, p999: 27)
+        stats.frontEnds = StatsResult.FrontEnds(v1: 28, varlink: 29)
+        stats.upstreams = [
+            UpstreamStatus(
+                address: "192.0.2.1:53", up: false, sinceUnixMilliseconds: 30, consecutiveFailures: 31, queries: 32,
+                answers: 33, timeouts: 34, serverFailures: 35, refused: 36, truncated: 37, errors: 38, probes: 39,
+                roundTripP50Microseconds: 40, roundTripP99Microseconds: 41),
+            UpstreamStatus(address: "[2001:db8::1]:5353", up: true),
+        ]
         return stats
     }
 

@@ -31,6 +31,9 @@ public struct MonitorEvent: Hashable, Sendable {
         case literal
         /// /etc/services or /etc/protocols.
         case database
+        /// An expired cache entry (serve-stale, docs/cache.md): the upstreams failed or did
+        /// not answer within `stale_answer_timeout_ms`.
+        case stale
     }
 
     /// RFC 3339 in UTC with microseconds, `2026-11-29T18:40:01.123456Z`.

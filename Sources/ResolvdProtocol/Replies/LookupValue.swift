@@ -12,4 +12,8 @@ public enum LookupValue: Hashable, Sendable {
     case host(HostEntry)
     case service(ServiceEntry)
     case protocolEntry(ProtocolEntry)
+    /// The daemon's: an expired cache entry served because the upstreams failed or were
+    /// slow (serve-stale, docs/cache.md), its TTLs 30 s. Written as the inner value's
+    /// result with `"stale":true` first; a client reads it back as the inner value.
+    indirect case stale(LookupValue)
 }

@@ -66,6 +66,7 @@ public struct LookupReplyLine: JSONWritable {
             case .host(let entry): sink.result(entry)
             case .service(let entry): sink.result(entry)
             case .protocolEntry(let entry): sink.result(entry)
+            case .stale(let inner): sink.staleResult(inner)
             }
             sink.raw("}\n")
         case .failure(let error):

@@ -1,5 +1,7 @@
-/// What the `stats` op reports (docs/protocol.md, "Other ops"): every member an integer,
-/// three of them grouped in objects. The daemon fills one from its counters and writes it
+import ResolverTypes
+
+/// What the `stats` op reports (docs/protocol.md, "Other ops"): integers, three groups of
+/// them in objects, and last the `upstreams` array (StatsResult+Upstreams.swift). The daemon fills one from its counters and writes it
 /// (it is ``JSONWritable``); the client reads it back with ``init(json:)``.
 ///
 /// The wire names and their order are ``members``, the one table the writer, the reader
@@ -38,15 +40,23 @@ public struct StatsResult: Hashable, Sendable {
     public var lookupsByOperation = LookupsByOperation()
     /// Lookup latency in buckets (`latency_histogram_us`).
     public var latencyHistogram = LatencyHistogram()
+    /// Each upstream's health and traffic (`upstreams`, StatsResult+Upstreams.swift).
+    public var upstreams: [UpstreamStatus] = []
 
     public init() {}
 
     /// The answer cache (`cache`).
     public struct Cache: Hashable, Sendable {
         public var entries, bytes, hits, misses, evictions: Int
+        /// Lookups answered from an expired entry (serve-stale), and background refreshes
+        /// started by hits near expiry (prefetch).
+        public var stale, prefetches: Int
 
-        public init(entries: Int = 0, bytes: Int = 0, hits: Int = 0, misses: Int = 0, evictions: Int = 0) {
+        public init(
+            entries: Int = 0, bytes: Int = 0, hits: Int = 0, misses: Int = 0, evictions: Int = 0, stale: Int = 0, prefetches: Int = 0
+        ) {
             (self.entries, self.bytes, self.hits, self.misses, self.evictions) = (entries, bytes, hits, misses, evictions)
+            (self.stale, self.prefetches) = (stale, prefetches)
         }
     }
 
@@ -103,7 +113,8 @@ extension StatsResult {
             .counter("reloads", \.reloads),
             .group("cache", [
                 ("entries", \.cache.entries), ("bytes", \.cache.bytes), ("hits", \.cache.hits),
-                ("misses", \.cache.misses), ("evictions", \.cache.evictions),
+                ("misses", \.cache.misses), ("evictions", \.cache.evictions), ("stale", \.cache.stale),
+                ("prefetches", \.cache.prefetches),
             ]),
             .counter("coalesced", \.coalesced),
             .group("upstream", [
@@ -149,6 +160,8 @@ extension StatsResult {
         clients = ClientStatisticsList(json: object["clients"])?.clients ?? []
         lookupsByOperation = LookupsByOperation(json: object["lookups_by_op"]) ?? LookupsByOperation()
         latencyHistogram = LatencyHistogram(json: object["latency_histogram_us"]) ?? LatencyHistogram()
+        guard let upstreams = Self.upstreams(in: object) else { return nil }
+        self.upstreams = upstreams
     }
 }
 
@@ -182,6 +195,7 @@ extension StatsResult: JSONWritable {
         lookupsByOperation.write(to: &sink)
         sink.raw(",\"latency_histogram_us\":")
         latencyHistogram.write(to: &sink)
+        writeUpstreams(to: &sink)
         sink.raw("}")
     }
 }

@@ -6,10 +6,14 @@
 public struct Request: Hashable, Sendable {
     public var id: Int64
     public var command: Command
+    /// For a lookup: whether an expired cache entry may answer it when the upstreams fail
+    /// or are slow (serve-stale, docs/cache.md); `"stale": false` on the wire.
+    public var allowsStale: Bool
 
-    public init(id: Int64, command: Command) {
+    public init(id: Int64, command: Command, allowsStale: Bool = true) {
         self.id = id
         self.command = command
+        self.allowsStale = allowsStale
     }
 
     /// What a request asks, with its typed parameters: one case per op, the lookups

@@ -13,6 +13,7 @@ extension Request: JSONWritable {
         sink.integer(id)
         sink.raw(",")
         command.writeMembers(to: &sink)
+        if !allowsStale { sink.raw(",\"stale\":false") }
         sink.raw("}")
     }
 }

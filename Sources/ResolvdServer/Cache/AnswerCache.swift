@@ -16,6 +16,18 @@ public struct AnswerCache: Sendable {
         /// How long "no such name" and "no data" answers are kept, at most; shorter when the
         /// zone's SOA says so.
         public var negativeTTL: UInt32 = 30
+        /// Serve-stale (RFC 8767, docs/cache.md): how long past its expiry a positive
+        /// answer is kept, to answer when the upstreams fail or are slow; 0 (the cache's
+        /// default) turns it off. The daemon's default is one day (``DaemonConfiguration``).
+        public var maxStale: UInt32 = 0
+        /// Serve-stale's client response timer: a lookup with an expired entry still kept
+        /// is answered from it after this many milliseconds without an upstream answer;
+        /// 0 answers stale only when the upstream lookup fails.
+        public var staleAnswerAfterMilliseconds: UInt32 = 1_800
+        /// Prefetch (docs/cache.md): the most background refreshes at once, as a percentage
+        /// of the upstream capacity (channels × queries in flight per channel); 0 turns
+        /// prefetch off.
+        public var prefetchSharePercent = 10
 
         public init() {}
     }
@@ -23,6 +35,11 @@ public struct AnswerCache: Sendable {
     enum Answer: Sendable {
         case value(LookupValue)
         case failure(ResolverError)
+        /// A miss, but an expired answer is kept for serve-stale (``staleAnswer(_:now:)``).
+        case expired
+        /// A hit in the last 10 % of a TTL of at least 10 s: answer it, and refresh it
+        /// (prefetch).
+        case refresh(LookupValue)
     }
 
     private struct Node: Sendable {
@@ -30,6 +47,8 @@ public struct AnswerCache: Sendable {
         var answer: Answer
         var storedAt: UInt64
         var expiresAt: UInt64
+        /// Until when it is kept after expiry, for serve-stale (`expiresAt` for negative answers).
+        var staleUntil: UInt64
         var bytes: Int
         var newer: Int32  // toward the most recently used; -1 = none
         var older: Int32
@@ -60,18 +79,36 @@ public struct AnswerCache: Sendable {
         }
         let node = nodes[Int(slot)]
         guard node.expiresAt > now else {
-            remove(slot)
             misses += 1
-            return nil
+            guard node.staleUntil > now else {
+                remove(slot)
+                return nil
+            }
+            return .expired
         }
         hits += 1
         moveToNewest(slot)
         let elapsed = UInt32(clamping: (now - node.storedAt) / 1000)
         switch node.answer {
-        case .value(let value): return .value(value.aged(by: elapsed))
-        case .failure: return node.answer
+        case .value(let value):
+            let lifetime = node.expiresAt - node.storedAt
+            if lifetime >= 10_000 && (node.expiresAt - now) * 10 < lifetime { return .refresh(value.aged(by: elapsed)) }
+            return .value(value.aged(by: elapsed))
+        case .failure, .expired, .refresh: return node.answer
         }
     }
+
+    /// Serve-stale: the expired positive answer kept for `key`, with every TTL 30 s
+    /// (RFC 8767 §4), or nil. Negative answers are never served stale.
+    mutating func staleAnswer(_ key: HashedKey, now: UInt64) -> LookupValue? {
+        guard let slot = index[key] else { return nil }
+        let node = nodes[Int(slot)]
+        guard node.staleUntil > now, case .value(let value) = node.answer else { return nil }
+        return .stale(value.withTTL(Self.staleTTL))
+    }
+
+    /// The TTL of a stale answer (RFC 8767 §4: 30 seconds).
+    static let staleTTL: UInt32 = 30
 
     /// Stores a positive answer for its TTL (clamped), or a negative one for the negative TTL.
     mutating func store(_ key: HashedKey, result: Result<LookupValue, ResolverError>, now: UInt64) {
@@ -93,7 +130,11 @@ public struct AnswerCache: Sendable {
             return 96
         }()
         if let existing = index[key] { remove(existing) }
-        let node = Node(key: key, answer: answer, storedAt: now, expiresAt: now + UInt64(ttl) * 1000, bytes: size, newer: -1, older: -1)
+        let expiresAt = now + UInt64(ttl) * 1000
+        var staleUntil = expiresAt
+        if case .value = answer { staleUntil += UInt64(settings.maxStale) * 1000 }
+        let node = Node(
+            key: key, answer: answer, storedAt: now, expiresAt: expiresAt, staleUntil: staleUntil, bytes: size, newer: -1, older: -1)
         let slot: Int32
         if let reused = free.popLast() {
             slot = reused

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 
+import Dispatch
 import NIOConcurrencyHelpers
 import ResolverCore
 
@@ -36,7 +37,8 @@ final class LookupService: Sendable {
 
     /// The upstream lookup, once it has started: what cancelling it takes.
     fileprivate typealias Upstream = (resolver: CoreResolver, handle: LookupHandle)
-    fileprivate typealias Waiter = (id: UInt64, completion: Completion)
+    /// `allowsStale`: false for a request with `"stale": false` (serve-stale, docs/cache.md).
+    fileprivate typealias Waiter = (id: UInt64, allowsStale: Bool, completion: Completion)
 
     /// One upstream lookup and the waiters it serves (docs/cache.md, "A shared lookup's
     /// states").
@@ -62,12 +64,24 @@ final class LookupService: Sendable {
         let key: HashedKey
         var phase: Phase
         /// Whose share of the upstream capacity it uses (``UpstreamShare``): its first waiter's.
+        /// A prefetch's is nil and it takes no slot of the share: prefetches have their own
+        /// bound (`prefetch_share_percent`).
         let owner: Owner
+        /// A prefetch: started by a hit, with no waiter of its own (others may join).
+        let isPrefetch: Bool
 
         init(key: HashedKey, first: Waiter, owner: Owner) {
             self.key = key
             self.phase = .attached(waiters: [first], upstream: nil)
             self.owner = owner
+            self.isPrefetch = false
+        }
+
+        init(prefetching key: HashedKey) {
+            self.key = key
+            self.phase = .attached(waiters: [], upstream: nil)
+            self.owner = nil
+            self.isPrefetch = true
         }
 
         /// A new waiter for a lookup in `State.inFlight` (always attached).
@@ -99,6 +113,29 @@ final class LookupService: Sendable {
         var coalesced = 0
         var detached = 0
         var upstreamShare: UpstreamShare<SharedLookup>
+        /// Waiters answered from an expired entry (serve-stale).
+        var staleAnswers = 0
+        /// Prefetches started, and running now (at most `prefetchLimit`).
+        var prefetches = 0
+        var prefetching = 0
+        var prefetchLimit = 0
+
+        /// A background refresh of `key`, unless one (or any lookup of it) runs already or
+        /// the prefetch bound is reached.
+        mutating func startPrefetch(_ key: HashedKey) -> SharedLookup? {
+            guard prefetching < prefetchLimit, inFlight[key] == nil else { return nil }
+            let shared = SharedLookup(prefetching: key)
+            inFlight[key] = shared
+            prefetching += 1
+            prefetches += 1
+            return shared
+        }
+    }
+
+    /// The most prefetches at once: `prefetchSharePercent` of the resolver's capacity.
+    private static func prefetchLimit(_ resolver: CoreResolver, _ settings: AnswerCache.Settings) -> Int {
+        let capacity = resolver.configuration.channelCount * resolver.queryLimitPerChannel
+        return settings.prefetchSharePercent <= 0 ? 0 : max(1, capacity * settings.prefetchSharePercent / 100)
     }
 
     /// Detached lookups left running so that their late answers fill the cache.
@@ -113,8 +150,10 @@ final class LookupService: Sendable {
     /// - Parameter upstreamLookupsPerUID: each uid's share of the upstream lookups in flight.
     init(resolver: CoreResolver, cacheEnabled: Bool, settings: AnswerCache.Settings, upstreamLookupsPerUID: Int = .max) {
         self.resolverBox = NIOLockedValueBox(resolver)
-        self.state = NIOLockedValueBox(
-            State(cache: AnswerCache(settings: settings), cacheEnabled: cacheEnabled, upstreamShare: UpstreamShare(perUID: upstreamLookupsPerUID)))
+        var state = State(
+            cache: AnswerCache(settings: settings), cacheEnabled: cacheEnabled, upstreamShare: UpstreamShare(perUID: upstreamLookupsPerUID))
+        state.prefetchLimit = Self.prefetchLimit(resolver, settings)
+        self.state = NIOLockedValueBox(state)
     }
 
     /// A new share of the upstream capacity per uid (reload); lookups already counted keep their slots.
@@ -134,6 +173,7 @@ final class LookupService: Sendable {
         state.withLockedValue { state in
             state.cacheEnabled = cacheEnabled
             state.cache.update(settings: settings)
+            state.prefetchLimit = Self.prefetchLimit(resolver, settings)
             if !cacheEnabled { state.cache.flush() }
         }
         return resolverBox.withLockedValue { current in
@@ -145,58 +185,78 @@ final class LookupService: Sendable {
 
     /// Starts (or joins, or answers from the cache) a lookup. A cache hit completes before
     /// this returns; otherwise `completion` runs later on a resolver thread. An upstream
-    /// lookup is charged to `owner`'s share (``UpstreamShare``).
-    func start(_ lookupKey: LookupKey, owner: Owner = nil, completion: @escaping Completion) -> Token {
-        start(lookupKey, owner: owner, consultingCache: true, completion: completion)
+    /// lookup is charged to `owner`'s share (``UpstreamShare``); `allowsStale` false (a
+    /// request's `"stale": false`) opts out of serve-stale.
+    func start(_ lookupKey: LookupKey, owner: Owner = nil, allowsStale: Bool = true, completion: @escaping Completion) -> Token {
+        start(lookupKey, owner: owner, allowsStale: allowsStale, consultingCache: true, completion: completion)
     }
 
-    /// Like ``start(_:owner:completion:)`` but never answered from the cache (Varlink's
-    /// SD_RESOLVED_NO_CACHE): it still joins an identical lookup in flight, and its answer
-    /// still fills the cache.
-    func startBypassingCache(_ lookupKey: LookupKey, owner: Owner = nil, completion: @escaping Completion) -> Token {
-        start(lookupKey, owner: owner, consultingCache: false, completion: completion)
+    /// Like ``start(_:owner:allowsStale:completion:)`` but never answered from the cache
+    /// (Varlink's SD_RESOLVED_NO_CACHE): it still joins an identical lookup in flight, and its
+    /// answer still fills the cache.
+    func startBypassingCache(_ lookupKey: LookupKey, owner: Owner = nil, allowsStale: Bool = true, completion: @escaping Completion) -> Token {
+        start(lookupKey, owner: owner, allowsStale: allowsStale, consultingCache: false, completion: completion)
     }
 
     /// Always inlined, so that each caller's `consultingCache` is a constant and the v1 path
     /// pays nothing for the bypass.
     @inline(__always)
-    private func start(_ lookupKey: LookupKey, owner: Owner, consultingCache: Bool, completion: @escaping Completion) -> Token {
+    private func start(
+        _ lookupKey: LookupKey, owner: Owner, allowsStale: Bool, consultingCache: Bool, completion: @escaping Completion
+    ) -> Token {
         let now = MonotonicClock.milliseconds()
         let key = HashedKey(lookupKey)
         enum Plan {
             case hit(Result<LookupValue, ResolverError>)
+            case hitAndRefresh(LookupValue, SharedLookup)
             case joined
             /// A new shared lookup, or a waiting one another uid joined (promoted).
-            case startNew(SharedLookup)
+            case startNew(SharedLookup, staleKept: Bool)
             /// Over its owner's share: started by a later `complete` of the owner's.
-            case waiting
+            case waiting(SharedLookup, staleKept: Bool)
         }
         let (token, plan) = state.withLockedValue { state -> (Token, Plan) in
             state.nextToken += 1
             let id = state.nextToken
+            var staleKept = false
             if consultingCache, state.cacheEnabled, lookupKey.isCacheable, let answer = state.cache.lookup(key, now: now) {
                 switch answer {
                 case .value(let value): return (Token(id: id, shared: nil, source: .cache), .hit(.success(value)))
                 case .failure(let error): return (Token(id: id, shared: nil, source: .cache), .hit(.failure(error)))
+                case .expired: staleKept = true
+                case .refresh(let value):
+                    guard let refresh = state.startPrefetch(key) else {
+                        return (Token(id: id, shared: nil, source: .cache), .hit(.success(value)))
+                    }
+                    return (Token(id: id, shared: nil, source: .cache), .hitAndRefresh(value, refresh))
                 }
             }
             if let shared = state.inFlight[key] {
-                shared.join((id, completion))
+                shared.join((id, allowsStale, completion))
                 state.coalesced += 1
                 // Nobody waits in another uid's queue: joining one of its waiting lookups starts it.
                 let promoted = shared.owner != owner && state.upstreamShare.promote(shared.owner, shared)
-                return (Token(id: id, shared: shared, source: .coalesced), promoted ? .startNew(shared) : .joined)
+                return (Token(id: id, shared: shared, source: .coalesced), promoted ? .startNew(shared, staleKept: false) : .joined)
             }
-            let shared = SharedLookup(key: key, first: (id, completion), owner: owner)
+            let shared = SharedLookup(key: key, first: (id, allowsStale, completion), owner: owner)
             state.inFlight[key] = shared
-            return (Token(id: id, shared: shared, source: .upstream), state.upstreamShare.acquire(owner, shared) ? .startNew(shared) : .waiting)
+            let token = Token(id: id, shared: shared, source: .upstream)
+            return state.upstreamShare.acquire(owner, shared)
+                ? (token, .startNew(shared, staleKept: staleKept)) : (token, .waiting(shared, staleKept: staleKept))
         }
         switch plan {
         case .hit(let result):
             completion(result)
-        case .joined, .waiting:
+        case .hitAndRefresh(let value, let refresh):
+            completion(.success(value))
+            startUpstream(refresh)
+        case .joined:
             break
-        case .startNew(let shared):
+        case .waiting(let shared, let staleKept):
+            // Waiting for its owner's share does not delay a stale answer.
+            if staleKept { armStaleTimer(shared) }
+        case .startNew(let shared, let staleKept):
+            if staleKept { armStaleTimer(shared) }
             startUpstream(shared)
         }
         return token
@@ -243,6 +303,8 @@ final class LookupService: Sendable {
         var hits: Int
         var misses: Int
         var evictions: Int
+        var staleAnswers: Int
+        var prefetches: Int
         var coalesced: Int
         var sharedInFlight: Int
     }
@@ -251,7 +313,7 @@ final class LookupService: Sendable {
         state.withLockedValue { state in
             Statistics(
                 entries: state.cache.count, bytes: state.cache.bytes, hits: state.cache.hits, misses: state.cache.misses,
-                evictions: state.cache.evictions, coalesced: state.coalesced, sharedInFlight: state.inFlight.count)
+                evictions: state.cache.evictions, staleAnswers: state.staleAnswers, prefetches: state.prefetches, coalesced: state.coalesced, sharedInFlight: state.inFlight.count)
         }
     }
 
@@ -313,8 +375,11 @@ final class LookupService: Sendable {
 
     private func complete(_ shared: SharedLookup, with result: Result<LookupValue, ResolverError>) {
         let now = MonotonicClock.milliseconds()
-        let (waiters, next) = state.withLockedValue { state -> ([Waiter], SharedLookup?) in
+        let (waiters, stale, next) = state.withLockedValue { state -> ([Waiter], LookupValue?, SharedLookup?) in
             if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
+            if shared.isPrefetch { state.prefetching -= 1 }
+            // Its slot goes to the owner's next waiting lookup, if any (a prefetch holds none).
+            let next = shared.isPrefetch ? nil : state.upstreamShare.release(shared.owner)
             var waiters: [Waiter] = []
             switch shared.phase {
             case .attached(let attached, _): waiters = attached
@@ -322,14 +387,66 @@ final class LookupService: Sendable {
             case .abandoned, .finished: break
             }
             shared.phase = .finished
-            if state.cacheEnabled, shared.key.key.isCacheable, !Self.isTransient(result) {
+            guard state.cacheEnabled, shared.key.key.isCacheable else { return (waiters, nil, next) }
+            guard Self.isTransient(result) else {
                 state.cache.store(shared.key, result: result, now: now)
+                return (waiters, nil, next)
             }
-            // Its slot goes to the owner's next waiting lookup, if any.
-            return (waiters, state.upstreamShare.release(shared.owner))
+            // The upstreams failed: serve-stale answers those waiters that allow it.
+            let allowing = waiters.count { $0.allowsStale }
+            guard allowing > 0, let stale = state.cache.staleAnswer(shared.key, now: now) else { return (waiters, nil, next) }
+            state.staleAnswers += allowing
+            return (waiters, stale, next)
         }
-        for waiter in waiters { waiter.completion(result) }
+        for waiter in waiters {
+            if let stale, waiter.allowsStale { waiter.completion(.success(stale)) } else { waiter.completion(result) }
+        }
         if let next { startUpstream(next) }
+    }
+
+    /// Serve-stale's client response timer (docs/cache.md): when `shared` (started with an
+    /// expired entry still kept) has no answer after `staleAnswerAfterMilliseconds`, its
+    /// waiters that allow it are answered from that entry; the upstream lookup goes on
+    /// (detached once nobody waits) and refreshes the cache when it answers.
+    private func armStaleTimer(_ shared: SharedLookup) {
+        let delay = state.withLockedValue { $0.cache.settings.staleAnswerAfterMilliseconds }
+        guard delay > 0 else { return }
+        // A timer source rather than asyncAfter: its leeway is ours (asyncAfter's was seen
+        // to fire 270 ms late for a 300 ms delay on a loaded machine).
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + .milliseconds(Int(delay)), leeway: .milliseconds(5))
+        timer.setEventHandler { [self] in
+            answerStale(shared)
+            timer.cancel()  // releases this handler, and with it the timer
+        }
+        timer.resume()
+    }
+
+    private func answerStale(_ shared: SharedLookup) {
+        let now = MonotonicClock.milliseconds()
+        let (answered, stale, cancelUpstream) = state.withLockedValue { state -> ([Waiter], LookupValue?, Upstream?) in
+            guard case .attached(let waiters, let upstream) = shared.phase, waiters.contains(where: \.allowsStale),
+                  let stale = state.cache.staleAnswer(shared.key, now: now) else { return ([], nil, nil) }
+            let answered = waiters.filter(\.allowsStale)
+            state.staleAnswers += answered.count
+            let staying = waiters.filter { !$0.allowsStale }
+            if !staying.isEmpty {
+                shared.phase = .attached(waiters: staying, upstream: upstream)
+                return (answered, stale, nil)
+            }
+            // Nobody waits any more: detach, exactly as when the last waiter cancels.
+            if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
+            if state.detached < Self.maxDetached {
+                state.detached += 1
+                shared.phase = .detached(upstream: upstream)
+                return (answered, stale, nil)
+            }
+            shared.phase = .abandoned
+            return (answered, stale, upstream)
+        }
+        guard let stale else { return }
+        for waiter in answered { waiter.completion(.success(stale)) }
+        if let cancelUpstream { cancelUpstream.resolver.cancel(cancelUpstream.handle) }
     }
 
     /// Outcomes that say nothing about the name: never cached.

@@ -33,6 +33,7 @@ extension DaemonConfiguration {
         public var protocolsFile: String?
         public var timeoutMilliseconds: Int?
         public var tries: Int?
+        public var probeIntervalMilliseconds: Int?
         public var noCache = false
         public var logLevel: String?
 
@@ -118,6 +119,8 @@ extension DaemonConfiguration {
                 resolver.timeoutPerTry = .milliseconds(try integer(1...300_000))
             case "tries":
                 resolver.tries = try integer(1...20)
+            case "upstream_probe_interval_ms":
+                resolver.upstreamProbeInterval = .milliseconds(try integer(10...3_600_000))
             case "channels":
                 resolver.channelCount = try integer(1...64)
             case "max_in_flight_per_channel":
@@ -145,6 +148,12 @@ extension DaemonConfiguration {
                 cache.maxTTL = UInt32(try integer(0...604_800))
             case "negative_ttl":
                 cache.negativeTTL = UInt32(try integer(0...86_400))
+            case "serve_stale":
+                cache.maxStale = UInt32(try integer(0...604_800))
+            case "stale_answer_timeout_ms":
+                cache.staleAnswerAfterMilliseconds = UInt32(try integer(0...300_000))
+            case "prefetch_share_percent":
+                cache.prefetchSharePercent = Int(try integer(0...100))
             case "max_lookups_per_connection":
                 limits.maxLookupsPerConnection = try integer(1...1_000_000)
             case "max_connections":
@@ -218,6 +227,12 @@ extension DaemonConfiguration {
         if let tries = overrides.tries {
             guard (1...20).contains(tries) else { throw ConfigurationError("--tries \(tries): must be in 1…20") }
             resolver.tries = tries
+        }
+        if let interval = overrides.probeIntervalMilliseconds {
+            guard (10...3_600_000).contains(interval) else {
+                throw ConfigurationError("--probe-interval-ms \(interval): must be in 10…3600000")
+            }
+            resolver.upstreamProbeInterval = .milliseconds(interval)
         }
         if overrides.noCache { cacheEnabled = false }
         if let level = overrides.logLevel {

@@ -18,8 +18,13 @@ public struct DaemonConfiguration: Hashable, Sendable {
     public var limits = Limits()
     /// The answer cache; `false` with --no-cache. Coalescing stays on either way.
     public var cacheEnabled = true
-    /// The cache's bounds and TTL rules.
-    public var cache = CacheSettings()
+    /// The cache's bounds and TTL rules; serve-stale on, for up to one day past expiry
+    /// (RFC 8767 §5 suggests 1 to 3 days; docs/cache.md).
+    public var cache: CacheSettings = {
+        var settings = CacheSettings()
+        settings.maxStale = 86_400
+        return settings
+    }()
     public var logLevel: Logger.Level = .info
     /// `admin_group`: besides root, who may run admin ops (`reload`); nil: root only.
     public var adminGroup: AdminPolicy.Group?

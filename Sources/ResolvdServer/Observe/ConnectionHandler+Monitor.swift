@@ -72,12 +72,23 @@ extension ConnectionHandler {
     /// Reports a lookup of this connection that started while someone monitored.
     func reportToMonitors(id: Int64, result: Result<LookupValue, ResolverError>, source: LookupSource, latency: UInt64) {
         guard let key = monitoredLookups.removeValue(forKey: id) else { return }
-        let peer = self.peer
-        let lookups = server.lookups
-        server.monitors.publish(uid: peer?.uid) {
-            MonitorEvent(
-                key: key, result: result, peer: peer, frontend: "v1", source: source.monitorSource(for: key, resolver: lookups.resolver),
-                latencyMicroseconds: latency)
+        server.monitors.publishLookup(
+            key: key, result: result, peer: peer, frontend: "v1", source: source, latency: latency, resolver: server.lookups.resolver)
+    }
+}
+
+extension MonitorHub {
+    /// Reports a finished lookup of either front end to the monitors that may see it; the
+    /// event is built only for a monitor with room in its queue.
+    func publishLookup(
+        key: LookupKey, result: Result<LookupValue, ResolverError>, peer: PeerCredentials?, frontend: String,
+        source: LookupSource, latency: UInt64, resolver: CoreResolver
+    ) {
+        publish(uid: peer?.uid) {
+            // Whether an answer is stale is known only when it comes, not when the lookup starts.
+            let source: MonitorEvent.Source =
+                if case .success(.stale) = result { .stale } else { source.monitorSource(for: key, resolver: resolver) }
+            return MonitorEvent(key: key, result: result, peer: peer, frontend: frontend, source: source, latencyMicroseconds: latency)
         }
     }
 }

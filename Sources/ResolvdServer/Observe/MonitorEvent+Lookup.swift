@@ -60,6 +60,7 @@ extension MonitorEvent {
         case .host(let entry): return entry.addresses.isEmpty ? entry.name : "\(entry.name) \(list(entry.addresses))"
         case .service(let entry): return "\(entry.name) \(entry.port)/\(entry.proto)"
         case .protocolEntry(let entry): return "\(entry.name) \(entry.number)"
+        case .stale(let value): return summary(of: value)
         }
     }
 

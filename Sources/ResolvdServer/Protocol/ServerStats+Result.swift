@@ -21,13 +21,15 @@ extension ServerStats {
         result.connectionsRefused = connectionsRefused.load(ordering: .relaxed)
         result.reloads = reloads.load(ordering: .relaxed)
         result.cache = StatsResult.Cache(
-            entries: lookups.entries, bytes: lookups.bytes, hits: lookups.hits, misses: lookups.misses, evictions: lookups.evictions)
+            entries: lookups.entries, bytes: lookups.bytes, hits: lookups.hits, misses: lookups.misses, evictions: lookups.evictions,
+            stale: lookups.staleAnswers, prefetches: lookups.prefetches)
         result.coalesced = lookups.coalesced
         result.upstream = StatsResult.Upstream(
             channels: resolver.configuration.channelCount,
             queriesInFlightPerChannel: resolver.queryLimitPerChannel,
             receiveBufferBytes: resolver.receiveBuffer?.grantedBytes ?? 0)
         result.latency = latencyPercentiles
+        result.upstreams = resolver.upstreamStatuses
         return result
     }
 }

@@ -8,7 +8,7 @@ import ResolverCore
 /// the ``AnswerInbox``: one event-loop task drains a burst of answers into one write.
 /// The cancel rules are `+Cancellation`'s; batching the replies is `+Output`'s.
 extension ConnectionHandler {
-    func startLookup(_ id: Int64, _ key: LookupKey) {
+    func startLookup(_ id: Int64, _ key: LookupKey, allowsStale: Bool = true) {
         guard let context, admitLookup(id: id) else { return }
         server.stats.lookups.add(1, ordering: .relaxed)
         server.stats.inFlight.add(1, ordering: .relaxed)
@@ -23,7 +23,7 @@ extension ConnectionHandler {
         let eventLoop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: eventLoop)
         let inbox = self.inbox
-        let token = server.lookups.start(key, owner: peer?.uid) { result in
+        let token = server.lookups.start(key, owner: peer?.uid, allowsStale: allowsStale) { result in
             if eventLoop.inEventLoop {
                 // A cache hit or a cancel: answered at once, so that a cancelled lookup's
                 // reply goes out before the cancel's own.

@@ -217,7 +217,7 @@ extension ConnectionHandler {
         let id = request.id
         switch request.command {
         case .lookup(let key):
-            startLookup(id, key)
+            startLookup(id, key, allowsStale: request.allowsStale)
         case .cancel(let handle):
             cancel(id: id, handle: handle)
         case .cancelAsyncRequest(let handle):

@@ -34,8 +34,10 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
     /// The lookup being started: an answer inside the start call is the cache's.
     private var startingLookup: UInt64?
     private var closing = false
-    /// The peer's credentials (SO_PEERCRED): its uid is charged for its upstream lookups.
+    /// The peer's credentials (SO_PEERCRED): its uid is charged for its upstream lookups,
+    /// counted in `stats` `clients`, and filters what `monitor` shows.
     private var peer: PeerCredentials?
+    private var client: ClientCounters?
 
     init(server: ServerContext) {
         self.server = server
@@ -47,7 +49,11 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        PeerCredentials.read(from: context.channel) { handler.value.peer = $0 }
+        let clients = server.clients
+        PeerCredentials.read(from: context.channel) { credentials in
+            handler.value.peer = credentials
+            handler.value.client = credentials.map { clients.register(uid: $0.uid) }
+        }
         context.fireChannelActive()
     }
 
@@ -55,6 +61,10 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
         // Hanging up cancels what the client still waits for.
         self.context = nil
         abortAll()
+        if let client {
+            server.clients.release(client)
+            self.client = nil
+        }
         context.fireChannelInactive()
     }
 
@@ -136,6 +146,8 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
         var token: LookupService.Token?
         let startedAt: UInt64
         let synthetic: Bool
+        /// The question, kept only when a monitor ran as the lookup started.
+        let monitored: LookupKey?
         let onAnswer: (Result<LookupValue, ResolverError>, AnswerOrigin) -> Void
     }
 
@@ -148,20 +160,20 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
         }
         if case .service(let service) = request.method {
             VarlinkServiceResolution(service, flags: request.flags, lookUp: { [unowned self] key, onAnswer in
-                lookUp(key, bypassingCache: request.bypassesCache, onAnswer: onAnswer)
+                lookUp(key, bypassingCache: request.bypassesCache, allowsStale: request.allowsStale, onAnswer: onAnswer)
             }, answer: { [unowned self] result in
                 answer(number, result)
             }).start()
             return
         }
-        lookUp(request.key, bypassingCache: request.bypassesCache) { [unowned self] result, origin in
+        lookUp(request.key, bypassingCache: request.bypassesCache, allowsStale: request.allowsStale) { [unowned self] result, origin in
             answer(number, request.reply(to: result, origin: origin))
         }
     }
 
     /// Starts one lookup; `onAnswer` runs on the event loop, once, with where the answer came from.
     private func lookUp(
-        _ key: LookupKey, bypassingCache: Bool, onAnswer: @escaping (Result<LookupValue, ResolverError>, AnswerOrigin) -> Void
+        _ key: LookupKey, bypassingCache: Bool, allowsStale: Bool, onAnswer: @escaping (Result<LookupValue, ResolverError>, AnswerOrigin) -> Void
     ) {
         guard let context else { return }
         let synthetic: Bool
@@ -173,6 +185,8 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
         server.stats.lookups.add(1, ordering: .relaxed)
         server.stats.varlinkLookups.add(1, ordering: .relaxed)
         server.stats.inFlight.add(1, ordering: .relaxed)
+        server.metrics.started(key)
+        client?.lookupStarted()
         let id = nextLookup
         nextLookup += 1
         let eventLoop = context.eventLoop
@@ -185,20 +199,31 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
             }
         }
         // Registered before the start call: a cache hit completes inside it.
-        lookups[id] = PendingLookup(token: nil, startedAt: MonotonicClock.microseconds(), synthetic: synthetic, onAnswer: onAnswer)
+        lookups[id] = PendingLookup(
+            token: nil, startedAt: MonotonicClock.microseconds(), synthetic: synthetic,
+            monitored: server.monitors.isActive ? key : nil, onAnswer: onAnswer)
         startingLookup = id
         let token = bypassingCache
-            ? server.lookups.startBypassingCache(key, owner: peer?.uid, completion: completion)
-            : server.lookups.start(key, owner: peer?.uid, completion: completion)
+            ? server.lookups.startBypassingCache(key, owner: peer?.uid, allowsStale: allowsStale, completion: completion)
+            : server.lookups.start(key, owner: peer?.uid, allowsStale: allowsStale, completion: completion)
         startingLookup = nil
         lookups[id]?.token = token
     }
 
     private func lookupFinished(_ id: UInt64, _ result: Result<LookupValue, ResolverError>) {
         guard let pending = lookups.removeValue(forKey: id) else { return }
-        server.stats.recordLatency(microseconds: MonotonicClock.microseconds() &- pending.startedAt)
+        let latency = MonotonicClock.microseconds() &- pending.startedAt
+        // A stale answer comes from the cache too, later (serve-stale).
+        let fromCache: Bool = if case .success(.stale) = result { true } else { startingLookup == id }
+        server.stats.recordLatency(microseconds: latency)
         server.stats.recordOutcome(result.resultCode)
-        pending.onAnswer(result, pending.synthetic ? .synthetic : startingLookup == id ? .cache : .network)
+        client?.lookupFinished(result.resultCode, fromCache: fromCache)
+        if let key = pending.monitored {
+            server.monitors.publishLookup(
+                key: key, result: result, peer: peer, frontend: "varlink", source: pending.token?.source ?? .cache,
+                latency: latency, resolver: server.lookups.resolver)
+        }
+        pending.onAnswer(result, pending.synthetic ? .synthetic : fromCache ? .cache : .network)
     }
 
     /// Cancels every lookup still waiting (hang-up, shutdown): each is answered

@@ -42,6 +42,9 @@ struct VarlinkResolveRequest: Sendable {
     /// Whether the cache is skipped (SD_RESOLVED_NO_CACHE).
     var bypassesCache: Bool { flags & ResolvedFlags.noCache != 0 }
 
+    /// Whether an expired cache entry may answer when the upstreams fail (not SD_RESOLVED_NO_STALE).
+    var allowsStale: Bool { flags & ResolvedFlags.noStale == 0 }
+
     /// Decodes a call of `method` (the name after "io.systemd.Resolve.").
     static func decode(method: String, parameters: JSONObject) throws(VarlinkError) -> VarlinkResolveRequest {
         var reader = ParameterReader(parameters)
@@ -213,8 +216,9 @@ enum ResolvedFlags {
     static let synthetic: UInt64 = 1 << 19
     static let fromCache: UInt64 = 1 << 20
     static let fromNetwork: UInt64 = 1 << 23
+    static let noStale: UInt64 = 1 << 24
 
     /// What systemd-resolved accepts from every lookup method (validate_and_mangle_flags).
     static let acceptedByEveryMethod: UInt64 =
-        protocolsAll | noCNAME | noValidate | noSynthesize | noCache | noZone | noTrustAnchor | noNetwork
+        protocolsAll | noCNAME | noValidate | noSynthesize | noCache | noZone | noTrustAnchor | noNetwork | noStale
 }

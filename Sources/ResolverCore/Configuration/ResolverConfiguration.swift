@@ -15,6 +15,10 @@ public struct ResolverConfiguration: Hashable, Sendable {
     public var timeoutPerTry: Duration = .milliseconds(2000)
     /// How many times c-ares tries each server.
     public var tries: Int = 2
+    /// How long after an upstream is marked down it is first asked again directly (a
+    /// probe); each unanswered probe doubles the wait, up to 8 times this
+    /// (docs/reliability.md, "When upstreams fail").
+    public var upstreamProbeInterval: Duration = .seconds(1)
     /// Search domains appended to names with fewer than ``ndots`` dots (as in resolv.conf).
     public var searchDomains: [String] = []
     /// resolv.conf's `ndots`.
@@ -88,6 +92,9 @@ public struct ResolverConfiguration: Hashable, Sendable {
             throw .invalidArgument("timeout per try must be between 1 ms and 300 s, not \(timeoutPerTry)")
         }
         if !(1...20).contains(tries) { throw .invalidArgument("tries must be between 1 and 20, not \(tries)") }
+        if upstreamProbeInterval < .milliseconds(10) || upstreamProbeInterval > .seconds(3600) {
+            throw .invalidArgument("upstream probe interval must be between 10 ms and 1 hour, not \(upstreamProbeInterval)")
+        }
         if !(0...15).contains(ndots) { throw .invalidArgument("ndots must be between 0 and 15, not \(ndots)") }
         if !(1...64).contains(channelCount) {
             throw .invalidArgument("channel count must be between 1 and 64, not \(channelCount)")

@@ -17,10 +17,12 @@ enum AresLibrary {
 
 /// Creates c-ares channels configured the way resolvd drives them: DNS only (the hosts
 /// file is resolvd's own), our servers and search list rather than /etc/resolv.conf's,
-/// socket readiness reported to a ``SocketWatcher``, and large UDP receive buffers.
+/// socket readiness reported to a ``SocketWatcher``, large UDP receive buffers, the
+/// upstreams in `order` (up ones first, see ``UpstreamBoard``), and every socket call seen
+/// by `traffic` (which must outlive the channel).
 enum AresChannelFactory {
     static func makeChannel(
-        configuration: ResolverConfiguration, watcher: SocketWatcher
+        configuration: ResolverConfiguration, watcher: SocketWatcher, order: [Int], traffic: UpstreamTraffic
     ) throws(ResolverError) -> ares_channel {
         AresLibrary.initializeOnce()
         var options = ares_options()
@@ -57,17 +59,18 @@ enum AresChannelFactory {
         guard status == ARES_SUCCESS, let channel else {
             throw ResolverError(code: .noRecovery, message: "c-ares init failed: \(String(cString: ares_strerror(status)))")
         }
+        traffic.install(on: channel)
         if configuration.socketReceiveBufferBytes > 0 {
             ares_set_socket_configure_callback(channel, { fd, type, data in
                 guard type == SOCK_DGRAM.rawValue else { return 0 }
-                // c-ares has set SO_RCVBUF already (ARES_OPT_SOCK_RCVBUF); this adds
+                // UpstreamTraffic.open has set SO_RCVBUF already; this adds
                 // SO_RCVBUFFORCE, exactly as the resolver's measurement asked.
                 ReceiveBufferCapacity.request(Int32(truncatingIfNeeded: Int(bitPattern: data)), on: fd)
                 return 0
             }, UnsafeMutableRawPointer(bitPattern: Int(Int32(clamping: configuration.socketReceiveBufferBytes))))
         }
         do {
-            try setServers(configuration.servers, on: channel)
+            try setServers(order.map { configuration.servers[$0] }, on: channel)
         } catch {
             ares_destroy(channel)
             throw error

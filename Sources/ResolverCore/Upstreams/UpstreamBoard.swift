@@ -1,0 +1,214 @@
+import Histogram
+import NIOConcurrencyHelpers
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One resolver's record of its upstreams: what each ``UpstreamTraffic`` saw on the wire,
+/// each upstream's ``UpstreamHealth``, and the order the channels should ask them in.
+///
+/// Shared by every channel thread and the prober. Counters are atomics and a reply from a
+/// healthy upstream touches no lock but its round-trip histogram's (this is on every cold
+/// lookup's path); health changes, and so the order, go under one lock. When the order
+/// changes, ``orderGeneration`` moves on and each ``ChannelLoop`` swaps in a channel with
+/// the new order (c-ares 1.18 cannot change the servers of a channel with queries in flight).
+///
+/// It does not send anything; ``UpstreamProber`` asks the down upstreams.
+final class UpstreamBoard: Sendable {
+    /// One upstream's counters, each touched with one atomic add.
+    final class Counters: Sendable {
+        let queries = Atomic<Int>(0)
+        let answers = Atomic<Int>(0)
+        let timeouts = Atomic<Int>(0)
+        let serverFailures = Atomic<Int>(0)
+        let refused = Atomic<Int>(0)
+        let truncated = Atomic<Int>(0)
+        let errors = Atomic<Int>(0)
+        let probes = Atomic<Int>(0)
+        /// Up with no failure since its last answer: an answer then changes nothing.
+        let healthy = Atomic<Bool>(true)
+        /// Round-trip times in microseconds (1 µs … 1 hour, 2 significant digits).
+        let roundTrip = NIOLockedValueBox(Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .two))
+    }
+
+    struct State {
+        var health: [UpstreamHealth]
+        /// Configured indexes, up ones first, each group in configured order.
+        var order: [Int]
+        /// A query (wire format, id to be replaced) that some upstream answered, for probes.
+        var probeQuery: [UInt8]?
+    }
+
+    let servers: [DNSServerAddress]
+    let counters: [Counters]
+    let probeIntervalNanoseconds: UInt64
+    /// Moves on each time ``order`` changes.
+    let orderGeneration = Atomic<Int>(0)
+    /// Whether the channels should keep a copy of each query for the prober: until one
+    /// query has been answered, and while any upstream is down.
+    let collectsProbeQueries = Atomic<Bool>(true)
+    private let state: NIOLockedValueBox<State>
+    /// Wakes the prober when an upstream goes down; set once by the prober.
+    private let wakeProber = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
+
+    init(servers: [DNSServerAddress], probeInterval: Duration) {
+        self.servers = servers
+        self.counters = servers.map { _ in Counters() }
+        let (seconds, attoseconds) = probeInterval.components
+        self.probeIntervalNanoseconds = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds / 1_000_000_000))
+        let now = MonotonicClock.now()
+        self.state = NIOLockedValueBox(State(health: servers.map { _ in .initial(now: now) }, order: Array(servers.indices)))
+    }
+
+    func setProberWake(_ wake: @escaping @Sendable () -> Void) {
+        wakeProber.withLockedValue { $0 = wake }
+    }
+
+    /// The order the channels should ask the upstreams in, and its generation.
+    var order: (generation: Int, indexes: [Int]) {
+        state.withLockedValue { state in (orderGeneration.load(ordering: .acquiring), state.order) }
+    }
+
+    // MARK: - Events from the wire
+
+    func sent(to upstream: Int) {
+        counters[upstream].queries.add(1, ordering: .relaxed)
+    }
+
+    /// A reply from `upstream`: `rcode` and TC bit from its header, `roundTrip` when it
+    /// was matched to the query it answers (sent to this upstream and not answered yet).
+    /// Only a matched reply counts for its health: a stray or forged one says nothing
+    /// about the server. `query` is the query it answers, when the channel kept a copy.
+    func answered(by upstream: Int, rcode: UInt8, truncated: Bool, roundTripNanoseconds: UInt64?, query: [UInt8]?, now: UInt64) {
+        let counters = self.counters[upstream]
+        counters.answers.add(1, ordering: .relaxed)
+        if truncated { counters.truncated.add(1, ordering: .relaxed) }
+        if rcode == 2 { counters.serverFailures.add(1, ordering: .relaxed) }
+        if rcode == 5 { counters.refused.add(1, ordering: .relaxed) }
+        guard let roundTripNanoseconds else { return }
+        counters.roundTrip.withLockedValue { _ = $0.record(max(1, min(roundTripNanoseconds / 1000, 3_600_000_000))) }
+        let failed = rcode == 2 || rcode == 5
+        // The common case: a healthy upstream answered; nothing to decide.
+        if !failed && counters.healthy.load(ordering: .relaxed) && query == nil { return }
+        let action: UpstreamHealth.Action = state.withLockedValue { state in
+            if failed { return state.health[upstream].failed(now: now, probeInterval: probeIntervalNanoseconds) }
+            if let query, rcode == 0 || rcode == 3 {
+                state.probeQuery = query
+                if state.health.allSatisfy(\.isUp) { collectsProbeQueries.store(false, ordering: .relaxed) }
+            }
+            return state.health[upstream].answered(now: now)
+        }
+        apply(action, to: upstream)
+    }
+
+    /// A try to `upstream` got no reply before c-ares asked again or gave up.
+    func timedOut(_ upstream: Int, now: UInt64) {
+        counters[upstream].timeouts.add(1, ordering: .relaxed)
+        failed(upstream, now: now)
+    }
+
+    /// A socket to `upstream` reported an error (ICMP port unreachable, reset, refused).
+    func socketError(_ upstream: Int, now: UInt64) {
+        counters[upstream].errors.add(1, ordering: .relaxed)
+        failed(upstream, now: now)
+    }
+
+    private func failed(_ upstream: Int, now: UInt64) {
+        let action = state.withLockedValue { state in
+            state.health[upstream].failed(now: now, probeInterval: probeIntervalNanoseconds)
+        }
+        apply(action, to: upstream)
+    }
+
+    // MARK: - Probes
+
+    /// Down upstreams whose probe is due (now marked as being probed), the query to probe
+    /// with, and when the next probe is due after these (`.max` for none).
+    func takeDueProbes(now: UInt64) -> (due: [Int], query: [UInt8]?, nextAt: UInt64) {
+        state.withLockedValue { state in
+            var due: [Int] = []
+            var nextAt = UInt64.max
+            for index in state.health.indices {
+                guard let at = state.health[index].nextProbeAt else { continue }
+                if at <= now {
+                    state.health[index].probeStarted()
+                    counters[index].probes.add(1, ordering: .relaxed)
+                    due.append(index)
+                } else {
+                    nextAt = min(nextAt, at)
+                }
+            }
+            return (due, state.probeQuery, nextAt)
+        }
+    }
+
+    /// The outcome of a probe: the reply's rcode, or nil for none in time.
+    func probeFinished(_ upstream: Int, rcode: UInt8?) {
+        let now = MonotonicClock.now()
+        let counters = self.counters[upstream]
+        counters.queries.add(1, ordering: .relaxed)
+        if let rcode {
+            counters.answers.add(1, ordering: .relaxed)
+            if rcode == 2 { counters.serverFailures.add(1, ordering: .relaxed) }
+            if rcode == 5 { counters.refused.add(1, ordering: .relaxed) }
+        } else {
+            counters.timeouts.add(1, ordering: .relaxed)
+        }
+        let action: UpstreamHealth.Action = state.withLockedValue { state in
+            guard let rcode, rcode != 2 && rcode != 5 else {
+                state.health[upstream].probeFailed(now: now, probeInterval: probeIntervalNanoseconds)
+                return .none
+            }
+            return state.health[upstream].answered(now: now)
+        }
+        apply(action, to: upstream)
+    }
+
+    // MARK: - Order
+
+    private func apply(_ action: UpstreamHealth.Action, to upstream: Int) {
+        state.withLockedValue { state in
+            counters[upstream].healthy.store(
+                state.health[upstream].isUp && state.health[upstream].consecutiveFailures == 0, ordering: .relaxed)
+            guard action != .none else { return }
+            let up = state.health.indices.filter { state.health[$0].isUp }
+            let down = state.health.indices.filter { !state.health[$0].isUp }
+            collectsProbeQueries.store(!down.isEmpty || state.probeQuery == nil, ordering: .relaxed)
+            let order = up + down
+            if order != state.order {
+                state.order = order
+                orderGeneration.add(1, ordering: .releasing)
+            }
+        }
+        if action == .markedDown, let wake = wakeProber.withLockedValue({ $0 }) { wake() }
+    }
+
+    // MARK: - Snapshot
+
+    /// Every upstream, in configured order.
+    var statuses: [UpstreamStatus] {
+        let nowMonotonic = MonotonicClock.now()
+        var wall = timespec()
+        clock_gettime(CLOCK_REALTIME, &wall)
+        let wallMilliseconds = Int(wall.tv_sec) * 1000 + Int(wall.tv_nsec) / 1_000_000
+        let health = state.withLockedValue { $0.health }
+        return servers.indices.map { index in
+            let counters = self.counters[index]
+            let (p50, p99) = counters.roundTrip.withLockedValue { histogram -> (Int, Int) in
+                guard histogram.totalCount > 0 else { return (0, 0) }
+                return (Int(histogram.valueAtPercentile(50)), Int(histogram.valueAtPercentile(99)))
+            }
+            return UpstreamStatus(
+                address: servers[index].description, up: health[index].isUp,
+                sinceUnixMilliseconds: wallMilliseconds - Int((nowMonotonic &- health[index].since) / 1_000_000),
+                consecutiveFailures: health[index].consecutiveFailures,
+                queries: counters.queries.load(ordering: .relaxed), answers: counters.answers.load(ordering: .relaxed),
+                timeouts: counters.timeouts.load(ordering: .relaxed), serverFailures: counters.serverFailures.load(ordering: .relaxed),
+                refused: counters.refused.load(ordering: .relaxed), truncated: counters.truncated.load(ordering: .relaxed),
+                errors: counters.errors.load(ordering: .relaxed), probes: counters.probes.load(ordering: .relaxed),
+                roundTripP50Microseconds: p50, roundTripP99Microseconds: p99)
+        }
+    }
+}

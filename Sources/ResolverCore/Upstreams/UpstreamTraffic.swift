@@ -1,0 +1,269 @@
+import CAres
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The sockets of one c-ares channel, seen through `ares_set_socket_functions`: which
+/// upstream each one talks to, and for each DNS message sent or received its id and
+/// header — so that the ``UpstreamBoard`` learns what c-ares 1.18 does not say: which
+/// server answered, how fast, with which rcode, and which one let a try time out.
+///
+/// A try timed out when c-ares sends the same query id again (to the next server, or to
+/// the same one) without a reply in between, or when its per-try timeout (c-ares doubles
+/// it each round through the servers) has passed without one: ``sweep(now:)``.
+///
+/// Because c-ares leaves a socket alone when the application creates it, ``open`` does
+/// what c-ares would: non-blocking, close-on-exec, the receive buffer asked for, TCP_NODELAY.
+///
+/// Loop thread only: c-ares calls these functions from inside `ares_*` calls, and the
+/// ``ChannelLoop`` that owns the channel calls ``sweep(now:)``.
+final class UpstreamTraffic {
+    private struct Connection {
+        /// The configured index of the upstream it is connected to; -1 before connect().
+        var upstream: Int
+        var isTCP: Bool
+        var sent = DNSStreamScanner()
+        var received = DNSStreamScanner()
+    }
+
+    private struct Sent {
+        var id: UInt16
+        var upstream: Int
+        var at: UInt64
+        /// Sends of this id so far: c-ares' try count plus one.
+        var sends: Int
+        /// The query itself, kept only while the board collects probe questions.
+        var query: [UInt8]?
+    }
+
+    let board: UpstreamBoard
+    /// The channel's servers: address and port → configured index.
+    private let upstreams: [(address: IPAddress, port: UInt16, index: Int)]
+    private let receiveBufferBytes: Int32
+    private let timeoutPerTryNanoseconds: UInt64
+    // Loop thread only, and on the path of every datagram: no run-time exclusivity checks.
+    /// Indexed by descriptor (small integers): no hashing on the path of every datagram.
+    @exclusivity(unchecked) private var connections: [Connection?] = []
+    /// Query id → 1 + its index in `sent` (0: none), allocated at the first send; c-ares
+    /// keeps a channel's ids unique, so one table per channel.
+    @exclusivity(unchecked) private var slotByID: [UInt16] = []
+    @exclusivity(unchecked) private var sent: [Sent] = []
+    @exclusivity(unchecked) private var freeSlots: [Int] = []
+    /// No entry of `sent` expires before this.
+    @exclusivity(unchecked) private(set) var nextExpiry = UInt64.max
+
+    init(board: UpstreamBoard, order: [Int], receiveBufferBytes: Int, timeoutPerTry: UInt64) {
+        self.board = board
+        self.upstreams = order.compactMap { index in
+            IPAddress(parsing: board.servers[index].host).map { ($0, board.servers[index].port, index) }
+        }
+        self.receiveBufferBytes = Int32(clamping: receiveBufferBytes)
+        self.timeoutPerTryNanoseconds = timeoutPerTry
+    }
+
+    private func connection(_ fd: Int32) -> Connection? {
+        fd >= 0 && Int(fd) < connections.count ? connections[Int(fd)] : nil
+    }
+
+    // MARK: - The socket functions
+
+    fileprivate func open(domain: Int32, type: Int32, protocol: Int32) -> Int32 {
+        let fd = socket(domain, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), `protocol`)
+        guard fd >= 0 else { return fd }
+        let isTCP = type == Int32(SOCK_STREAM.rawValue)
+        if isTCP {
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        } else if receiveBufferBytes > 0 {
+            var bytes = receiveBufferBytes
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, socklen_t(MemoryLayout<Int32>.size))
+        }
+        if Int(fd) >= connections.count { connections += [Connection?](repeating: nil, count: Int(fd) + 1 - connections.count) }
+        connections[Int(fd)] = Connection(upstream: -1, isTCP: isTCP)
+        return fd
+    }
+
+    fileprivate func close(_ fd: Int32) -> Int32 {
+        if fd >= 0 && Int(fd) < connections.count { connections[Int(fd)] = nil }
+        return Glibc.close(fd)
+    }
+
+    fileprivate func connect(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 {
+        if connection(fd) != nil, let (ip, port) = Self.endpoint(address),
+           let upstream = upstreams.first(where: { $0.address == ip && $0.port == port }) {
+            connections[Int(fd)]!.upstream = upstream.index
+        }
+        return Glibc.connect(fd, address, length)
+    }
+
+    fileprivate func send(_ fd: Int32, _ vectors: UnsafePointer<iovec>, _ count: Int32) -> Int {
+        let written = writev(fd, vectors, count)
+        guard written > 0, let connection = connection(fd), connection.upstream >= 0 else { return written }
+        let saved = errno
+        defer { errno = saved }
+        let now = MonotonicClock.now()
+        let buffers = UnsafeBufferPointer(start: vectors, count: Int(count))
+        if connection.isTCP {
+            var scanner = connection.sent
+            var ids: [UInt16] = []
+            var left = written
+            for vector in buffers where left > 0 {
+                let piece = UnsafeRawBufferPointer(start: vector.iov_base, count: min(left, vector.iov_len))
+                left -= piece.count
+                scanner.consume(piece) { id, _, _ in ids.append(id) }
+            }
+            connections[Int(fd)]!.sent = scanner
+            for id in ids { noteSent(id: id, upstream: connection.upstream, now: now, query: nil) }
+        } else if let first = buffers.first, first.iov_len >= 12, let base = first.iov_base {
+            let datagram = UnsafeRawBufferPointer(start: base, count: first.iov_len)
+            let id = UInt16(datagram[0]) << 8 | UInt16(datagram[1])
+            let query = buffers.count == 1 && board.collectsProbeQueries.load(ordering: .relaxed) ? Array(datagram) : nil
+            noteSent(id: id, upstream: connection.upstream, now: now, query: query)
+        }
+        return written
+    }
+
+    fileprivate func receive(
+        _ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ length: Int, _ flags: Int32,
+        _ from: UnsafeMutablePointer<sockaddr>?, _ fromLength: UnsafeMutablePointer<socklen_t>?
+    ) -> Int {
+        let received = recvfrom(fd, buffer, length, flags, from, fromLength)
+        if received < 0 {
+            // c-ares reads until EAGAIN: that read costs nothing more.
+            let saved = errno
+            guard saved != EAGAIN && saved != EWOULDBLOCK && saved != EINTR else { return received }
+            if let connection = connection(fd), connection.upstream >= 0 { board.socketError(connection.upstream, now: MonotonicClock.now()) }
+            errno = saved
+            return received
+        }
+        guard let connection = connection(fd), connection.upstream >= 0 else { return received }
+        let saved = errno
+        defer { errno = saved }
+        let now = MonotonicClock.now()
+        let bytes = UnsafeRawBufferPointer(start: buffer, count: received)
+        if connection.isTCP {
+            var scanner = connection.received
+            scanner.consume(bytes) { id, flags1, flags2 in
+                noteReply(id: id, flags1: flags1, flags2: flags2, upstream: connection.upstream, now: now)
+            }
+            connections[Int(fd)]?.received = scanner
+        } else if received >= 4 {
+            noteReply(id: UInt16(bytes[0]) << 8 | UInt16(bytes[1]), flags1: bytes[2], flags2: bytes[3], upstream: connection.upstream, now: now)
+        }
+        return received
+    }
+
+    // MARK: - Bookkeeping
+
+    private func noteSent(id: UInt16, upstream: Int, now: UInt64, query: [UInt8]?) {
+        if slotByID.isEmpty { slotByID = [UInt16](repeating: 0, count: 65_536) }
+        var sends = 1
+        let existing = Int(slotByID[Int(id)])
+        if existing != 0 {
+            let previous = sent[existing - 1]
+            board.timedOut(previous.upstream, now: now)  // asked again before any reply: that try timed out
+            sends = previous.sends + 1
+            sent[existing - 1] = Sent(id: id, upstream: upstream, at: now, sends: sends, query: query)
+        } else if let slot = freeSlots.popLast() {
+            sent[slot] = Sent(id: id, upstream: upstream, at: now, sends: sends, query: query)
+            slotByID[Int(id)] = UInt16(slot + 1)
+        } else if sent.count < 65_535 {
+            sent.append(Sent(id: id, upstream: upstream, at: now, sends: sends, query: query))
+            slotByID[Int(id)] = UInt16(sent.count)
+        }
+        nextExpiry = min(nextExpiry, now &+ tryTimeout(sends: sends))
+        board.sent(to: upstream)
+    }
+
+    private func noteReply(id: UInt16, flags1: UInt8, flags2: UInt8, upstream: Int, now: UInt64) {
+        guard flags1 & 0x80 != 0 else { return }  // not a response
+        var roundTrip: UInt64?
+        var query: [UInt8]?
+        let slot = slotByID.isEmpty ? 0 : Int(slotByID[Int(id)])
+        if slot != 0, sent[slot - 1].upstream == upstream {
+            roundTrip = now &- sent[slot - 1].at
+            query = sent[slot - 1].query
+            release(slot: slot - 1)
+        }
+        board.answered(
+            by: upstream, rcode: flags2 & 0x0f, truncated: flags1 & 0x02 != 0, roundTripNanoseconds: roundTrip, query: query, now: now)
+    }
+
+    private func release(slot: Int) {
+        slotByID[Int(sent[slot].id)] = 0
+        sent[slot].query = nil
+        sent[slot].sends = 0  // free: the sweep skips it
+        freeSlots.append(slot)
+    }
+
+    /// c-ares' timeout for a try: the per-try timeout, doubled for each full round
+    /// through the servers before it.
+    private func tryTimeout(sends: Int) -> UInt64 {
+        let rounds = min((sends - 1) / max(1, upstreams.count), 20)
+        return timeoutPerTryNanoseconds << UInt64(rounds)
+    }
+
+    /// Counts as timed out every try whose timeout has passed without a reply.
+    func sweep(now: UInt64) {
+        guard now >= nextExpiry else { return }
+        var next = UInt64.max
+        for slot in sent.indices where sent[slot].sends > 0 {
+            let expiry = sent[slot].at &+ tryTimeout(sends: sent[slot].sends)
+            if expiry <= now {
+                board.timedOut(sent[slot].upstream, now: now)
+                release(slot: slot)
+            } else {
+                next = min(next, expiry)
+            }
+        }
+        nextExpiry = next
+    }
+
+    private static func endpoint(_ address: UnsafePointer<sockaddr>) -> (IPAddress, UInt16)? {
+        switch Int32(address.pointee.sa_family) {
+        case AF_INET:
+            address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
+                (IPAddress(in4: v4.pointee.sin_addr), UInt16(bigEndian: v4.pointee.sin_port))
+            }
+        case AF_INET6:
+            address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
+                (IPAddress(in6: v6.pointee.sin6_addr), UInt16(bigEndian: v6.pointee.sin6_port))
+            }
+        default:
+            nil
+        }
+    }
+}
+
+// MARK: - Installing the functions on a channel
+
+extension UpstreamTraffic {
+    /// The C function table; c-ares 1.18 keeps the pointer, so it lives as long as the
+    /// process. Written once, here, and only read afterwards (by c-ares).
+    nonisolated(unsafe) private static let functions: UnsafeMutablePointer<ares_socket_functions> = {
+        let table = UnsafeMutablePointer<ares_socket_functions>.allocate(capacity: 1)
+        table.initialize(to: ares_socket_functions(
+            asocket: { domain, type, proto, data in
+                Unmanaged<UpstreamTraffic>.fromOpaque(data!).takeUnretainedValue().open(domain: domain, type: type, protocol: proto)
+            },
+            aclose: { fd, data in
+                Unmanaged<UpstreamTraffic>.fromOpaque(data!).takeUnretainedValue().close(fd)
+            },
+            aconnect: { fd, address, length, data in
+                Unmanaged<UpstreamTraffic>.fromOpaque(data!).takeUnretainedValue().connect(fd, address!, length)
+            },
+            arecvfrom: { fd, buffer, length, flags, from, fromLength, data in
+                Unmanaged<UpstreamTraffic>.fromOpaque(data!).takeUnretainedValue().receive(fd, buffer!, length, flags, from, fromLength)
+            },
+            asendv: { fd, vectors, count, data in
+                Unmanaged<UpstreamTraffic>.fromOpaque(data!).takeUnretainedValue().send(fd, vectors!, count)
+            }))
+        return table
+    }()
+
+    /// Routes `channel`'s socket calls through `self`, which must outlive the channel.
+    func install(on channel: ares_channel) {
+        ares_set_socket_functions(channel, Self.functions, Unmanaged.passUnretained(self).toOpaque())
+    }
+}

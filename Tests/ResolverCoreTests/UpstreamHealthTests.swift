@@ -1,0 +1,60 @@
+import Testing
+
+@testable import ResolverCore
+
+/// The failover state machine and the TCP framing scanner, without sockets.
+@Suite struct UpstreamHealthTests {
+    @Test func twoFailuresInARowTakeAnUpstreamDownAndOneAnswerBringsItBack() {
+        var health = UpstreamHealth.initial(now: 0)
+        #expect(health.failed(now: 1, probeInterval: 100) == .none)
+        #expect(health.answered(now: 2) == .none)
+        #expect(health.consecutiveFailures == 0)
+        #expect(health.failed(now: 3, probeInterval: 100) == .none)
+        #expect(health.failed(now: 4, probeInterval: 100) == .markedDown)
+        #expect(!health.isUp)
+        #expect(health.since == 4)
+        #expect(health.nextProbeAt == 104)
+        #expect(health.failed(now: 5, probeInterval: 100) == .none)  // already down
+        #expect(health.answered(now: 6) == .markedUp)
+        #expect(health.isUp && health.since == 6 && health.nextProbeAt == nil)
+    }
+
+    @Test func unansweredProbesBackOffUpToTheCap() {
+        var health = UpstreamHealth.initial(now: 0)
+        _ = health.failed(now: 0, probeInterval: 100)
+        _ = health.failed(now: 0, probeInterval: 100)
+        var waits: [UInt64] = []
+        var now: UInt64 = 100
+        for _ in 0..<6 {
+            health.probeStarted()
+            #expect(health.nextProbeAt == .max)  // not due again while the probe runs
+            health.probeFailed(now: now, probeInterval: 100)
+            waits.append(health.nextProbeAt! - now)
+            now = health.nextProbeAt!
+        }
+        #expect(waits == [200, 400, 800, 800, 800, 800])
+    }
+
+    @Test func streamScannerFindsEveryHeaderWhateverThePieces() {
+        // Three framed messages: 12-byte headers with ids 0x0102, 0x0304, and a 2-byte runt.
+        var stream: [UInt8] = []
+        for (id, flags) in [(UInt16(0x0102), UInt8(0x81)), (0x0304, 0x82)] {
+            stream += [0, 12, UInt8(id >> 8), UInt8(id & 0xff), flags, 0x05] + [UInt8](repeating: 0, count: 8)
+        }
+        stream += [0, 2, 0xAA, 0xBB]
+        stream += [0, 12, 0x05, 0x06, 0x80, 0x02] + [UInt8](repeating: 0, count: 8)
+        for pieceSize in [1, 2, 3, 5, 7, stream.count] {
+            var scanner = DNSStreamScanner()
+            var seen: [String] = []
+            var offset = 0
+            while offset < stream.count {
+                let piece = Array(stream[offset..<min(stream.count, offset + pieceSize)])
+                piece.withUnsafeBytes { raw in
+                    scanner.consume(raw) { id, flags1, flags2 in seen.append("\(id)/\(flags1)/\(flags2)") }
+                }
+                offset += pieceSize
+            }
+            #expect(seen == ["258/129/5", "772/130/5", "1286/128/2"], "pieces of \(pieceSize)")
+        }
+    }
+}
