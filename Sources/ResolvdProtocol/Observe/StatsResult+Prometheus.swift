@@ -1,11 +1,11 @@
 /// The `stats` result in the Prometheus text exposition format (version 0.0.4), as
 /// node_exporter users expect it: a `# HELP` that says what each metric counts, a
 /// `# TYPE`, counters named `_total`, the latency as a histogram (`_bucket{le=…}`, `_sum`,
-/// `_count`), and labels for the op and the client uid. `resolvdctl stats --prometheus`
-/// and the daemon's `/metrics` both print this.
+/// `_count`), and labels for the op, the client uid, the upstream and the front end.
+/// `resolvdctl stats --prometheus` and the daemon's `/metrics` both print this.
 ///
-/// Every metric is a ``PrometheusFamily``; a new labelled metric (per upstream, say) is one
-/// more family whose samples carry an `upstream` label — see docs/operations.md.
+/// Every metric is a ``PrometheusFamily``; a labelled metric is one family whose samples
+/// carry the label (the per-upstream ones: StatsResult+UpstreamMetrics.swift).
 public struct PrometheusFamily: Sendable {
     public enum Kind: String, Sendable {
         case counter, gauge, histogram
@@ -107,6 +107,7 @@ extension StatsResult {
                 name: "resolvd_lookup_duration_seconds", help: "Lookup latency from request to reply.", kind: .histogram,
                 samples: samples))
         }
+        families += upstreamAndCacheFamilies
         let clientCounters: [(String, String, KeyPath<ClientStatistics, Int>)] = [
             ("client_lookups", "Lookups started by the busiest client uids.", \.lookups),
             ("client_cache_hits", "Lookups of the busiest client uids answered from the cache.", \.cacheHits),
