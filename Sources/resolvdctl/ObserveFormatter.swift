@@ -60,24 +60,33 @@ enum ObserveFormatter {
         ])
         lines += [""] + section("Cache", [
             ("Entries", stats.cache.entries), ("Bytes", stats.cache.bytes), ("Hits", stats.cache.hits), ("Misses", stats.cache.misses),
-            ("Hit rate %", hitRate), ("Evictions", stats.cache.evictions),
+            ("Hit rate %", hitRate), ("Evictions", stats.cache.evictions), ("Stale answers", stats.cache.stale),
+            ("Prefetches", stats.cache.prefetches),
         ])
         lines += [""] + section("Daemon", [
             ("Connections", stats.connections), ("Protocol errors", stats.protocolErrors), ("Reloads", stats.reloads),
             ("Upstream channels", stats.upstream.channels), ("Queries per channel", stats.upstream.queriesInFlightPerChannel),
-            ("Receive buffer bytes", stats.upstream.receiveBufferBytes),
+            ("Receive buffer bytes", stats.upstream.receiveBufferBytes), ("Lookups over v1", stats.frontEnds.v1),
+            ("Lookups over Varlink", stats.frontEnds.varlink),
         ])
         if !stats.clients.isEmpty {
             lines += ["", "Clients (busiest uids)"]
             let header = ["uid", "lookups", "cache hits", "failures", "cancelled", "in flight"]
-            let rows = stats.clients.map { [String($0.uid)] + $0.counters.map(String.init) }
-            let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-            for row in [header] + rows {
-                let text = "  " + row.enumerated().map { pad($0.element, widths[$0.offset]) }.joined(separator: "  ")
-                lines.append(String(text.reversed().drop { $0 == " " }.reversed()))
-            }
+            lines += table(header, stats.clients.map { [String($0.uid)] + $0.counters.map(String.init) })
+        }
+        if !stats.upstreams.isEmpty {
+            lines += ["", "Upstreams"] + upstreamTable(stats.upstreams)
         }
         return lines
+    }
+
+    /// A header and rows in aligned columns, indented, without trailing blanks.
+    static func table(_ header: [String], _ rows: [[String]]) -> [String] {
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        return ([header] + rows).map { row in
+            let text = "  " + row.enumerated().map { pad($0.element, widths[$0.offset]) }.joined(separator: "  ")
+            return String(text.reversed().drop { $0 == " " }.reversed())
+        }
     }
 
     /// The stats in the Prometheus text exposition format (StatsResult+Prometheus.swift).
@@ -88,7 +97,7 @@ enum ObserveFormatter {
         return [text]
     }
 
-    private static func pad(_ text: String, _ width: Int) -> String {
+    static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 }
