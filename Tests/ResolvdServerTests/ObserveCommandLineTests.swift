@@ -22,10 +22,15 @@ import Glibc
                 print("%s %s{%s} %r" % (family.type, sample.name, labels, sample.value))
         """#
 
-    static func parsePrometheus(_ text: String) throws -> [String: Double] {
+    /// Throws, naming the Debian package, unless /usr/bin/python3 can import prometheus_client.
+    static func requirePrometheusClient() throws {
         guard access("/usr/bin/python3", X_OK) == 0 else { throw FixtureError("/usr/bin/python3 is missing: apt-get install python3-prometheus-client") }
         let check = try SystemdTestSupport.run(["/usr/bin/python3", "-c", "import prometheus_client.parser"])
         guard check.status == 0 else { throw FixtureError("prometheus_client is missing: apt-get install python3-prometheus-client") }
+    }
+
+    static func parsePrometheus(_ text: String) throws -> [String: Double] {
+        try requirePrometheusClient()
         let output = try SystemdTestSupport.run(["/usr/bin/python3", "-c", parser], input: text)
         #expect(output.status == 0, "prometheus_client rejected the text: \(output.stderr)\n\(text)")
         var samples: [String: Double] = [:]
