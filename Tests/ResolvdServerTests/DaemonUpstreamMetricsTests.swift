@@ -13,9 +13,10 @@ import Glibc
 /// Debian's python3-prometheus-client.
 ///
 /// Which upstream gets which query is made deterministic by the failover rules
-/// (docs/reliability.md, "Upstream health and failover"): the SERVFAIL upstream is first,
-/// so each of the first two lookups asks it and then, at once, the slow one; two failures
-/// in a row take it down, and every later lookup asks only the slow one. Probes are put
+/// (docs/reliability.md, "Upstream health and failover"): the failing upstream (SERVFAIL, or
+/// silent) is first, so each of the first two lookups asks it and then — at once, or after
+/// one try's timeout — the slow one; two failures in a row take it down, and every later
+/// lookup asks only the slow one. Probes are put
 /// off (`--probe-interval-ms 60000`) so that nothing else reaches the failing upstream.
 @Suite(.serialized) struct DaemonUpstreamMetricsTests {
     static let delay = Duration.milliseconds(50)
@@ -58,23 +59,45 @@ import Glibc
         samples.first { $0.sample.name == name && $0.sample.labels == ["upstream": upstream] }?.sample.value
     }
 
-    @Test func slowAndFailingUpstreamsAreCountedAndExported() throws {
+    /// How the first upstream fails: every query answered SERVFAIL (FailingUpstream), or
+    /// never answered (ScriptedUpstream's names starting with `silent`).
+    enum Fault: String, CaseIterable, Sendable {
+        case servfail, silent
+
+        /// The per-try timeout: a silent upstream costs each of the first two lookups one try.
+        var timeoutMilliseconds: Int { self == .silent ? 300 : 2_000 }
+
+        /// Starts the fixture: its address, its count of queries received, and its stop.
+        func start() throws -> (address: String, received: @Sendable () -> Int, stop: @Sendable () -> Void) {
+            switch self {
+            case .servfail:
+                let upstream = try FailingUpstream.start(failure: .serverFailure)
+                return (upstream.serverAddress, { upstream.queriesReceived }, { upstream.stop() })
+            case .silent:
+                let upstream = try ScriptedUpstream.start(script: .silentForSomeNames)
+                return (upstream.serverAddress, { upstream.queriesReceived }, { upstream.stop() })
+            }
+        }
+    }
+
+    @Test(arguments: Fault.allCases)
+    func slowAndFailingUpstreamsAreCountedAndExported(fault: Fault) throws {
         let unbound = try DaemonOperationTests.unbound.get()
         let slow = try DelayingProxy.start(upstreamPort: unbound.port, delay: Self.delay)
         defer { slow.stop() }
-        let failing = try FailingUpstream.start(failure: .serverFailure)
+        let failing = try fault.start()
         defer { failing.stop() }
         let metricsPort = try ObserveCommandLineTests.freeTCPPort()
         let daemon = try DaemonProcess.start(
-            upstream: failing.serverAddress, config: "metrics_listen = 127.0.0.1:\(metricsPort)\n",
-            timeoutMilliseconds: 2_000, tries: 2,
+            upstream: failing.address, config: "metrics_listen = 127.0.0.1:\(metricsPort)\n",
+            timeoutMilliseconds: fault.timeoutMilliseconds, tries: 2,
             extraArguments: ["--dns", slow.serverAddress, "--probe-interval-ms", "60000"])
         defer { daemon.stop() }
         let client = try daemon.connect()
         var id: Int64 = 1
         for index in 0..<Self.lookups {
             let started = ContinuousClock.now
-            let reply = client.call(#"{"id":\#(id),"op":"query","name":"up\#(index).wild.example.test","type":"A"}"#, id: id)
+            let reply = client.call(#"{"id":\#(id),"op":"query","name":"silent\#(index).wild.example.test","type":"A"}"#, id: id)
             id += 1
             #expect(reply?.status == 0, "lookup \(index): \(String(describing: reply))")
             #expect(ContinuousClock.now - started >= Self.delay, "lookup \(index) was answered through the slow upstream")
@@ -83,12 +106,19 @@ import Glibc
         client.close()
 
         // stats: what each upstream was sent and answered, as the fixtures counted it.
-        #expect(stats.upstreams.map(\.address) == [failing.serverAddress, slow.serverAddress])
+        #expect(stats.upstreams.map(\.address) == [failing.address, slow.serverAddress])
         let failed = try #require(stats.upstreams.first)
-        #expect(failing.queriesReceived == 2, "the first two lookups asked the failing upstream, then it was down")
-        #expect(failed.queries == failing.queriesReceived && failed.serverFailures == failing.queriesReceived)
-        #expect(failed.answers == failing.queriesReceived, "a SERVFAIL is a reply")
-        #expect(failed.timeouts == 0 && failed.refused == 0 && failed.errors == 0 && failed.truncated == 0 && failed.probes == 0)
+        #expect(failing.received() == 2, "the first two lookups asked the failing upstream, then it was down")
+        #expect(failed.queries == failing.received())
+        switch fault {
+        case .servfail:
+            #expect(failed.serverFailures == failed.queries && failed.answers == failed.queries, "a SERVFAIL is a reply")
+            #expect(failed.timeouts == 0)
+        case .silent:
+            #expect(failed.timeouts == failed.queries && failed.answers == 0 && failed.serverFailures == 0)
+            #expect(failed.roundTripP50Microseconds == 0 && failed.roundTripP99Microseconds == 0, "no reply, no round trip")
+        }
+        #expect(failed.refused == 0 && failed.errors == 0 && failed.truncated == 0 && failed.probes == 0)
         #expect(!failed.up && failed.consecutiveFailures == 2 && failed.sinceUnixMilliseconds > 0)
         let answered = try #require(stats.upstreams.last)
         #expect(slow.queriesForwarded == Self.lookups && slow.repliesRelayed == Self.lookups)
