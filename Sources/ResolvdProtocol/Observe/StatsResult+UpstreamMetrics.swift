@@ -32,8 +32,10 @@ extension StatsResult {
                 help: "Background refreshes started by a cache hit in the last 10 % of the entry's TTL (prefetch).",
                 kind: .counter, value: cache.prefetches),
             PrometheusFamily(
-                name: "resolvd_frontend_lookups_total", help: "Lookups started, by the front end they came from (v1: the resolvd socket, varlink: io.systemd.Resolve).",
-                kind: .counter, samples: [("", [("frontend", "v1")], String(frontEnds.v1)), ("", [("frontend", "varlink")], String(frontEnds.varlink))]),
+                name: "resolvd_frontend_lookups_total",
+                help: "Lookups started, by the front end they came from (v1: the resolvd socket, varlink: io.systemd.Resolve).",
+                kind: .counter,
+                samples: [("", [("frontend", "v1")], String(frontEnds.v1)), ("", [("frontend", "varlink")], String(frontEnds.varlink))]),
         ]
         guard !upstreams.isEmpty else { return families }
         func perUpstream(_ name: String, _ kind: PrometheusFamily.Kind, _ help: String, _ value: (UpstreamStatus) -> String) -> PrometheusFamily {
@@ -50,7 +52,8 @@ extension StatsResult {
                 "1 while the upstream is up (asked in its configured place), 0 while it is down (asked only after every upstream that is up, and probed)."
             ) { $0.up ? "1" : "0" },
             perUpstream(
-                "state_since_timestamp_seconds", .gauge, "When the upstream last went up or down, or else when the resolver started or was last reloaded, in seconds since the Unix epoch."
+                "state_since_timestamp_seconds", .gauge,
+                "When the upstream last went up or down, or else when the resolver started or was last reloaded, in seconds since the Unix epoch."
             ) { Self.seconds($0.sinceUnixMilliseconds * 1000) },
             perUpstream(
                 "consecutive_failures", .gauge,
