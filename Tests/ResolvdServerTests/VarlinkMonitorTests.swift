@@ -8,9 +8,10 @@ import Glibc
 
 /// Varlink lookups are seen like v1 ones (docs/varlink.md, "Monitor and statistics"): a
 /// `monitor` gets their events with `"frontend":"varlink"` and the Varlink peer's
-/// credentials, filtered by that peer's uid for a non-admin monitor, and `stats` `clients`
-/// counts them under that uid. The Varlink client is Debian's /usr/bin/python3 run as
-/// nobody (setpriv), so that its uid is not the monitors'.
+/// credentials, filtered by that peer's uid for a non-admin monitor, and `stats` counts
+/// them under that uid (`clients`) and under the v1 op each runs as (`lookups_by_op`).
+/// The Varlink client is Debian's /usr/bin/python3 run as nobody (setpriv), so that its
+/// uid is not the monitors'.
 @Suite struct VarlinkMonitorTests {
     static let dns: Int64 = 1
     static let fromCache: Int64 = 1 << 20
@@ -114,6 +115,8 @@ import Glibc
         #expect(Self.counters(65534, in: clients) == ["lookups": 3, "cache_hits": 1, "failures": 0, "cancelled": 0, "in_flight": 0], "\(clients)")
         #expect(Self.counters(65533, in: clients)["lookups"] == 1, "\(clients)")
         #expect(stats["front_ends"]?.objectValue?["varlink"]?.intValue == 3, "\(stats)")
+        // Per op, as the v1 op each runs as: 3 ResolveHostname calls and the one v1 getaddrinfo.
+        #expect(stats["lookups_by_op"]?.objectValue?["getaddrinfo"]?.intValue == 4, "\(stats)")
     }
 
     /// The counters of `uid` in a `clients` list, by wire name.
