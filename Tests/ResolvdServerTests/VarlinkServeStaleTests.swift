@@ -68,4 +68,30 @@ import Glibc
         #expect(stats["cache"]?.objectValue?["stale"] == .integer(2), "\(stats)")
         gated.proxy.release()
     }
+
+    /// ResolveService runs several lookups (SRV, then each target's addresses): each may be
+    /// answered stale, and the reply is the one it would have been, from the cache.
+    @Test func resolveServiceIsAnsweredStaleToo() throws {
+        let gated = try GatedDaemon.start(
+            config: "cache_max_ttl = 1\nserve_stale = 60\nstale_answer_timeout_ms = 0\n", timeoutMilliseconds: 400)
+        defer { gated.stop() }
+        let varlink = try LineClient.varlink(path: gated.daemon.varlinkSocketPath)
+        let method = "io.systemd.Resolve.ResolveService"
+        let service = #"{"type":"_http._tcp","domain":"example.test"}"#
+        let stored = ContinuousClock.now
+        let fresh = try #require(varlink.varlinkCall(method, service))
+        let freshServices = try #require(fresh.varlinkParameters?["services"], "\(fresh)")
+        #expect(freshServices.arrayValue?.first?.objectValue?["port"]?.intValue == 8080)
+        #expect(freshServices.arrayValue?.first?.objectValue?["addresses"]?.arrayValue?.isEmpty == false, "\(fresh)")
+        DaemonServeStaleTests.sleep(until: stored + .milliseconds(1_100))  // expired, within serve_stale
+        gated.proxy.hold()
+
+        let stale = try #require(varlink.varlinkCall(method, service))
+        #expect(stale.varlinkError == nil, "\(stale)")
+        #expect(stale.varlinkParameters?["services"] == freshServices, "the same services and addresses: \(stale)")
+        #expect(stale.varlinkParameters?["flags"]?.intValue == VarlinkMonitorTests.dns | VarlinkMonitorTests.fromCache, "\(stale)")
+        let optedOut = try #require(varlink.varlinkCall(method, #"{"type":"_http._tcp","domain":"example.test","flags":\#(Self.noStale)}"#))
+        #expect(optedOut.varlinkError == "io.systemd.Resolve.MaxAttemptsReached", "\(optedOut)")
+        gated.proxy.release()
+    }
 }
