@@ -13,10 +13,6 @@ import Glibc
 /// The Varlink client is Debian's /usr/bin/python3 run as nobody (setpriv), so that its
 /// uid is not the monitors'.
 @Suite struct VarlinkMonitorTests {
-    static let dns: Int64 = 1
-    static let fromCache: Int64 = 1 << 20
-    static let fromNetwork: Int64 = 1 << 23
-
     /// One Varlink connection: prints its pid, then for each name the reply to
     /// ResolveHostname, one JSON object a line.
     static let varlinkClient = #"""
@@ -82,9 +78,8 @@ import Glibc
         let names = ["www.example.test", "www.example.test", "v4only.example.test"]
         let (pid, replies) = try Self.resolveHostnames(names, asUID: 65534, daemon: daemon)
         let varlinkPID = try #require(pid)
-        #expect(replies.map { $0.varlinkParameters?["flags"]?.intValue } == [
-            Self.dns | Self.fromNetwork, Self.dns | Self.fromCache, Self.dns | Self.fromNetwork,
-        ], "\(replies)")
+        let (network, cache) = (VarlinkResolveTests.dns | VarlinkResolveTests.fromNetwork, VarlinkResolveTests.dns | VarlinkResolveTests.fromCache)
+        #expect(replies.map { $0.varlinkParameters?["flags"]?.intValue } == [network, cache, network], "\(replies)")
         try writeFile(go, "")
         let nobodyEvents = try nobody.finish().compactMap(\.event)
         let otherEvents = try other.finish().compactMap(\.event)

@@ -31,7 +31,7 @@ import Glibc
 
         let stored = ContinuousClock.now
         let fresh = try #require(varlink.varlinkCall(Self.method, Self.question))
-        #expect(fresh.varlinkParameters?["flags"]?.intValue == VarlinkMonitorTests.dns | VarlinkMonitorTests.fromNetwork, "\(fresh)")
+        #expect(fresh.varlinkParameters?["flags"]?.intValue == VarlinkResolveTests.dns | VarlinkResolveTests.fromNetwork, "\(fresh)")
         let freshAddresses = Set(VarlinkResolveTests.bytes(fresh))
         #expect(freshAddresses.contains([192, 0, 2, 10]), "\(fresh)")
         #expect(v1.call(#"{"id":1,"op":"query","name":"www.example.test","type":"A"}"#, id: 1)?.status == 0)
@@ -43,7 +43,7 @@ import Glibc
         #expect(stale.varlinkError == nil, "\(stale)")
         #expect(Set(VarlinkResolveTests.bytes(stale)) == freshAddresses, "\(stale)")
         #expect(stale.varlinkParameters?["name"]?.stringValue == "www.example.test")
-        #expect(stale.varlinkParameters?["flags"]?.intValue == VarlinkMonitorTests.dns | VarlinkMonitorTests.fromCache, "\(stale)")
+        #expect(stale.varlinkParameters?["flags"]?.intValue == VarlinkResolveTests.dns | VarlinkResolveTests.fromCache, "\(stale)")
         // NO_STALE: the real failure, as the error docs/varlink.md gives for it.
         let started = ContinuousClock.now
         let optedOut = try #require(varlink.varlinkCall(Self.method, #"{"name":"www.example.test","flags":\#(Self.noStale)}"#))
@@ -89,7 +89,7 @@ import Glibc
         let stale = try #require(varlink.varlinkCall(method, service))
         #expect(stale.varlinkError == nil, "\(stale)")
         #expect(stale.varlinkParameters?["services"] == freshServices, "the same services and addresses: \(stale)")
-        #expect(stale.varlinkParameters?["flags"]?.intValue == VarlinkMonitorTests.dns | VarlinkMonitorTests.fromCache, "\(stale)")
+        #expect(stale.varlinkParameters?["flags"]?.intValue == VarlinkResolveTests.dns | VarlinkResolveTests.fromCache, "\(stale)")
         let optedOut = try #require(varlink.varlinkCall(method, #"{"type":"_http._tcp","domain":"example.test","flags":\#(Self.noStale)}"#))
         #expect(optedOut.varlinkError == "io.systemd.Resolve.MaxAttemptsReached", "\(optedOut)")
         gated.proxy.release()
