@@ -122,6 +122,42 @@ import Glibc
         #expect(service.upstreamShareSnapshot.isEmpty)
     }
 
+    /// Stress: 100 lookups of expired names wait in one uid's queue while their stale
+    /// timers fire and the queue drains at the same time (the upstream released at about
+    /// the timer). Each gets exactly one answer, stale or fresh, never a failure; the
+    /// share ends empty. Run under TSan with the rest (docs/cache.md).
+    @Test func staleTimersRacingTheQueueDrainingAnswerEachWaiterOnce() throws {
+        var settings = AnswerCache.Settings()
+        (settings.maxTTL, settings.maxStale, settings.staleAnswerAfterMilliseconds) = (1, 60, 200)
+        let (service, proxy, unbound) = try Self.service(settings, perUID: 1)
+        defer { proxy.stop(); unbound.stop() }
+        let keys = (1...100).map { Self.query("n\($0).wild.example.test") }
+        let fills = keys.map { _ in Log() }
+        for (key, log) in zip(keys, fills) { _ = service.start(key, owner: Self.uid, completion: log.handler) }
+        #expect(fills.allSatisfy { $0.wait() && $0.code == .noError })
+        usleep(1_100_000)  // all expired; kept for serve-stale
+        proxy.hold()
+
+        let holder = Log()
+        _ = service.start(Self.query("v4only.example.test"), owner: Self.uid, completion: holder.handler)
+        #expect(proxy.waitUntil(repliesHeld: 1))
+        let waiters = keys.map { _ in Log() }
+        for (key, log) in zip(keys, waiters) { _ = service.start(key, owner: Self.uid, completion: log.handler) }
+        #expect(service.upstreamShareSnapshot[Self.uid]?.waiting == 100)
+        usleep(190_000)
+        proxy.release()  // the queue drains while the timers fire
+
+        #expect(waiters.allSatisfy { $0.wait(timeout: .seconds(5)) && $0.code == .noError })
+        #expect(waitUntil { service.upstreamShareSnapshot.isEmpty }, "\(service.upstreamShareSnapshot)")
+        usleep(100_000)  // time for a second completion, if there were one
+        #expect(waiters.allSatisfy { $0.count == 1 } && holder.count == 1)
+        let stale = waiters.filter { log in
+            if case .success(.stale)? = log.results.withLockedValue({ $0.first }) { return true }
+            return false
+        }
+        #expect(service.statistics.staleAnswers == stale.count)
+    }
+
     private func waitUntil(_ condition: () -> Bool) -> Bool {
         let deadline = ContinuousClock.now + .seconds(5)
         while !condition() && ContinuousClock.now < deadline { usleep(5_000) }
