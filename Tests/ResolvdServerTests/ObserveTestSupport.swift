@@ -54,8 +54,9 @@ struct NobodyClient {
     let stdoutPath: String
     let directory: String
 
-    /// Starts the client as uid/gid 65534 against `daemon`, whose directory becomes reachable for it.
-    init(daemon: DaemonProcess, steps: [String]) throws {
+    /// Starts the client as uid/gid `uid` (nobody by default) against `daemon`, whose
+    /// directory becomes reachable for it.
+    init(daemon: DaemonProcess, uid: Int = 65534, steps: [String]) throws {
         let setpriv = try SystemdTestSupport.require("setpriv", package: "util-linux")
         let python = "/usr/bin/python3"
         guard access(python, X_OK) == 0 else { throw FixtureError("/usr/bin/python3 is not installed: apt-get install python3") }
@@ -66,7 +67,7 @@ struct NobodyClient {
         chmod(scriptPath, 0o644)
         stdoutPath = directory + "/stdout"
         process = try SpawnedProcess(
-            arguments: [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", python, scriptPath, daemon.socketPath,
+            arguments: [setpriv, "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", python, scriptPath, daemon.socketPath,
                         "[" + steps.joined(separator: ",") + "]"],
             stdout: stdoutPath, stderr: directory + "/stderr")
     }

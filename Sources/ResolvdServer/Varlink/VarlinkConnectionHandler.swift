@@ -223,7 +223,10 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
                 key: key, result: result, peer: peer, frontend: "varlink", source: pending.token?.source ?? .cache,
                 latency: latency, resolver: server.lookups.resolver)
         }
-        pending.onAnswer(result, pending.synthetic ? .synthetic : fromCache ? .cache : .network)
+        // Varlink has no way to say "stale" but FROM_CACHE: every caller (ResolveService's
+        // lookups too) gets the entry's value itself.
+        let answer: Result<LookupValue, ResolverError> = if case .success(.stale(let value)) = result { .success(value) } else { result }
+        pending.onAnswer(answer, pending.synthetic ? .synthetic : fromCache ? .cache : .network)
     }
 
     /// Cancels every lookup still waiting (hang-up, shutdown): each is answered

@@ -26,7 +26,6 @@ extension VarlinkResolveRequest {
     func reply(to result: Result<LookupValue, ResolverError>, origin: AnswerOrigin) -> Result<JSONObject, VarlinkError> {
         let value: LookupValue
         switch result {
-        case .success(.stale(let stale)): value = stale  // serve-stale: reported FROM_CACHE
         case .success(let success): value = success
         case .failure(let error): return .failure(VarlinkError(error))
         }
