@@ -23,7 +23,7 @@ VARLINK_PY   := varlink==31.0.0
 BENCH_PACKAGES := dnsperf util-linux mount iproute2
 TSAN_BUILD   := .build-tsan
 
-.PHONY: run test test-fixtures deps bench-deps build clean bench bench-core bench-callgrind fuzz fuzz-smoke release install install-files uninstall \
+.PHONY: run test test-fixtures deps bench-deps build clean bench bench-core bench-callgrind soak fuzz fuzz-smoke release install install-files uninstall \
         man deb deb-deps deb-test clean-deb
 
 # Installs what the build and the tests need (Debian packages), only when missing.
@@ -84,6 +84,17 @@ bench-callgrind: deps
 	$(SWIFT) build -c release --product resolvd
 	$(SWIFT) build -c release --product resolvd-bench
 	scripts/callgrind-daemon.sh
+
+# Not part of `make test`: SOAK_LOOKUPS getaddrinfo requests over 100 connections with random
+# cancels, cancel_all and abrupt closes, SIGHUP reloads, an upstream that drops 10 % of
+# datagrams and restarts once; fails unless every request got exactly one reply and
+# stats.in_flight is back to 0; prints RSS before/after and lookups/s (docs/reliability.md).
+SOAK_LOOKUPS ?= 1000000
+SOAK_ARGS    ?=
+soak: deps
+	$(SWIFT) build -c release --product resolvd
+	$(SWIFT) build -c release --product resolvd-bench
+	.build/release/resolvd-bench soak --lookups $(SOAK_LOOKUPS) --connections 100 --drop-percent 10 $(SOAK_ARGS)
 
 # libFuzzer over the DNS answer parser and the protocol's JSON codec (Fuzz/Package.swift),
 # each for FUZZ_SECONDS, from the seeds in Fuzz/Corpus; new inputs go to FUZZ_CORPUS, the

@@ -9,6 +9,11 @@ import Glibc
 /// at the proxy (``repliesHeld`` counts them) until ``release()``, so a test can wait until
 /// the upstream has answered a query and still be sure the client has not seen the answer.
 ///
+/// Loss: with `dropPercent` it drops that share of the datagrams it sees (queries from
+/// clients and replies from the upstream, one sequence), exactly `dropPercent` % of every
+/// block of ``lossBlock`` datagrams, at positions a generator seeded with `seed` picks — the
+/// same pattern on every run, without long bursts.
+///
 /// UDP only: a truncated reply relayed through the proxy sends the client to TCP on this
 /// port, which nothing serves.
 public final class DelayingProxy: Sendable {
@@ -28,6 +33,12 @@ public final class DelayingProxy: Sendable {
 
     /// Queries forwarded to the upstream so far.
     public var queriesForwarded: Int { state.withLock { $0.forwarded } }
+
+    /// Datagrams (queries and replies) seen so far, and how many of them were dropped.
+    public var datagrams: (seen: Int, dropped: Int) { state.withLock { ($0.loss.seen, $0.loss.dropped) } }
+
+    /// The block of datagrams in which exactly `dropPercent` % are dropped.
+    public static let lossBlock = 20
 
     /// Replies received from the upstream and kept back by ``hold()``.
     public var repliesHeld: Int { state.withLock { $0.held } }
@@ -64,6 +75,34 @@ public final class DelayingProxy: Sendable {
         var holding = false
         /// Replies in the queue while `holding`.
         var held = 0
+        var loss: Loss
+    }
+
+    /// The seeded drop pattern: each block of ``lossBlock`` datagrams gets its own shuffle.
+    struct Loss: Sendable {
+        let dropsPerBlock: Int
+        var generator: SplitMix64
+        var pattern: [Bool] = []
+        var seen = 0
+        var dropped = 0
+
+        init(percent: Int, seed: UInt64) {
+            dropsPerBlock = percent * DelayingProxy.lossBlock / 100
+            generator = SplitMix64(seed: seed)
+        }
+
+        /// Whether the next datagram is dropped.
+        mutating func drop() -> Bool {
+            guard dropsPerBlock > 0 else { return false }
+            let position = seen % DelayingProxy.lossBlock
+            if position == 0 {
+                pattern = (0..<DelayingProxy.lossBlock).map { $0 < dropsPerBlock }
+                pattern.shuffle(using: &generator)
+            }
+            seen += 1
+            if pattern[position] { dropped += 1 }
+            return pattern[position]
+        }
     }
 
     /// How often a held proxy looks at its gate: release() needs no wake-up of its own.
@@ -79,7 +118,12 @@ public final class DelayingProxy: Sendable {
         self.worker = worker
     }
 
-    public static func start(upstreamPort: UInt16, upstreamHost: String = "127.0.0.1", delay: Duration) throws -> DelayingProxy {
+    public static func start(
+        upstreamPort: UInt16, upstreamHost: String = "127.0.0.1", delay: Duration, dropPercent: Int = 0, seed: UInt64 = 0
+    ) throws -> DelayingProxy {
+        guard (0...100).contains(dropPercent), dropPercent * lossBlock % 100 == 0 else {
+            throw FixtureError("dropPercent \(dropPercent): not a whole number of datagrams in \(lossBlock)")
+        }
         let client = try Socket.make(SOCK_DGRAM, nonBlocking: true)
         let upstream: Int32
         let port: UInt16
@@ -98,7 +142,7 @@ public final class DelayingProxy: Sendable {
             close(client)
             throw error
         }
-        let state = Locked(Shared(delay: delay))
+        let state = Locked(Shared(delay: delay, loss: Loss(percent: dropPercent, seed: seed)))
         let worker: WorkerThread
         do {
             worker = try WorkerThread(name: "DelayingProxy") { wake in
@@ -176,7 +220,7 @@ public final class DelayingProxy: Sendable {
 
             if fds[1].revents != 0 {
                 while let (query, from) = Socket.receive(client) {
-                    guard query.count >= 12, outstanding.count < 65_536 else { continue }
+                    guard query.count >= 12, outstanding.count < 65_536, !state.withLock({ $0.loss.drop() }) else { continue }
                     while outstanding[nextID] != nil { nextID &+= 1 }
                     let id = nextID
                     nextID &+= 1
@@ -194,7 +238,7 @@ public final class DelayingProxy: Sendable {
                 let delay = state.withLock { $0.delay }
                 // recvfrom on the connected socket; errors such as ECONNREFUSED end the batch.
                 while let (reply, _) = Socket.receive(upstream) {
-                    guard reply.count >= 12 else { continue }
+                    guard reply.count >= 12, !state.withLock({ $0.loss.drop() }) else { continue }
                     let id = UInt16(reply[0]) << 8 | UInt16(reply[1])
                     guard let query = outstanding.removeValue(forKey: id) else { continue }
                     var relayed = reply
@@ -208,5 +252,21 @@ public final class DelayingProxy: Sendable {
                 }
             }
         }
+    }
+}
+
+/// Steele, Lea and Flood's SplitMix64: a small seeded generator, so a fixture's "random"
+/// choices (and a soak's) are the same on every run.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
     }
 }

@@ -4,10 +4,11 @@ import Glibc
 /// reply: the "malformed answer" rows of docs/error-codes.md, and answer records that
 /// belong to no name asked.
 ///
-/// It does: echo the id, RD bit and question (so c-ares matches the reply to its query)
-/// and build the reply ``Script`` names. It does not: serve TCP (nothing listens on the
-/// TCP port, so a client that falls back to TCP is refused), answer any query correctly,
-/// or vary its reply from one query to the next.
+/// It does: echo the id, RD bit and question (so c-ares matches the reply to its query —
+/// except ``Script/wrongID``) and build the reply ``Script`` names; for the `truncatedThen…`
+/// scripts, listen on the same TCP port and misbehave there. It does not: answer any query
+/// correctly over TCP, serve TCP for the other scripts (nothing listens on the TCP port, so a
+/// client that falls back to TCP is refused), or vary its reply from one query to the next.
 public final class ScriptedUpstream: Sendable {
     /// The reply sent to every query.
     public enum Script: Sendable, CaseIterable {
@@ -25,51 +26,92 @@ public final class ScriptedUpstream: Sendable {
         /// gets NOERROR and `A 192.0.2.1` (TTL 300), other types NOERROR with no answer: an
         /// upstream on which one client's lookups can hang while everyone else's are answered.
         case silentForSomeNames
+        /// A correct answer (`A 192.0.2.1`) under the wrong id (the query's id with every
+        /// bit flipped): what a late reply to someone else's query, or a blind forgery, looks
+        /// like. c-ares matches replies by id and drops it, so the query times out.
+        case wrongID
+        /// NOERROR, ANCOUNT 1, and an answer record whose owner name is a compression pointer
+        /// to itself: a parser that follows pointers without a bound never ends.
+        case compressionLoop
+        /// An empty NOERROR reply with TC set over UDP, and a TCP listener that accepts the
+        /// connection the client falls back to and never reads or answers it.
+        case truncatedThenTCPHangs
+        /// TC over UDP; over TCP every connection is accepted and closed at once (FIN).
+        case truncatedThenTCPCloses
+        /// TC over UDP; over TCP every connection is accepted and reset (SO_LINGER 0: RST).
+        case truncatedThenTCPResets
+
+        /// What this script does with an accepted TCP connection; nil: nothing listens.
+        var tcp: TCPBehaviour? {
+            switch self {
+            case .truncatedThenTCPHangs: .hang
+            case .truncatedThenTCPCloses: .close
+            case .truncatedThenTCPResets: .reset
+            case .truncatedAnswerRecord, .strayAnswerRecord, .silentForSomeNames, .wrongID, .compressionLoop: nil
+            }
+        }
     }
+
+    enum TCPBehaviour: Sendable { case hang, close, reset }
 
     public let host: String = "127.0.0.1"
     public let port: UInt16
     public let script: Script
     public var serverAddress: String { "\(host):\(port)" }
 
-    /// Queries received so far.
+    /// Queries received so far (UDP).
     public var queriesReceived: Int { counter.current }
 
+    /// TCP connections accepted so far (the `truncatedThen…` scripts).
+    public var connectionsAccepted: Int { accepted.current }
+
     private let counter: Locked<Int>
+    private let accepted: Locked<Int>
     private let worker: WorkerThread
 
-    private init(port: UInt16, script: Script, counter: Locked<Int>, worker: WorkerThread) {
+    private init(port: UInt16, script: Script, counter: Locked<Int>, accepted: Locked<Int>, worker: WorkerThread) {
         self.port = port
         self.script = script
         self.counter = counter
+        self.accepted = accepted
         self.worker = worker
     }
 
     public static func start(script: Script) throws -> ScriptedUpstream {
-        let udp = try Socket.make(SOCK_DGRAM, nonBlocking: true)
-        let bindError = Socket.bind(udp, port: 0)
-        guard bindError == 0 else {
-            close(udp)
-            throw FixtureError("bind UDP: \(String(cString: strerror(bindError)))")
-        }
+        let udp: Int32
+        let tcp: Int32?
         let port: UInt16
-        do {
-            port = try Socket.localPort(udp)
-        } catch {
-            close(udp)
-            throw error
+        if script.tcp != nil {
+            let sockets = try Socket.udpAndTCP(listenBacklog: 128)
+            (udp, tcp, port) = (sockets.udp, sockets.tcp, sockets.port)
+        } else {
+            udp = try Socket.make(SOCK_DGRAM, nonBlocking: true)
+            tcp = nil
+            let bindError = Socket.bind(udp, port: 0)
+            guard bindError == 0 else {
+                close(udp)
+                throw FixtureError("bind UDP: \(String(cString: strerror(bindError)))")
+            }
+            do {
+                port = try Socket.localPort(udp)
+            } catch {
+                close(udp)
+                throw error
+            }
         }
         let counter = Locked(0)
+        let accepted = Locked(0)
         let worker: WorkerThread
         do {
             worker = try WorkerThread(name: "ScriptedUpstream") { wake in
-                serve(udp: udp, wake: wake, script: script, counter: counter)
+                serve(udp: udp, tcp: tcp, wake: wake, script: script, counter: counter, accepted: accepted)
             }
         } catch {
             close(udp)
+            if let tcp { close(tcp) }
             throw error
         }
-        return ScriptedUpstream(port: port, script: script, counter: counter, worker: worker)
+        return ScriptedUpstream(port: port, script: script, counter: counter, accepted: accepted, worker: worker)
     }
 
     /// Stops the responder thread and closes its socket. Idempotent.
@@ -110,13 +152,39 @@ public final class ScriptedUpstream: Sendable {
             guard query[questionEnd - 4] == 0, query[questionEnd - 3] == 1 else { return reply }  // not A: no answer
             reply[7] = 1
             return reply + [0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x01, 0x2c, 0, 4, 192, 0, 2, 1]
+        case .wrongID:
+            guard DNSWire.questionEnd(query) != nil, query[4] == 0, query[5] == 1,
+                  var reply = DNSWire.emptyReply(to: query, rcode: 0)
+            else { return nil }
+            reply[0] = ~query[0]
+            reply[1] = ~query[1]
+            reply[7] = 1
+            return reply + [0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x01, 0x2c, 0, 4, 192, 0, 2, 1]
+        case .compressionLoop:
+            guard let questionEnd = DNSWire.questionEnd(query), query[4] == 0, query[5] == 1, questionEnd < 0x3fff,
+                  var reply = DNSWire.emptyReply(to: query, rcode: 0)
+            else { return nil }
+            reply[7] = 1
+            // The owner name starts right after the question and points at itself.
+            let pointer: [UInt8] = [0xc0 | UInt8(questionEnd >> 8), UInt8(questionEnd & 0xff)]
+            return reply + pointer + [0, 1, 0, 1, 0, 0, 0x01, 0x2c, 0, 4, 192, 0, 2, 1]
+        case .truncatedThenTCPHangs, .truncatedThenTCPCloses, .truncatedThenTCPResets:
+            guard var reply = DNSWire.emptyReply(to: query, rcode: 0) else { return nil }
+            reply[2] |= 0x02  // TC
+            return reply
         }
     }
 
-    private static func serve(udp: Int32, wake: Int32, script: Script, counter: Locked<Int>) {
-        defer { close(udp) }
+    private static func serve(udp: Int32, tcp: Int32?, wake: Int32, script: Script, counter: Locked<Int>, accepted: Locked<Int>) {
+        /// Connections kept open and never read (``TCPBehaviour/hang``), closed on stop.
+        var hanging: [Int32] = []
+        defer {
+            hanging.forEach { close($0) }
+            close(udp)
+            if let tcp { close(tcp) }
+        }
         while true {
-            var fds = [wake, udp].map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            var fds = ([wake, udp] + (tcp.map { [$0] } ?? [])).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             if poll(&fds, nfds_t(fds.count), -1) < 0 {
                 if errno == EINTR { continue }
                 return
@@ -126,6 +194,23 @@ public final class ScriptedUpstream: Sendable {
                 counter.withLock { $0 += 1 }
                 if let reply = reply(to: query, script: script) {
                     Socket.send(udp, reply, to: from)
+                }
+            }
+            guard let tcp, let behaviour = script.tcp, fds[2].revents != 0 else { continue }
+            while true {
+                let fd = accept(tcp, nil, nil)
+                guard fd >= 0 else { break }
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+                accepted.withLock { $0 += 1 }
+                switch behaviour {
+                case .hang:
+                    hanging.append(fd)
+                case .close:
+                    close(fd)
+                case .reset:
+                    var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+                    _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+                    close(fd)
                 }
             }
         }
