@@ -14,13 +14,19 @@ import Glibc
 /// and the upstream's counters show the fault. `DaemonFaultMatrixTests` plays a subset
 /// through the daemon.
 @Suite(.serialized) struct FaultMatrixTests {
-    static let timeout = Duration.milliseconds(150)
+    /// The per-try timeout. 150 ms makes the faults that end in a timeout quick; the
+    /// truncated-then-TCP case answers every lookup and checks that its TCP retries are not
+    /// counted as timeouts, so its try must be long enough for a loaded machine (under TSan,
+    /// 20 large answers over TCP were seen to take more than 150 ms).
+    static func timeout(for fault: UpstreamFault) -> Duration {
+        fault == .truncatedThenTCP ? .milliseconds(1_000) : .milliseconds(150)
+    }
 
     @Test(arguments: UpstreamFault.allCases)
     func everyLookupCompletesOnceWithTheDocumentedCode(fault: UpstreamFault) throws {
         let running = try fault.start(unbound: Fixtures.unbound())
         defer { running.stop() }
-        var configuration = try Fixtures.configuration(upstream: running.address, timeoutPerTry: Self.timeout, tries: 2)
+        var configuration = try Fixtures.configuration(upstream: running.address, timeoutPerTry: Self.timeout(for: fault), tries: 2)
         configuration.upstreamProbeInterval = .milliseconds(50)
         let resolver = try Resolver(configuration: configuration)
         defer { resolver.shutdown() }
@@ -32,8 +38,8 @@ import Glibc
             request.socketType = .stream
             resolver.addressInfo(request, completion: log.handler)
         }
-        // One upstream, two tries: 150 ms, then 300 ms; the rest is margin for a loaded machine.
-        let bound = Duration.milliseconds(150 + 300 + 700)
+        // One upstream, two tries: T, then 2T; the rest is margin for a loaded machine.
+        let bound = Self.timeout(for: fault) * 3 + .milliseconds(700)
         for log in logs { #expect(log.wait(count: 1, timeout: bound)) }
         let elapsed = Duration.nanoseconds(Int64(MonotonicClock.now() - started))
         #expect(elapsed <= bound, "\(fault): answered after \(elapsed)")
