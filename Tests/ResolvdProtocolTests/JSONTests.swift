@@ -1,5 +1,6 @@
 import NIOCore
 import ResolvdProtocol
+import ResolverTesting
 import Testing
 
 // MARK: Helpers
@@ -46,18 +47,6 @@ private func expectRejected(
         #expect(error.kind == kind, "\(error)", sourceLocation: sourceLocation)
         #expect(error.offset == offset, "\(error)", sourceLocation: sourceLocation)
         #expect(error.description == message, sourceLocation: sourceLocation)
-    }
-}
-
-/// SplitMix64: deterministic, so a failing randomized run can be replayed from its seed.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
@@ -450,7 +439,7 @@ struct JSONTests {
     }
 
     @Test func randomValuesRoundTrip() throws {
-        var rng = SplitMix64(state: 0x5EED_0001)
+        var rng = SplitMix64(seed: 0x5EED_0001)
         var buffer = ByteBuffer()
         var checked = 0
         for iteration in 0..<10_000 {
@@ -494,7 +483,7 @@ struct JSONTests {
                 sink.raw("]}")
             }
         }
-        var rng = SplitMix64(state: 0x5EED_0003)
+        var rng = SplitMix64(seed: 0x5EED_0003)
         for iteration in 0..<5_000 {
             let tokens = Tokens(
                 strings: (0..<Int.random(in: 0...4, using: &rng)).map { _ in randomString(using: &rng) },
@@ -538,7 +527,7 @@ struct JSONTests {
     }
 
     @Test func mutatedDocumentsNeverCrash() throws {
-        var rng = SplitMix64(state: 0x5EED_0002)
+        var rng = SplitMix64(seed: 0x5EED_0002)
         var seeds: [[UInt8]] = [
             Array(#"{"id":123456,"op":"getaddrinfo","name":"host123.example.test","family":"unspec","flags":["canonname"]}"#.utf8),
             Array(#"{"a":[1,-2.5e+3,true,false,null,"\u00e9\ud83d\ude00\n"],"b":{"c":"中"}}"#.utf8),

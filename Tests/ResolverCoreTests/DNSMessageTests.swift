@@ -1,3 +1,4 @@
+import ResolverTesting
 import Testing
 @testable import ResolverCore
 
@@ -93,18 +94,6 @@ struct ResponseBuilder {
     static func header(id: UInt16 = 1, flags: UInt16 = 0x8180, qd: UInt16 = 0, an: UInt16 = 0, ns: UInt16 = 0) -> [UInt8] {
         [UInt8(id >> 8), UInt8(id & 0xFF), UInt8(flags >> 8), UInt8(flags & 0xFF),
          UInt8(qd >> 8), UInt8(qd & 0xFF), UInt8(an >> 8), UInt8(an & 0xFF), UInt8(ns >> 8), UInt8(ns & 0xFF), 0, 0]
-    }
-}
-
-/// A small deterministic generator, so a failing robustness run can be reproduced.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
@@ -483,7 +472,7 @@ struct SplitMix64: RandomNumberGenerator {
     // MARK: Robustness
 
     @Test func randomMutationsNeverCrash() {
-        var rng = SplitMix64(state: 0x5EED_D15C)
+        var rng = SplitMix64(seed: 0x5EED_D15C)
         let seeds = [Self.everyTypeMessage(compress: true), Self.everyTypeMessage(compress: false)]
         var parsed = 0
         var failed = 0
