@@ -23,7 +23,7 @@ VARLINK_PY   := varlink==31.0.0
 BENCH_PACKAGES := dnsperf util-linux mount iproute2
 TSAN_BUILD   := .build-tsan
 
-.PHONY: run test test-fixtures deps bench-deps build clean bench bench-core bench-callgrind soak fuzz fuzz-smoke release install install-files uninstall \
+.PHONY: run test test-fixtures deps bench-deps build clean bench bench-baseline bench-core bench-callgrind soak fuzz fuzz-smoke release install install-files uninstall \
         man deb deb-deps deb-test clean-deb
 
 # Installs what the build and the tests need (Debian packages), only when missing.
@@ -77,6 +77,11 @@ bench: bench-deps
 	$(SWIFT) build -c release --product resolvd
 	$(SWIFT) build -c release --product resolvd-bench
 	.build/release/resolvd-bench all
+
+# The cold and cached parts of `make bench` against an earlier commit's resolvd (BASE, default
+# main before issue 11) in the same run, taking turns: the wall-clock cost of a change.
+bench-baseline: bench-deps
+	scripts/bench-baseline.sh
 
 # Instructions per cold and per cached lookup inside resolvd, counted by callgrind
 # (reproducible on a noisy machine; docs/performance.md).

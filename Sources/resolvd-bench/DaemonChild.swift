@@ -4,8 +4,8 @@ import ResolverTesting
 import Glibc
 #endif
 
-/// The real `resolvd` binary (the one built next to this benchmark, so a release build
-/// under `make bench`) as a child process on a temporary socket, started the way the
+/// The real `resolvd` binary (by default the one built next to this benchmark, so a release
+/// build under `make bench`; `make bench-baseline` also starts an earlier commit's) as a child process on a temporary socket, started the way the
 /// end-to-end tests' DaemonProcess does: `--config <temp> --socket <temp> --hosts-file none`.
 final class DaemonChild {
     let pid: pid_t
@@ -20,8 +20,7 @@ final class DaemonChild {
         return String(exe[..<(exe.lastIndex(of: "/") ?? exe.startIndex)]) + "/resolvd"
     }
 
-    init(upstream: String, config: String) throws {
-        let executable = Self.executable
+    init(upstream: String, config: String, executable: String = DaemonChild.executable) throws {
         guard access(executable, X_OK) == 0 else {
             throw BenchError("\(executable) not found: build it first (swift build -c release)")
         }

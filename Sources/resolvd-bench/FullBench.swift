@@ -58,6 +58,9 @@ struct FullBench: ParsableCommand {
     @Option(name: .customLong("external-socket"), help: "For profiling: the cold and cached parts use a resolvd already running on this socket (started with --dns 127.0.0.1:<--unbound-port>).")
     var externalSocket: String?
 
+    @Option(name: .customLong("baseline-resolvd"), help: "Also run the cold and cached parts against this resolvd binary (an earlier commit's release build), interleaved with this build's within each run; prints each part's ratio.")
+    var baselineResolvd: String?
+
     @Option(name: .customLong("unbound-port"), help: "For profiling: the loopback port of the bench's unbound (default: a free one).")
     var unboundPort: UInt16?
 
@@ -83,6 +86,7 @@ struct FullBench: ParsableCommand {
             throw BenchError("\(DaemonChild.executable) not found: swift build -c release")
         }
         if wants(.glibc) && geteuid() != 0 { throw BenchError("the getaddrinfo_a part needs root (unshare --net --mount)") }
+        if let baselineResolvd, access(baselineResolvd, X_OK) != 0 { throw BenchError("--baseline-resolvd: \(baselineResolvd) is not an executable") }
     }
 
     func run() throws {
@@ -111,15 +115,23 @@ struct FullBench: ParsableCommand {
         defer { daemon?.stop() }
         let socketWorkload = daemon.map { DaemonLookupWorkload(daemon: $0, socketPath: $0.socketPath, inFlight: inFlight) }
             ?? externalSocket.map { DaemonLookupWorkload(daemon: nil, socketPath: $0, inFlight: inFlight) }
+        // The same workloads against an earlier build: the two daemons take turns going first,
+        // so load that comes and goes on a shared machine falls on both alike.
+        let baseline = try baselineResolvd.map { try DaemonChild(upstream: unbound.serverAddress, config: "", executable: $0) }
+        defer { baseline?.stop() }
+        let baselineWorkload = baseline.map { DaemonLookupWorkload(daemon: $0, socketPath: $0.socketPath, inFlight: inFlight) }
+        if let baselineResolvd { print("baseline: \(baselineResolvd), the same arguments") }
         let cachedNameList = CoreBench.names(prefix: "cached", count: cachedNames)
 
         // Warm-up (unmeasured): each lookup workload once, and the cached names into resolvd's cache.
         if warmup > 0 {
             if wants(.cold), let socketWorkload { _ = try socketWorkload.run(workload: "warm-up", names: CoreBench.names(prefix: "ws", count: warmup)) }
+            if wants(.cold), let baselineWorkload { _ = try baselineWorkload.run(workload: "warm-up", names: CoreBench.names(prefix: "wt", count: warmup)) }
             if wants(.core) { _ = try core.run(names: CoreBench.names(prefix: "wa", count: warmup), inFlight: inFlight) }
             if wants(.ares) { _ = try ares.run(names: CoreBench.names(prefix: "wb", count: warmup), inFlight: inFlight) }
         }
         if wants(.cached), let socketWorkload { _ = try socketWorkload.run(workload: "warm-up", names: cachedNameList) }
+        if wants(.cached), let baselineWorkload { _ = try baselineWorkload.run(workload: "warm-up", names: cachedNameList) }
         if wants(.dnsperf) { _ = try dnsperf.run(names: cachedNameList, passes: 1) }
 
         var table = Table()
@@ -131,11 +143,15 @@ struct FullBench: ParsableCommand {
                 table.results[part, default: []].append(result)
                 if perRun { printRun(index, result) }
             }
-            if wants(.cold), let socketWorkload {
-                try record("cold") { try socketWorkload.run(workload: "resolvd socket, cold", names: CoreBench.names(prefix: "r\(index)s", count: names)) }
+            let turns = [("", socketWorkload, "s"), ("baseline ", baselineWorkload, "t")]
+            let ordered = index % 2 == 1 ? turns : turns.reversed()
+            for (label, workload, prefix) in ordered where wants(.cold) {
+                guard let workload else { continue }
+                try record(label + "cold") { try workload.run(workload: label + "resolvd socket, cold", names: CoreBench.names(prefix: "r\(index)\(prefix)", count: names)) }
             }
-            if wants(.cached), let socketWorkload {
-                try record("cached") { try socketWorkload.run(workload: "resolvd socket, cached", names: cachedNameList, repeatTo: cachedLookups) }
+            for (label, workload, _) in ordered where wants(.cached) {
+                guard let workload else { continue }
+                try record(label + "cached") { try workload.run(workload: label + "resolvd socket, cached", names: cachedNameList, repeatTo: cachedLookups) }
             }
             if wants(.core) { try record("core") { try core.run(names: CoreBench.names(prefix: "r\(index)a", count: names), inFlight: inFlight) } }
             if wants(.ares) { try record("ares") { try ares.run(names: CoreBench.names(prefix: "r\(index)b", count: names), inFlight: inFlight) } }
@@ -186,6 +202,18 @@ private struct Table {
     var dnsperfCached: [DNSPerfWorkload.Result] = []
     var cancels: [CancelWorkload.Result] = []
 
+    /// Median daemon CPU per lookup of `part`, in µs.
+    func daemonCPU(_ part: String) -> Double? {
+        guard let runs = results[part], !runs.isEmpty, runs[0].daemonCPUNanoseconds > 0 else { return nil }
+        return median(runs.map { Double($0.daemonCPUNanoseconds) / 1e3 / Double($0.names) })
+    }
+
+    /// Printed as a/b like the rates' ratios: above 1 means this build spends less CPU.
+    func cpuRatio(_ label: String, _ a: String, _ b: String) {
+        guard let a = daemonCPU(a), let b = daemonCPU(b), b > 0 else { return }
+        Swift.print("ratio \(label): \(format(a / b, 3))")
+    }
+
     func rate(_ part: String) -> Double? {
         guard let runs = results[part], !runs.isEmpty else { return nil }
         return median(runs.map(\.lookupsPerSecond))
@@ -197,6 +225,8 @@ private struct Table {
         let labels: [(String, String, String)] = [
             ("1", "cold", "resolvd over its socket, cold"),
             ("2", "cached", "resolvd over its socket, cached"),
+            ("1b", "baseline cold", "baseline resolvd, cold"),
+            ("2b", "baseline cached", "baseline resolvd, cached"),
             ("3", "core", "ResolverCore in-process, cold"),
             ("4", "ares", "single-channel c-ares loop, cold"),
             ("5", "glibc", "glibc getaddrinfo_a (batches), cold"),
@@ -258,6 +288,10 @@ private struct Table {
             let verdict = target.map { value >= $0 ? "  (target ≥ \(format($0, 1)): met)" : "  (target ≥ \(format($0, 1)): MISSED)" } ?? ""
             Swift.print("ratio \(label): \(format(value, 2))\(verdict)")
         }
+        ratio("1/1b resolvd cold / baseline", cold, rate("baseline cold"), target: nil)
+        ratio("2/2b resolvd cached / baseline", cached, rate("baseline cached"), target: nil)
+        cpuRatio("1b/1 baseline's daemon CPU per cold lookup / this build's", "baseline cold", "cold")
+        cpuRatio("2b/2 baseline's daemon CPU per cached lookup / this build's", "baseline cached", "cached")
         ratio("1/3 resolvd cold / ResolverCore", cold, rate("core"), target: 0.9)
         ratio("1/4 resolvd cold / c-ares loop", cold, rate("ares"), target: 1.0)
         ratio("1/5 resolvd cold / getaddrinfo_a", cold, rate("glibc"), target: nil)
