@@ -16,14 +16,9 @@ public final class LineClient {
     public private(set) var sawEOF = false
 
     public init(path: String, terminator: UInt8 = UInt8(ascii: "\n")) throws {
+        // Connected before `self` is whole, so a failed connect never reaches deinit.
+        fd = try UnixSocketAddress.connectedStreamSocket(path)
         self.terminator = terminator
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)  // not inherited by processes other tests spawn
-        guard fd >= 0 else { throw FixtureError("socket failed") }
-        let result = UnixSocketAddress.with(path) { Glibc.connect(fd, $0, $1) }
-        guard result == 0 else {
-            Glibc.close(fd)
-            throw FixtureError("connect \(path): \(String(cString: strerror(errno)))")
-        }
     }
 
     private var closed = false
@@ -33,7 +28,8 @@ public final class LineClient {
     public func close() {
         guard !closed else { return }
         closed = true
-        Glibc.close(fd)
+        let result = Glibc.close(fd)
+        precondition(result == 0 || errno != EBADF, "LineClient closed descriptor \(fd), which was not open: closed twice")
     }
 
     deinit { close() }

@@ -23,14 +23,8 @@ final class PipelinedClient {
     private var pending: [UInt8] = []
 
     init(path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw BenchError("socket: \(String(cString: strerror(errno)))") }
-        let rc = UnixSocketAddress.with(path) { connect(fd, $0, $1) }
-        guard rc == 0 else {
-            let message = String(cString: strerror(errno))
-            close(fd)
-            throw BenchError("connect \(path): \(message)")
-        }
+        // Connected before `self` is whole, so a failed connect never reaches deinit's close.
+        fd = try UnixSocketAddress.connectedStreamSocket(path)
         var size: Int32 = 4 << 20
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))

@@ -271,3 +271,41 @@ private typealias DNSRecordTypeNumber = UInt16
         #expect(replies.allSatisfy { $0[0] == 0 && $0[1] == 7 && $0[3] & 0x0f == 0 })
     }
 }
+
+/// The test clients' descriptors are closed exactly once. A client that closed its socket
+/// when `connect` failed and again in `deinit` (Swift deinitialises a class whose
+/// initialiser throws once it is whole) closed, once in a while, a descriptor another
+/// thread had just been given — a resolver's eventfd, whose shutdown then hung.
+@Suite struct LineClientDescriptorTests {
+    @Test func aClientThatCannotConnectClosesItsSocketOnce() throws {
+        let path = "/tmp/resolvd-test-no-socket-\(getpid())"
+        for _ in 0..<100 {
+            // A second close would find the number free and trap in LineClient.close().
+            #expect(throws: FixtureError.self) { _ = try LineClient(path: path) }
+        }
+        // A descriptor that exists the whole time is never closed by the failed clients.
+        let witness = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        #expect(witness >= 0)
+        defer { close(witness) }
+        for _ in 0..<100 { #expect(throws: FixtureError.self) { _ = try LineClient(path: path) } }
+        #expect(fcntl(witness, F_GETFD) >= 0)
+    }
+
+    @Test func closeIsIdempotentAndDeinitDoesNotCloseAgain() throws {
+        let path = "/tmp/resolvd-test-listener-\(getpid())"
+        unlink(path)
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        defer { close(listener); unlink(path) }
+        #expect(UnixSocketAddress.with(path) { bind(listener, $0, $1) } == 0)
+        #expect(listen(listener, 1) == 0)
+        var client: LineClient? = try LineClient(path: path)
+        client?.close()
+        client?.close()  // traps if it closed the descriptor again
+        // Most likely the number the client had: deinit must not close it.
+        let reused = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { close(reused) }
+        client = nil
+        #expect(fcntl(reused, F_GETFD) >= 0)
+    }
+}
+

@@ -11,8 +11,8 @@ import Glibc
 /// NXDOMAIN), so a server that fails only some names is not judged by a name nobody can
 /// answer; before any, it asks `. NS`.
 ///
-/// It sleeps while every upstream is up (an eventfd wakes it when one goes down; it also
-/// looks at whether it should stop once a second), so an idle resolver stays nearly idle. It does not reorder channels: ``UpstreamBoard`` does that when
+/// It sleeps while every upstream is up (an eventfd wakes it when one goes down), so an
+/// idle resolver stays idle. It does not reorder channels: ``UpstreamBoard`` does that when
 /// a probe is answered.
 final class UpstreamProber: @unchecked Sendable {
     // Safe to share: `wakeFD` is an eventfd written from any thread; `thread` is written
@@ -53,6 +53,7 @@ final class UpstreamProber: @unchecked Sendable {
 
     func stopAndJoin() {
         guard let thread else { return }
+        board.setProberWake {}  // the board may outlive the eventfd, closed in deinit
         stopping.withLockedValue { $0 = true }
         var one: UInt64 = 1
         _ = write(wakeFD, &one, 8)
@@ -67,13 +68,9 @@ final class UpstreamProber: @unchecked Sendable {
                 board.probeFinished(upstream, rcode: probe(board.servers[upstream], query: query ?? Self.rootNSQuery))
             }
             if !due.isEmpty { continue }  // their outcome may have scheduled the next probe
-            // At most a second, even with no probe due: `stopping` is then seen within a
-            // second whatever happens to the wake-up. A prober blocked in poll after
-            // stopAndJoin's write was seen once (FaultMatrixTests, resolver shutdown hung in
-            // pthread_join); its cause is not found yet (docs/reliability.md).
-            var wait = Self.maximumWaitMilliseconds
+            var wait: Int32 = -1
             if nextAt != .max {
-                wait = min(wait, Int32(clamping: (nextAt &- min(nextAt, MonotonicClock.now()) + 999_999) / 1_000_000))
+                wait = Int32(clamping: (nextAt &- min(nextAt, MonotonicClock.now()) + 999_999) / 1_000_000)
             }
             var descriptor = pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)
             if poll(&descriptor, 1, wait) > 0 {
@@ -132,9 +129,6 @@ final class UpstreamProber: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
     }
-
-    /// The longest the prober sleeps between two looks at `stopping`.
-    static let maximumWaitMilliseconds: Int32 = 1_000
 
     /// `. IN NS`, recursion desired.
     static let rootNSQuery: [UInt8] = [0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1]
