@@ -9,9 +9,14 @@ import Glibc
 /// header — so that the ``UpstreamBoard`` learns what c-ares 1.18 does not say: which
 /// server answered, how fast, with which rcode, and which one let a try time out.
 ///
-/// A try timed out when c-ares sends the same query id again (to the next server, or to
-/// the same one) without a reply in between, or when its per-try timeout (c-ares doubles
-/// it each round through the servers) has passed without one: ``sweep(now:)``.
+/// A try timed out when c-ares sends the same query (id and question) again (to the next
+/// server, or to the same one) without a reply in between, or when its per-try timeout
+/// (c-ares doubles it each round through the servers) has passed without one:
+/// ``sweep(now:)``. Two different queries can be in flight with the same id (c-ares 1.18
+/// does not keep ids unique; ``DNSQuestionFingerprint``): a reply is matched by id and
+/// question, as c-ares matches it. Over TCP the question is not read (``DNSStreamScanner``
+/// sees headers only), so a TCP reply matches its id's queries to that upstream whatever
+/// their question.
 ///
 /// Because c-ares leaves a socket alone when the application creates it, ``open`` does
 /// what c-ares would: non-blocking, close-on-exec, the receive buffer asked for, TCP_NODELAY.
@@ -29,10 +34,14 @@ final class UpstreamTraffic {
 
     private struct Sent {
         var id: UInt16
+        /// 1 + the slot of another query in flight with the same id (0: none).
+        var nextWithSameID: UInt16 = 0
         var upstream: Int
         var at: UInt64
-        /// Sends of this id so far: c-ares' try count plus one.
+        /// Sends of this query so far: c-ares' try count plus one.
         var sends: Int
+        /// ``DNSQuestionFingerprint`` of its question.
+        var question: UInt64
         /// The query itself, kept only while the board collects probe questions.
         var query: [UInt8]?
     }
@@ -45,8 +54,8 @@ final class UpstreamTraffic {
     // Loop thread only, and on the path of every datagram: no run-time exclusivity checks.
     /// Indexed by descriptor (small integers): no hashing on the path of every datagram.
     @exclusivity(unchecked) private var connections: [Connection?] = []
-    /// Query id → 1 + its index in `sent` (0: none), allocated at the first send; c-ares
-    /// keeps a channel's ids unique, so one table per channel.
+    /// Query id → 1 + the index in `sent` of the last query sent with it (0: none), the
+    /// others with that id linked from it; allocated at the first send.
     @exclusivity(unchecked) private var slotByID: [UInt16] = []
     @exclusivity(unchecked) private var sent: [Sent] = []
     @exclusivity(unchecked) private var freeSlots: [Int] = []
@@ -114,12 +123,14 @@ final class UpstreamTraffic {
                 scanner.consume(piece) { id, _, _ in ids.append(id) }
             }
             connections[Int(fd)]!.sent = scanner
-            for id in ids { noteSent(id: id, upstream: connection.upstream, now: now, query: nil) }
+            for id in ids { noteSent(id: id, question: DNSQuestionFingerprint.unknown, upstream: connection.upstream, now: now, query: nil) }
         } else if let first = buffers.first, first.iov_len >= 12, let base = first.iov_base {
+            // c-ares 1.18 sends a UDP query as one buffer.
             let datagram = UnsafeRawBufferPointer(start: base, count: first.iov_len)
             let id = UInt16(datagram[0]) << 8 | UInt16(datagram[1])
+            let question = buffers.count == 1 ? DNSQuestionFingerprint.of(datagram) : DNSQuestionFingerprint.unknown
             let query = buffers.count == 1 && board.collectsProbeQueries.load(ordering: .relaxed) ? Array(datagram) : nil
-            noteSent(id: id, upstream: connection.upstream, now: now, query: query)
+            noteSent(id: id, question: question, upstream: connection.upstream, now: now, query: query)
         }
         return written
     }
@@ -145,53 +156,84 @@ final class UpstreamTraffic {
         if connection.isTCP {
             var scanner = connection.received
             scanner.consume(bytes) { id, flags1, flags2 in
-                noteReply(id: id, flags1: flags1, flags2: flags2, upstream: connection.upstream, now: now)
+                noteReply(id: id, question: DNSQuestionFingerprint.unknown, flags1: flags1, flags2: flags2, upstream: connection.upstream, now: now)
             }
             connections[Int(fd)]?.received = scanner
         } else if received >= 4 {
-            noteReply(id: UInt16(bytes[0]) << 8 | UInt16(bytes[1]), flags1: bytes[2], flags2: bytes[3], upstream: connection.upstream, now: now)
+            noteReply(
+                id: UInt16(bytes[0]) << 8 | UInt16(bytes[1]), question: DNSQuestionFingerprint.of(bytes),
+                flags1: bytes[2], flags2: bytes[3], upstream: connection.upstream, now: now)
         }
         return received
     }
 
     // MARK: - Bookkeeping
 
-    private func noteSent(id: UInt16, upstream: Int, now: UInt64, query: [UInt8]?) {
+    private func noteSent(id: UInt16, question: UInt64, upstream: Int, now: UInt64, query: [UInt8]?) {
         if slotByID.isEmpty { slotByID = [UInt16](repeating: 0, count: 65_536) }
         var sends = 1
-        let existing = Int(slotByID[Int(id)])
-        if existing != 0 {
-            let previous = sent[existing - 1]
+        let head = Int(slotByID[Int(id)])
+        if let existing = find(id: id, head: head, where: { DNSQuestionFingerprint.matches($0.question, question) }) {
+            let previous = sent[existing]
             board.timedOut(previous.upstream, now: now)  // asked again before any reply: that try timed out
             sends = previous.sends + 1
-            sent[existing - 1] = Sent(id: id, upstream: upstream, at: now, sends: sends, query: query)
-        } else if let slot = freeSlots.popLast() {
-            sent[slot] = Sent(id: id, upstream: upstream, at: now, sends: sends, query: query)
-            slotByID[Int(id)] = UInt16(slot + 1)
-        } else if sent.count < 65_535 {
-            sent.append(Sent(id: id, upstream: upstream, at: now, sends: sends, query: query))
-            slotByID[Int(id)] = UInt16(sent.count)
+            sent[existing] = Sent(
+                id: id, nextWithSameID: previous.nextWithSameID, upstream: upstream, at: now, sends: sends, question: question, query: query)
+        } else {
+            // A new query; another with its id may be in flight (linked behind it).
+            let entry = Sent(id: id, nextWithSameID: UInt16(head), upstream: upstream, at: now, sends: sends, question: question, query: query)
+            if let slot = freeSlots.popLast() {
+                sent[slot] = entry
+                slotByID[Int(id)] = UInt16(slot + 1)
+            } else if sent.count < 65_535 {
+                sent.append(entry)
+                slotByID[Int(id)] = UInt16(sent.count)
+            }
         }
         nextExpiry = min(nextExpiry, now &+ tryTimeout(sends: sends))
         board.sent(to: upstream)
     }
 
-    private func noteReply(id: UInt16, flags1: UInt8, flags2: UInt8, upstream: Int, now: UInt64) {
+    private func noteReply(id: UInt16, question: UInt64, flags1: UInt8, flags2: UInt8, upstream: Int, now: UInt64) {
         guard flags1 & 0x80 != 0 else { return }  // not a response
         var roundTrip: UInt64?
         var query: [UInt8]?
-        let slot = slotByID.isEmpty ? 0 : Int(slotByID[Int(id)])
-        if slot != 0, sent[slot - 1].upstream == upstream {
-            roundTrip = now &- sent[slot - 1].at
-            query = sent[slot - 1].query
-            release(slot: slot - 1)
+        let head = slotByID.isEmpty ? 0 : Int(slotByID[Int(id)])
+        if let slot = find(id: id, head: head, where: { $0.upstream == upstream && DNSQuestionFingerprint.matches($0.question, question) }) {
+            roundTrip = now &- sent[slot].at
+            query = sent[slot].query
+            release(slot: slot)
         }
         board.answered(
             by: upstream, rcode: flags2 & 0x0f, truncated: flags1 & 0x02 != 0, roundTripNanoseconds: roundTrip, query: query, now: now)
     }
 
+    /// The slot of the first query in flight with `id` (starting at `head`, 1 + a slot)
+    /// that `matches`, or nil.
+    @inline(__always)
+    private func find(id: UInt16, head: Int, where matches: (Sent) -> Bool) -> Int? {
+        var next = head
+        while next != 0 {
+            if matches(sent[next - 1]) { return next - 1 }
+            next = Int(sent[next - 1].nextWithSameID)
+        }
+        return nil
+    }
+
     private func release(slot: Int) {
-        slotByID[Int(sent[slot].id)] = 0
+        let id = Int(sent[slot].id)
+        let after = sent[slot].nextWithSameID
+        if Int(slotByID[id]) == slot + 1 {
+            slotByID[id] = after
+        } else {
+            // Another query with this id was sent after it: unlink it from behind that one.
+            var previous = Int(slotByID[id])
+            while previous != 0 && Int(sent[previous - 1].nextWithSameID) != slot + 1 {
+                previous = Int(sent[previous - 1].nextWithSameID)
+            }
+            if previous != 0 { sent[previous - 1].nextWithSameID = after }
+        }
+        sent[slot].nextWithSameID = 0
         sent[slot].query = nil
         sent[slot].sends = 0  // free: the sweep skips it
         freeSlots.append(slot)
