@@ -79,6 +79,12 @@ final class ChannelLoop: @unchecked Sendable {
     /// When c-ares next needs `ares_process_fd` for its own timeouts, as an upper bound
     /// (see `noteAresActivity`): asking `ares_timeout` is O(queries) in c-ares 1.18.
     private var aresWakeAt = UInt64.max
+    /// The loop thread's pthread_t, stored by the thread itself when it starts (0 before):
+    /// a thread that reads its own id here is the loop thread.
+    private let loopThreadID = Atomic<UInt>(0)
+    /// Jobs were queued from the loop thread itself (a completion starting another lookup)
+    /// without the eventfd wake-up: the loop runs them before it next sleeps. Loop thread only.
+    private var postedToSelf = false
 
     /// Queries of the operations started here and not yet finished by c-ares (for tests and stats).
     var queriesInFlight: Int { inFlight }
@@ -143,13 +149,21 @@ final class ChannelLoop: @unchecked Sendable {
         pthread_join(thread, nil)
     }
 
+    /// Whether the calling thread is this loop's: what it submits needs no wake-up.
+    var isLoopThread: Bool {
+        loopThreadID.load(ordering: .relaxed) == pthread_self()
+    }
+
     private func enqueue(_ job: Job) {
         let wasEmpty = inbox.withLockedValue { inbox in
             let wasEmpty = inbox.jobs.isEmpty
             inbox.jobs.append(job)
             return wasEmpty
         }
-        if wasEmpty { watcher.wake() }
+        guard wasEmpty else { return }  // whoever found it empty has woken the loop (or will run it)
+        // From the loop thread (a lookup's completion starting the next one, as the daemon's
+        // per-uid share does): no eventfd write and read, no extra trip through epoll_wait.
+        if isLoopThread { postedToSelf = true } else { watcher.wake() }
     }
 }
 
@@ -181,6 +195,7 @@ extension ChannelLoop {
 
 extension ChannelLoop {
     private func run() {
+        loopThreadID.store(pthread_self(), ordering: .relaxed)
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         var running = true
         while running {
@@ -221,6 +236,12 @@ extension ChannelLoop {
             expireDeadlines(now: now)
             sweepUpstreamTraffic(now: now)
             startWaiting()
+            // What this thread queued for itself runs before it sleeps; running it may queue
+            // more (a lookup that fails at once, whose completion starts another).
+            while postedToSelf {
+                postedToSelf = false
+                running = runInbox() && running
+            }
         }
         shutDownChannel()
     }
