@@ -70,6 +70,40 @@ import Glibc
         #expect(holder.wait())
     }
 
+    /// A lookup waiting in its uid's queue waits no longer than its own timeout: answered
+    /// WSAETIMEDOUT at its `timeout_ms`, not when the holder's 5 s try ends and it gets its
+    /// turn; it leaves the queue, is answered once, and a later identical lookup runs anew.
+    @Test func aLookupWaitingForItsUIDsShareTimesOutOnItsOwnTimeout() throws {
+        let (service, proxy, unbound) = try Self.service(AnswerCache.Settings(), perUID: 1)
+        defer { proxy.stop(); unbound.stop() }
+        proxy.hold()
+        let holder = Log()
+        _ = service.start(Self.query("v4only.example.test"), owner: Self.uid, completion: holder.handler)
+        #expect(proxy.waitUntil(repliesHeld: 1))
+
+        let limited = LookupKey.query(name: "www.example.test", type: .a, timeout: .milliseconds(300))
+        let started = ContinuousClock.now
+        let waiting = Log()
+        _ = service.start(limited, owner: Self.uid, completion: waiting.handler)
+        #expect(service.upstreamShareSnapshot[Self.uid]?.waiting == 1)
+        #expect(waiting.wait(timeout: .seconds(3)))
+        let after = ContinuousClock.now - started
+        #expect(waiting.code == .timedOut, "\(waiting.results.withLockedValue { $0 })")
+        #expect(after >= .milliseconds(280) && after < .milliseconds(1_500), "answered after \(after)")
+        #expect(holder.count == 0, "the holder still waits on the silent upstream")
+        let share = service.upstreamShareSnapshot[Self.uid]
+        #expect(share?.inFlight == 1 && share?.waiting == 0, "it left the queue: \(String(describing: share))")
+
+        proxy.release()
+        #expect(holder.wait())
+        usleep(200_000)  // a second answer, or a start when the slot frees, would show by now
+        #expect(waiting.count == 1)
+        #expect(service.upstreamShareSnapshot[Self.uid] == nil, "the slot is free")
+        let again = Log()
+        _ = service.start(limited, owner: Self.uid, completion: again.handler)
+        #expect(again.wait() && again.code == .noError)
+    }
+
     /// A prefetch runs beside the share: while one is in flight, the share's bucket (nil,
     /// the one a prefetch would be charged to) is unchanged and its slot free; when it
     /// completes, it gives back no slot it never took — else the bucket's count would go

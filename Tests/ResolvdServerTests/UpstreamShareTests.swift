@@ -36,6 +36,25 @@ import Testing
         #expect(share.snapshot[nil]?.inFlight == 1)
     }
 
+    @Test func aWithdrawnLookupLeavesTheQueueWithoutASlot() {
+        var share = UpstreamShare<Lookup>(perUID: 1)
+        let (a2, a3) = (Lookup("a2"), Lookup("a3"))
+        let r1 = share.acquire(65534, Lookup("a1"))
+        let r2 = share.acquire(65534, a2)
+        let r3 = share.acquire(65534, a3)
+        #expect(r1 && !r2 && !r3)
+        let w1 = share.withdraw(65534, a2)
+        let w2 = share.withdraw(65534, a2)
+        #expect(w1 && !w2, "withdrawn once; then it is not waiting")
+        #expect(share.snapshot[65534]?.inFlight == 1 && share.snapshot[65534]?.waiting == 1)
+        let next = share.release(65534)
+        #expect(next === a3, "the withdrawn lookup is skipped, the next one starts")
+        let w3 = share.withdraw(65534, a3)
+        #expect(!w3, "a started lookup cannot be withdrawn")
+        let last = share.release(65534)
+        #expect(last == nil && share.snapshot[65534] == nil)
+    }
+
     @Test func promotionStartsAWaitingLookupAtOnce() {
         var share = UpstreamShare<Lookup>(perUID: 1)
         let waiting = Lookup("joined")

@@ -17,6 +17,16 @@ extension LookupRequest {
         }
     }
 
+    /// The request's own timeout (`timeout_ms`), if it has one.
+    var timeout: Duration? {
+        switch self {
+        case .addressInfo(let request): request.timeout
+        case .nameInfo(let request): request.timeout
+        case .query(_, _, let timeout), .hostByName(_, _, _, let timeout), .hostByAddress(_, _, let timeout): timeout
+        case .serviceByName, .serviceByPort, .protocolByName, .protocolByNumber: nil
+        }
+    }
+
     /// A rough size in bytes, for the cache's byte bound.
     var estimatedBytes: Int {
         switch self {

@@ -253,8 +253,9 @@ final class LookupService: Sendable {
         case .joined:
             break
         case .waiting(let shared, let staleKept):
-            // Waiting for its owner's share does not delay a stale answer.
+            // Waiting for its owner's share does not delay a stale answer, nor its timeout.
             if staleKept { armStaleTimer(shared) }
+            if let timeout = lookupKey.timeout { armWaitTimer(shared, after: timeout) }
         case .startNew(let shared, let staleKept):
             if staleKept { armStaleTimer(shared) }
             startUpstream(shared)
@@ -402,6 +403,46 @@ final class LookupService: Sendable {
             if let stale, waiter.allowsStale { waiter.completion(.success(stale)) } else { waiter.completion(result) }
         }
         if let next { startUpstream(next) }
+    }
+
+    /// A lookup waiting in its owner's share queue waits no longer than its own timeout
+    /// (`timeout_ms`): then it leaves the queue unstarted and its waiters are answered as if
+    /// the upstream had not answered in time — stale where an expired answer is kept and
+    /// they allow it, else WSAETIMEDOUT. One that starts before then has its timeout counted
+    /// from the start, by the engine, so it is answered within twice its timeout at most.
+    private func armWaitTimer(_ shared: SharedLookup, after timeout: Duration) {
+        let (seconds, attoseconds) = timeout.components
+        let nanoseconds = Int(clamping: seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000)
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + .nanoseconds(max(0, nanoseconds)), leeway: .milliseconds(5))
+        timer.setEventHandler { [self] in
+            expireWaiting(shared)
+            timer.cancel()  // releases this handler, and with it the timer
+        }
+        timer.resume()
+    }
+
+    private func expireWaiting(_ shared: SharedLookup) {
+        let now = MonotonicClock.milliseconds()
+        let (waiters, stale) = state.withLockedValue { state -> ([Waiter], LookupValue?) in
+            // Not in its owner's queue any more: it has started (or finished); nothing to do.
+            guard state.upstreamShare.withdraw(shared.owner, shared) else { return ([], nil) }
+            if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
+            var waiters: [Waiter] = []
+            switch shared.phase {
+            case .attached(let attached, _): waiters = attached
+            case .detached: state.detached -= 1
+            case .abandoned, .finished: break
+            }
+            shared.phase = .finished
+            let allowing = waiters.count { $0.allowsStale }
+            guard allowing > 0, state.cacheEnabled, let stale = state.cache.staleAnswer(shared.key, now: now) else { return (waiters, nil) }
+            state.staleAnswers += allowing
+            return (waiters, stale)
+        }
+        for waiter in waiters {
+            if let stale, waiter.allowsStale { waiter.completion(.success(stale)) } else { waiter.completion(.failure(.timedOut)) }
+        }
     }
 
     /// Serve-stale's client response timer (docs/cache.md): when `shared` (started with an

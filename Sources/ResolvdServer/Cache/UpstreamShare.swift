@@ -72,11 +72,22 @@ struct UpstreamShare<Lookup: AnyObject> {
     /// (another uid joined it); false if it is not waiting there.
     mutating func promote(_ owner: Owner, _ lookup: Lookup) -> Bool {
         modify(owner) { bucket in
-            guard let index = bucket.waiting.firstIndex(where: { $0 === lookup }) else { return false }
-            bucket.waiting.remove(at: index)
+            guard Self.remove(lookup, from: &bucket.waiting) else { return false }
             bucket.inFlight += 1
             return true
         }
+    }
+
+    /// Takes `lookup` out of `owner`'s queue for good (it waited past its own timeout);
+    /// false if it is not waiting there (it has started, or finished).
+    mutating func withdraw(_ owner: Owner, _ lookup: Lookup) -> Bool {
+        modify(owner) { Self.remove(lookup, from: &$0.waiting) }
+    }
+
+    private static func remove(_ lookup: Lookup, from waiting: inout CircularBuffer<Lookup>) -> Bool {
+        guard let index = waiting.firstIndex(where: { $0 === lookup }) else { return false }
+        waiting.remove(at: index)
+        return true
     }
 
     /// Upstream lookups in flight and waiting, per owner that has any (for tests).
