@@ -130,6 +130,29 @@ final class LookupService: Sendable {
             prefetches += 1
             return shared
         }
+
+        /// Takes `shared` out of the coalescing table and marks it finished; returns its
+        /// waiters, for the caller to answer once the lock is released.
+        mutating func finish(_ shared: SharedLookup) -> [Waiter] {
+            if inFlight[shared.key] === shared { inFlight[shared.key] = nil }
+            var waiters: [Waiter] = []
+            switch shared.phase {
+            case .attached(let attached, _): waiters = attached
+            case .detached: detached -= 1
+            case .abandoned, .finished: break
+            }
+            shared.phase = .finished
+            return waiters
+        }
+
+        /// Serve-stale for `waiters` whose lookup failed: the kept expired answer when one of
+        /// them allows it (counted), else nil.
+        mutating func staleAnswer(_ key: HashedKey, for waiters: [Waiter], now: UInt64) -> LookupValue? {
+            let allowing = waiters.count { $0.allowsStale }
+            guard allowing > 0, let stale = cache.staleAnswer(key, now: now) else { return nil }
+            staleAnswers += allowing
+            return stale
+        }
     }
 
     /// The most prefetches at once: `prefetchSharePercent` of the resolver's capacity.
@@ -377,27 +400,17 @@ final class LookupService: Sendable {
     private func complete(_ shared: SharedLookup, with result: Result<LookupValue, ResolverError>) {
         let now = MonotonicClock.milliseconds()
         let (waiters, stale, next) = state.withLockedValue { state -> ([Waiter], LookupValue?, SharedLookup?) in
-            if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
             if shared.isPrefetch { state.prefetching -= 1 }
             // Its slot goes to the owner's next waiting lookup, if any (a prefetch holds none).
             let next = shared.isPrefetch ? nil : state.upstreamShare.release(shared.owner)
-            var waiters: [Waiter] = []
-            switch shared.phase {
-            case .attached(let attached, _): waiters = attached
-            case .detached: state.detached -= 1
-            case .abandoned, .finished: break
-            }
-            shared.phase = .finished
+            let waiters = state.finish(shared)
             guard state.cacheEnabled, shared.key.key.isCacheable else { return (waiters, nil, next) }
             guard Self.isTransient(result) else {
                 state.cache.store(shared.key, result: result, now: now)
                 return (waiters, nil, next)
             }
             // The upstreams failed: serve-stale answers those waiters that allow it.
-            let allowing = waiters.count { $0.allowsStale }
-            guard allowing > 0, let stale = state.cache.staleAnswer(shared.key, now: now) else { return (waiters, nil, next) }
-            state.staleAnswers += allowing
-            return (waiters, stale, next)
+            return (waiters, state.staleAnswer(shared.key, for: waiters, now: now), next)
         }
         for waiter in waiters {
             if let stale, waiter.allowsStale { waiter.completion(.success(stale)) } else { waiter.completion(result) }
@@ -413,13 +426,7 @@ final class LookupService: Sendable {
     private func armWaitTimer(_ shared: SharedLookup, after timeout: Duration) {
         let (seconds, attoseconds) = timeout.components
         let nanoseconds = Int(clamping: seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000)
-        let timer = DispatchSource.makeTimerSource(queue: .global())
-        timer.schedule(deadline: .now() + .nanoseconds(max(0, nanoseconds)), leeway: .milliseconds(5))
-        timer.setEventHandler { [self] in
-            expireWaiting(shared)
-            timer.cancel()  // releases this handler, and with it the timer
-        }
-        timer.resume()
+        Self.run(after: .nanoseconds(max(0, nanoseconds))) { [self] in expireWaiting(shared) }
     }
 
     private func expireWaiting(_ shared: SharedLookup) {
@@ -427,18 +434,9 @@ final class LookupService: Sendable {
         let (waiters, stale) = state.withLockedValue { state -> ([Waiter], LookupValue?) in
             // Not in its owner's queue any more: it has started (or finished); nothing to do.
             guard state.upstreamShare.withdraw(shared.owner, shared) else { return ([], nil) }
-            if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
-            var waiters: [Waiter] = []
-            switch shared.phase {
-            case .attached(let attached, _): waiters = attached
-            case .detached: state.detached -= 1
-            case .abandoned, .finished: break
-            }
-            shared.phase = .finished
-            let allowing = waiters.count { $0.allowsStale }
-            guard allowing > 0, state.cacheEnabled, let stale = state.cache.staleAnswer(shared.key, now: now) else { return (waiters, nil) }
-            state.staleAnswers += allowing
-            return (waiters, stale)
+            let waiters = state.finish(shared)
+            guard state.cacheEnabled else { return (waiters, nil) }
+            return (waiters, state.staleAnswer(shared.key, for: waiters, now: now))
         }
         for waiter in waiters {
             if let stale, waiter.allowsStale { waiter.completion(.success(stale)) } else { waiter.completion(.failure(.timedOut)) }
@@ -452,12 +450,17 @@ final class LookupService: Sendable {
     private func armStaleTimer(_ shared: SharedLookup) {
         let delay = state.withLockedValue { $0.cache.settings.staleAnswerAfterMilliseconds }
         guard delay > 0 else { return }
-        // A timer source rather than asyncAfter: its leeway is ours (asyncAfter's was seen
-        // to fire 270 ms late for a 300 ms delay on a loaded machine).
+        Self.run(after: .milliseconds(Int(delay))) { [self] in answerStale(shared) }
+    }
+
+    /// Runs `body` once, `delay` from now, on a global queue. A timer source rather than
+    /// asyncAfter: its leeway is ours (asyncAfter's was seen to fire 270 ms late for a 300 ms
+    /// delay on a loaded machine).
+    private static func run(after delay: DispatchTimeInterval, _ body: @escaping @Sendable () -> Void) {
         let timer = DispatchSource.makeTimerSource(queue: .global())
-        timer.schedule(deadline: .now() + .milliseconds(Int(delay)), leeway: .milliseconds(5))
-        timer.setEventHandler { [self] in
-            answerStale(shared)
+        timer.schedule(deadline: .now() + delay, leeway: .milliseconds(5))
+        timer.setEventHandler {
+            body()
             timer.cancel()  // releases this handler, and with it the timer
         }
         timer.resume()
