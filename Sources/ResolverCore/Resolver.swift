@@ -121,17 +121,15 @@ public final class Resolver: Sendable {
             lookup.fail(.aborted)  // shut down: completes at once, still exactly once
             return handle
         }
-        loops[loopIndexForStart()].submit(lookup)
+        // On the caller's own loop when a channel thread starts it (a completion starting the
+        // next lookup needs no wake-up then, and each loop's completions feed that loop),
+        // else on the next in turn.
+        if let own = loops.first(where: \.isLoopThread) {
+            own.submit(lookup, fromLoopThread: true)
+        } else {
+            loops[nextLoop.add(1, ordering: .relaxed).oldValue % loops.count].submit(lookup, fromLoopThread: false)
+        }
         return handle
-    }
-
-    /// The loop a new lookup starts on: the caller's own when a channel thread starts it (a
-    /// completion starting the next lookup needs no wake-up then, and each loop's
-    /// completions feed that loop), else the next in turn.
-    @inline(__always)
-    private func loopIndexForStart() -> Int {
-        for index in loops.indices where loops[index].isLoopThread { return index }
-        return nextLoop.add(1, ordering: .relaxed).oldValue % loops.count
     }
 
     /// Starts a lookup that fails with `error` (bad input) through the same path as any

@@ -5,8 +5,9 @@ import Glibc
 #endif
 
 /// The real `resolvd` binary (by default the one built next to this benchmark, so a release
-/// build under `make bench`; `make bench-baseline` also starts an earlier commit's) as a child process on a temporary socket, started the way the
-/// end-to-end tests' DaemonProcess does: `--config <temp> --socket <temp> --hosts-file none`.
+/// build under `make bench`; `make bench-baseline` also starts an earlier commit's) as a
+/// child process on a temporary socket, started the way the end-to-end tests'
+/// DaemonProcess does: `--config <temp> --socket <temp> --hosts-file none`.
 final class DaemonChild {
     let pid: pid_t
     let directory: String

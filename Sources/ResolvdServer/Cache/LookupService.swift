@@ -410,9 +410,7 @@ final class LookupService: Sendable {
             // The upstreams failed: serve-stale answers those waiters that allow it.
             return (waiters, state.staleAnswer(shared.key, for: waiters, now: now), next)
         }
-        for waiter in waiters {
-            if let stale, waiter.allowsStale { waiter.completion(.success(stale)) } else { waiter.completion(result) }
-        }
+        Self.answer(waiters, stale: stale, otherwise: result)
         if let next { startUpstream(next) }
     }
 
@@ -431,9 +429,7 @@ final class LookupService: Sendable {
     /// they allow it, else WSAETIMEDOUT. One that starts before then has its timeout counted
     /// from the start, by the engine, so it is answered within twice its timeout at most.
     private func armWaitTimer(_ shared: SharedLookup, after timeout: Duration) {
-        let (seconds, attoseconds) = timeout.components
-        let nanoseconds = Int(clamping: seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000)
-        Self.run(after: .nanoseconds(max(0, nanoseconds))) { [self] in expireWaiting(shared) }
+        Self.run(after: .nanoseconds(Int(clamping: MonotonicClock.nanoseconds(timeout)))) { [self] in expireWaiting(shared) }
     }
 
     private func expireWaiting(_ shared: SharedLookup) {
@@ -445,8 +441,14 @@ final class LookupService: Sendable {
             guard state.cacheEnabled else { return (waiters, nil) }
             return (waiters, state.staleAnswer(shared.key, for: waiters, now: now))
         }
+        Self.answer(waiters, stale: stale, otherwise: .failure(.timedOut))
+    }
+
+    /// Answers each waiter of a finished lookup: with `stale` where there is one and it
+    /// allows it, else with `result`.
+    private static func answer(_ waiters: [Waiter], stale: LookupValue?, otherwise result: Result<LookupValue, ResolverError>) {
         for waiter in waiters {
-            if let stale, waiter.allowsStale { waiter.completion(.success(stale)) } else { waiter.completion(.failure(.timedOut)) }
+            if let stale, waiter.allowsStale { waiter.completion(.success(stale)) } else { waiter.completion(result) }
         }
     }
 

@@ -131,16 +131,18 @@ final class ChannelLoop: @unchecked Sendable {
     }
 
     /// Queues `record` to start on this loop. Callable from any thread.
-    func submit(_ record: LookupRecord) {
-        enqueue(.start(record))
+    /// `fromLoopThread`: the caller is this loop's own thread (``isLoopThread``).
+    func submit(_ record: LookupRecord, fromLoopThread: Bool) {
+        enqueue(.start(record), fromLoopThread: fromLoopThread)
     }
 
     /// Stops the loop after the jobs already queued, destroys the channel, and waits for
     /// the thread. Pending lookups must have been finished first (the resolver aborts them).
     func stopAndJoin() {
-        enqueue(.stop)
+        let fromLoopThread = isLoopThread
+        enqueue(.stop, fromLoopThread: fromLoopThread)
         guard let thread else { return }
-        if pthread_equal(thread, pthread_self()) != 0 {
+        if fromLoopThread {
             // Stopped from one of its own completions (the last reference to the resolver
             // dropped there): the loop exits by itself after this job, nobody can join it.
             pthread_detach(thread)
@@ -154,7 +156,7 @@ final class ChannelLoop: @unchecked Sendable {
         loopThreadID.load(ordering: .relaxed) == pthread_self()
     }
 
-    private func enqueue(_ job: Job) {
+    private func enqueue(_ job: Job, fromLoopThread: Bool) {
         let wasEmpty = inbox.withLockedValue { inbox in
             let wasEmpty = inbox.jobs.isEmpty
             inbox.jobs.append(job)
@@ -163,7 +165,7 @@ final class ChannelLoop: @unchecked Sendable {
         guard wasEmpty else { return }  // whoever found it empty has woken the loop (or will run it)
         // From the loop thread (a lookup's completion starting the next one, as the daemon's
         // per-uid share does): no eventfd write and read, no extra trip through epoll_wait.
-        if isLoopThread { postedToSelf = true } else { watcher.wake() }
+        if fromLoopThread { postedToSelf = true } else { watcher.wake() }
     }
 }
 

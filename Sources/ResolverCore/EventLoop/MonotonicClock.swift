@@ -33,10 +33,17 @@ package enum MonotonicClock {
 
     /// `now()` plus `duration`, saturating.
     package static func deadline(after duration: Duration) -> UInt64 {
-        let (seconds, attoseconds) = duration.components
-        let nanoseconds = max(0, seconds) &* 1_000_000_000 &+ max(0, attoseconds / 1_000_000_000)
-        let (sum, overflow) = now().addingReportingOverflow(UInt64(nanoseconds))
+        let (sum, overflow) = now().addingReportingOverflow(nanoseconds(duration))
         return overflow ? .max : sum
+    }
+
+    /// `duration` in nanoseconds: 0 for a negative one, saturating for one too long.
+    package static func nanoseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0 else { return 0 }
+        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        let (sum, carry) = whole.addingReportingOverflow(UInt64(max(0, attoseconds / 1_000_000_000)))
+        return overflow || carry ? .max : sum
     }
 
     @usableFromInline

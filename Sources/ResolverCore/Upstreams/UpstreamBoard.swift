@@ -56,8 +56,7 @@ final class UpstreamBoard: Sendable {
     init(servers: [DNSServerAddress], probeInterval: Duration) {
         self.servers = servers
         self.counters = servers.map { _ in Counters() }
-        let (seconds, attoseconds) = probeInterval.components
-        self.probeIntervalNanoseconds = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds / 1_000_000_000))
+        self.probeIntervalNanoseconds = MonotonicClock.nanoseconds(probeInterval)
         let now = MonotonicClock.now()
         self.state = NIOLockedValueBox(State(health: servers.map { _ in .initial(now: now) }, order: Array(servers.indices)))
     }
