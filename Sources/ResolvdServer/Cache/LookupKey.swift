@@ -17,6 +17,27 @@ extension LookupRequest {
         }
     }
 
+    /// Whether answering it may take the upstreams: false for what the resolver answers
+    /// from memory (IP literals, hosts-file names and addresses, services, protocols), which
+    /// therefore never waits for its uid's share of the upstreams. Asked only of a lookup
+    /// over its share, so the hosts file is looked up only then.
+    func needsUpstream(_ resolver: CoreResolver) -> Bool {
+        switch self {
+        case .addressInfo(let request):
+            !request.flags.contains(.numericHost) && !resolver.answersLocally(name: request.name, family: request.family)
+        case .hostByName(let name, let family, _, _):
+            !resolver.answersLocally(name: name, family: family)
+        case .nameInfo(let request):
+            !request.flags.contains(.numericHost) && !resolver.answersLocally(address: request.address)
+        case .hostByAddress(let address, _, _):
+            !resolver.answersLocally(address: address)
+        case .query:
+            true
+        case .serviceByName, .serviceByPort, .protocolByName, .protocolByNumber:
+            false
+        }
+    }
+
     /// The request's own timeout (`timeout_ms`), if it has one.
     var timeout: Duration? {
         switch self {

@@ -2,9 +2,12 @@
 import Glibc
 #endif
 
-import Dispatch
+import DequeModule
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 import ResolverCore
+import Synchronization
 
 /// Between connections and the resolver: answers from the cache, shares one upstream
 /// lookup among identical callers (coalescing), and fills the cache with what comes back.
@@ -12,14 +15,20 @@ import ResolverCore
 /// Every caller is a *waiter* with its own ``Token``. Waiters are counted per shared
 /// lookup: cancelling one waiter answers that waiter at once (before ``cancel(_:with:)``
 /// returns) and never disturbs the others — the bug golang/go#22724 had. When the last
-/// waiter leaves, the shared lookup is detached, not cancelled: its late answer still
-/// fills the cache — for up to ``maxDetached`` detached lookups at a time; beyond that the
-/// upstream lookup is cancelled in the resolver, so that lookups started and cancelled
+/// waiter leaves a lookup still waiting in its owner's share queue, it leaves the queue
+/// unstarted; when the last waiter leaves a started one, the lookup gives its slot of the
+/// share back and is detached, not cancelled: its late answer still fills the cache — for
+/// up to a quarter of the resolver's capacity of detached lookups at a time; beyond that
+/// the upstream lookup is cancelled in the resolver, so that lookups started and cancelled
 /// against an upstream that never answers cannot pile up without bound. Timeouts are per
 /// shared lookup, which is why the timeout is part of the ``LookupKey``.
 ///
+/// No call recurses through another lookup: a completion that frees a slot hands the next
+/// lookups to one loop (``startQueued(_:)``), however many of them complete at once (a
+/// resolver shutting down fails every start before it returns).
+///
 /// It does not speak the protocol or know connections; the ``ConnectionHandler`` maps
-/// request ids to tokens.
+/// request ids to tokens and gives each connection its number (``makeConnectionID()``).
 final class LookupService: Sendable {
     typealias Completion = @Sendable (Result<LookupValue, ResolverError>) -> Void
 
@@ -35,77 +44,11 @@ final class LookupService: Sendable {
         static func == (lhs: Token, rhs: Token) -> Bool { lhs.id == rhs.id }
     }
 
-    /// The upstream lookup, once it has started: what cancelling it takes.
-    fileprivate typealias Upstream = (resolver: CoreResolver, handle: LookupHandle)
-    /// `allowsStale`: false for a request with `"stale": false` (serve-stale, docs/cache.md).
-    fileprivate typealias Waiter = (id: UInt64, allowsStale: Bool, completion: Completion)
+    typealias Upstream = SharedLookup.Upstream
+    typealias Waiter = SharedLookup.Waiter
+    typealias Owner = ShareOwner
 
-    /// One upstream lookup and the waiters it serves (docs/cache.md, "A shared lookup's
-    /// states").
-    ///
-    /// It does not take the lock: every read and write of `phase` is under
-    /// LookupService's `state` lock, and the resolver is called outside it.
-    fileprivate final class SharedLookup: @unchecked Sendable {
-        // `phase` is touched only under LookupService's `state` lock; `key` is immutable.
-        enum Phase {
-            /// In `State.inFlight`, joinable; `upstream` is nil until the start call has
-            /// returned its handle.
-            case attached(waiters: [Waiter], upstream: Upstream?)
-            /// The last waiter left; still running so that its answer fills the cache, and
-            /// counted in `State.detached`.
-            case detached(upstream: Upstream?)
-            /// The last waiter left when `maxDetached` lookups were detached already: its
-            /// upstream lookup has been cancelled, or is cancelled as soon as it starts.
-            case abandoned
-            /// Its completion has run; every waiter has been answered.
-            case finished
-        }
-
-        let key: HashedKey
-        var phase: Phase
-        /// Whose share of the upstream capacity it uses (``UpstreamShare``): its first waiter's.
-        /// A prefetch's is nil and it takes no slot of the share: prefetches have their own
-        /// bound (`prefetch_share_percent`).
-        let owner: Owner
-        /// A prefetch: started by a hit, with no waiter of its own (others may join).
-        let isPrefetch: Bool
-
-        init(key: HashedKey, first: Waiter, owner: Owner) {
-            self.key = key
-            self.phase = .attached(waiters: [first], upstream: nil)
-            self.owner = owner
-            self.isPrefetch = false
-        }
-
-        init(prefetching key: HashedKey) {
-            self.key = key
-            self.phase = .attached(waiters: [], upstream: nil)
-            self.owner = nil
-            self.isPrefetch = true
-        }
-
-        /// A new waiter for a lookup in `State.inFlight` (always attached).
-        func join(_ waiter: Waiter) {
-            guard case .attached(var waiters, let upstream) = phase else {
-                preconditionFailure("joined a shared lookup that is not attached: \(phase)")
-            }
-            phase = .finished  // drop the enum's reference to the array, so that append does not copy it
-            waiters.append(waiter)
-            phase = .attached(waiters: waiters, upstream: upstream)
-        }
-
-        /// Removes waiter `id` if it is still waiting: its completion, and whether it was the last.
-        func remove(waiter id: UInt64) -> (completion: Completion, wasLast: Bool)? {
-            guard case .attached(var waiters, let upstream) = phase,
-                  let index = waiters.firstIndex(where: { $0.id == id }) else { return nil }
-            phase = .finished
-            let completion = waiters.remove(at: index).completion
-            phase = .attached(waiters: waiters, upstream: upstream)
-            return (completion, waiters.isEmpty)
-        }
-    }
-
-    private struct State: Sendable {
+    struct State: Sendable {
         var cache: AnswerCache
         var cacheEnabled: Bool
         var inFlight: [HashedKey: SharedLookup] = [:]
@@ -119,6 +62,16 @@ final class LookupService: Sendable {
         var prefetches = 0
         var prefetching = 0
         var prefetchLimit = 0
+        /// The most detached lookups at once (a quarter of the resolver's capacity).
+        var detachedLimit = 0
+        /// The own deadlines of lookups waiting in the share, and when the one timer that
+        /// answers them is armed for (``LookupService+Timers``).
+        var waitDeadlines = WaitDeadlines<SharedLookup>()
+        var waitTimer: (at: UInt64, task: Scheduled<Void>)?
+        /// Lookups to start that a completion freed slots for, and whether a thread is
+        /// starting them already (``LookupService/startQueued(_:)``).
+        var toStart = Deque<SharedLookup>()
+        var starting = false
 
         /// A background refresh of `key`, unless one (or any lookup of it) runs already or
         /// the prefetch bound is reached.
@@ -153,6 +106,86 @@ final class LookupService: Sendable {
             staleAnswers += allowing
             return stale
         }
+
+        /// The next lookup ``LookupService/startQueued(_:)`` starts, skipping those nobody
+        /// waits for any more; nil (and nobody starting) when there is none.
+        mutating func nextToStart() -> SharedLookup? {
+            while let next = toStart.popFirst() {
+                next.queuedToStart = false
+                if case .finished = next.phase { continue }
+                return next
+            }
+            starting = false
+            return nil
+        }
+
+        /// What the last waiter's leaving asks of the resolver and the share, to be done
+        /// outside the lock.
+        struct Left {
+            var cancelUpstream: Upstream?
+            var startNext: SharedLookup?
+            static let nothing = Left()
+        }
+
+        /// The last waiter of `shared` left. Waiting in its owner's queue, or about to be
+        /// started from it: it goes unstarted. Started: it gives its slot back and is
+        /// detached, or abandoned (its upstream lookup cancelled) beyond `detachedLimit`.
+        mutating func lastWaiterLeft(_ shared: SharedLookup) -> Left {
+            guard case .attached(_, let upstream) = shared.phase else { return .nothing }
+            if inFlight[shared.key] === shared { inFlight[shared.key] = nil }
+            var left = Left()
+            if upstreamShare.withdraw(shared) {
+                leftWaiting(shared)
+                shared.phase = .finished
+                return left
+            }
+            left.startNext = giveBackSlot(shared)
+            if shared.queuedToStart {
+                shared.phase = .finished  // skipped by startQueued
+            } else if detached < detachedLimit {
+                detached += 1
+                shared.phase = .detached(upstream: upstream)
+            } else {
+                shared.phase = .abandoned
+                left.cancelUpstream = upstream
+            }
+            return left
+        }
+
+        /// `shared` no longer needs its slot of the share: the owner's next waiting lookup,
+        /// which now holds it and must be started, or nil.
+        mutating func giveBackSlot(_ shared: SharedLookup) -> SharedLookup? {
+            guard shared.holdsSlot, let owner = shared.owner else { return nil }
+            shared.holdsSlot = false
+            guard let next = upstreamShare.release(owner) else { return nil }
+            next.holdsSlot = true
+            leftWaiting(next)
+            return next
+        }
+
+        /// Another uid joined waiting lookup `shared`: it leaves its queue and starts now,
+        /// over its owner's share.
+        mutating func promote(_ shared: SharedLookup) -> Bool {
+            guard upstreamShare.promote(shared) else { return false }
+            shared.holdsSlot = true
+            leftWaiting(shared)
+            return true
+        }
+
+        /// Waiting lookup `shared` needs no upstream: it leaves its queue to start without
+        /// a slot; false when it is no longer waiting.
+        mutating func leave(_ shared: SharedLookup) -> Bool {
+            guard upstreamShare.withdraw(shared) else { return false }
+            leftWaiting(shared)
+            return true
+        }
+
+        /// `shared` has left its share queue: its deadline there, if it has one, is a leftover.
+        mutating func leftWaiting(_ shared: SharedLookup) {
+            guard shared.hasWaitDeadline else { return }
+            shared.hasWaitDeadline = false
+            waitDeadlines.left { $0.hasWaitDeadline }
+        }
     }
 
     /// The most prefetches at once: `prefetchSharePercent` of the resolver's capacity.
@@ -161,22 +194,36 @@ final class LookupService: Sendable {
         return settings.prefetchSharePercent <= 0 ? 0 : max(1, capacity * settings.prefetchSharePercent / 100)
     }
 
-    /// Detached lookups left running so that their late answers fill the cache.
-    static let maxDetached = 1_024
+    /// The most detached lookups left running so that their late answers fill the cache:
+    /// a quarter of the resolver's capacity, as much as one uid's share.
+    static func detachedLimit(_ resolver: CoreResolver) -> Int {
+        max(1, resolver.configuration.channelCount * resolver.queryLimitPerChannel / 4)
+    }
 
-    private let state: NIOLockedValueBox<State>
+    let state: NIOLockedValueBox<State>
     private let resolverBox: NIOLockedValueBox<CoreResolver>
-
-    /// Who an upstream lookup is charged to (``UpstreamShare``): a uid, or nil.
-    typealias Owner = uid_t?
+    /// Where the share queue's wait timer and serve-stale's timers run.
+    let timerLoop: any EventLoop
 
     /// - Parameter upstreamLookupsPerUID: each uid's share of the upstream lookups in flight.
-    init(resolver: CoreResolver, cacheEnabled: Bool, settings: AnswerCache.Settings, upstreamLookupsPerUID: Int = .max) {
+    init(
+        resolver: CoreResolver, cacheEnabled: Bool, settings: AnswerCache.Settings, upstreamLookupsPerUID: Int = .max,
+        timerLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
+    ) {
         self.resolverBox = NIOLockedValueBox(resolver)
+        self.timerLoop = timerLoop
         var state = State(
             cache: AnswerCache(settings: settings), cacheEnabled: cacheEnabled, upstreamShare: UpstreamShare(perUID: upstreamLookupsPerUID))
         state.prefetchLimit = Self.prefetchLimit(resolver, settings)
+        state.detachedLimit = Self.detachedLimit(resolver)
         self.state = NIOLockedValueBox(state)
+    }
+
+    private static let connectionIDs = Atomic<UInt64>(0)
+
+    /// A number for a new connection: the share keeps each connection's lookups apart.
+    static func makeConnectionID() -> UInt64 {
+        connectionIDs.add(1, ordering: .relaxed).newValue
     }
 
     /// A new share of the upstream capacity per uid (reload); lookups already counted keep their slots.
@@ -184,8 +231,8 @@ final class LookupService: Sendable {
         state.withLockedValue { $0.upstreamShare.perUID = perUID }
     }
 
-    /// Upstream lookups in flight and waiting per owner (tests).
-    var upstreamShareSnapshot: [Owner: (inFlight: Int, waiting: Int)] {
+    /// Upstream lookups in flight and waiting per uid (tests).
+    var upstreamShareSnapshot: [uid_t?: (inFlight: Int, waiting: Int)] {
         state.withLockedValue { $0.upstreamShare.snapshot }
     }
 
@@ -197,6 +244,7 @@ final class LookupService: Sendable {
             state.cacheEnabled = cacheEnabled
             state.cache.update(settings: settings)
             state.prefetchLimit = Self.prefetchLimit(resolver, settings)
+            state.detachedLimit = Self.detachedLimit(resolver)
             if !cacheEnabled { state.cache.flush() }
         }
         return resolverBox.withLockedValue { current in
@@ -208,17 +256,21 @@ final class LookupService: Sendable {
 
     /// Starts (or joins, or answers from the cache) a lookup. A cache hit completes before
     /// this returns; otherwise `completion` runs later on a resolver thread. An upstream
-    /// lookup is charged to `owner`'s share (``UpstreamShare``); `allowsStale` false (a
-    /// request's `"stale": false`) opts out of serve-stale.
-    func start(_ lookupKey: LookupKey, owner: Owner = nil, allowsStale: Bool = true, completion: @escaping Completion) -> Token {
-        start(lookupKey, owner: owner, allowsStale: allowsStale, consultingCache: true, completion: completion)
+    /// lookup is charged to `owner`'s share, on `connection`'s queue (``UpstreamShare``);
+    /// `allowsStale` false (a request's `"stale": false`) opts out of serve-stale.
+    func start(
+        _ lookupKey: LookupKey, owner: uid_t? = nil, connection: UInt64 = 0, allowsStale: Bool = true, completion: @escaping Completion
+    ) -> Token {
+        start(lookupKey, owner: Owner(uid: owner, connection: connection), allowsStale: allowsStale, consultingCache: true, completion: completion)
     }
 
-    /// Like ``start(_:owner:allowsStale:completion:)`` but never answered from the cache
-    /// (Varlink's SD_RESOLVED_NO_CACHE): it still joins an identical lookup in flight, and its
-    /// answer still fills the cache.
-    func startBypassingCache(_ lookupKey: LookupKey, owner: Owner = nil, allowsStale: Bool = true, completion: @escaping Completion) -> Token {
-        start(lookupKey, owner: owner, allowsStale: allowsStale, consultingCache: false, completion: completion)
+    /// Like ``start(_:owner:connection:allowsStale:completion:)`` but never answered from
+    /// the cache (Varlink's SD_RESOLVED_NO_CACHE): it still joins an identical lookup in
+    /// flight, and its answer still fills the cache.
+    func startBypassingCache(
+        _ lookupKey: LookupKey, owner: uid_t? = nil, connection: UInt64 = 0, allowsStale: Bool = true, completion: @escaping Completion
+    ) -> Token {
+        start(lookupKey, owner: Owner(uid: owner, connection: connection), allowsStale: allowsStale, consultingCache: false, completion: completion)
     }
 
     /// Always inlined, so that each caller's `consultingCache` is a constant and the v1 path
@@ -258,14 +310,14 @@ final class LookupService: Sendable {
                 shared.join((id, allowsStale, completion))
                 state.coalesced += 1
                 // Nobody waits in another uid's queue: joining one of its waiting lookups starts it.
-                let promoted = shared.owner != owner && state.upstreamShare.promote(shared.owner, shared)
+                let promoted = shared.owner?.uid != owner.uid && state.promote(shared)
                 return (Token(id: id, shared: shared, source: .coalesced), promoted ? .startNew(shared, staleKept: false) : .joined)
             }
             let shared = SharedLookup(key: key, first: (id, allowsStale, completion), owner: owner)
             state.inFlight[key] = shared
             let token = Token(id: id, shared: shared, source: .upstream)
-            return state.upstreamShare.acquire(owner, shared)
-                ? (token, .startNew(shared, staleKept: staleKept)) : (token, .waiting(shared, staleKept: staleKept))
+            shared.holdsSlot = state.upstreamShare.acquire(shared, owner: owner)
+            return shared.holdsSlot ? (token, .startNew(shared, staleKept: staleKept)) : (token, .waiting(shared, staleKept: staleKept))
         }
         switch plan {
         case .hit(let result):
@@ -276,7 +328,7 @@ final class LookupService: Sendable {
         case .joined:
             break
         case .waiting(let shared, let staleKept):
-            armTimers(waiting: shared, staleKept: staleKept)
+            waitForShare(shared, staleKept: staleKept)
         case .startNew(let shared, let staleKept):
             if staleKept { armStaleTimer(shared) }
             startUpstream(shared)
@@ -284,29 +336,42 @@ final class LookupService: Sendable {
         return token
     }
 
+    /// A lookup over its owner's share. What needs no upstream — an IP literal, a name of
+    /// the hosts file, a service or protocol — starts at once without a slot: only the
+    /// upstreams are shared. The rest waits, no longer than its own timeout or its stale
+    /// answer. Out of line: `start` is inlined into each front end's lookup path, which this
+    /// path (over the share) must not make longer (callgrind: +600 instructions per cached
+    /// lookup).
+    @inline(never)
+    private func waitForShare(_ shared: SharedLookup, staleKept: Bool) {
+        if !shared.key.key.needsUpstream(resolver) {
+            let leftQueue = state.withLockedValue { $0.leave(shared) }
+            if leftQueue { startUpstream(shared) }
+            return
+        }
+        if staleKept { armStaleTimer(shared) }
+        if let timeout = shared.key.key.timeout { armWaitTimer(shared, after: timeout) }
+    }
+
     /// Answers one waiter with `error` (WSA_E_CANCELLED, ERROR_OPERATION_ABORTED) before
     /// returning; false when it had already been answered.
     @discardableResult
     func cancel(_ token: Token, with error: ResolverError) -> Bool {
         guard let shared = token.shared else { return false }  // answered from the cache at once
-        let (completion, cancelUpstream) = state.withLockedValue { state -> (Completion?, Upstream?) in
-            guard let (completion, wasLast) = shared.remove(waiter: token.id) else { return (nil, nil) }
-            guard wasLast, case .attached(_, let upstream) = shared.phase else { return (completion, nil) }
-            // The last waiter left: detach. The upstream answer still fills the cache,
-            // unless too many detached lookups are running already.
-            if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
-            if state.detached < Self.maxDetached {
-                state.detached += 1
-                shared.phase = .detached(upstream: upstream)
-                return (completion, nil)
-            }
-            shared.phase = .abandoned
-            return (completion, upstream)
+        let (completion, left) = state.withLockedValue { state -> (Completion?, State.Left) in
+            guard let (completion, wasLast) = shared.remove(waiter: token.id) else { return (nil, .nothing) }
+            return (completion, wasLast ? state.lastWaiterLeft(shared) : .nothing)
         }
         guard let completion else { return false }
         completion(.failure(error))
-        if let cancelUpstream { cancelUpstream.resolver.cancel(cancelUpstream.handle) }
+        carryOut(left)
         return true
+    }
+
+    /// What the last waiter's leaving asks of the resolver and the share, outside the lock.
+    func carryOut(_ left: State.Left) {
+        if let cancel = left.cancelUpstream { cancel.resolver.cancel(cancel.handle) }
+        if let next = left.startNext { startQueued(next) }
     }
 
     /// Runs `body` on the cache under the lock (for `dump_cache`).
@@ -359,6 +424,27 @@ final class LookupService: Sendable {
         if cancelNow { resolver.cancel(handle) }
     }
 
+    /// Starts lookups that a finished one freed a slot for, in one loop per thread at a
+    /// time: a start can complete before it returns (a resolver shutting down, a cancel
+    /// of an abandoned lookup), and that completion frees the next slot — which is queued
+    /// here for the loop already running instead of started from inside the completion, so
+    /// that the stack stays flat however long the queue (a recursion here once took 99,803
+    /// frames and the daemon with it). A thread that finds another thread starting hands
+    /// its lookups over and returns.
+    private func startQueued(_ first: SharedLookup) {
+        let runs = state.withLockedValue { state -> Bool in
+            first.queuedToStart = true
+            state.toStart.append(first)
+            guard !state.starting else { return false }
+            state.starting = true
+            return true
+        }
+        guard runs else { return }
+        while let next = state.withLockedValue({ $0.nextToStart() }) {
+            startUpstream(next)
+        }
+    }
+
     /// One closure per lookup, straight to `complete` (no intermediate `finish` closure).
     private func startUpstream(_ shared: SharedLookup, on resolver: CoreResolver) -> LookupHandle {
         switch shared.key.key {
@@ -399,8 +485,8 @@ final class LookupService: Sendable {
         let now = MonotonicClock.milliseconds()
         let (waiters, stale, next) = state.withLockedValue { state -> ([Waiter], LookupValue?, SharedLookup?) in
             if shared.isPrefetch { state.prefetching -= 1 }
-            // Its slot goes to the owner's next waiting lookup, if any (a prefetch holds none).
-            let next = shared.isPrefetch ? nil : state.upstreamShare.release(shared.owner)
+            // Its slot goes to the owner's next waiting lookup, if any.
+            let next = state.giveBackSlot(shared)
             let waiters = state.finish(shared)
             guard state.cacheEnabled, shared.key.key.isCacheable else { return (waiters, nil, next) }
             guard Self.isTransient(result) else {
@@ -411,95 +497,15 @@ final class LookupService: Sendable {
             return (waiters, state.staleAnswer(shared.key, for: waiters, now: now), next)
         }
         Self.answer(waiters, stale: stale, otherwise: result)
-        if let next { startUpstream(next) }
-    }
-
-    /// Waiting for its owner's share delays neither a stale answer nor the lookup's timeout.
-    /// Out of line: `start` is inlined into each front end's lookup path, which this path
-    /// (over the share) must not make longer (callgrind: +600 instructions per cached lookup).
-    @inline(never)
-    private func armTimers(waiting shared: SharedLookup, staleKept: Bool) {
-        if staleKept { armStaleTimer(shared) }
-        if let timeout = shared.key.key.timeout { armWaitTimer(shared, after: timeout) }
-    }
-
-    /// A lookup waiting in its owner's share queue waits no longer than its own timeout
-    /// (`timeout_ms`): then it leaves the queue unstarted and its waiters are answered as if
-    /// the upstream had not answered in time — stale where an expired answer is kept and
-    /// they allow it, else WSAETIMEDOUT. One that starts before then has its timeout counted
-    /// from the start, by the engine, so it is answered within twice its timeout at most.
-    private func armWaitTimer(_ shared: SharedLookup, after timeout: Duration) {
-        Self.run(after: .nanoseconds(Int(clamping: MonotonicClock.nanoseconds(timeout)))) { [self] in expireWaiting(shared) }
-    }
-
-    private func expireWaiting(_ shared: SharedLookup) {
-        let now = MonotonicClock.milliseconds()
-        let (waiters, stale) = state.withLockedValue { state -> ([Waiter], LookupValue?) in
-            // Not in its owner's queue any more: it has started (or finished); nothing to do.
-            guard state.upstreamShare.withdraw(shared.owner, shared) else { return ([], nil) }
-            let waiters = state.finish(shared)
-            guard state.cacheEnabled else { return (waiters, nil) }
-            return (waiters, state.staleAnswer(shared.key, for: waiters, now: now))
-        }
-        Self.answer(waiters, stale: stale, otherwise: .failure(.timedOut))
+        if let next { startQueued(next) }
     }
 
     /// Answers each waiter of a finished lookup: with `stale` where there is one and it
     /// allows it, else with `result`.
-    private static func answer(_ waiters: [Waiter], stale: LookupValue?, otherwise result: Result<LookupValue, ResolverError>) {
+    static func answer(_ waiters: [SharedLookup.Waiter], stale: LookupValue?, otherwise result: Result<LookupValue, ResolverError>) {
         for waiter in waiters {
             if let stale, waiter.allowsStale { waiter.completion(.success(stale)) } else { waiter.completion(result) }
         }
-    }
-
-    /// Serve-stale's client response timer (docs/cache.md): when `shared` (started with an
-    /// expired entry still kept) has no answer after `staleAnswerAfterMilliseconds`, its
-    /// waiters that allow it are answered from that entry; the upstream lookup goes on
-    /// (detached once nobody waits) and refreshes the cache when it answers.
-    private func armStaleTimer(_ shared: SharedLookup) {
-        let delay = state.withLockedValue { $0.cache.settings.staleAnswerAfterMilliseconds }
-        guard delay > 0 else { return }
-        Self.run(after: .milliseconds(Int(delay))) { [self] in answerStale(shared) }
-    }
-
-    /// Runs `body` once, `delay` from now, on a global queue. A timer source rather than
-    /// asyncAfter: its leeway is ours (asyncAfter's was seen to fire 270 ms late for a 300 ms
-    /// delay on a loaded machine).
-    private static func run(after delay: DispatchTimeInterval, _ body: @escaping @Sendable () -> Void) {
-        let timer = DispatchSource.makeTimerSource(queue: .global())
-        timer.schedule(deadline: .now() + delay, leeway: .milliseconds(5))
-        timer.setEventHandler {
-            body()
-            timer.cancel()  // releases this handler, and with it the timer
-        }
-        timer.resume()
-    }
-
-    private func answerStale(_ shared: SharedLookup) {
-        let now = MonotonicClock.milliseconds()
-        let (answered, stale, cancelUpstream) = state.withLockedValue { state -> ([Waiter], LookupValue?, Upstream?) in
-            guard case .attached(let waiters, let upstream) = shared.phase, waiters.contains(where: \.allowsStale),
-                  let stale = state.cache.staleAnswer(shared.key, now: now) else { return ([], nil, nil) }
-            let answered = waiters.filter(\.allowsStale)
-            state.staleAnswers += answered.count
-            let staying = waiters.filter { !$0.allowsStale }
-            if !staying.isEmpty {
-                shared.phase = .attached(waiters: staying, upstream: upstream)
-                return (answered, stale, nil)
-            }
-            // Nobody waits any more: detach, exactly as when the last waiter cancels.
-            if state.inFlight[shared.key] === shared { state.inFlight[shared.key] = nil }
-            if state.detached < Self.maxDetached {
-                state.detached += 1
-                shared.phase = .detached(upstream: upstream)
-                return (answered, stale, nil)
-            }
-            shared.phase = .abandoned
-            return (answered, stale, upstream)
-        }
-        guard let stale else { return }
-        for waiter in answered { waiter.completion(.success(stale)) }
-        if let cancelUpstream { cancelUpstream.resolver.cancel(cancelUpstream.handle) }
     }
 
     /// Outcomes that say nothing about the name: never cached.

@@ -23,7 +23,7 @@ extension ConnectionHandler {
         let eventLoop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: eventLoop)
         let inbox = self.inbox
-        let token = server.lookups.start(key, owner: peer?.uid, allowsStale: allowsStale) { result in
+        let token = server.lookups.start(key, owner: peer?.uid, connection: connectionID, allowsStale: allowsStale) { result in
             if eventLoop.inEventLoop {
                 // A cache hit or a cancel: answered at once, so that a cancelled lookup's
                 // reply goes out before the cancel's own.

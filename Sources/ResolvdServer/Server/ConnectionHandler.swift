@@ -33,6 +33,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     let server: ServerContext
+    /// This connection's number in the upstream share's queues.
+    let connectionID = LookupService.makeConnectionID()
     var context: ChannelHandlerContext?
     var state = ConnectionStateMachine()
     /// The highest request id seen: ids must increase, and every id up to it is "issued"

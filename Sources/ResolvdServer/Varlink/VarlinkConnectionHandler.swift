@@ -37,6 +37,8 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
     /// The peer's credentials (SO_PEERCRED): its uid is charged for its upstream lookups,
     /// counted in `stats` `clients`, and filters what `monitor` shows.
     private var peer: PeerCredentials?
+    /// This connection's number in the upstream share's queues.
+    private let connectionID = LookupService.makeConnectionID()
     private var client: ClientCounters?
 
     init(server: ServerContext) {
@@ -204,8 +206,8 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
             monitored: server.monitors.isActive ? key : nil, onAnswer: onAnswer)
         startingLookup = id
         let token = bypassingCache
-            ? server.lookups.startBypassingCache(key, owner: peer?.uid, allowsStale: allowsStale, completion: completion)
-            : server.lookups.start(key, owner: peer?.uid, allowsStale: allowsStale, completion: completion)
+            ? server.lookups.startBypassingCache(key, owner: peer?.uid, connection: connectionID, allowsStale: allowsStale, completion: completion)
+            : server.lookups.start(key, owner: peer?.uid, connection: connectionID, allowsStale: allowsStale, completion: completion)
         startingLookup = nil
         lookups[id]?.token = token
     }

@@ -1,0 +1,78 @@
+import ResolverCore
+
+/// One upstream lookup and the waiters it serves (docs/cache.md, "A shared lookup's
+/// states").
+///
+/// It does not take a lock: every read and write of its `var`s is under LookupService's
+/// `state` lock, and the resolver is called outside it.
+final class SharedLookup: @unchecked Sendable {
+    typealias Completion = LookupService.Completion
+    /// The upstream lookup, once it has started: what cancelling it takes.
+    typealias Upstream = (resolver: CoreResolver, handle: LookupHandle)
+    /// `allowsStale`: false for a request with `"stale": false` (serve-stale, docs/cache.md).
+    typealias Waiter = (id: UInt64, allowsStale: Bool, completion: Completion)
+
+    enum Phase {
+        /// In `State.inFlight`, joinable; `upstream` is nil until the start call has
+        /// returned its handle (or while it waits in its owner's share queue).
+        case attached(waiters: [Waiter], upstream: Upstream?)
+        /// The last waiter left; still running so that its answer fills the cache, and
+        /// counted in `State.detached`.
+        case detached(upstream: Upstream?)
+        /// The last waiter left when the detached bound was reached: its upstream lookup
+        /// has been cancelled, or is cancelled as soon as it starts.
+        case abandoned
+        /// Its completion has run (or it left the share queue unstarted); every waiter has
+        /// been answered.
+        case finished
+    }
+
+    let key: HashedKey
+    var phase: Phase
+    /// Whose share of the upstream capacity it is charged to (``UpstreamShare``): its
+    /// first waiter's uid and connection; nil for a prefetch, which has its own bound
+    /// (`prefetch_share_percent`).
+    let owner: ShareOwner?
+    /// It holds a slot of its owner's share, to be given back when it finishes or when
+    /// nobody waits for it any more. False for prefetches, for lookups answered without
+    /// the upstreams that were let past a full share, and for those that gave theirs back.
+    var holdsSlot = false
+    /// Its deadline is in the share's ``WaitDeadlines`` (it waits in the queue with a timeout).
+    var hasWaitDeadline = false
+    /// Taken from the share queue and handed to ``LookupService/startQueued(_:)``, not yet started.
+    var queuedToStart = false
+
+    var isPrefetch: Bool { owner == nil }
+
+    init(key: HashedKey, first: Waiter, owner: ShareOwner) {
+        self.key = key
+        self.phase = .attached(waiters: [first], upstream: nil)
+        self.owner = owner
+    }
+
+    init(prefetching key: HashedKey) {
+        self.key = key
+        self.phase = .attached(waiters: [], upstream: nil)
+        self.owner = nil
+    }
+
+    /// A new waiter for a lookup in `State.inFlight` (always attached).
+    func join(_ waiter: Waiter) {
+        guard case .attached(var waiters, let upstream) = phase else {
+            preconditionFailure("joined a shared lookup that is not attached: \(phase)")
+        }
+        phase = .finished  // drop the enum's reference to the array, so that append does not copy it
+        waiters.append(waiter)
+        phase = .attached(waiters: waiters, upstream: upstream)
+    }
+
+    /// Removes waiter `id` if it is still waiting: its completion, and whether it was the last.
+    func remove(waiter id: UInt64) -> (completion: Completion, wasLast: Bool)? {
+        guard case .attached(var waiters, let upstream) = phase,
+              let index = waiters.firstIndex(where: { $0.id == id }) else { return nil }
+        phase = .finished
+        let completion = waiters.remove(at: index).completion
+        phase = .attached(waiters: waiters, upstream: upstream)
+        return (completion, waiters.isEmpty)
+    }
+}
