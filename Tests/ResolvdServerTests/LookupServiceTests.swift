@@ -102,10 +102,12 @@ import Glibc
     }
 }
 
-/// Detached lookups are capped: beyond the cap, the last waiter's cancel also cancels the
-/// upstream lookup, so cancels against an upstream that never answers cannot pile up.
+/// Detached lookups are capped: beyond the cap, a lookup whose last waiter left keeps its
+/// owner's slot and runs on (orphaned), so that lookups started and cancelled against an
+/// upstream that never answers are bounded by the detached cap plus the owner's share, and
+/// the rest never reach the upstream at all.
 @Suite struct LookupServiceDetachCapTests {
-    @Test func detachedLookupsBeyondTheCapAreCancelledUpstream() throws {
+    @Test func lookupsStartedAndCancelledAreBoundedByTheDetachedCapAndTheShare() throws {
         let silent = try SilentUpstream.start()
         defer { silent.stop() }
         var configuration = ResolverConfiguration(servers: [try DNSServerAddress(parsing: silent.serverAddress)])
@@ -114,18 +116,24 @@ import Glibc
         configuration.timeoutPerTry = .seconds(60)
         configuration.tries = 1
         let resolver = try Resolver(configuration: configuration)
-        let service = LookupService(resolver: resolver, cacheEnabled: true, settings: .init())
+        let perUID = 40
+        let service = LookupService(resolver: resolver, cacheEnabled: true, settings: .init(), upstreamLookupsPerUID: perUID)
         let limit = LookupService.detachedLimit(resolver)
-        let total = limit + 100
+        let total = limit + perUID + 1_000
         let answered = NIOLockedValueBox(0)
         for index in 0..<total {
-            let token = service.start(.query(name: "d\(index).example.test", type: .a, timeout: nil)) { result in
+            let token = service.start(.query(name: "d\(index).example.test", type: .a, timeout: nil), owner: 65534, connection: 1) { result in
                 if case .failure(let error) = result, error.code == .cancelled { answered.withLockedValue { $0 += 1 } }
             }
             #expect(service.cancel(token, with: .cancelled))
         }
         #expect(answered.withLockedValue { $0 } == total)  // every waiter got its 10111
-        #expect(resolver.pendingCount == limit)  // only the capped number still runs
+        let orphans = ShareOwner(uid: 65534, connection: 1)
+        let share = UpstreamShare<SharedLookup>(perUID: perUID).perConnection
+        // The detached ones, plus the orphans that keep the connection's part of the share.
+        #expect(resolver.pendingCount == limit + share, "\(resolver.pendingCount) running (cap \(limit), share \(share))")
+        #expect(service.upstreamShareSnapshot[65534]?.inFlight == share && service.upstreamShareSnapshot[65534]?.waiting == 0,
+                "\(service.upstreamShareSnapshot) \(orphans)")
         resolver.shutdown()
     }
 }

@@ -16,12 +16,13 @@ import Synchronization
 /// lookup: cancelling one waiter answers that waiter at once (before ``cancel(_:with:)``
 /// returns) and never disturbs the others — the bug golang/go#22724 had. When the last
 /// waiter leaves a lookup still waiting in its owner's share queue, it leaves the queue
-/// unstarted; when the last waiter leaves a started one, the lookup gives its slot of the
-/// share back and is detached, not cancelled: its late answer still fills the cache — for
-/// up to a quarter of the resolver's capacity of detached lookups at a time; beyond that
-/// the upstream lookup is cancelled in the resolver, so that lookups started and cancelled
-/// against an upstream that never answers cannot pile up without bound. Timeouts are per
-/// shared lookup, which is why the timeout is part of the ``LookupKey``.
+/// unstarted; when the last waiter leaves a started one, the lookup is detached, not
+/// cancelled: it gives its slot of the share back and its late answer still fills the
+/// cache — for up to a quarter of the resolver's capacity of detached lookups at a time;
+/// beyond that it keeps its owner's slot and runs to its end (orphaned), so that lookups
+/// started and cancelled against an upstream that never answers are bounded by their
+/// owner's share. Timeouts are per shared lookup, which is why the timeout is part of the
+/// ``LookupKey``.
 ///
 /// No call recurses through another lookup: a completion that frees a slot hands the next
 /// lookups to one loop (``startQueued(_:)``), however many of them complete at once (a
@@ -92,7 +93,7 @@ final class LookupService: Sendable {
             switch shared.phase {
             case .attached(let attached, _): waiters = attached
             case .detached: detached -= 1
-            case .abandoned, .finished: break
+            case .orphaned, .abandoned, .finished: break
             }
             shared.phase = .finished
             return waiters
@@ -128,8 +129,10 @@ final class LookupService: Sendable {
         }
 
         /// The last waiter of `shared` left. Waiting in its owner's queue, or about to be
-        /// started from it: it goes unstarted. Started: it gives its slot back and is
-        /// detached, or abandoned (its upstream lookup cancelled) beyond `detachedLimit`.
+        /// started from it: it goes unstarted (and gives its slot back). Started: it is
+        /// detached and gives its slot back, while fewer than `detachedLimit` are; beyond,
+        /// it is orphaned — keeps its slot and runs on — or, holding none, abandoned (its
+        /// upstream lookup cancelled).
         mutating func lastWaiterLeft(_ shared: SharedLookup) -> Left {
             guard case .attached(_, let upstream) = shared.phase else { return .nothing }
             if inFlight[shared.key] === shared { inFlight[shared.key] = nil }
@@ -137,14 +140,15 @@ final class LookupService: Sendable {
             if upstreamShare.withdraw(shared) {
                 leftWaiting(shared)
                 shared.phase = .finished
-                return left
-            }
-            left.startNext = giveBackSlot(shared)
-            if shared.queuedToStart {
+            } else if shared.queuedToStart {
+                left.startNext = giveBackSlot(shared)
                 shared.phase = .finished  // skipped by startQueued
             } else if detached < detachedLimit {
+                left.startNext = giveBackSlot(shared)
                 detached += 1
                 shared.phase = .detached(upstream: upstream)
+            } else if shared.holdsSlot {
+                shared.phase = .orphaned
             } else {
                 shared.phase = .abandoned
                 left.cancelUpstream = upstream
@@ -414,6 +418,8 @@ final class LookupService: Sendable {
                 shared.phase = .attached(waiters: waiters, upstream: (resolver, handle))
             case .detached:
                 shared.phase = .detached(upstream: (resolver, handle))
+            case .orphaned:
+                break
             case .abandoned:
                 return true
             case .finished:

@@ -19,8 +19,14 @@ final class SharedLookup: @unchecked Sendable {
         /// The last waiter left; still running so that its answer fills the cache, and
         /// counted in `State.detached`.
         case detached(upstream: Upstream?)
-        /// The last waiter left when the detached bound was reached: its upstream lookup
-        /// has been cancelled, or is cancelled as soon as it starts.
+        /// The last waiter left when the detached bound was reached, and it holds a slot of
+        /// its owner's share: it keeps the slot and runs to its end (its answer still fills
+        /// the cache). Cancelling it would free nothing — c-ares keeps the query until the
+        /// upstream answers or its tries run out — so its owner's share is what bounds it.
+        case orphaned
+        /// The last waiter left when the detached bound was reached, and it holds no slot (a
+        /// prefetch, or a lookup answered without the upstreams): its upstream lookup has
+        /// been cancelled, or is cancelled as soon as it starts.
         case abandoned
         /// Its completion has run (or it left the share queue unstarted); every waiter has
         /// been answered.
