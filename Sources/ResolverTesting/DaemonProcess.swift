@@ -51,7 +51,7 @@ public final class DaemonProcess: Sendable {
     /// upstream to the configuration file (flags win over the file).
     public static func start(
         upstream: String?, config: String = "", timeoutMilliseconds: Int? = 2_000, tries: Int? = 2,
-        extraArguments: [String] = []
+        extraArguments: [String] = [], threadStackBytes: Int? = nil
     ) throws -> DaemonProcess {
         var template = Array("/tmp/resolvd-e2e-XXXXXX".utf8CString)
         guard mkdtemp(&template) != nil else { throw FixtureError("mkdtemp failed") }
@@ -59,7 +59,10 @@ public final class DaemonProcess: Sendable {
         let socketPath = directory + "/resolvd.sock"
         let configPath = directory + "/resolvd.conf"
         try writeFile(configPath, databaseConfiguration(in: directory) + config)
-        let arguments = [executable, "--config", configPath, "--socket", socketPath, "--log-level", "warning"]
+        // A small RLIMIT_STACK is every thread's stack size under glibc (prlimit execs the
+        // daemon, so the pid is the daemon's): what recursion is left then shows as a crash.
+        let launcher = threadStackBytes.map { ["/usr/bin/prlimit", "--stack=\($0):\($0)"] } ?? []
+        let arguments = launcher + [executable, "--config", configPath, "--socket", socketPath, "--log-level", "warning"]
             + hermeticArguments(timeoutMilliseconds: timeoutMilliseconds, tries: tries)
             + (upstream.map { ["--dns", $0] } ?? []) + extraArguments
         let logPath = directory + "/stderr.log"
@@ -71,7 +74,7 @@ public final class DaemonProcess: Sendable {
         var pid: pid_t = 0
         let cArguments = arguments.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
-        let status = posix_spawn(&pid, executable, &actions, nil, cArguments, environ)
+        let status = posix_spawn(&pid, arguments[0], &actions, nil, cArguments, environ)
         guard status == 0 else { throw FixtureError("cannot start \(executable): \(String(cString: strerror(status)))") }
         let process = DaemonProcess(pid: pid, socketPath: socketPath, directory: directory, configPath: configPath)
         let deadline = ContinuousClock.now + .seconds(20)
