@@ -6,7 +6,8 @@
 /// - `pairs`: COUNT getaddrinfo + cancel pairs (ids 2i+1, 2i+2); prints
 ///   `{"lookups": {status: n}, "cancels": {status: n}}` once every reply is in.
 /// - `pending`: COUNT getaddrinfo lookups, then prints `sent` and waits for their replies
-///   (or end of file); prints `{"lookups": {status: n}, "max_ms": worst latency}`.
+///   (or end of file); prints `{"lookups": {status: n}, "max_ms": worst latency,
+///   "min_ms": best latency}`.
 /// - `probe`: COUNT is ignored; NAME_PREFIX is a comma-separated list of names, looked up
 ///   one at a time; prints `{"ms": [latency…], "status": [status…]}`.
 public enum AttackClient {
@@ -30,7 +31,7 @@ public enum AttackClient {
         pairs = mode == 'pairs'
         expected = 2 * count if pairs else count
         lookups, cancels, sent_at = {}, {}, {}
-        worst = [0.0]
+        worst, earliest = [0.0], [float('inf')]
         def read():
             for _ in range(expected):
                 line = replies.readline()
@@ -41,7 +42,8 @@ public enum AttackClient {
                 table = cancels if pairs and rid % 2 == 0 else lookups
                 table[status] = table.get(status, 0) + 1
                 if rid in sent_at:
-                    worst[0] = max(worst[0], (time.monotonic() - sent_at.pop(rid)) * 1000)
+                    latency = (time.monotonic() - sent_at.pop(rid)) * 1000
+                    worst[0], earliest[0] = max(worst[0], latency), min(earliest[0], latency)
         reader = threading.Thread(target=read)
         reader.start()
         batch = []
@@ -58,6 +60,6 @@ public enum AttackClient {
         if not pairs:
             print('sent', flush=True)
         reader.join()
-        print(json.dumps({'lookups': lookups, 'cancels': cancels, 'max_ms': worst[0]}), flush=True)
+        print(json.dumps({'lookups': lookups, 'cancels': cancels, 'max_ms': worst[0], 'min_ms': earliest[0] if earliest[0] != float('inf') else 0}), flush=True)
         """#
 }

@@ -183,7 +183,7 @@ struct CancelWorkload {
                     out.append(contentsOf: Request(id: id + 1, command: .cancel(handle: id)).lineBytes)
                 }
             }
-            // Warm-up to steady state: the detached-lookup cap (LookupService.maxDetached), the
+            // Warm-up to steady state: the detached-lookup cap (LookupService.detachedLimit), the
             // tables' high-water capacities and malloc's per-thread arenas fill within ~20,000.
             _ = try cycle(20_000, prefix: "w\(index)")
             try waitForInFlight(client, 0)

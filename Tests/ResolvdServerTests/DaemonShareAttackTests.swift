@@ -200,10 +200,16 @@ import Glibc
         #expect(after.status == [0] && after.ms[0] < alone.ms[3] + 100, "after the first program left: \(after) (alone: \(alone.ms[3]) ms)")
     }
 
-    /// 200,000 lookups with `timeout_ms` 3000 pending on names the upstream never answers,
-    /// almost all waiting in the uid's share queue: each answered 10060 within twice its
-    /// timeout (once they came over 91 s: each leaving the queue was a linear scan). A tenth
-    /// under ThreadSanitizer.
+    /// 200,000 lookups with `timeout_ms` 15,000 pending on names the upstream never answers,
+    /// almost all waiting in the uid's share queue: none answered before its timeout, each
+    /// answered 10060 within twice it (with 3,000 ms they once came over 91 s: each leaving
+    /// the queue was a linear scan under the service's lock: 88 s of it, which no timeout
+    /// here hides). 15 s rather than the 3 s of the report because this is a debug build
+    /// on a 2-core machine: reading and answering 200,000 lookups takes it longer than 3 s
+    /// by itself (measured with 3,000 ms and other builds running: the first 10060 at
+    /// 3,036 ms, the median at 3,537 ms, the last at 7,435 ms — the timer on time, the
+    /// daemon's CPU the limit; with 10,000 ms under heavier load the last at 21.6 s). A
+    /// tenth under ThreadSanitizer.
     @Test func waitingLookupsTimeOutOnTime() throws {
         let upstream = try SilentUpstream.start()
         defer { upstream.stop() }
@@ -212,9 +218,11 @@ import Glibc
             threadStackBytes: Self.smallStack)
         defer { daemon.stop() }
         let count = Sanitizers.scaled(200_000)
-        let result = try Self.attack(daemon, ["pending", String(count), "silent", "3000"]).result(timeout: .seconds(120))
+        let timeout = 15_000.0
+        let result = try Self.attack(daemon, ["pending", String(count), "silent", String(Int(timeout))]).result(timeout: .seconds(120))
         #expect(Self.counts(result["lookups"]?.objectValue) == ["10060": Int64(count)], "\(result)")
-        let worst = result["max_ms"]?.doubleValue ?? .infinity
-        #expect(worst < 6_000, "the latest 10060 came \(worst) ms after its request")
+        let (earliest, latest) = (result["min_ms"]?.doubleValue ?? 0, result["max_ms"]?.doubleValue ?? .infinity)
+        #expect(earliest >= timeout, "a 10060 came \(earliest) ms after its request, before its timeout")
+        #expect(latest < 2 * timeout, "the latest 10060 came \(latest) ms after its request")
     }
 }
