@@ -28,11 +28,58 @@ import Testing
         for _ in 0..<6 {
             health.probeStarted()
             #expect(health.nextProbeAt == .max)  // not due again while the probe runs
-            health.probeFailed(now: now, probeInterval: 100)
+            #expect(health.probeFailed(now: now, probeInterval: 100) == .none)
             waits.append(health.nextProbeAt! - now)
             now = health.nextProbeAt!
         }
         #expect(waits == [200, 400, 800, 800, 800, 800])
+    }
+
+    /// A client's SERVFAILs never take an upstream down by themselves: each asks for a check
+    /// (at most one per probe interval after a passed one), and only the check's outcome counts.
+    @Test func serverFailuresAskForAHeldOffCheckAndNeverTakeAnUpstreamDown() {
+        var health = UpstreamHealth.initial(now: 0)
+        #expect(health.serverFailed(now: 10) == .checkDue)
+        #expect(health.isUp && health.nextProbeAt == 10)
+        #expect(health.serverFailed(now: 11) == .none)  // one check at a time
+        health.probeStarted()
+        #expect(health.nextProbeAt == .max)
+        #expect(health.answered(now: 12) == .none)  // another name's answer: the check still runs
+        #expect(health.probeAnswered(now: 20, probeInterval: 100) == .none)
+        #expect(health.isUp && health.nextProbeAt == nil && health.consecutiveFailures == 0)
+        // Held off for one probe interval after the passed check, however many SERVFAILs come.
+        for now in stride(from: UInt64(21), to: 120, by: 7) {
+            #expect(health.serverFailed(now: now) == .none)
+            #expect(health.isUp && health.nextProbeAt == nil)
+        }
+        #expect(health.serverFailed(now: 120) == .checkDue)
+        #expect(health.since == 0, "up since the start: a SERVFAIL is no failure")
+    }
+
+    @Test func failedChecksAreFailuresOfTheServer() {
+        var health = UpstreamHealth.initial(now: 0)
+        #expect(health.serverFailed(now: 1) == .checkDue)
+        health.probeStarted()
+        #expect(health.probeFailed(now: 2, probeInterval: 100) == .none)
+        #expect(health.isUp && health.consecutiveFailures == 1)
+        // After a failed check the next SERVFAIL checks again at once.
+        #expect(health.serverFailed(now: 3) == .checkDue)
+        health.probeStarted()
+        #expect(health.probeFailed(now: 4, probeInterval: 100) == .markedDown)
+        #expect(!health.isUp && health.nextProbeAt == 104)
+        #expect(health.serverFailed(now: 5) == .none)  // down: only probes decide
+        health.probeStarted()
+        #expect(health.probeAnswered(now: 104, probeInterval: 100) == .markedUp)
+        #expect(health.isUp && health.since == 104)
+        #expect(health.serverFailed(now: 150) == .none, "held off one interval after coming back")
+    }
+
+    @Test func aTimeoutDuringACheckCountsAndREFUSEDStillFails() {
+        var health = UpstreamHealth.initial(now: 0)
+        #expect(health.serverFailed(now: 1) == .checkDue)
+        #expect(health.failed(now: 2, probeInterval: 100) == .none)  // a timeout while checking
+        #expect(health.nextProbeAt == 1, "the check is still due")
+        #expect(health.failed(now: 3, probeInterval: 100) == .markedDown)
     }
 
     @Test func streamScannerFindsEveryHeaderWhateverThePieces() {
