@@ -82,6 +82,37 @@ import Testing
         #expect(health.failed(now: 3, probeInterval: 100) == .markedDown)
     }
 
+    /// The shape check behind "a malformed reply is a failure of the server".
+    @Test func malformedRepliesAreToldFromWellFormedOnes() {
+        func shape(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { DNSMessageShape.isWellFormed($0) } }
+        // id, flags (QR RD RA), QDCOUNT 1, ANCOUNT 1; `a.test A IN`; answer: pointer to the
+        // question's name, A IN, TTL 300, 4 bytes.
+        let header: [UInt8] = [0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0]
+        let question: [UInt8] = [1, 0x61, 4, 0x74, 0x65, 0x73, 0x74, 0, 0, 1, 0, 1]
+        let answer: [UInt8] = [0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 0x2c, 0, 4, 192, 0, 2, 1]
+        let good = header + question + answer
+        #expect(shape(good))
+        #expect(!shape(Array(good.dropLast())), "RDATA cut short")
+        #expect(!shape(Array(good.prefix(header.count + question.count + 3))), "record cut after its owner and type")
+        #expect(!shape(Array(good.prefix(11))), "shorter than a header")
+        var loop = good
+        loop[header.count + question.count + 1] = UInt8(header.count + question.count)  // the owner points at itself
+        #expect(!shape(loop))
+        var forward = good
+        forward[header.count + question.count + 1] = 200  // points past itself
+        #expect(!shape(forward))
+        var extended = good
+        extended[header.count] = 0x41  // label type 01: nobody sends it
+        #expect(!shape(extended))
+        var moreRecords = good
+        moreRecords[11] = 1  // ARCOUNT 1, no such record
+        #expect(!shape(moreRecords))
+        var truncated = moreRecords
+        truncated[2] |= 0x02  // TC: a truncated reply may stop anywhere
+        #expect(shape(truncated))
+        #expect(shape(good + [0, 0]), "trailing bytes are not judged")
+    }
+
     @Test func streamScannerFindsEveryHeaderWhateverThePieces() {
         // Three framed messages: 12-byte headers with ids 0x0102, 0x0304, and a 2-byte runt.
         var stream: [UInt8] = []

@@ -74,9 +74,10 @@ final class UpstreamBoard: Sendable {
     /// A reply from `upstream`: `rcode` and TC bit from its header, `roundTrip` when it
     /// was matched to the query it answers (sent to this upstream and not answered yet).
     /// Only a matched reply counts for its health: a stray or forged one says nothing
-    /// about the server. REFUSED is a failure of the server; SERVFAIL is one name's and only
-    /// asks for a check with the daemon's own question (``UpstreamHealth``).
-    func answered(by upstream: Int, rcode: UInt8, truncated: Bool, roundTripNanoseconds: UInt64?, now: UInt64) {
+    /// about the server. REFUSED and a `malformed` reply (``DNSMessageShape``) are failures
+    /// of the server; SERVFAIL is one name's and only asks for a check with the daemon's own
+    /// question (``UpstreamHealth``).
+    func answered(by upstream: Int, rcode: UInt8, truncated: Bool, malformed: Bool = false, roundTripNanoseconds: UInt64?, now: UInt64) {
         let counters = self.counters[upstream]
         counters.answers.add(1, ordering: .relaxed)
         if truncated { counters.truncated.add(1, ordering: .relaxed) }
@@ -85,12 +86,13 @@ final class UpstreamBoard: Sendable {
         guard let roundTripNanoseconds else { return }
         counters.roundTrip.withLockedValue { _ = $0.record(max(1, min(roundTripNanoseconds / 1000, 3_600_000_000))) }
         // The common case: a healthy upstream answered; nothing to decide.
-        if rcode != Self.serverFailure && rcode != Self.refused && counters.healthy.load(ordering: .relaxed) { return }
+        if rcode != Self.serverFailure && rcode != Self.refused && !malformed && counters.healthy.load(ordering: .relaxed) { return }
         let action: UpstreamHealth.Action = state.withLockedValue { state in
+            if malformed { return state.health[upstream].failed(now: now, probeInterval: probeIntervalNanoseconds) }
             switch rcode {
-            case Self.refused: state.health[upstream].failed(now: now, probeInterval: probeIntervalNanoseconds)
-            case Self.serverFailure: state.health[upstream].serverFailed(now: now)
-            default: state.health[upstream].answered(now: now)
+            case Self.refused: return state.health[upstream].failed(now: now, probeInterval: probeIntervalNanoseconds)
+            case Self.serverFailure: return state.health[upstream].serverFailed(now: now)
+            default: return state.health[upstream].answered(now: now)
             }
         }
         apply(action, to: upstream)

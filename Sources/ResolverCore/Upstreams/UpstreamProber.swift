@@ -83,8 +83,9 @@ final class UpstreamProber: @unchecked Sendable {
         }
     }
 
-    /// Sends `query` (with a fresh id) to `server` and returns the rcode of its reply, or
-    /// nil when none came within the timeout.
+    /// Sends `query` (with a fresh id) to `server` and returns the rcode of its reply
+    /// (``malformedReply`` for one that is no well-formed DNS message), or nil when none
+    /// came within the timeout.
     private func probe(_ server: DNSServerAddress, query: [UInt8]) -> UInt8? {
         guard let address = IPAddress(parsing: server.host) else { return nil }
         let family = address.family == .inet6 ? AF_INET6 : AF_INET
@@ -108,7 +109,8 @@ final class UpstreamProber: @unchecked Sendable {
             let received = recv(fd, &reply, reply.count, 0)
             if received < 0 { return nil }  // port unreachable: still down
             if received >= 4 && reply[0] == packet[0] && reply[1] == packet[1] && reply[2] & 0x80 != 0 {
-                return reply[3] & 0x0f
+                let wellFormed = reply.withUnsafeBytes { DNSMessageShape.isWellFormed(UnsafeRawBufferPointer(rebasing: $0[..<received])) }
+                return wellFormed ? reply[3] & 0x0f : Self.malformedReply
             }
         }
     }
@@ -132,6 +134,9 @@ final class UpstreamProber: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
     }
+
+    /// Not an rcode (those have 4 bits): a reply that is no DNS message, a failed probe.
+    static let malformedReply: UInt8 = 0xff
 
     /// `localhost. IN A`, recursion desired (the id is replaced per probe).
     static let probeQuery: [UInt8] =

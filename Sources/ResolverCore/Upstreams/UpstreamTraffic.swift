@@ -153,13 +153,15 @@ final class UpstreamTraffic {
         if connection.isTCP {
             var scanner = connection.received
             scanner.consume(bytes) { id, flags1, flags2 in
-                noteReply(id: id, question: DNSQuestionFingerprint.unknown, flags1: flags1, flags2: flags2, upstream: connection.upstream, now: now)
+                noteReply(
+                    id: id, question: DNSQuestionFingerprint.unknown, flags1: flags1, flags2: flags2, message: nil,
+                    upstream: connection.upstream, now: now)
             }
             connections[Int(fd)]?.received = scanner
         } else if received >= 4 {
             noteReply(
                 id: UInt16(bytes[0]) << 8 | UInt16(bytes[1]), question: DNSQuestionFingerprint.of(bytes),
-                flags1: bytes[2], flags2: bytes[3], upstream: connection.upstream, now: now)
+                flags1: bytes[2], flags2: bytes[3], message: bytes, upstream: connection.upstream, now: now)
         }
         return received
     }
@@ -191,16 +193,22 @@ final class UpstreamTraffic {
         board.sent(to: upstream)
     }
 
-    private func noteReply(id: UInt16, question: UInt64, flags1: UInt8, flags2: UInt8, upstream: Int, now: UInt64) {
+    /// `message`: the whole reply over UDP (its shape is checked once it is matched), nil over TCP.
+    private func noteReply(
+        id: UInt16, question: UInt64, flags1: UInt8, flags2: UInt8, message: UnsafeRawBufferPointer?, upstream: Int, now: UInt64
+    ) {
         guard flags1 & 0x80 != 0 else { return }  // not a response
         var roundTrip: UInt64?
+        var malformed = false
         let head = slotByID.isEmpty ? 0 : Int(slotByID[Int(id)])
         if let slot = find(id: id, head: head, where: { $0.upstream == upstream && DNSQuestionFingerprint.matches($0.question, question) }) {
             roundTrip = now &- sent[slot].at
             release(slot: slot)
+            if let message { malformed = !DNSMessageShape.isWellFormed(message) }
         }
         board.answered(
-            by: upstream, rcode: flags2 & 0x0f, truncated: flags1 & 0x02 != 0, roundTripNanoseconds: roundTrip, now: now)
+            by: upstream, rcode: flags2 & 0x0f, truncated: flags1 & 0x02 != 0, malformed: malformed, roundTripNanoseconds: roundTrip,
+            now: now)
     }
 
     /// The slot of the first query in flight with `id` (starting at `head`, 1 + a slot)
