@@ -26,6 +26,11 @@ public final class ScriptedUpstream: Sendable {
         /// gets NOERROR and `A 192.0.2.1` (TTL 300), other types NOERROR with no answer: an
         /// upstream on which one client's lookups can hang while everyone else's are answered.
         case silentForSomeNames
+        /// SERVFAIL for a name whose first label starts with `servfail`; any other A query
+        /// gets NOERROR and `A 192.0.2.1` (TTL 300), other types NOERROR with no answer: an
+        /// upstream that works but fails the names a client chose (a broken zone, or an
+        /// attacker's names), and knows names no other upstream has.
+        case servfailForSomeNames
         /// A correct answer (`A 192.0.2.1`) under the wrong id (the query's id with every
         /// bit flipped): what a late reply to someone else's query, or a blind forgery, looks
         /// like. c-ares matches replies by id and drops it, so the query times out.
@@ -47,7 +52,7 @@ public final class ScriptedUpstream: Sendable {
             case .truncatedThenTCPHangs: .hang
             case .truncatedThenTCPCloses: .close
             case .truncatedThenTCPResets: .reset
-            case .truncatedAnswerRecord, .strayAnswerRecord, .silentForSomeNames, .wrongID, .compressionLoop: nil
+            case .truncatedAnswerRecord, .strayAnswerRecord, .silentForSomeNames, .servfailForSomeNames, .wrongID, .compressionLoop: nil
             }
         }
     }
@@ -143,12 +148,15 @@ public final class ScriptedUpstream: Sendable {
                 + record(owner: [0xc0, 0x0c], type: 5, data: chained)        // asked name CNAME chained.example.test
                 + record(owner: chained, type: 1, data: [192, 0, 2, 2])       // chained.example.test A
                 + record(owner: DNSWire.labels("evil.test"), type: 1, data: [192, 0, 2, 66])  // on no chain
-        case .silentForSomeNames:
+        case .silentForSomeNames, .servfailForSomeNames:
             guard let questionEnd = DNSWire.questionEnd(query), query.count > 13,
                   var reply = DNSWire.emptyReply(to: query, rcode: 0)
             else { return nil }
             let firstLabel = query[13..<min(13 + Int(query[12]), query.count)]
-            if firstLabel.starts(with: Array("silent".utf8)) { return nil }
+            if script == .silentForSomeNames, firstLabel.starts(with: Array("silent".utf8)) { return nil }
+            if script == .servfailForSomeNames, firstLabel.starts(with: Array("servfail".utf8)) {
+                return DNSWire.emptyReply(to: query, rcode: 2)
+            }
             guard query[questionEnd - 4] == 0, query[questionEnd - 3] == 1 else { return reply }  // not A: no answer
             reply[7] = 1
             return reply + [0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x01, 0x2c, 0, 4, 192, 0, 2, 1]

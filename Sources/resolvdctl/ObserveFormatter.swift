@@ -8,16 +8,19 @@ import Glibc
 /// sections, like `resolvectl monitor`, `show-cache` and `statistics`.
 enum ObserveFormatter {
     /// `18:40:01.123456  uid 1000 firefox  getaddrinfo www.example.test  OK 192.0.2.1  cache  123 µs`
+    /// Every field a client or the network chose (the name, the program's name, the summary)
+    /// is escaped before it is padded, and the line once more as a whole (``TerminalText``).
     static func line(_ event: MonitorEvent, program: String?) -> String {
+        let safe = TerminalText.escaped
         let clock = event.time.split(separator: "T").last.map { String($0.dropLast()) } ?? event.time
-        let who = event.peer.map { "uid \($0.uid)" + (program.map { " \($0)" } ?? " pid \($0.pid)") } ?? "unknown"
-        var what = event.operation.rawValue + " " + (event.name ?? event.address ?? "")
-        if let type = event.type, event.operation == .query { what += " " + type }
-        let result = event.status == 0 ? "OK \(event.summary)" : "\(event.error ?? String(event.status))"
+        let who = event.peer.map { "uid \($0.uid)" + (program.map { " \(safe($0))" } ?? " pid \($0.pid)") } ?? "unknown"
+        var what = event.operation.rawValue + " " + safe(event.name ?? event.address ?? "")
+        if let type = event.type, event.operation == .query { what += " " + safe(type) }
+        let result = event.status == 0 ? "OK \(safe(event.summary))" : "\(event.error ?? String(event.status))"
         var line = [clock, pad(who, 22), pad(what, 40), pad(result, 30), pad(event.source.rawValue, 9), "\(event.latencyMicroseconds) µs"]
             .joined(separator: "  ")
         if event.dropped > 0 { line += "  (\(event.dropped) events dropped before this one)" }
-        return line
+        return safe(line)
     }
 
     /// The program's name from /proc/PID/comm, when readable (not under ProtectProc, not gone).
@@ -33,10 +36,10 @@ enum ObserveFormatter {
     /// `dump_cache` as a table: question, type, op, TTL, positive/negative, size.
     static func cache(_ result: JSONValue) -> [String]? {
         guard let dump = DumpCacheResult(json: result) else { return nil }
-        let width = dump.entries.map(\.question.count).max() ?? 0
+        let width = dump.entries.map { TerminalText.escaped($0.question).count }.max() ?? 0
         var lines = dump.entries.map { entry in
             [
-                pad(entry.question, width), pad(entry.type ?? "-", 5), pad(entry.operation.rawValue, 13), pad("ttl \(entry.ttl)", 10),
+                pad(TerminalText.escaped(entry.question), width), pad(TerminalText.escaped(entry.type ?? "-"), 5), pad(entry.operation.rawValue, 13), pad("ttl \(entry.ttl)", 10),
                 pad(entry.positive ? "positive" : "negative", 8), "\(entry.bytes) bytes",
             ].joined(separator: "  ")
         }
@@ -80,8 +83,9 @@ enum ObserveFormatter {
         return lines
     }
 
-    /// A header and rows in aligned columns, indented, without trailing blanks.
+    /// A header and rows in aligned columns, indented, without trailing blanks; each cell escaped.
     static func table(_ header: [String], _ rows: [[String]]) -> [String] {
+        let rows = rows.map { $0.map(TerminalText.escaped) }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         return ([header] + rows).map { row in
             let text = "  " + row.enumerated().map { pad($0.element, widths[$0.offset]) }.joined(separator: "  ")
@@ -92,9 +96,10 @@ enum ObserveFormatter {
     /// The stats in the Prometheus text exposition format (StatsResult+Prometheus.swift).
     static func prometheus(_ result: JSONValue) -> [String]? {
         guard let stats = StatsResult(json: result) else { return nil }
-        var text = stats.prometheusText
-        text.removeLast()  // print adds the last newline
-        return [text]
+        // One element per line: printLines escapes each, so a newline inside one would show as \x0a.
+        var lines = stats.prometheusText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }  // print adds the last newline
+        return lines
     }
 
     static func pad(_ text: String, _ width: Int) -> String {

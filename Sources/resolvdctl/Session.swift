@@ -64,7 +64,7 @@ struct Session {
             throw ExitCode(1)
         }
         if !connection.json {
-            print(Self.successLines(reply, format: format).joined(separator: "\n"))
+            printLines(Self.successLines(reply, format: format))
         }
     }
 
@@ -93,9 +93,9 @@ struct Session {
             case .success(let reply) where connection.json:
                 print(reply.line)
             case .success(let reply):
-                print("id \(request.id) \(request.op): \(reply.symbol) (\(reply.status.rawValue))" + Self.messageSuffix(reply))
+                printLines(["id \(request.id) \(request.op): \(reply.symbol) (\(reply.status.rawValue))" + Self.messageSuffix(reply)])
                 if reply.isSuccess, request.id == lookup.id {
-                    print(Self.successLines(reply, format: format).joined(separator: "\n"))
+                    printLines(Self.successLines(reply, format: format))
                 }
             case .failure(let error):
                 Self.printError("id \(request.id) \(request.op): \(error)")
@@ -127,8 +127,14 @@ struct Session {
 
     static func printError(_ text: String) {
         var standardError = StandardError()
-        print("resolvdctl: \(text)", to: &standardError)
+        print("resolvdctl: \(TerminalText.escaped(text))", to: &standardError)
     }
+}
+
+/// Prints human output, each line escaped (``TerminalText``): whatever a client or an
+/// upstream put in a name, it reaches the terminal as text, never as control sequences.
+func printLines(_ lines: [String]) {
+    print(lines.map(TerminalText.escaped).joined(separator: "\n"))
 }
 
 /// Standard error as a `TextOutputStream`, written unbuffered with write(2).

@@ -48,7 +48,12 @@ import Glibc
         let configuration = try load("max_queued_reply_bytes = 65536\nmax_connections_per_uid = 8\nadmin_connections = 0\n")
         #expect(configuration.limits.maxQueuedReplyBytes == 65536)
         #expect(configuration.limits.maxConnectionsPerUID == 8 && configuration.limits.adminConnections == 0)
-        for bad in ["max_queued_reply_bytes = 100", "max_connections_per_uid = 0", "admin_connections = -1"] {
+        let monitors = try load("max_monitors = 16\nmax_monitors_per_uid = 2\nadmin_monitors = 0\n").limits
+        #expect(monitors.maxMonitors == 16 && monitors.maxMonitorsPerUID == 2 && monitors.adminMonitors == 0)
+        let defaults = try load("").limits
+        #expect(defaults.maxMonitors == 64 && defaults.maxMonitorsPerUID == 8 && defaults.adminMonitors == 8)
+        for bad in ["max_queued_reply_bytes = 100", "max_connections_per_uid = 0", "admin_connections = -1",
+                    "max_monitors = 0", "max_monitors_per_uid = 0", "admin_monitors = -1"] {
             #expect(throws: ConfigurationError.self, "\(bad)") { _ = try load(bad + "\n") }
         }
     }

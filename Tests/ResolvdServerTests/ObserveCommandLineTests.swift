@@ -104,16 +104,7 @@ import Glibc
         defer { SystemdTestSupport.removeTree(directory) }
         let monitor = try SpawnedProcess(
             arguments: [Self.resolvdctl, "--socket", daemon.socketPath, "monitor"], stdout: directory + "/out", stderr: directory + "/err")
-        // Asked until the monitor, once it runs, has printed it.
-        var output = ""
-        var id: Int64 = 3
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !output.contains("v4only"), ContinuousClock.now < deadline {
-            #expect(client.call(#"{"id":\#(id),"op":"getaddrinfo","name":"v4only.example.test"}"#, id: id)?.status == 0)
-            id += 1
-            usleep(50_000)
-            output = (try? readWholeFile(directory + "/out")) ?? ""
-        }
+        let output = Self.lookUpUntilMonitorPrints(client, firstID: 3, output: directory + "/out")
         kill(monitor.pid, SIGINT)
         #expect(monitor.waitForExit() != nil)
         let line = try #require(output.split(separator: "\n").first { $0.contains("v4only") }).split(separator: " ").map(String.init)
@@ -121,6 +112,21 @@ import Glibc
         #expect(Array(line.dropFirst().prefix(4)) == ["uid", "0", comm ?? "", "getaddrinfo"], "\(line)")
         #expect(line.contains("v4only.example.test") && line.contains("OK") && line.contains("192.0.2.20"))
         #expect(line.contains("upstream") || line.contains("cache"))
+    }
+
+    /// Asks `v4only.example.test` through `client` until the `resolvdctl monitor` writing to
+    /// `output` has printed it (it runs from then on); what it has printed so far.
+    static func lookUpUntilMonitorPrints(_ client: LineClient, firstID: Int64, output path: String) -> String {
+        var output = ""
+        var id = firstID
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !output.contains("v4only"), ContinuousClock.now < deadline {
+            #expect(client.call(#"{"id":\#(id),"op":"getaddrinfo","name":"v4only.example.test"}"#, id: id)?.status == 0)
+            id += 1
+            usleep(50_000)
+            output = (try? readWholeFile(path)) ?? ""
+        }
+        return output
     }
 
     /// `metrics_listen`: /metrics over HTTP, fetched by Python's urllib and parsed by

@@ -25,6 +25,27 @@ import Testing
         #expect(table.busiest(1).first == ClientStatistics(uid: 1, lookups: 10, cacheHits: 2, failures: 1, cancelled: 1, inFlight: 7))
     }
 
+    /// Monitors count in their owner's share, and an ended one gives its slot back; a
+    /// refusal names the share it hit. `isActive` follows what runs.
+    @Test func monitorsCountInTheirOwnersShareUntilTheyEnd() {
+        let hub = MonitorHub()
+        let limits = ConnectionShares.Limits(maxConnections: 6, perUID: 2, adminReserved: 1)
+        func monitor(_ owner: UInt32?) -> MonitorSubscription { MonitorSubscription(uid: owner, owner: owner) {} }
+        let first = monitor(1000)
+        #expect(!hub.isActive)
+        #expect(hub.subscribe(first, limits: limits) { false } == .admit && hub.isActive)
+        #expect(hub.subscribe(monitor(1000), limits: limits) { false } == .admit)
+        #expect(hub.subscribe(monitor(1000), limits: limits) { false } == .refuseUIDShare)
+        hub.unsubscribe(first)
+        #expect(hub.subscribe(monitor(1000), limits: limits) { false } == .admit, "the ended monitor's slot is free again")
+        for uid: UInt32 in [2000, 3000, 4000] { #expect(hub.subscribe(monitor(uid), limits: limits) { false } == .admit) }
+        #expect(hub.subscribe(monitor(5000), limits: limits) { false } == .refuseReservedForAdmins)
+        #expect(hub.subscribe(monitor(0), limits: limits) { true } == .admit)
+        #expect(hub.subscribe(monitor(0), limits: limits) { true } == .refuseFull)
+        #expect(ConnectionShares.Decision.refuseUIDShare.message(limits, uid: 1000, things: "monitors running")
+            == "too many monitors running for uid 1000 (limit 2 per uid)")
+    }
+
     /// A full queue drops and counts; the next event queued carries the count; ending discards.
     @Test func aMonitorQueueDropsAndCounts() {
         let wakes = WakeCounter()

@@ -69,7 +69,10 @@ import Glibc
             #expect(!status.up && status.roundTripP50Microseconds == 0, "\(fault): \(status)")
         case .serverFailure: #expect(status.serverFailures >= 20)
         case .refused: #expect(status.refused >= 20)
-        case .malformedAnswer, .compressionLoop: #expect(status.answers >= 20 && status.timeouts == 0, "\(fault): \(status)")
+        case .malformedAnswer, .compressionLoop:
+            #expect(status.answers >= 20 && status.timeouts == 0, "\(fault): \(status)")
+            // A reply that is no well-formed DNS message is a failure of the server (DNSMessageShape).
+            #expect(!status.up && status.consecutiveFailures >= 20, "\(fault): \(status)")
         case .truncatedThenTCP: #expect(status.truncated >= 1 && status.timeouts == 0)
         case .tcpHangs, .tcpCloses, .tcpResets:
             // A query c-ares requeues after the connection failed may go straight to TCP,

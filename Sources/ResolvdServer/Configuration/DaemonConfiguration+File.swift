@@ -162,6 +162,12 @@ extension DaemonConfiguration {
                 limits.maxConnectionsPerUID = try integer(1...1_000_000)
             case "admin_connections":
                 limits.adminConnections = try integer(0...1_000_000)
+            case "max_monitors":
+                limits.maxMonitors = try integer(1...65_536)
+            case "max_monitors_per_uid":
+                limits.maxMonitorsPerUID = try integer(1...65_536)
+            case "admin_monitors":
+                limits.adminMonitors = try integer(0...65_536)
             case "max_upstream_lookups_per_uid":
                 limits.maxUpstreamLookupsPerUID = value == "auto" ? nil : try integer(1...1_000_000)
             case "max_request_bytes":

@@ -39,6 +39,12 @@ public struct DaemonConfiguration: Hashable, Sendable {
         public var maxConnectionsPerUID = 256
         /// The last slots of `maxConnections`, kept for uid 0 and `admin_group`.
         public var adminConnections = 16
+        /// Monitors running at once, daemon-wide (``MonitorHub``).
+        public var maxMonitors = 64
+        /// Monitors one uid other than an admin may run.
+        public var maxMonitorsPerUID = 8
+        /// The last slots of `maxMonitors`, kept for uid 0 and `admin_group`.
+        public var adminMonitors = 8
         /// Upstream lookups one uid may have in flight (``UpstreamShare``); nil: a quarter
         /// of the channels' query slots.
         public var maxUpstreamLookupsPerUID: Int?

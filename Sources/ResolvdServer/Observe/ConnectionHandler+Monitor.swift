@@ -23,15 +23,21 @@ extension ConnectionHandler {
         guard let context, admitLookup(id: id) else { return }
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        let uid: UInt32? = server.admin.policy.isAdmin(peer) ? nil : (peer?.uid ?? UInt32.max)
-        let subscription = MonitorSubscription(uid: uid) {
+        let policy = server.admin.policy
+        let peer = self.peer
+        let uid: UInt32? = policy.isAdmin(peer) ? nil : (peer?.uid ?? UInt32.max)
+        let subscription = MonitorSubscription(uid: uid, owner: peer?.uid) {
             eventLoop.execute { handler.value.drainMonitor(id: id) }
         }
-        guard server.monitors.subscribe(subscription) else {
+        let configured = server.limits
+        let limits = ConnectionShares.Limits(
+            maxConnections: configured.maxMonitors, perUID: configured.maxMonitorsPerUID,
+            adminReserved: min(configured.adminMonitors, configured.maxMonitors))
+        let decision = server.monitors.subscribe(subscription, limits: limits) { uid == nil }
+        guard decision == .admit else {
             server.stats.rejected.add(1, ordering: .relaxed)
-            write(ReplyEncoder.failure(
-                id: id, error: ResolverError(code: .noBufferSpace, message: "too many monitors running (limit \(MonitorHub.maxMonitors))"),
-                allocator: allocator))
+            let message = decision.message(limits, uid: peer?.uid, things: "monitors running")
+            write(ReplyEncoder.failure(id: id, error: ResolverError(code: .noBufferSpace, message: message), allocator: allocator))
             execute(state.lookupFinished())
             return
         }

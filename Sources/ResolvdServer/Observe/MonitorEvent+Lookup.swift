@@ -12,7 +12,7 @@ extension MonitorEvent {
         key: LookupKey, result: Result<LookupValue, ResolverError>, peer: PeerCredentials?, frontend: String,
         source: MonitorEvent.Source, latencyMicroseconds: UInt64
     ) {
-        let question = Self.question(of: key)
+        var question = Self.question(of: key)
         let status: Int32
         let error: String?
         let summary: String
@@ -20,7 +20,13 @@ extension MonitorEvent {
         case .success(let value):
             (status, error, summary) = (0, nil, Self.summary(of: value))
         case .failure(let failure):
-            (status, error, summary) = (failure.code.rawValue, failure.code.symbol, failure.message)
+            // A message may quote the client's input; a refused question is reported escaped,
+            // never as the bytes the daemon refused (ESC, BEL, a newline that forges a line).
+            (status, error, summary) = (failure.code.rawValue, failure.code.symbol, TerminalText.escaped(failure.message))
+            if failure.code == .invalidArgument {
+                question = (question.name.map(TerminalText.escaped), question.address.map(TerminalText.escaped),
+                            question.type.map(TerminalText.escaped))
+            }
         }
         self.init(
             time: Self.now(), peer: peer.map { Peer(pid: $0.pid, uid: $0.uid, gid: $0.gid) }, frontend: frontend,

@@ -8,36 +8,46 @@ import Synchronization
 /// Cost when nobody monitors: ``isActive`` is one relaxed atomic load, checked once when a
 /// lookup starts; nothing else on the lookup path looks at monitors (docs/performance.md).
 /// Each monitor has a bounded queue of its own (``MonitorSubscription``), so a monitor
-/// that does not read never slows lookups: its events are dropped and counted. At most
-/// ``maxMonitors`` run at a time, daemon-wide (WSAENOBUFS beyond).
+/// that does not read never slows lookups: its events are dropped and counted. How many run
+/// is bounded like connections are, by a ``ConnectionShares`` of its own: `max_monitors` in
+/// all, `max_monitors_per_uid` for a uid that is not an admin, and the last `admin_monitors`
+/// slots for admins only, so that one local user can take neither every slot nor root's
+/// (WSAENOBUFS beyond).
 ///
 /// It does not write anything: each subscription's connection drains its queue on its
 /// own event loop.
 final class MonitorHub: Sendable {
-    static let maxMonitors = 64
+    private struct State {
+        var subscriptions: [MonitorSubscription] = []
+        var shares = ConnectionShares()
+    }
 
     private let count = Atomic<Int>(0)
-    private let subscriptions = NIOLockedValueBox<[MonitorSubscription]>([])
+    private let state = NIOLockedValueBox(State())
 
     /// True while at least one monitor runs.
     @inline(__always)
     var isActive: Bool { count.load(ordering: .relaxed) > 0 }
 
-    /// Adds a monitor; false when ``maxMonitors`` run already.
-    func subscribe(_ subscription: MonitorSubscription) -> Bool {
-        subscriptions.withLockedValue { list in
-            guard list.count < Self.maxMonitors else { return false }
-            list.append(subscription)
-            count.store(list.count, ordering: .relaxed)
-            return true
+    /// Adds a monitor if its owner's share and `limits` allow; else the refusal. `isAdmin`
+    /// is asked only when the decision depends on it.
+    func subscribe(_ subscription: MonitorSubscription, limits: ConnectionShares.Limits, isAdmin: () -> Bool) -> ConnectionShares.Decision {
+        state.withLockedValue { state in
+            let decision = state.shares.admit(uid: subscription.owner, limits: limits, isAdmin: isAdmin)
+            guard decision == .admit else { return decision }
+            state.subscriptions.append(subscription)
+            count.store(state.subscriptions.count, ordering: .relaxed)
+            return decision
         }
     }
 
     func unsubscribe(_ subscription: MonitorSubscription) {
         subscription.end()
-        subscriptions.withLockedValue { list in
-            list.removeAll { $0 === subscription }
-            count.store(list.count, ordering: .relaxed)
+        state.withLockedValue { state in
+            guard let index = state.subscriptions.firstIndex(where: { $0 === subscription }) else { return }
+            state.subscriptions.remove(at: index)
+            state.shares.release(uid: subscription.owner)
+            count.store(state.subscriptions.count, ordering: .relaxed)
         }
     }
 
@@ -45,7 +55,9 @@ final class MonitorHub: Sendable {
     /// that may see it; `makeEvent` runs only if one of them has room, so a monitor that
     /// does not read costs a lookup a lock and a counter, not an event.
     func publish(uid: UInt32?, _ makeEvent: () -> MonitorEvent) {
-        let targets = subscriptions.withLockedValue { list in list.filter { $0.accepts(uid: uid) && $0.hasRoomElseCountDrop() } }
+        let targets = state.withLockedValue { state in
+            state.subscriptions.filter { $0.accepts(uid: uid) && $0.hasRoomElseCountDrop() }
+        }
         guard !targets.isEmpty else { return }
         let event = makeEvent()
         for target in targets { target.offer(event) }
@@ -72,11 +84,14 @@ final class MonitorSubscription: Sendable {
 
     /// Nil: an admin, who sees every client; else only lookups made under this uid.
     let uid: UInt32?
+    /// The uid of the peer that runs the monitor (nil: unknown), whose share it counts in.
+    let owner: UInt32?
     private let state = NIOLockedValueBox(State())
     private let wake: @Sendable () -> Void
 
-    init(uid: UInt32?, wake: @escaping @Sendable () -> Void) {
+    init(uid: UInt32?, owner: UInt32? = nil, wake: @escaping @Sendable () -> Void) {
         self.uid = uid
+        self.owner = owner
         self.wake = wake
     }
 

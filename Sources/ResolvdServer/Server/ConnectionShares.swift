@@ -5,7 +5,8 @@ import Glibc
 /// Who may have a connection: `max_connections` in all, at most `max_connections_per_uid`
 /// of them for any one uid that is not an admin, and the last `admin_connections` slots
 /// for admins (uid 0 and `admin_group`) only — so that one local user can lock out neither
-/// the other users nor the operator.
+/// the other users nor the operator. ``MonitorHub`` counts monitors with one of its own
+/// (`max_monitors`, `max_monitors_per_uid`, `admin_monitors`).
 ///
 /// Admins are bounded by `max_connections` alone. A peer whose credentials cannot be read
 /// counts as a non-admin of its own (uid `nil`). It counts connections and decides; it
@@ -61,15 +62,16 @@ struct ConnectionShares {
 }
 
 extension ConnectionShares.Decision {
-    /// The refusal's reason, for the client's error line and the log.
-    func message(_ limits: ConnectionShares.Limits, uid: uid_t?) -> String {
+    /// The refusal's reason, for the client's error line and the log; `things` names what
+    /// is counted.
+    func message(_ limits: ConnectionShares.Limits, uid: uid_t?, things: String = "connections") -> String {
         switch self {
         case .admit: "admitted"
-        case .refuseFull: "too many connections (limit \(limits.maxConnections))"
+        case .refuseFull: "too many \(things) (limit \(limits.maxConnections))"
         case .refuseReservedForAdmins:
-            "too many connections: the last \(limits.adminReserved) of \(limits.maxConnections) are kept for admins"
+            "too many \(things): the last \(limits.adminReserved) of \(limits.maxConnections) are kept for admins"
         case .refuseUIDShare:
-            "too many connections for uid \(uid.map { "\($0)" } ?? "unknown") (limit \(limits.perUID) per uid)"
+            "too many \(things) for uid \(uid.map { "\($0)" } ?? "unknown") (limit \(limits.perUID) per uid)"
         }
     }
 }

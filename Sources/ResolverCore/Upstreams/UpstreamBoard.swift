@@ -37,8 +37,6 @@ final class UpstreamBoard: Sendable {
         var health: [UpstreamHealth]
         /// Configured indexes, up ones first, each group in configured order.
         var order: [Int]
-        /// A query (wire format, id to be replaced) that some upstream answered, for probes.
-        var probeQuery: [UInt8]?
     }
 
     let servers: [DNSServerAddress]
@@ -46,9 +44,6 @@ final class UpstreamBoard: Sendable {
     let probeIntervalNanoseconds: UInt64
     /// Moves on each time ``order`` changes.
     let orderGeneration = Atomic<Int>(0)
-    /// Whether the channels should keep a copy of each query for the prober: until one
-    /// query has been answered, and while any upstream is down.
-    let collectsProbeQueries = Atomic<Bool>(true)
     private let state: NIOLockedValueBox<State>
     /// Wakes the prober when an upstream goes down; set once by the prober.
     private let wakeProber = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
@@ -79,28 +74,32 @@ final class UpstreamBoard: Sendable {
     /// A reply from `upstream`: `rcode` and TC bit from its header, `roundTrip` when it
     /// was matched to the query it answers (sent to this upstream and not answered yet).
     /// Only a matched reply counts for its health: a stray or forged one says nothing
-    /// about the server. `query` is the query it answers, when the channel kept a copy.
-    func answered(by upstream: Int, rcode: UInt8, truncated: Bool, roundTripNanoseconds: UInt64?, query: [UInt8]?, now: UInt64) {
+    /// about the server. REFUSED and a `malformed` reply (``DNSMessageShape``) are failures
+    /// of the server; SERVFAIL is one name's and only asks for a check with the daemon's own
+    /// question (``UpstreamHealth``).
+    func answered(by upstream: Int, rcode: UInt8, truncated: Bool, malformed: Bool = false, roundTripNanoseconds: UInt64?, now: UInt64) {
         let counters = self.counters[upstream]
         counters.answers.add(1, ordering: .relaxed)
         if truncated { counters.truncated.add(1, ordering: .relaxed) }
-        if rcode == 2 { counters.serverFailures.add(1, ordering: .relaxed) }
-        if rcode == 5 { counters.refused.add(1, ordering: .relaxed) }
+        if rcode == Self.serverFailure { counters.serverFailures.add(1, ordering: .relaxed) }
+        if rcode == Self.refused { counters.refused.add(1, ordering: .relaxed) }
         guard let roundTripNanoseconds else { return }
         counters.roundTrip.withLockedValue { _ = $0.record(max(1, min(roundTripNanoseconds / 1000, 3_600_000_000))) }
-        let failed = rcode == 2 || rcode == 5
         // The common case: a healthy upstream answered; nothing to decide.
-        if !failed && counters.healthy.load(ordering: .relaxed) && query == nil { return }
+        if rcode != Self.serverFailure && rcode != Self.refused && !malformed && counters.healthy.load(ordering: .relaxed) { return }
         let action: UpstreamHealth.Action = state.withLockedValue { state in
-            if failed { return state.health[upstream].failed(now: now, probeInterval: probeIntervalNanoseconds) }
-            if let query, rcode == 0 || rcode == 3 {
-                state.probeQuery = query
-                if state.health.allSatisfy(\.isUp) { collectsProbeQueries.store(false, ordering: .relaxed) }
+            if malformed { return state.health[upstream].failed(now: now, probeInterval: probeIntervalNanoseconds) }
+            switch rcode {
+            case Self.refused: return state.health[upstream].failed(now: now, probeInterval: probeIntervalNanoseconds)
+            case Self.serverFailure: return state.health[upstream].serverFailed(now: now)
+            default: return state.health[upstream].answered(now: now)
             }
-            return state.health[upstream].answered(now: now)
         }
         apply(action, to: upstream)
     }
+
+    static let serverFailure: UInt8 = 2
+    static let refused: UInt8 = 5
 
     /// A try to `upstream` got no reply before c-ares asked again or gave up.
     func timedOut(_ upstream: Int, now: UInt64) {
@@ -123,9 +122,9 @@ final class UpstreamBoard: Sendable {
 
     // MARK: - Probes
 
-    /// Down upstreams whose probe is due (now marked as being probed), the query to probe
-    /// with, and when the next probe is due after these (`.max` for none).
-    func takeDueProbes(now: UInt64) -> (due: [Int], query: [UInt8]?, nextAt: UInt64) {
+    /// Upstreams whose probe is due (down ones, and up ones to check after a SERVFAIL), now
+    /// marked as being probed, and when the next probe is due after these (`.max` for none).
+    func takeDueProbes(now: UInt64) -> (due: [Int], nextAt: UInt64) {
         state.withLockedValue { state in
             var due: [Int] = []
             var nextAt = UInt64.max
@@ -139,28 +138,26 @@ final class UpstreamBoard: Sendable {
                     nextAt = min(nextAt, at)
                 }
             }
-            return (due, state.probeQuery, nextAt)
+            return (due, nextAt)
         }
     }
 
-    /// The outcome of a probe: the reply's rcode, or nil for none in time.
+    /// The outcome of a probe with the daemon's own question: the reply's rcode, or nil for
+    /// none in time. NOERROR and NXDOMAIN are answers; any other rcode is a failure.
     func probeFinished(_ upstream: Int, rcode: UInt8?) {
         let now = MonotonicClock.now()
         let counters = self.counters[upstream]
         counters.queries.add(1, ordering: .relaxed)
         if let rcode {
             counters.answers.add(1, ordering: .relaxed)
-            if rcode == 2 { counters.serverFailures.add(1, ordering: .relaxed) }
-            if rcode == 5 { counters.refused.add(1, ordering: .relaxed) }
+            if rcode == Self.serverFailure { counters.serverFailures.add(1, ordering: .relaxed) }
+            if rcode == Self.refused { counters.refused.add(1, ordering: .relaxed) }
         } else {
             counters.timeouts.add(1, ordering: .relaxed)
         }
         let action: UpstreamHealth.Action = state.withLockedValue { state in
-            guard let rcode, rcode != 2 && rcode != 5 else {
-                state.health[upstream].probeFailed(now: now, probeInterval: probeIntervalNanoseconds)
-                return .none
-            }
-            return state.health[upstream].answered(now: now)
+            if rcode == 0 || rcode == 3 { return state.health[upstream].probeAnswered(now: now, probeInterval: probeIntervalNanoseconds) }
+            return state.health[upstream].probeFailed(now: now, probeInterval: probeIntervalNanoseconds)
         }
         apply(action, to: upstream)
     }
@@ -171,17 +168,16 @@ final class UpstreamBoard: Sendable {
         state.withLockedValue { state in
             counters[upstream].healthy.store(
                 state.health[upstream].isUp && state.health[upstream].consecutiveFailures == 0, ordering: .relaxed)
-            guard action != .none else { return }
+            guard action == .markedDown || action == .markedUp else { return }
             let up = state.health.indices.filter { state.health[$0].isUp }
             let down = state.health.indices.filter { !state.health[$0].isUp }
-            collectsProbeQueries.store(!down.isEmpty || state.probeQuery == nil, ordering: .relaxed)
             let order = up + down
             if order != state.order {
                 state.order = order
                 orderGeneration.add(1, ordering: .releasing)
             }
         }
-        if action == .markedDown, let wake = wakeProber.withLockedValue({ $0 }) { wake() }
+        if action == .markedDown || action == .checkDue, let wake = wakeProber.withLockedValue({ $0 }) { wake() }
     }
 
     // MARK: - Snapshot

@@ -5,13 +5,16 @@ import NIOConcurrencyHelpers
 import Glibc
 #endif
 
-/// Asks each down upstream, on its own thread, whether it answers again: one UDP query
-/// when the upstream's probe is due (``UpstreamHealth``), waiting up to one per-try
-/// timeout for the reply. The question is one some upstream answered recently (NOERROR or
-/// NXDOMAIN), so a server that fails only some names is not judged by a name nobody can
-/// answer; before any, it asks `. NS`.
+/// Asks each down upstream, on its own thread, whether it answers again, and checks an up
+/// upstream that answered a client's lookup SERVFAIL: one UDP query when the upstream's
+/// probe is due (``UpstreamHealth``), waiting up to one per-try timeout for the reply.
 ///
-/// It sleeps while every upstream is up (an eventfd wakes it when one goes down), so an
+/// The question is always the daemon's own, never a client's: `localhost. IN A`
+/// (``probeQuery``). A recursive server answers it itself (RFC 6761 §6.3: unbound, BIND,
+/// dnsmasq with its hosts file) or from the root's NXDOMAIN; so NOERROR or NXDOMAIN says the
+/// server works, and no client can choose a name that makes the server look broken.
+///
+/// It sleeps while no probe is due (an eventfd wakes it when one becomes due), so an
 /// idle resolver stays idle. It does not reorder channels: ``UpstreamBoard`` does that when
 /// a probe is answered.
 final class UpstreamProber: @unchecked Sendable {
@@ -63,9 +66,9 @@ final class UpstreamProber: @unchecked Sendable {
     private func run() {
         while !stopping.withLockedValue({ $0 }) {
             let now = MonotonicClock.now()
-            let (due, query, nextAt) = board.takeDueProbes(now: now)
+            let (due, nextAt) = board.takeDueProbes(now: now)
             for upstream in due {
-                board.probeFinished(upstream, rcode: probe(board.servers[upstream], query: query ?? Self.rootNSQuery))
+                board.probeFinished(upstream, rcode: probe(board.servers[upstream], query: Self.probeQuery))
             }
             if !due.isEmpty { continue }  // their outcome may have scheduled the next probe
             var wait: Int32 = -1
@@ -80,8 +83,9 @@ final class UpstreamProber: @unchecked Sendable {
         }
     }
 
-    /// Sends `query` (with a fresh id) to `server` and returns the rcode of its reply, or
-    /// nil when none came within the timeout.
+    /// Sends `query` (with a fresh id) to `server` and returns the rcode of its reply
+    /// (``malformedReply`` for one that is no well-formed DNS message), or nil when none
+    /// came within the timeout.
     private func probe(_ server: DNSServerAddress, query: [UInt8]) -> UInt8? {
         guard let address = IPAddress(parsing: server.host) else { return nil }
         let family = address.family == .inet6 ? AF_INET6 : AF_INET
@@ -105,7 +109,8 @@ final class UpstreamProber: @unchecked Sendable {
             let received = recv(fd, &reply, reply.count, 0)
             if received < 0 { return nil }  // port unreachable: still down
             if received >= 4 && reply[0] == packet[0] && reply[1] == packet[1] && reply[2] & 0x80 != 0 {
-                return reply[3] & 0x0f
+                let wellFormed = reply.withUnsafeBytes { DNSMessageShape.isWellFormed(UnsafeRawBufferPointer(rebasing: $0[..<received])) }
+                return wellFormed ? reply[3] & 0x0f : Self.malformedReply
             }
         }
     }
@@ -130,6 +135,10 @@ final class UpstreamProber: @unchecked Sendable {
         }
     }
 
-    /// `. IN NS`, recursion desired.
-    static let rootNSQuery: [UInt8] = [0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1]
+    /// Not an rcode (those have 4 bits): a reply that is no DNS message, a failed probe.
+    static let malformedReply: UInt8 = 0xff
+
+    /// `localhost. IN A`, recursion desired (the id is replaced per probe).
+    static let probeQuery: [UInt8] =
+        [0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0] + [9] + Array("localhost".utf8) + [0, 0, 1, 0, 1]
 }

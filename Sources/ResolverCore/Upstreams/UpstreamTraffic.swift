@@ -42,8 +42,6 @@ final class UpstreamTraffic {
         var sends: Int
         /// ``DNSQuestionFingerprint`` of its question.
         var question: UInt64
-        /// The query itself, kept only while the board collects probe questions.
-        var query: [UInt8]?
     }
 
     let board: UpstreamBoard
@@ -123,14 +121,13 @@ final class UpstreamTraffic {
                 scanner.consume(piece) { id, _, _ in ids.append(id) }
             }
             connections[Int(fd)]!.sent = scanner
-            for id in ids { noteSent(id: id, question: DNSQuestionFingerprint.unknown, upstream: connection.upstream, now: now, query: nil) }
+            for id in ids { noteSent(id: id, question: DNSQuestionFingerprint.unknown, upstream: connection.upstream, now: now) }
         } else if let first = buffers.first, first.iov_len >= 12, let base = first.iov_base {
             // c-ares 1.18 sends a UDP query as one buffer.
             let datagram = UnsafeRawBufferPointer(start: base, count: first.iov_len)
             let id = UInt16(datagram[0]) << 8 | UInt16(datagram[1])
             let question = buffers.count == 1 ? DNSQuestionFingerprint.of(datagram) : DNSQuestionFingerprint.unknown
-            let query = buffers.count == 1 && board.collectsProbeQueries.load(ordering: .relaxed) ? Array(datagram) : nil
-            noteSent(id: id, question: question, upstream: connection.upstream, now: now, query: query)
+            noteSent(id: id, question: question, upstream: connection.upstream, now: now)
         }
         return written
     }
@@ -156,20 +153,22 @@ final class UpstreamTraffic {
         if connection.isTCP {
             var scanner = connection.received
             scanner.consume(bytes) { id, flags1, flags2 in
-                noteReply(id: id, question: DNSQuestionFingerprint.unknown, flags1: flags1, flags2: flags2, upstream: connection.upstream, now: now)
+                noteReply(
+                    id: id, question: DNSQuestionFingerprint.unknown, flags1: flags1, flags2: flags2, message: nil,
+                    upstream: connection.upstream, now: now)
             }
             connections[Int(fd)]?.received = scanner
         } else if received >= 4 {
             noteReply(
                 id: UInt16(bytes[0]) << 8 | UInt16(bytes[1]), question: DNSQuestionFingerprint.of(bytes),
-                flags1: bytes[2], flags2: bytes[3], upstream: connection.upstream, now: now)
+                flags1: bytes[2], flags2: bytes[3], message: bytes, upstream: connection.upstream, now: now)
         }
         return received
     }
 
     // MARK: - Bookkeeping
 
-    private func noteSent(id: UInt16, question: UInt64, upstream: Int, now: UInt64, query: [UInt8]?) {
+    private func noteSent(id: UInt16, question: UInt64, upstream: Int, now: UInt64) {
         if slotByID.isEmpty { slotByID = [UInt16](repeating: 0, count: 65_536) }
         var sends = 1
         let head = Int(slotByID[Int(id)])
@@ -178,10 +177,10 @@ final class UpstreamTraffic {
             board.timedOut(previous.upstream, now: now)  // asked again before any reply: that try timed out
             sends = previous.sends + 1
             sent[existing] = Sent(
-                id: id, nextWithSameID: previous.nextWithSameID, upstream: upstream, at: now, sends: sends, question: question, query: query)
+                id: id, nextWithSameID: previous.nextWithSameID, upstream: upstream, at: now, sends: sends, question: question)
         } else {
             // A new query; another with its id may be in flight (linked behind it).
-            let entry = Sent(id: id, nextWithSameID: UInt16(head), upstream: upstream, at: now, sends: sends, question: question, query: query)
+            let entry = Sent(id: id, nextWithSameID: UInt16(head), upstream: upstream, at: now, sends: sends, question: question)
             if let slot = freeSlots.popLast() {
                 sent[slot] = entry
                 slotByID[Int(id)] = UInt16(slot + 1)
@@ -194,18 +193,22 @@ final class UpstreamTraffic {
         board.sent(to: upstream)
     }
 
-    private func noteReply(id: UInt16, question: UInt64, flags1: UInt8, flags2: UInt8, upstream: Int, now: UInt64) {
+    /// `message`: the whole reply over UDP (its shape is checked once it is matched), nil over TCP.
+    private func noteReply(
+        id: UInt16, question: UInt64, flags1: UInt8, flags2: UInt8, message: UnsafeRawBufferPointer?, upstream: Int, now: UInt64
+    ) {
         guard flags1 & 0x80 != 0 else { return }  // not a response
         var roundTrip: UInt64?
-        var query: [UInt8]?
+        var malformed = false
         let head = slotByID.isEmpty ? 0 : Int(slotByID[Int(id)])
         if let slot = find(id: id, head: head, where: { $0.upstream == upstream && DNSQuestionFingerprint.matches($0.question, question) }) {
             roundTrip = now &- sent[slot].at
-            query = sent[slot].query
             release(slot: slot)
+            if let message { malformed = !DNSMessageShape.isWellFormed(message) }
         }
         board.answered(
-            by: upstream, rcode: flags2 & 0x0f, truncated: flags1 & 0x02 != 0, roundTripNanoseconds: roundTrip, query: query, now: now)
+            by: upstream, rcode: flags2 & 0x0f, truncated: flags1 & 0x02 != 0, malformed: malformed, roundTripNanoseconds: roundTrip,
+            now: now)
     }
 
     /// The slot of the first query in flight with `id` (starting at `head`, 1 + a slot)
@@ -234,7 +237,6 @@ final class UpstreamTraffic {
             if previous != 0 { sent[previous - 1].nextWithSameID = after }
         }
         sent[slot].nextWithSameID = 0
-        sent[slot].query = nil
         sent[slot].sends = 0  // free: the sweep skips it
         freeSlots.append(slot)
     }
