@@ -1,6 +1,10 @@
+import Logging
 import ResolvdProtocol
+import ResolverCore
 import ResolverTesting
 import Testing
+
+@testable import ResolvdServer
 
 #if canImport(Glibc)
 import Glibc
@@ -52,6 +56,19 @@ import Glibc
         let log = (try? readWholeFile(lowDirectory + "/stderr")) ?? ""
         #expect(log.contains("the file descriptor limit cannot cover max_connections"), "\(log)")
         #expect(log.contains("using="), "\(log)")
+    }
+
+    /// The metrics connections are set aside like the resolver's descriptors: with
+    /// `metrics_listen` set, `max_connections` fits in what is left after them.
+    @Test func metricsConnectionsCountAgainstTheDescriptors() throws {
+        var configuration = DaemonConfiguration(socketPath: "/unused", resolver: ResolverConfiguration(servers: []))
+        configuration.limits.maxConnections = 100_000
+        let withoutMetrics = DescriptorLimit.reserved(for: configuration)
+        configuration.metricsListen = MetricsListen(host: "127.0.0.1", port: 9153)
+        configuration.limits.maxMetricsConnections = 40
+        #expect(DescriptorLimit.reserved(for: configuration) == withoutMetrics + 40)
+        let fitted = DescriptorLimit.fit(configuration, softLimit: 1_000, logger: Logger(label: "test"))
+        #expect(fitted.maxConnections == 1_000 - withoutMetrics - 40)
     }
 
     /// How many descriptors a process has open.

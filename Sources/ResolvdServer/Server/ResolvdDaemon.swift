@@ -84,7 +84,7 @@ public actor ResolvdDaemon: Service {
         }
         logReceiveBuffer(of: resolver)
         descriptorLimit = DescriptorLimit.raiseSoftLimit(logger: logger)
-        configuration.limits = DescriptorLimit.fit(configuration.limits, resolver: configuration.resolver, softLimit: descriptorLimit, logger: logger)
+        configuration.limits = DescriptorLimit.fit(configuration, softLimit: descriptorLimit, logger: logger)
         let lookups = LookupService(
             resolver: resolver, cacheEnabled: configuration.cacheEnabled, settings: configuration.cache,
             upstreamLookupsPerUID: Self.upstreamLookupsPerUID(configuration, resolver: resolver))
@@ -279,7 +279,7 @@ public actor ResolvdDaemon: Service {
             systemd.notifier?.ready(status: statusText())
             return .failure(failure)
         }
-        next.limits = DescriptorLimit.fit(next.limits, resolver: next.resolver, softLimit: descriptorLimit, logger: logger)
+        next.limits = DescriptorLimit.fit(next, softLimit: descriptorLimit, logger: logger)
         if next.socketPath != configuration.socketPath {
             logger.warning("the socket path changes only on restart", metadata: ["socket": "\(next.socketPath)"])
         }
