@@ -136,7 +136,7 @@ final class MetricsHandler: ChannelInboundHandler {
             self.head = nil
             let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
             let found = head.method == .GET && path == "/metrics"
-            let body = found ? server.statsResult().prometheusText : "only GET /metrics is served here\n"
+            let body = found ? server.statsResult(for: .metricsEndpoint).prometheusText : "only GET /metrics is served here\n"
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: found ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain; charset=utf-8")
             headers.add(name: "Content-Length", value: String(body.utf8.count))

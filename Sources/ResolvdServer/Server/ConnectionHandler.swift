@@ -221,7 +221,7 @@ extension ConnectionHandler {
         case .hello:
             writeLine(SuccessLine(id: id, result: Self.serverInfo))
         case .stats:
-            writeLine(SuccessLine(id: id, result: server.statsResult()))
+            writeLine(SuccessLine(id: id, result: server.statsResult(for: .peer(peer))))
         case .reload:
             reload(id: id)
         case .flushCache:
