@@ -58,9 +58,9 @@ import Glibc
         let baseline = try #require(Self.scrape(port: port), "a scrape before the flood")
         let before = try #require(DaemonBoundsTests.residentBytes(of: daemon.pid))
 
-        // Up to 16 MB of requests (~370,000), whose responses would be gigabytes.
+        // Up to 8 MB of requests (~185,000), whose responses would be gigabytes.
         let request = Array("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
-        let attacker = try UnprivilegedAttacker(flooding: "127.0.0.1:\(port)", with: request, upTo: 16 << 20)
+        let attacker = try UnprivilegedAttacker(flooding: "127.0.0.1:\(port)", with: request, upTo: 8 << 20)
         defer { attacker.stop() }
         let report = try Self.expectBoundedFlood(
             daemon: daemon, attacker: attacker, residentBefore: before, baseline: baseline, serveAnother: { Self.scrape(port: port) })

@@ -23,10 +23,12 @@ import Synchronization
 /// It does not serve anything else (404) and takes no request body.
 enum MetricsServer {
     /// Binds and serves; nil when `listen` is nil (the default: off).
-    static func start(_ listen: MetricsListen?, context: ServerContext, logger: Logger) async throws -> (any Channel)? {
+    static func start(
+        _ listen: MetricsListen?, context: ServerContext, acceptPauses: AcceptPauses, logger: Logger
+    ) async throws -> (any Channel)? {
         guard let listen else { return nil }
         do {
-            let channel = try await bind(listen, context: context, logger: logger)
+            let channel = try await bind(listen, context: context, acceptPauses: acceptPauses, logger: logger)
             logger.notice("serving metrics", metadata: ["url": "http://\(listen)/metrics"])
             return channel
         } catch {
@@ -34,16 +36,21 @@ enum MetricsServer {
         }
     }
 
-    private static func bind(_ listen: MetricsListen, context: ServerContext, logger: Logger) async throws -> any Channel {
+    private static func bind(
+        _ listen: MetricsListen, context: ServerContext, acceptPauses: AcceptPauses, logger: Logger
+    ) async throws -> any Channel {
         let limits = context.limits
         let open = OpenConnections(limit: limits.maxMetricsConnections)
         let idle = TimeAmount.milliseconds(Int64(limits.metricsIdleTimeoutMilliseconds))
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler(logger: logger)) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler(logger: logger, pauses: acceptPauses))
+                }
             }
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
+                channel.closeFuture.whenComplete { _ in acceptPauses.descriptorFreed() }
                 guard open.admit() else {
                     return channel.close()
                 }

@@ -16,8 +16,8 @@ import Glibc
 /// `accept`. The `metrics_listen` connections (at most `metrics_max_connections`) are set
 /// aside too, so HTTP clients cannot take the descriptors of the sockets' clients. What
 /// happens at EMFILE anyway (another process's descriptors, a lower limit set from
-/// outside): ``AcceptPauseHandler`` stops accepting until a descriptor is free — no busy
-/// loop (docs/reliability.md).
+/// outside): ``AcceptPauseHandler`` stops accepting until one of the daemon's connections
+/// closes or a back-off of at most 1 s ends — no busy loop (docs/reliability.md).
 enum DescriptorLimit {
     /// Raises the soft limit to the hard one if it is lower; the soft limit now in force
     /// (nil if it cannot be read).
