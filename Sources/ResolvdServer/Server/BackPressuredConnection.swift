@@ -1,7 +1,8 @@
 import NIOCore
 
 /// A connection handler that stops reading a client which does not read its replies:
-/// protocol v1's ``ConnectionHandler`` and Varlink's ``VarlinkConnectionHandler`` both.
+/// protocol v1's ``ConnectionHandler``, Varlink's ``VarlinkConnectionHandler`` and the
+/// metrics endpoint's ``MetricsHandler`` alike.
 ///
 /// The channel's write-buffer water marks are `max_queued_reply_bytes` (high) and half of
 /// it (low); NIO reports crossing them as changes of the channel's writability, which this
