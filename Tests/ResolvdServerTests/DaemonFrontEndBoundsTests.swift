@@ -45,6 +45,38 @@ import Glibc
         print("varlink flood: \(report)")
     }
 
+    /// A Varlink client that pipelines thousands of calls before reading any reply, then
+    /// reads: the daemon pauses and resumes it many times (a 64 KiB bound, ~10 MB of
+    /// replies), and every call is answered once, in call order.
+    @Test func aVarlinkClientThatReadsLateGetsEveryReplyInOrder() throws {
+        let daemon = try DaemonProcess.start(
+            upstream: DaemonBoundsTests.unbound.get().serverAddress, config: "max_queued_reply_bytes = 65536\n")
+        defer { daemon.stop() }
+        let client = try LineClient.varlink(path: daemon.varlinkSocketPath)
+        let count = 4_000
+        let begin = ContinuousClock.now
+        for index in 0..<count {
+            // Every 100th call a GetInfo, so that the order of the replies shows.
+            if index % 100 == 99 {
+                client.sendVarlinkCall("org.varlink.service.GetInfo")
+            } else {
+                client.sendVarlinkCall("io.systemd.Resolve.ResolveRecord", #"{"name":"medium.bulk.test","type":16}"#)
+            }
+        }
+        print("late reader: sent in \(ContinuousClock.now - begin)")
+        var replies = 0
+        var outOfOrder: [Int] = []
+        while replies < count, let reply = client.reply(timeout: .seconds(20)) {
+            let isInfo = reply.varlinkParameters?["vendor"] != nil
+            let isRecord = reply.varlinkParameters?["rrs"] != nil
+            if replies % 100 == 99 ? !isInfo : !isRecord { outOfOrder.append(replies) }
+            replies += 1
+        }
+        print("late reader: \(replies) replies, \(ContinuousClock.now - begin)")
+        #expect(replies == count, "\(replies) replies")
+        #expect(outOfOrder.isEmpty, "replies of the wrong call at \(outOfOrder.prefix(5))")
+    }
+
     /// A `metrics_listen` client that pipelines `GET /metrics` and never reads: the daemon
     /// stops reading it once `max_queued_reply_bytes` of responses are queued (its sends
     /// block), RSS stays bounded and is still so after it hangs up, and Prometheus' own
