@@ -34,7 +34,8 @@ import Glibc
         let nobodyStats = try #require(lines.first { $0.id == 3 }?.result)
         let clients = try #require(nobodyStats["clients"]?.arrayValue?.compactMap { $0.objectValue })
         #expect(entry(65534, in: clients) == ["lookups": 2, "cache_hits": 1, "failures": 0, "cancelled": 0, "in_flight": 1], "\(clients)")
-        #expect(entry(0, in: clients)["in_flight"] == 1)
+        #expect(clients.map { $0["uid"]?.intValue } == [65534], "a user other than an admin sees only its own row: \(clients)")
+        #expect(nobodyStats["lookups"]?.intValue == 6, "the daemon's own counters are everyone's")
 
         // root cancels its held lookup; nobody's has been aborted when its connection closed.
         #expect(root.call(#"{"id":5,"op":"cancel","handle":4}"#, id: 5)?.status == 0)
@@ -45,6 +46,18 @@ import Glibc
         #expect(entry(0, in: final) == ["lookups": 4, "cache_hits": 1, "failures": 1, "cancelled": 1, "in_flight": 0], "\(final)")
         #expect(entry(65534, in: final) == ["lookups": 2, "cache_hits": 1, "failures": 0, "cancelled": 1, "in_flight": 0], "\(final)")
         #expect(final.first?["uid"]?.intValue == 0, "busiest first")
+    }
+
+    /// A member of `admin_group` sees every uid's row, as root does.
+    @Test func anAdminGroupMemberSeesEveryClient() throws {
+        let unbound = try DaemonOperationTests.unbound.get()
+        let daemon = try DaemonProcess.start(upstream: unbound.serverAddress, config: "admin_group = 65534\n")
+        defer { daemon.stop() }
+        let root = try daemon.connect()
+        #expect(root.call(#"{"id":1,"op":"getaddrinfo","name":"www.example.test"}"#, id: 1)?.status == 0)
+        let nobody = try NobodyClient(daemon: daemon, steps: [#"{"send":{"id":1,"op":"stats"}}"#, #"{"until_id":1}"#])
+        let clients = try #require(try nobody.finish().first { $0.id == 1 }?.result?["clients"]?.arrayValue?.compactMap { $0.objectValue })
+        #expect(Set(clients.compactMap { $0["uid"]?.intValue }) == [0, 65534], "\(clients)")
     }
 
     /// The counters of `uid` in a `clients` list, by wire name.

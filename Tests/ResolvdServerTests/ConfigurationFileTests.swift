@@ -45,15 +45,21 @@ import Glibc
 
     /// The bounds against local clients (docs/reliability.md): read from the file, out-of-range values refused.
     @Test func boundsAgainstLocalClients() throws {
-        let configuration = try load("max_queued_reply_bytes = 65536\nmax_connections_per_uid = 8\nadmin_connections = 0\n")
+        let configuration = try load(
+            "max_queued_reply_bytes = 65536\nmax_connections_per_uid = 8\nadmin_connections = 0\n"
+                + "metrics_max_connections = 4\nmetrics_idle_timeout_ms = 500\n")
         #expect(configuration.limits.maxQueuedReplyBytes == 65536)
         #expect(configuration.limits.maxConnectionsPerUID == 8 && configuration.limits.adminConnections == 0)
+        #expect(configuration.limits.maxMetricsConnections == 4 && configuration.limits.metricsIdleTimeoutMilliseconds == 500)
         let monitors = try load("max_monitors = 16\nmax_monitors_per_uid = 2\nadmin_monitors = 0\n").limits
         #expect(monitors.maxMonitors == 16 && monitors.maxMonitorsPerUID == 2 && monitors.adminMonitors == 0)
         let defaults = try load("").limits
         #expect(defaults.maxMonitors == 64 && defaults.maxMonitorsPerUID == 8 && defaults.adminMonitors == 8)
-        for bad in ["max_queued_reply_bytes = 100", "max_connections_per_uid = 0", "admin_connections = -1",
-                    "max_monitors = 0", "max_monitors_per_uid = 0", "admin_monitors = -1"] {
+        #expect(defaults.maxMetricsConnections == 16 && defaults.metricsIdleTimeoutMilliseconds == 30_000)
+        for bad in [
+            "max_queued_reply_bytes = 100", "max_connections_per_uid = 0", "admin_connections = -1", "metrics_max_connections = 0",
+            "metrics_idle_timeout_ms = 10", "max_monitors = 0", "max_monitors_per_uid = 0", "admin_monitors = -1",
+        ] {
             #expect(throws: ConfigurationError.self, "\(bad)") { _ = try load(bad + "\n") }
         }
     }

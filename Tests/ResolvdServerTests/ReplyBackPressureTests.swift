@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func flowingRunsLinesAndPassesTheEndOfInput() {
-        var machine = ReplyBackPressure()
+        var machine = ReplyBackPressure<LineFrameDecoder.Frame>()
         #expect(!machine.isHoldingLines)
         #expect(machine.inputClosed() == .process)
         #expect(machine.becameWritable() == .none)
@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func pausedHoldsLinesInOrderAndResumesAfterThem() {
-        var machine = ReplyBackPressure()
+        var machine = ReplyBackPressure<LineFrameDecoder.Frame>()
         #expect(machine.becameUnwritable() == .stopReading)
         #expect(machine.becameUnwritable() == .none, "already paused")
         #expect(machine.isHoldingLines)
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func crossingTheBoundWhileResumingStopsTheHeldLines() {
-        var machine = ReplyBackPressure()
+        var machine = ReplyBackPressure<LineFrameDecoder.Frame>()
         _ = machine.becameUnwritable()
         machine.hold(line("a"))
         machine.hold(line("b"))
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func aClosedChannelDropsHeldLines() {
-        var machine = ReplyBackPressure()
+        var machine = ReplyBackPressure<LineFrameDecoder.Frame>()
         _ = machine.becameUnwritable()
         machine.hold(line("a"))
         _ = machine.inputClosed()

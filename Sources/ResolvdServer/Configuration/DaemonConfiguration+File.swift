@@ -181,6 +181,10 @@ extension DaemonConfiguration {
             case "metrics_listen":
                 guard let listen = MetricsListen(parsing: value) else { throw fail("'\(value)' is not IP:PORT or [IPv6]:PORT") }
                 metricsListen = listen
+            case "metrics_max_connections":
+                limits.maxMetricsConnections = try integer(1...4096)
+            case "metrics_idle_timeout_ms":
+                limits.metricsIdleTimeoutMilliseconds = try integer(100...3_600_000)
             case "metrics_allow_remote":
                 guard let allowed = Self.boolean(value) else { throw fail("'\(value)' is not yes/no") }
                 metricsAllowRemote = allowed

@@ -52,6 +52,13 @@ public struct DaemonConfiguration: Hashable, Sendable {
         /// Reply bytes queued for one client before resolvd stops reading its requests
         /// until it reads (back-pressure, ``ReplyBackPressure``).
         public var maxQueuedReplyBytes = 1 << 20
+        /// `metrics_max_connections`: HTTP connections `metrics_listen` keeps open at once;
+        /// more are closed as they are accepted. Counted in the descriptors set aside
+        /// (``DescriptorLimit``), so they never take one a socket's client needs.
+        public var maxMetricsConnections = 16
+        /// `metrics_idle_timeout_ms`: a metrics connection with nothing read or written for
+        /// this long is closed (a client that stopped reading its reply included).
+        public var metricsIdleTimeoutMilliseconds = 30_000
 
         public init() {}
     }

@@ -85,5 +85,10 @@ final class ClientTable: Sendable {
         return all.map(\.statistics).sorted { ($0.lookups, $1.uid) > ($1.lookups, $0.uid) }.prefix(limit).map { $0 }
     }
 
+    /// The row of `uid` alone (none if it has no counters).
+    func statistics(of uid: UInt32) -> [ClientStatistics] {
+        table.withLockedValue { $0[uid] }.map { [$0.statistics] } ?? []
+    }
+
     var count: Int { table.withLockedValue { $0.count } }
 }

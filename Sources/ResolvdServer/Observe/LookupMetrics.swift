@@ -54,10 +54,23 @@ extension ServerStats {
 }
 
 extension ServerContext {
+    /// Who asks for `stats`: what its `clients` member lists.
+    enum StatsReader {
+        /// `metrics_listen` (loopback only unless configured otherwise): the busiest uids.
+        case metricsEndpoint
+        /// A connection's peer: an admin (uid 0, `admin_group`) sees the busiest uids, anyone
+        /// else only its own uid's row, as `monitor` shows it only its own lookups.
+        case peer(PeerCredentials?)
+    }
+
     /// The whole `stats` result: the daemon's counters, the cache's, per client and per op.
-    func statsResult() -> StatsResult {
+    func statsResult(for reader: StatsReader) -> StatsResult {
         var stats = self.stats.result(lookups: lookups.statistics, resolver: lookups.resolver)
-        stats.clients = clients.busiest(ClientStatistics.reported)
+        if case .peer(let peer) = reader, !admin.policy.isAdmin(peer) {
+            stats.clients = peer.map { clients.statistics(of: $0.uid) } ?? []
+        } else {
+            stats.clients = clients.busiest(ClientStatistics.reported)
+        }
         stats.lookupsByOperation = metrics.byOperation
         stats.latencyHistogram = self.stats.latencyHistogram()
         return stats

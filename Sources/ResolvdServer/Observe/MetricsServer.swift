@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// Serves `GET /metrics` (the Prometheus text of ``StatsResult/prometheusText``) over
 /// HTTP/1.1 on the `metrics_listen` address, as CoreDNS's `prometheus` plugin does, so
@@ -12,13 +13,22 @@ import NIOPosix
 /// so the lookup path pays nothing for it. swift-prometheus / swift-metrics were not used
 /// because their registries would have the lookup path update a second set of
 /// counters (a lock or a dictionary per lookup) for what `stats` already counts.
+///
+/// Bounded like the sockets (docs/reliability.md): at most `metrics_max_connections`
+/// connections are open (one more is closed as it is accepted; ``DescriptorLimit`` sets
+/// their descriptors aside), one with nothing read or written for `metrics_idle_timeout_ms`
+/// is closed (NIO's `IdleStateHandler`, on the connection's event loop), and one that does
+/// not read its replies stops being read once `max_queued_reply_bytes` are queued
+/// (``BackPressuredConnection``); at EMFILE accepting pauses (``AcceptPauseHandler``).
 /// It does not serve anything else (404) and takes no request body.
 enum MetricsServer {
     /// Binds and serves; nil when `listen` is nil (the default: off).
-    static func start(_ listen: MetricsListen?, context: ServerContext, logger: Logger) async throws -> (any Channel)? {
+    static func start(
+        _ listen: MetricsListen?, context: ServerContext, acceptPauses: AcceptPauses, logger: Logger
+    ) async throws -> (any Channel)? {
         guard let listen else { return nil }
         do {
-            let channel = try await bind(listen, context: context)
+            let channel = try await bind(listen, context: context, acceptPauses: acceptPauses, logger: logger)
             logger.notice("serving metrics", metadata: ["url": "http://\(listen)/metrics"])
             return channel
         } catch {
@@ -26,55 +36,54 @@ enum MetricsServer {
         }
     }
 
-    private static func bind(_ listen: MetricsListen, context: ServerContext) async throws -> any Channel {
-        try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    private static func bind(
+        _ listen: MetricsListen, context: ServerContext, acceptPauses: AcceptPauses, logger: Logger
+    ) async throws -> any Channel {
+        let limits = context.limits
+        let open = OpenConnections(limit: limits.maxMetricsConnections)
+        let idle = TimeAmount.milliseconds(Int64(limits.metricsIdleTimeoutMilliseconds))
+        return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler(logger: logger, pauses: acceptPauses))
+                }
+            }
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                channel.closeFuture.whenComplete { _ in acceptPauses.descriptorFreed() }
+                guard open.admit() else {
+                    return channel.close()
+                }
+                channel.closeFuture.whenComplete { _ in open.release() }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idle))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(MetricsHandler(context: context))
+                    try channel.pipeline.syncOperations.addHandler(
+                        MetricsHandler(context: context, maxQueuedReplyBytes: limits.maxQueuedReplyBytes))
                 }
             }
             .bind(host: listen.host, port: listen.port)
             .get()
     }
-}
 
-/// Answers each HTTP request: `/metrics` with the exposition text, anything else 404.
-final class MetricsHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    /// The count of open metrics connections against `metrics_max_connections`.
+    final class OpenConnections: Sendable {
+        private let count = Atomic<Int>(0)
+        let limit: Int
 
-    private let context: ServerContext
-    private var head: HTTPRequestHead?
+        init(limit: Int) {
+            self.limit = limit
+        }
 
-    init(context: ServerContext) {
-        self.context = context
-    }
+        /// True (and counted) when one more connection may stay open.
+        func admit() -> Bool {
+            if count.add(1, ordering: .relaxed).newValue <= limit { return true }
+            count.subtract(1, ordering: .relaxed)
+            return false
+        }
 
-    func channelRead(context channelContext: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-        case .body:
-            break
-        case .end:
-            guard let head else { return }
-            self.head = nil
-            let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
-            let found = head.method == .GET && path == "/metrics"
-            let body = found ? context.statsResult().prometheusText : "only GET /metrics is served here\n"
-            var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: found ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain; charset=utf-8")
-            headers.add(name: "Content-Length", value: String(body.utf8.count))
-            if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
-            let response = HTTPResponseHead(version: head.version, status: found ? .ok : .notFound, headers: headers)
-            channelContext.write(wrapOutboundOut(.head(response)), promise: nil)
-            channelContext.write(wrapOutboundOut(.body(.byteBuffer(channelContext.channel.allocator.buffer(string: body)))), promise: nil)
-            let keepAlive = head.isKeepAlive
-            channelContext.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-                if !keepAlive { channelContext.channel.close(promise: nil) }
-            }
+        func release() {
+            count.subtract(1, ordering: .relaxed)
         }
     }
 }

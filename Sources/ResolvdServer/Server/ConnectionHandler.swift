@@ -51,7 +51,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// The client's pid/uid/gid (SO_PEERCRED), read once in `channelActive`.
     var peer: PeerCredentials?
     /// Whether request lines run or wait for the client to read its replies (see `+BackPressure`).
-    var backPressure = ReplyBackPressure()
+    var backPressure = ReplyBackPressure<LineFrameDecoder.Frame>()
     /// `max_queued_reply_bytes` when the connection opened.
     let maxQueuedReplyBytes: Int
     /// The counters of the peer's uid (`stats` `clients`), once `peer` is known.
@@ -68,7 +68,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        setWriteBufferWaterMarks(context: context)
+        setWriteBufferWaterMarks(context: context, bound: maxQueuedReplyBytes)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -101,13 +101,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        guard !backPressure.isHoldingLines else {
-            backPressure.hold(frame)
-            return
-        }
-        runLine(frame)
-        writeOutIfOverBound()
+        runOrHold(unwrapInboundIn(data))  // see +BackPressure
     }
 
     /// Decodes and executes one request line (or answers a line too long).
@@ -229,7 +223,7 @@ extension ConnectionHandler {
         case .hello:
             writeLine(SuccessLine(id: id, result: Self.serverInfo))
         case .stats:
-            writeLine(SuccessLine(id: id, result: server.statsResult()))
+            writeLine(SuccessLine(id: id, result: server.statsResult(for: .peer(peer))))
         case .reload:
             reload(id: id)
         case .flushCache:

@@ -13,9 +13,11 @@ import Glibc
 /// limit of 1,024 would otherwise be the limit that applies, not `max_connections`). If
 /// the limit still cannot cover `max_connections` plus the resolver's descriptors, that is
 /// logged and the lower figure is used, so a refusal is a clear 10055 instead of a failed
-/// `accept`. What happens at EMFILE anyway (another process's descriptors, a lower limit
-/// set from outside): NIO's `AcceptBackoffHandler`, which every server channel has, stops
-/// accepting for a second and tries again — no busy loop (docs/reliability.md).
+/// `accept`. The `metrics_listen` connections (at most `metrics_max_connections`) are set
+/// aside too, so HTTP clients cannot take the descriptors of the sockets' clients. What
+/// happens at EMFILE anyway (another process's descriptors, a lower limit set from
+/// outside): ``AcceptPauseHandler`` stops accepting until one of the daemon's connections
+/// closes or a back-off of at most 1 s ends — no busy loop (docs/reliability.md).
 enum DescriptorLimit {
     /// Raises the soft limit to the hard one if it is lower; the soft limit now in force
     /// (nil if it cannot be read).
@@ -35,26 +37,29 @@ enum DescriptorLimit {
         return limit.rlim_cur == rlim_t.max ? Int.max : Int(clamping: limit.rlim_cur)
     }
 
-    /// Descriptors the daemon needs besides its connections: a UDP and a TCP socket per
-    /// upstream per channel, epoll and eventfd per channel, and 64 for the rest (listening
-    /// sockets, NIO's own, database files, logs).
-    static func reserved(for resolver: ResolverConfiguration) -> Int {
-        64 + resolver.channelCount * (2 * max(1, resolver.servers.count) + 2)
+    /// Descriptors the daemon needs besides the sockets' connections: a UDP and a TCP
+    /// socket per upstream per channel, epoll and eventfd per channel, the metrics
+    /// connections when `metrics_listen` is set, and 64 for the rest (listening sockets,
+    /// NIO's own, database files, logs).
+    static func reserved(for configuration: DaemonConfiguration) -> Int {
+        let resolver = configuration.resolver
+        let metrics = configuration.metricsListen == nil ? 0 : configuration.limits.maxMetricsConnections
+        return 64 + resolver.channelCount * (2 * max(1, resolver.servers.count) + 2) + metrics
     }
 
-    /// `limits` with `maxConnections` lowered to what `softLimit` descriptors allow, and
-    /// a warning saying so when that is lower than configured.
-    static func fit(_ limits: DaemonConfiguration.Limits, resolver: ResolverConfiguration, softLimit: Int?, logger: Logger)
-        -> DaemonConfiguration.Limits
-    {
+    /// `configuration`'s limits with `maxConnections` lowered to what `softLimit`
+    /// descriptors allow, and a warning saying so when that is lower than configured.
+    static func fit(_ configuration: DaemonConfiguration, softLimit: Int?, logger: Logger) -> DaemonConfiguration.Limits {
+        let limits = configuration.limits
         guard let softLimit else { return limits }
-        let available = max(1, softLimit - reserved(for: resolver))
+        let setAside = reserved(for: configuration)
+        let available = max(1, softLimit - setAside)
         guard limits.maxConnections > available else { return limits }
         logger.warning(
             "the file descriptor limit cannot cover max_connections: using the lower figure",
             metadata: [
                 "max_connections": "\(limits.maxConnections)", "RLIMIT_NOFILE": "\(softLimit)",
-                "reserved": "\(reserved(for: resolver))", "using": "\(available)",
+                "reserved": "\(setAside)", "using": "\(available)",
             ])
         var fitted = limits
         fitted.maxConnections = available

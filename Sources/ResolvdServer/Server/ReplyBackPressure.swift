@@ -1,12 +1,12 @@
 import NIOCore
-import ResolvdProtocol
 
-/// Back-pressure for one connection: whether its request lines are executed as they
-/// arrive, or held until the client has read enough of its replies.
+/// Back-pressure for one connection: whether its requests (`Frame`: a protocol v1 request
+/// line, a Varlink message) are executed as they arrive, or held until the client has read
+/// enough of its replies. Both front ends use it, through ``BackPressuredConnection``.
 ///
 /// The bound is on reply bytes queued for the client (`max_queued_reply_bytes`): the
 /// channel's write-buffer water marks say when it is crossed (high: the bound; low: half
-/// of it) and ``ConnectionHandler`` reports the channel's writability here. While the
+/// of it) and the connection's handler reports the channel's writability here. While the
 /// channel is not writable the connection is *paused*: nothing more is read from the
 /// socket (`autoRead` off), and the lines already read — one read burst at most, which
 /// can hold thousands of requests — are held in order instead of executed. When the client
@@ -27,7 +27,7 @@ import ResolvdProtocol
 /// touch the channel, decode lines or decide when the connection closes
 /// (``ConnectionStateMachine`` does); it is a value, tested on its own
 /// (`ReplyBackPressureTests`).
-struct ReplyBackPressure {
+struct ReplyBackPressure<Frame> {
     enum State: Equatable {
         /// Lines are executed as they are read.
         case flowing
@@ -39,7 +39,7 @@ struct ReplyBackPressure {
 
     private(set) var state: State = .flowing
     /// Lines read but not executed yet, oldest first.
-    private(set) var held = CircularBuffer<LineFrameDecoder.Frame>()
+    private(set) var held = CircularBuffer<Frame>()
     /// The client's end of input arrived behind held lines: it takes effect after them.
     private(set) var inputClosedHeld = false
 
@@ -50,7 +50,7 @@ struct ReplyBackPressure {
     var isHoldingLines: Bool { state != .flowing }
 
     /// A line arrived while ``isHoldingLines``: kept for later, in order.
-    mutating func hold(_ frame: LineFrameDecoder.Frame) {
+    mutating func hold(_ frame: Frame) {
         held.append(frame)
     }
 
@@ -108,7 +108,7 @@ struct ReplyBackPressure {
 
     /// The next held line to execute, or nil when none is left or the bound was crossed
     /// again meanwhile.
-    mutating func nextHeldLine() -> LineFrameDecoder.Frame? {
+    mutating func nextHeldLine() -> Frame? {
         guard state == .resuming else { return nil }
         return held.popFirst()
     }

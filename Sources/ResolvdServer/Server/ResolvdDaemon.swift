@@ -47,6 +47,8 @@ public actor ResolvdDaemon: Service {
     private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
     /// Who may connect (`max_connections`, its per-uid share, the admins' slots).
     private let admission: ConnectionAdmission
+    /// Listening sockets paused at EMFILE, resumed when a connection closes.
+    private let acceptPauses = AcceptPauses()
     private var context: ServerContext?
     let systemd: SystemdIntegration
     /// Where clients connect, for logs and STATUS=.
@@ -84,7 +86,7 @@ public actor ResolvdDaemon: Service {
         }
         logReceiveBuffer(of: resolver)
         descriptorLimit = DescriptorLimit.raiseSoftLimit(logger: logger)
-        configuration.limits = DescriptorLimit.fit(configuration.limits, resolver: configuration.resolver, softLimit: descriptorLimit, logger: logger)
+        configuration.limits = DescriptorLimit.fit(configuration, softLimit: descriptorLimit, logger: logger)
         let lookups = LookupService(
             resolver: resolver, cacheEnabled: configuration.cacheEnabled, settings: configuration.cache,
             upstreamLookupsPerUID: Self.upstreamLookupsPerUID(configuration, resolver: resolver))
@@ -120,7 +122,8 @@ public actor ResolvdDaemon: Service {
             listeningDescription = path
         }
         // `metrics_listen` (Observe/MetricsServer.swift); taken at start only, not on reload.
-        let metricsServer = try await MetricsServer.start(configuration.metricsListen, context: context, logger: logger)
+        let metricsServer = try await MetricsServer.start(
+            configuration.metricsListen, context: context, acceptPauses: acceptPauses, logger: logger)
         defer { metricsServer?.close(promise: nil) }
         state = .running(socketPath: listeningDescription)
         logger.notice(
@@ -192,9 +195,12 @@ public actor ResolvdDaemon: Service {
         let stats = self.stats
         let connections = self.connections
         let logger = self.logger
+        let acceptPauses = self.acceptPauses
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler(logger: logger)) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler(logger: logger, pauses: acceptPauses))
+                }
             }
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -207,6 +213,7 @@ public actor ResolvdDaemon: Service {
             channel.closeFuture.whenComplete { _ in
                 stats.connections.subtract(1, ordering: .relaxed)
                 connections.withLockedValue { $0[key] = nil }
+                acceptPauses.descriptorFreed()
             }
             return admission.admit(channel, context: context).flatMapThrowing { refusal in
                 if let refusal {
@@ -279,7 +286,7 @@ public actor ResolvdDaemon: Service {
             systemd.notifier?.ready(status: statusText())
             return .failure(failure)
         }
-        next.limits = DescriptorLimit.fit(next.limits, resolver: next.resolver, softLimit: descriptorLimit, logger: logger)
+        next.limits = DescriptorLimit.fit(next, softLimit: descriptorLimit, logger: logger)
         if next.socketPath != configuration.socketPath {
             logger.warning("the socket path changes only on restart", metadata: ["socket": "\(next.socketPath)"])
         }

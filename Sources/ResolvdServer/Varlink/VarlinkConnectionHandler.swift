@@ -16,14 +16,18 @@ import ResolverCore
 /// docs/cache.md. A message that is not a call, or one longer than `max_request_bytes`,
 /// closes the connection (as systemd's sd-varlink does); more than
 /// `max_lookups_per_connection` lookups in flight get `io.resolvd.TooManyCalls`, and twice
-/// that many replies waiting for an earlier one close the connection. All its state lives
-/// on the channel's event loop.
+/// that many replies waiting for an earlier one close the connection. A client that does
+/// not read its replies stops being read once `max_queued_reply_bytes` of them are queued
+/// (``BackPressuredConnection``, as protocol v1): the calls already read wait, unstarted,
+/// until it has read half of them. All its state lives on the channel's event loop.
 final class VarlinkConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = VarlinkFrameDecoder.Frame
     typealias OutboundOut = ByteBuffer
 
     private let server: ServerContext
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
+    /// Whether calls run as they are read or wait for the client to read its replies.
+    var backPressure = ReplyBackPressure<VarlinkFrameDecoder.Frame>()
     /// One entry per call awaiting its reply, in call order: nil while its lookup runs.
     /// The first entry is call number `firstCall`.
     private var replies = CircularBuffer<ByteBuffer?>()
@@ -47,6 +51,7 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        setWriteBufferWaterMarks(context: context, bound: server.limits.maxQueuedReplyBytes)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -62,6 +67,7 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         // Hanging up cancels what the client still waits for.
         self.context = nil
+        backPressure.channelInactive()
         abortAll()
         if let client {
             server.clients.release(client)
@@ -89,8 +95,17 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        runOrHold(unwrapInboundIn(data))
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        backPressureWritabilityChanged(context: context)
+    }
+
+    /// Executes one message: a call, or the message too long that closes the connection.
+    func runRequest(_ frame: VarlinkFrameDecoder.Frame) {
         guard !closing else { return }
-        switch unwrapInboundIn(data) {
+        switch frame {
         case .tooLong:
             protocolError("message longer than \(server.limits.maxRequestBytes) bytes")
         case .message(let message):
@@ -275,6 +290,14 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
         closing = true
         context?.close(promise: nil)
     }
+}
+
+extension VarlinkConnectionHandler: BackPressuredConnection {
+    /// Every reply is flushed as it is written: nothing is batched.
+    func heldFramesRan() {}
+
+    /// Never held: a Varlink connection has no half-closure (its end of input closes it).
+    func heldInputClosed() {}
 }
 
 extension VarlinkConnectionHandler {
