@@ -23,7 +23,7 @@ VARLINK_PY   := varlink==31.0.0
 BENCH_PACKAGES := dnsperf util-linux mount iproute2
 TSAN_BUILD   := .build-tsan
 
-.PHONY: run test test-fixtures deps bench-deps build clean bench bench-baseline bench-core bench-callgrind soak fuzz fuzz-smoke release install install-files uninstall \
+.PHONY: run test test-fixtures deps bench-deps build clean bench bench-baseline bench-core bench-callgrind soak stress-share fuzz fuzz-smoke release install install-files uninstall \
         man deb deb-deps deb-test clean-deb
 
 # Installs what the build and the tests need (Debian packages), only when missing.
@@ -100,6 +100,12 @@ soak: deps
 	$(SWIFT) build -c release --product resolvd
 	$(SWIFT) build -c release --product resolvd-bench
 	.build/release/resolvd-bench soak --lookups $(SOAK_LOOKUPS) --connections 100 --drop-percent 10 $(SOAK_ARGS)
+
+# 1,000,000 getaddrinfo + cancel pairs against a release resolvd whose threads have 256 KiB
+# stacks: any recursion left through the upstream share shows as a crash (docs/reliability.md).
+stress-share: deps
+	$(SWIFT) build -c release --product resolvd
+	scripts/stress-share.sh
 
 # libFuzzer over the DNS answer parser and the protocol's JSON codec (Fuzz/Package.swift),
 # each for FUZZ_SECONDS, from the seeds in Fuzz/Corpus; new inputs go to FUZZ_CORPUS, the

@@ -118,10 +118,10 @@ public final class LineClient {
         return nil
     }
 
-    /// Asks `stats` (with ids from `nextID` on) until `key` has `value` or 5 s pass; the last stats.
+    /// Asks `stats` (with ids from `nextID` on) until `key` has `value` or `timeout` passes; the last stats.
     @discardableResult
-    public func waitForStat(_ key: String, toBe value: Int64, nextID: inout Int64) -> JSONObject? {
-        let deadline = ContinuousClock.now + .seconds(5)
+    public func waitForStat(_ key: String, toBe value: Int64, nextID: inout Int64, timeout: Duration = .seconds(5)) -> JSONObject? {
+        let deadline = ContinuousClock.now + timeout
         var stats: JSONObject?
         repeat {
             stats = call(#"{"id":\#(nextID),"op":"stats"}"#, id: nextID)?.result

@@ -1,0 +1,85 @@
+#!/bin/sh
+# The upstream share's stress run (docs/reliability.md): a release resolvd whose every
+# thread has a 256 KiB stack (RLIMIT_STACK is glibc's default thread stack size), a
+# loopback upstream that answers after PAIRS_DELAY_MS (a python3 UDP responder here), and
+# one client pipelining PAIRS getaddrinfo + cancel pairs as fast as the daemon takes them.
+# Any recursion left through the share's queue or a completion shows as a crash; the
+# script fails unless every lookup and every cancel was answered exactly once, the daemon
+# still answers, and its RSS grew by less than 10 % over the second half of the run.
+#
+#   scripts/stress-share.sh                    # 1,000,000 pairs
+#   PAIRS=200000 scripts/stress-share.sh
+set -eu
+PAIRS=${PAIRS:-1000000}
+STACK=${STACK:-262144}
+root=$(cd "$(dirname "$0")/.." && pwd)
+daemon=$root/.build/release/resolvd
+[ -x "$daemon" ] || { echo "$0: build first: swift build -c release --product resolvd" >&2; exit 1; }
+for program in python3 prlimit; do
+    command -v $program >/dev/null 2>&1 || { echo "$0: $program is missing (Debian: python3, util-linux)" >&2; exit 1; }
+done
+work=$(mktemp -d)
+upstream_pid=
+daemon_pid=
+cleanup() {
+    [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null || true
+    [ -n "$upstream_pid" ] && kill "$upstream_pid" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A UDP responder on loopback: every query answered with one A record after 200 ms.
+python3 - "$work/port" <<'PY' &
+import socket, sys, threading, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('127.0.0.1', 0))
+open(sys.argv[1], 'w').write(str(s.getsockname()[1]))
+def answer(query, peer):
+    time.sleep(0.2)
+    end = 12
+    while query[end]: end += query[end] + 1
+    reply = bytearray(query[:end + 5]); reply[2] |= 0x80; reply[3] = 0x80; reply[7] = 1
+    s.sendto(bytes(reply) + b'\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\xc0\x00\x02\x01', peer)
+while True:
+    query, peer = s.recvfrom(512)
+    threading.Thread(target=answer, args=(query, peer), daemon=True).start()
+PY
+upstream_pid=$!
+while [ ! -s "$work/port" ]; do sleep 0.05; done
+: > "$work/empty.conf"
+prlimit --stack=$STACK:$STACK "$daemon" --config "$work/empty.conf" --socket "$work/s.sock" --hosts-file none --log-level warning \
+    --dns "127.0.0.1:$(cat "$work/port")" 2> "$work/daemon.log" &
+daemon_pid=$!
+while [ ! -S "$work/s.sock" ]; do sleep 0.05; done
+
+# The client: ResolverTesting's AttackClient, taken from its Swift source.
+python3 - "$root/Sources/ResolverTesting/AttackClient.swift" > "$work/client.py" <<'PY'
+import re, sys
+source = open(sys.argv[1]).read()
+body = re.search(r'script = #"""\n(.*?)\n        """#', source, re.S).group(1)
+print('\n'.join(line[8:] for line in body.split('\n')))
+PY
+rss() { awk '/VmRSS/ { print $2 }' "/proc/$daemon_pid/status"; }
+half=$((PAIRS / 2))
+start=$(date +%s.%N)
+python3 "$work/client.py" "$work/s.sock" pairs "$half" first > "$work/first.json"
+middle=$(rss)
+python3 "$work/client.py" "$work/s.sock" pairs "$half" second > "$work/second.json"
+end=$(date +%s.%N)
+last=$(rss)
+kill -0 "$daemon_pid" || { echo "$0: resolvd died: $(tail -5 "$work/daemon.log")" >&2; exit 1; }
+python3 - "$work/first.json" "$work/second.json" "$half" "$middle" "$last" "$start" "$end" <<'PY'
+import json, sys
+first, second = (json.load(open(path)) for path in sys.argv[1:3])
+half, middle, last, start, end = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7])
+ok = True
+for run in (first, second):
+    lookups, cancels = sum(run['lookups'].values()), sum(run['cancels'].values())
+    if lookups != half or cancels != half or not set(run['lookups']) <= {'0', '10111'} or not set(run['cancels']) <= {'0', '6'}:
+        print('wrong replies:', run); ok = False
+growth = (last - middle) / middle * 100
+print(f'{2 * half:,} pairs in {end - start:.1f} s ({2 * half / (end - start):,.0f} pairs/s): lookups {first["lookups"]} + {second["lookups"]}, '
+      f'cancels {first["cancels"]} + {second["cancels"]}; RSS {middle:,} KiB at half-way, {last:,} KiB at the end ({growth:+.1f} %)')
+if growth >= 10: print('RSS grew by 10 % or more'); ok = False
+sys.exit(0 if ok else 1)
+PY
