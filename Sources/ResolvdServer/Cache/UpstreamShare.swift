@@ -228,9 +228,6 @@ struct ShareOwner: Hashable, Sendable {
         self.uid = uid
         self.connection = connection
     }
-
-    /// Lookups the daemon starts for nobody in particular (tests, the daemon's own).
-    static let daemon = ShareOwner(uid: nil, connection: 0)
 }
 
 extension ResolvdDaemon {
