@@ -2,7 +2,9 @@
 # The upstream share's stress run (docs/reliability.md): a release resolvd whose every
 # thread has a 256 KiB stack (RLIMIT_STACK is glibc's default thread stack size), a
 # loopback upstream that answers after PAIRS_DELAY_MS (a python3 UDP responder here), and
-# one client pipelining PAIRS getaddrinfo + cancel pairs as fast as the daemon takes them.
+# one client pipelining PAIRS getaddrinfo + cancel pairs as fast as the daemon takes them;
+# then WAITING lookups with timeout_ms 3000 of names it never answers, almost all waiting
+# in the uid's share queue, which must each get 10060 within 6 s of being sent.
 # Any recursion left through the share's queue or a completion shows as a crash; the
 # script fails unless every lookup and every cancel was answered exactly once, the daemon
 # still runs, and its RSS grew by less than 10 % over the second half of the run (cache
@@ -12,6 +14,7 @@
 #   PAIRS=200000 scripts/stress-share.sh
 set -eu
 PAIRS=${PAIRS:-1000000}
+WAITING=${WAITING:-200000}
 STACK=${STACK:-262144}
 root=$(cd "$(dirname "$0")/.." && pwd)
 daemon=$root/.build/release/resolvd
@@ -29,7 +32,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A UDP responder on loopback: every query answered with one A record after 200 ms.
+# A UDP responder on loopback: every query answered with one A record after 200 ms, but
+# for names under silent*, which it never answers.
 python3 - "$work/port" <<'PY' &
 import socket, sys, threading, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -43,13 +47,15 @@ def answer(query, peer):
     s.sendto(bytes(reply) + b'\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\xc0\x00\x02\x01', peer)
 while True:
     query, peer = s.recvfrom(512)
+    if query[13:19] == b'silent':
+        continue
     threading.Thread(target=answer, args=(query, peer), daemon=True).start()
 PY
 upstream_pid=$!
 while [ ! -s "$work/port" ]; do sleep 0.05; done
 # The cache off: the answers of detached lookups would otherwise fill it, and its growth
 # (bounded by cache_max_bytes, another matter) would hide the share's.
-echo "cache = no" > "$work/resolvd.conf"
+printf 'cache = no\nmax_lookups_per_connection = %s\n' "$WAITING" > "$work/resolvd.conf"
 prlimit --stack=$STACK:$STACK "$daemon" --config "$work/resolvd.conf" --socket "$work/s.sock" --hosts-file none --log-level warning \
     --dns "127.0.0.1:$(cat "$work/port")" 2> "$work/daemon.log" &
 daemon_pid=$!
@@ -71,11 +77,16 @@ python3 "$work/client.py" "$work/s.sock" pairs "$half" second > "$work/second.js
 end=$(date +%s.%N)
 last=$(rss)
 kill -0 "$daemon_pid" || { echo "$0: resolvd died: $(tail -5 "$work/daemon.log")" >&2; exit 1; }
-python3 - "$work/first.json" "$work/second.json" "$half" "$middle" "$last" "$start" "$end" <<'PY'
+python3 "$work/client.py" "$work/s.sock" pending "$WAITING" silent 3000 | tail -n 1 > "$work/waiting.json"
+kill -0 "$daemon_pid" || { echo "$0: resolvd died: $(tail -5 "$work/daemon.log")" >&2; exit 1; }
+python3 - "$work/first.json" "$work/second.json" "$half" "$middle" "$last" "$start" "$end" "$work/waiting.json" "$WAITING" <<'PY'
 import json, sys
 first, second = (json.load(open(path)) for path in sys.argv[1:3])
 half, middle, last, start, end = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7])
+waiting, count = json.load(open(sys.argv[8])), int(sys.argv[9])
 ok = True
+print(f'{count:,} waiting lookups, timeout_ms 3000: {waiting["lookups"]}; 10060 between {waiting["min_ms"]:,.0f} and {waiting["max_ms"]:,.0f} ms after each request')
+if waiting['lookups'] != {'10060': count} or waiting['max_ms'] >= 6000 or waiting['min_ms'] < 3000: print('waiting lookups not timed out on time'); ok = False
 for run in (first, second):
     lookups, cancels = sum(run['lookups'].values()), sum(run['cancels'].values())
     if lookups != half or cancels != half or not set(run['lookups']) <= {'0', '10111'} or not set(run['cancels']) <= {'0', '6'}:

