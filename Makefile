@@ -13,7 +13,8 @@ BIN_SOURCE   ?= .build/release
 # and getaddrinfo through nss-resolve (VarlinkNSSResolveTests);
 # python3-pip: `pip download` of the varlink wheel (test-fixtures).
 # python3-prometheus-client: parses `stats --prometheus` and /metrics (ObserveCommandLineTests).
-APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux python3 python3-pip python3-prometheus-client
+# gcc, make, libjansson-dev: libresolvd, the C client (clients/c), built and tested by LibresolvdTests.
+APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux python3 python3-pip python3-prometheus-client gcc make libjansson-dev
 # Test fixtures fetched once, never at test time: Debian's libnss-resolve (252), unpacked by
 # VarlinkNSSResolveTests with dpkg-deb -x, never installed; PyPI's varlink (31.0.0), a second
 # Varlink client for VarlinkPythonClientTests, unzipped there.
@@ -23,7 +24,7 @@ VARLINK_PY   := varlink==31.0.0
 BENCH_PACKAGES := dnsperf util-linux mount iproute2
 TSAN_BUILD   := .build-tsan
 
-.PHONY: run test test-fixtures deps bench-deps build clean bench bench-baseline bench-core bench-callgrind soak fuzz fuzz-smoke release install install-files uninstall \
+.PHONY: run test test-fixtures deps bench-deps build libresolvd clean bench bench-baseline bench-core bench-callgrind soak fuzz fuzz-smoke release install install-files uninstall \
         man deb deb-deps deb-test clean-deb
 
 # Installs what the build and the tests need (Debian packages), only when missing.
@@ -50,6 +51,10 @@ bench-deps: deps
 
 build: deps
 	$(SWIFT) build
+
+# libresolvd, the C client: .build-c/libresolvd.so.0, libresolvd.a, resolvd.pc (clients/c/Makefile).
+libresolvd: deps
+	$(MAKE) -C clients/c O=$(CURDIR)/.build-c
 
 # The daemon in the foreground: upstreams from /etc/resolv.conf, /etc/hosts, socket ./run/resolvd.sock.
 run: deps
@@ -171,7 +176,7 @@ uninstall:
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 clean:
-	rm -rf .build $(TSAN_BUILD)
+	rm -rf .build $(TSAN_BUILD) .build-c
 
 # --- Debian package (docs: README "Install on Debian") --------------------------------------
 # What `make deb` needs besides Swift; `make deb-test` also debootstrap, man-db and unbound.
