@@ -49,17 +49,11 @@ int resolvd_cancel_all(resolvd *r, unsigned *cancelled) {
         *cancelled = (unsigned)json_integer_value(json_object_get(json_object_get(reply, "result"), "cancelled"));
     json_decref(reply);
     if (status != RESOLVD_NO_ERROR) return status;
-    /* Each cancelled lookup's 995 reply came before this one: run them now, in order; an
-     * answer that came before the cancel stays for resolvd_dispatch. */
-    for (pending *p = r->oldest, *newer; p; p = newer) {
-        newer = p->newer;
-        json_t *aborted = rvd_stash_holds(r, p->id) ? rvd_stash_take(r, p->id) : NULL;
-        if (aborted && rvd_reply_status(aborted) != RESOLVD_ERROR_OPERATION_ABORTED) {
-            rvd_stash_push(r, p->id, aborted);
-            continue;
-        }
-        if (aborted) rvd_deliver(r, aborted);
-    }
+    /* Each cancelled lookup's 995 reply came before this one: run them now, in order (one at
+     * a time from the stash, which a completion may add to); an answer that came before the
+     * cancel stays for resolvd_dispatch. */
+    for (json_t *aborted; (aborted = rvd_stash_take_status(r, RESOLVD_ERROR_OPERATION_ABORTED));)
+        rvd_deliver(r, aborted);
     return status;
 }
 
@@ -83,10 +77,10 @@ int resolvd_getaddrinfo(resolvd *r, const char *name, const char *service, const
     int status = resolvd_getaddrinfo_ex(r, name, service, hints, timeout_ms, keep, &outcome, &handle);
     if (status != RESOLVD_WSA_IO_PENDING) return status;
     json_t *reply = rvd_wait_for_reply(r, handle);
+    pending *p;
     if (reply) {
         rvd_deliver(r, reply);
-    } else {
-        pending *p = rvd_pending_find(r, handle);
+    } else if ((p = rvd_pending_find(r, handle))) { /* the connection ended first */
         rvd_pending_remove(r, p);
         rvd_complete(r, p, r->failure_status, NULL);
     }

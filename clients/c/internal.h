@@ -1,4 +1,6 @@
-/* libresolvd's insides: the connection, its pending lookups and the replies read ahead. */
+/* libresolvd's insides: the connection, its pending lookups and the replies read ahead.
+ * Every function shared between the files is named rvd_*: the static archive exports them,
+ * and a short common name (complete, deliver) could clash with a program's own. */
 #ifndef RESOLVD_INTERNAL_H
 #define RESOLVD_INTERNAL_H
 
@@ -60,6 +62,7 @@ void rvd_pending_remove(resolvd *r, pending *p);
 void rvd_stash_push(resolvd *r, uint64_t id, json_t *reply);
 json_t *rvd_stash_take(resolvd *r, uint64_t id);
 json_t *rvd_stash_take_first(resolvd *r);
+json_t *rvd_stash_take_status(resolvd *r, int status);
 bool rvd_stash_holds(const resolvd *r, uint64_t id);
 
 /* completion.c */

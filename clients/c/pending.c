@@ -86,6 +86,13 @@ json_t *rvd_stash_take(resolvd *r, uint64_t id) {
     return NULL;
 }
 
+json_t *rvd_stash_take_status(resolvd *r, int status) {
+    stashed_reply *previous = NULL;
+    for (stashed_reply **link = &r->stash_head; *link; previous = *link, link = &(*link)->next)
+        if (rvd_reply_status((*link)->json) == status) return unlink_stashed(r, link, previous);
+    return NULL;
+}
+
 json_t *rvd_stash_take_first(resolvd *r) {
     return r->stash_head ? unlink_stashed(r, &r->stash_head, NULL) : NULL;
 }

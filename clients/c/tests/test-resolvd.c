@@ -339,6 +339,53 @@ static void test_cancels_in_flight(resolvd *r) {
     CHECK(resolvd_cancel_all(r, &cancelled) == RESOLVD_ERROR_NOT_FOUND && cancelled == 0, "nothing left");
 }
 
+/* Completions that call the library: one that starts a lookup and makes a blocking call,
+ * run from resolvd_dispatch; one that cancels another lookup, run from resolvd_cancel_all. */
+typedef struct reentry {
+    resolvd *r;
+    outcome own, started;
+    uint64_t other;
+    int blocking, cancel;
+} reentry;
+
+static void reentering_done(int status, struct addrinfo *result, void *context) {
+    reentry *e = context;
+    e->own.calls++;
+    e->own.status = status;
+    resolvd_freeaddrinfo(result);
+    if (e->other) {
+        e->cancel = resolvd_getaddrinfo_ex_cancel(e->r, e->other);
+        return;
+    }
+    resolvd_getaddrinfo_ex(e->r, "multi.example.test", NULL, &inet_stream, 0, address_done, &e->started, NULL);
+    struct addrinfo *list = NULL;
+    e->blocking = resolvd_getaddrinfo(e->r, "www.example.test", NULL, &inet_stream, 0, &list);
+    resolvd_freeaddrinfo(list);
+}
+
+static void test_completions_that_call_the_library(resolvd *answering, resolvd *silent) {
+    reentry e = { .r = answering };
+    resolvd_getaddrinfo_ex(answering, "www.example.test", NULL, &inet_stream, 0, reentering_done, &e, NULL);
+    wait_for(answering, &e.own);
+    CHECK(e.own.calls == 1 && e.blocking == RESOLVD_NO_ERROR, "calls %d blocking %d", e.own.calls, e.blocking);
+    wait_for(answering, &e.started);
+    CHECK(e.started.calls == 1 && e.started.status == RESOLVD_NO_ERROR, "the lookup started in a completion: %d",
+          e.started.status);
+
+    reentry first = { .r = silent };
+    outcome second = { 0 };
+    resolvd_getaddrinfo_ex(silent, "reentry1.example.test", NULL, NULL, 0, reentering_done, &first, NULL);
+    resolvd_getaddrinfo_ex(silent, "reentry2.example.test", NULL, NULL, 0, address_done, &second, &first.other);
+    unsigned cancelled = 0;
+    CHECK(resolvd_cancel_all(silent, &cancelled) == RESOLVD_NO_ERROR && cancelled == 2, "cancelled %u", cancelled);
+    CHECK(first.own.calls == 1 && first.own.status == RESOLVD_ERROR_OPERATION_ABORTED, "first: %d %d", first.own.calls,
+          first.own.status);
+    CHECK(first.cancel == RESOLVD_WSA_INVALID_HANDLE, "the second was already aborted: %d", first.cancel);
+    CHECK(second.calls == 1 && second.status == RESOLVD_ERROR_OPERATION_ABORTED, "second: %d %d", second.calls,
+          second.status);
+    CHECK(resolvd_pending(silent) == 0, "pending %zu", resolvd_pending(silent));
+}
+
 /* resolvd_close with 1,000 lookups in flight: each completes once, with 995. */
 static void test_close_with_pending(const char *silent) {
     enum { COUNT = 1000 };
@@ -378,9 +425,10 @@ int main(int argc, char **argv) {
     test_getnameinfo_and_query(answering);
     test_blocking(answering);
     test_cancel_races(answering, seed, 300);
-    resolvd_close(answering);
     resolvd *silent = open_or_die(argv[3]);
     test_cancels_in_flight(silent);
+    test_completions_that_call_the_library(answering, silent);
+    resolvd_close(answering);
     resolvd_close(silent);
     test_close_with_pending(argv[3]);
     printf("%d passed, %d failed\n", passed, failed);
