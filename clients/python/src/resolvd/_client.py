@@ -98,11 +98,10 @@ class Client:
         try:
             reply = await future
         except asyncio.CancelledError:
-            # The task was cancelled: the lookup must not go on in the daemon. Its 10111 reply
-            # (or its answer, if that won) comes later and is dropped; so is the cancel's.
-            if self._writer is not None and self._failure is None:
-                self._waiting[request_id] = asyncio.get_running_loop().create_future()
-                self._waiting[request_id].cancel()
+            # The task was cancelled before the reply came: the lookup must not go on in the
+            # daemon. The cancelled future stays in _waiting until the lookup's reply (10111, or
+            # its answer if that won) arrives and is dropped; the cancel's own reply is too.
+            if future.cancelled() and self._writer is not None and self._failure is None:
                 self._send("cancel", {"handle": request_id})
             raise
         if reply["status"] != 0:
