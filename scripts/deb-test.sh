@@ -413,6 +413,11 @@ C
     cat "$work/cc.log"; fail "a C program builds against libresolvd-dev with pkg-config"
   fi
   check "man -w 3 resolvd (libresolvd-dev)" bash -c "chroot '$root' man -w 3 resolvd | grep -q resolvd.3"
+  local function missing=""
+  for function in $(nm -D --defined-only "$root"/usr/lib/*/libresolvd.so.0 | awk '$3 ~ /^resolvd_/ { sub(/@.*/, "", $3); print $3 }'); do
+    in_chroot man -w 3 "$function" > /dev/null 2>&1 || missing="$missing $function"
+  done
+  check "every function libresolvd.so.0 exports has its manual page (missing:${missing:- none})" test -z "$missing"
   output=$(in_chroot env PYTHONDONTWRITEBYTECODE=1 python3 -c '
 import asyncio, resolvd, socket
 async def main():
