@@ -25,7 +25,7 @@ VARLINK_PY   := varlink==31.0.0
 BENCH_PACKAGES := dnsperf util-linux mount iproute2
 TSAN_BUILD   := .build-tsan
 
-.PHONY: run test test-fixtures deps bench-deps build libresolvd clean bench bench-baseline bench-core bench-callgrind soak fuzz fuzz-smoke release install install-files uninstall \
+.PHONY: run test test-fixtures deps bench-deps build clean bench bench-baseline bench-core bench-callgrind soak fuzz fuzz-smoke release install install-files uninstall \
         man deb deb-deps deb-test clean-deb
 
 # Installs what the build and the tests need (Debian packages), only when missing.
@@ -54,6 +54,7 @@ build: deps
 	$(SWIFT) build
 
 # libresolvd, the C client: .build-c/libresolvd.so.0, libresolvd.a, resolvd.pc (clients/c/Makefile).
+.PHONY: libresolvd
 libresolvd: deps
 	$(MAKE) -C clients/c O=$(CURDIR)/.build-c
 
