@@ -13,7 +13,9 @@ BIN_SOURCE   ?= .build/release
 # and getaddrinfo through nss-resolve (VarlinkNSSResolveTests);
 # python3-pip: `pip download` of the varlink wheel (test-fixtures).
 # python3-prometheus-client: parses `stats --prometheus` and /metrics (ObserveCommandLineTests).
-APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux python3 python3-pip python3-prometheus-client
+# gcc, make, libjansson-dev: libresolvd, the C client (clients/c), built and tested by LibresolvdTests.
+# iproute2: the network namespace where PythonClientTests compares the asyncio client with glibc.
+APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux python3 python3-pip python3-prometheus-client gcc make libjansson-dev iproute2
 # Test fixtures fetched once, never at test time: Debian's libnss-resolve (252), unpacked by
 # VarlinkNSSResolveTests with dpkg-deb -x, never installed; PyPI's varlink (31.0.0), a second
 # Varlink client for VarlinkPythonClientTests, unzipped there.
@@ -50,6 +52,11 @@ bench-deps: deps
 
 build: deps
 	$(SWIFT) build
+
+# libresolvd, the C client: .build-c/libresolvd.so.0, libresolvd.a, resolvd.pc (clients/c/Makefile).
+.PHONY: libresolvd
+libresolvd: deps
+	$(MAKE) -C clients/c O=$(CURDIR)/.build-c
 
 # The daemon in the foreground: upstreams from /etc/resolv.conf, /etc/hosts, socket ./run/resolvd.sock.
 run: deps
@@ -177,15 +184,18 @@ uninstall:
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 clean:
-	rm -rf .build $(TSAN_BUILD)
+	rm -rf .build $(TSAN_BUILD) .build-c
 
 # --- Debian package (docs: README "Install on Debian") --------------------------------------
 # What `make deb` needs besides Swift; `make deb-test` also debootstrap, man-db and unbound.
-DEB_PACKAGES      := debhelper dpkg-dev fakeroot scdoc lintian libc-ares-dev pkg-config
+DEB_PACKAGES      := debhelper dpkg-dev fakeroot scdoc lintian libc-ares-dev pkg-config libjansson-dev
 DEB_TEST_PACKAGES := $(DEB_PACKAGES) debootstrap debian-archive-keyring man-db unbound systemd util-linux
 DEB_VERSION       = $(shell dpkg-parsechangelog -S Version 2>/dev/null || sed -n '1s/.*(\(.*\)).*/\1/p' debian/changelog)
 DEB_ARCH          = $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 DEB_FILE          = resolvd_$(DEB_VERSION)_$(DEB_ARCH).deb
+# The other binary packages of the same source: the C library and the Python client.
+DEB_OTHER_FILES   = libresolvd0_$(DEB_VERSION)_$(DEB_ARCH).deb libresolvd-dev_$(DEB_VERSION)_$(DEB_ARCH).deb \
+                    python3-resolvd_$(DEB_VERSION)_all.deb
 # dpkg-buildpackage writes the .deb, .buildinfo and .changes here; the .deb is also linked
 # to the top of the tree.
 DEB_BUILD_DIR     := .build-deb-out
@@ -210,9 +220,9 @@ deb: deb-deps
 	DEB_OUTDIR=$(CURDIR)/$(DEB_BUILD_DIR) nice -n 10 dpkg-buildpackage -b -us -uc \
 	  --buildinfo-file=$(DEB_BUILD_DIR)/resolvd_$(DEB_VERSION)_$(DEB_ARCH).buildinfo --buildinfo-option=-u$(DEB_BUILD_DIR) \
 	  --changes-file=$(DEB_BUILD_DIR)/resolvd_$(DEB_VERSION)_$(DEB_ARCH).changes --changes-option=-u$(DEB_BUILD_DIR)
-	ln -f $(DEB_BUILD_DIR)/$(DEB_FILE) $(DEB_FILE)
-	lintian --fail-on error,warning $(DEB_FILE)
-	@echo "built $(DEB_FILE)"
+	for file in $(DEB_FILE) $(DEB_OTHER_FILES); do ln -f $(DEB_BUILD_DIR)/$$file $$file || exit 1; done
+	lintian --fail-on error,warning $(DEB_FILE) $(DEB_OTHER_FILES)
+	@echo "built $(DEB_FILE) $(DEB_OTHER_FILES)"
 
 # Builds the .deb, installs it in a debootstrap'ed bookworm chroot (cached in
 # /var/cache/resolvd-deb-test) and checks it there end to end; needs root. scripts/deb-test.sh.
@@ -222,4 +232,5 @@ deb-test:
 
 clean-deb:
 	rm -rf .build-deb $(DEB_BUILD_DIR) $(MAN_BUILD_DIR) debian/.debhelper debian/generated debian/resolvd \
-	  debian/files debian/resolvd.substvars debian/debhelper-build-stamp debian/*.debhelper.log resolvd_*.deb
+	  debian/files debian/*.substvars debian/debhelper-build-stamp debian/*.debhelper.log resolvd_*.deb \
+	  debian/tmp debian/libresolvd0 debian/libresolvd-dev debian/python3-resolvd libresolvd*.deb python3-resolvd_*.deb

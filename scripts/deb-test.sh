@@ -8,6 +8,9 @@
 #   - systemd-analyze verify of the installed units prints nothing;
 #   - the installed resolvd, started with --dns on an unbound that this script runs on the
 #     host's loopback (the chroot shares the network namespace), answers resolvdctl;
+#   - libresolvd-dev: a C program built with `pkg-config --cflags --libs resolvd` links the
+#     installed libresolvd.so.0 and gets its answers (and a cancel's truth) from that daemon;
+#     python3-resolvd's getaddrinfo too;
 #     and it starts with the shipped /etc/resolvd/resolvd.conf;
 #   - apt remove keeps the conffile; purge leaves nothing behind (file list and /etc compared
 #     with the chroot before the install).
@@ -26,13 +29,15 @@ SUITE=bookworm
 ARCH=$(dpkg --print-architecture)
 CACHE=${RESOLVD_DEB_TEST_CACHE:-/var/cache/resolvd-deb-test}
 # Bump when the chroot recipe below changes in a way the recipe string does not show.
-CACHE_FORMAT=3
+CACHE_FORMAT=4
 # netbase and procps are of priority important (on every Debian but a minbase chroot), and
 # resolvd depends on them; with them in the base, purge --autoremove takes away only what the
 # package alone brought (netbase's postinst would otherwise leave an /etc/hosts behind).
 CHROOT_PACKAGES=man-db,systemd,netbase,procps
 # Fetched into the cached chroot's apt cache, so that installing the package needs no network.
-PREFETCH_PACKAGES=libc-ares2
+# The client packages' test also needs a compiler, pkg-config, jansson's headers and python3.
+PREFETCH_PACKAGES="libc-ares2 gcc libc6-dev pkg-config libjansson-dev python3"
+CLIENT_TOOLS="gcc libc6-dev pkg-config"
 
 started=$(date +%s)
 passed=0
@@ -117,8 +122,9 @@ if [ "$build" = yes ]; then
 fi
 version=$(dpkg-parsechangelog -S Version)
 deb=$PWD/resolvd_${version}_${ARCH}.deb
+client_debs="$PWD/libresolvd0_${version}_${ARCH}.deb $PWD/libresolvd-dev_${version}_${ARCH}.deb $PWD/python3-resolvd_${version}_all.deb"
 if [ "$prepare_only" = no ]; then
-  [ -f "$deb" ] || die "$deb is missing (make deb)"
+  for file in "$deb" $client_debs; do [ -f "$file" ] || die "$file is missing (make deb)"; done
   if [ "$build" = yes ]; then
     pass "built $(basename "$deb") ($(du -h "$deb" | cut -f1)); lintian passed"
   else
@@ -129,7 +135,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 # 2. The chroot: from the cache, else debootstrap (then cached).
 mkdir -p "$CACHE"
-recipe="format=$CACHE_FORMAT suite=$SUITE arch=$ARCH variant=minbase include=$CHROOT_PACKAGES prefetch=$PREFETCH_PACKAGES mirror=$MIRROR"
+recipe="format=$CACHE_FORMAT suite=$SUITE arch=$ARCH variant=minbase include=$CHROOT_PACKAGES prefetch=${PREFETCH_PACKAGES// /,} mirror=$MIRROR"
 tarball=$CACHE/$SUITE-$ARCH.tar
 if [ ! -f "$tarball" ] || [ "$(cat "$tarball.recipe" 2>/dev/null)" != "$recipe" ]; then
   say "bootstrapping a $SUITE chroot (cached afterwards in $CACHE)"
@@ -202,14 +208,22 @@ snapshot > "$work/before"
 
 # ---------------------------------------------------------------------------------------------
 # 3. Install.
-cp "$deb" "$root/tmp/"
+cp "$deb" $client_debs "$root/tmp/"
 debname=$(basename "$deb")
-say "apt-get install ./$debname in the chroot"
-if ! in_chroot apt-get install -y -q "/tmp/$debname" > "$work/install.log" 2>&1; then
+client_paths=$(for file in $client_debs; do printf '/tmp/%s ' "$(basename "$file")"; done)
+say "apt-get install ./$debname and the client packages in the chroot"
+# The client tools are marked automatically installed, so that purge --autoremove takes them.
+# No Recommends (the compiler's manual pages, python3's certificates): purge --autoremove
+# must be able to take away everything the install brought.
+install_all() {
+  in_chroot apt-get install -y -q --no-install-recommends "/tmp/$debname" $client_paths $CLIENT_TOOLS \
+    && in_chroot apt-mark auto $CLIENT_TOOLS
+}
+if ! install_all > "$work/install.log" 2>&1; then
   # The cached lists or .debs are out of date: fetch them (from the Debian mirror) and retry.
   say "cached apt data out of date; apt-get update in the chroot"
   in_chroot apt-get update -qq >> "$work/install.log" 2>&1 || true
-  in_chroot apt-get install -y -q "/tmp/$debname" >> "$work/install.log" 2>&1 || { cat "$work/install.log"; die "install failed"; }
+  install_all >> "$work/install.log" 2>&1 || { cat "$work/install.log"; die "install failed"; }
 fi
 pass "installed: $(in_chroot dpkg-query -W -f '${Package} ${Version} ${Status}' resolvd)"
 if grep -E '^(E|W): |^dpkg: (error|warning)|[Ee]rror:|[Ww]arning:|[Ee]rror while' "$work/install.log" \
@@ -352,6 +366,67 @@ done
 [ -n "$unbound_pid" ] || die "unbound did not start on a free port"
 say "unbound serves example.test on 127.0.0.1:$port"
 
+# libresolvd-dev: a C program built with pkg-config, run against the installed daemon (a
+# blocking lookup, then a lookup cancelled in flight or answered first: either is a truth);
+# python3-resolvd: the asyncio client's getaddrinfo.
+client_packages_test() {
+  cat > "$root/tmp/lookup.c" <<'C'
+#define _POSIX_C_SOURCE 200809L /* struct addrinfo under -std=c11 */
+#include <resolvd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+static void done(int status, const struct hostent *host, void *context) {
+    (void)host;
+    *(int *)context = status;
+}
+int main(void) {
+    int error;
+    resolvd *r = resolvd_open("/tmp/resolvd.sock", &error);
+    if (!r) return 2;
+    struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *list;
+    int status = resolvd_getaddrinfo(r, "www.example.test", "443", &hints, 0, &list);
+    char text[INET_ADDRSTRLEN] = "";
+    if (status == RESOLVD_NO_ERROR) {
+        inet_ntop(AF_INET, &((struct sockaddr_in *)list->ai_addr)->sin_addr, text, sizeof text);
+        resolvd_freeaddrinfo(list);
+    }
+    int cancelled = -1;
+    uint64_t handle = resolvd_async_gethostbyname(r, "www.example.test", done, &cancelled);
+    int cancel = resolvd_cancel_async_request(r, handle);
+    while (cancelled == -1 && resolvd_dispatch(r, -1) >= 0) {}
+    printf("%s %s cancel %s lookup %s\n", resolvd_strerror(status), text, resolvd_strerror(cancel), resolvd_strerror(cancelled));
+    resolvd_close(r);
+    return !(status == RESOLVD_NO_ERROR && ((cancel == RESOLVD_NO_ERROR && cancelled == RESOLVD_WSA_E_CANCELLED) ||
+                                            (cancel == RESOLVD_WSAEALREADY && cancelled == RESOLVD_NO_ERROR)));
+}
+C
+  local flags output
+  flags=$(in_chroot pkg-config --cflags --libs resolvd 2>&1) || true
+  check "pkg-config --cflags --libs resolvd: $flags" grep -q -- '-lresolvd' <<< "$flags"
+  if in_chroot sh -c 'cc -std=c11 -Wall -Werror /tmp/lookup.c $(pkg-config --cflags --libs resolvd) -o /tmp/lookup' > "$work/cc.log" 2>&1; then
+    pass "a C program builds against libresolvd-dev with pkg-config"
+    check "it links the installed libresolvd.so.0" bash -c "chroot '$root' ldd /tmp/lookup | grep -q 'libresolvd.so.0 => /'"
+    output=$(in_chroot /tmp/lookup 2>&1) && pass "the C program against the installed daemon: $output" \
+      || fail "the C program against the installed daemon: $output"
+  else
+    cat "$work/cc.log"; fail "a C program builds against libresolvd-dev with pkg-config"
+  fi
+  check "man -w 3 resolvd (libresolvd-dev)" bash -c "chroot '$root' man -w 3 resolvd | grep -q resolvd.3"
+  local function missing=""
+  for function in $(nm -D --defined-only "$root"/usr/lib/*/libresolvd.so.0 | awk '$3 ~ /^resolvd_/ { sub(/@.*/, "", $3); print $3 }'); do
+    in_chroot man -w 3 "$function" > /dev/null 2>&1 || missing="$missing $function"
+  done
+  check "every function libresolvd.so.0 exports has its manual page (missing:${missing:- none})" test -z "$missing"
+  output=$(in_chroot env PYTHONDONTWRITEBYTECODE=1 python3 -c '
+import asyncio, resolvd, socket
+async def main():
+    async with resolvd.Client("/tmp/resolvd.sock") as client:
+        print(await client.getaddrinfo("www.example.test", 443, family=socket.AF_INET, type=socket.SOCK_STREAM))
+asyncio.run(main())' 2>&1) || true
+  check "python3-resolvd: getaddrinfo through the installed daemon ($output)" grep -q "('192.0.2.10', 443)" <<< "$output"
+}
+
 start_daemon() { # config-file log → starts resolvd in the chroot, waits for its socket
   rm -f "$root/tmp/resolvd.sock"
   chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
@@ -383,6 +458,7 @@ if start_daemon /tmp/empty.conf "$work/resolvd.log"; then
   check "resolvdctl query AAAA www.example.test → 2001:db8::10" grep -q '2001:db8::10' <<< "$answer"
   answer=$(in_chroot resolvdctl --socket /tmp/resolvd.sock hello 2>&1) || true
   check "resolvdctl hello reports ${version%-*}" grep -q "${version%-*}" <<< "$answer"
+  client_packages_test
   check "resolvd exits 0 on SIGTERM" stop_daemon
 else
   fail "the installed resolvd did not start"
@@ -418,8 +494,8 @@ check "remove: the programs are gone" test ! -e "$root/usr/bin/resolvd" -a ! -e 
 check "remove: the units are gone" test ! -e "$root/lib/systemd/system/resolvd.service" -a ! -e "$root/lib/systemd/system/resolvd.socket"
 check "remove: the (changed) conffile is kept" grep -q 'changed by deb-test' "$root/etc/resolvd/resolvd.conf"
 check "remove: dpkg says config-files" bash -c "chroot '$root' dpkg-query -W -f '\${Status}' resolvd | grep -q 'config-files'"
-if in_chroot apt-get purge -y -q --autoremove resolvd > "$work/purge.log" 2>&1; then
-  pass "apt-get purge --autoremove resolvd"
+if in_chroot apt-get purge -y -q --autoremove resolvd libresolvd0 libresolvd-dev python3-resolvd > "$work/purge.log" 2>&1; then
+  pass "apt-get purge --autoremove resolvd and the client packages"
 else
   cat "$work/purge.log"; fail "apt-get purge resolvd"
 fi

@@ -44,7 +44,11 @@ public final class DelayingProxy: Sendable {
     public var repliesHeld: Int { state.withLock { $0.held } }
 
     /// Closes the gate: from now on no reply reaches a client until ``release()``.
-    public func hold() { state.withLock { $0.holding = true } }
+    public func hold() { state.withLock { $0.holding = true; $0.heldTypes = nil } }
+
+    /// Closes the gate for replies to questions of these record types only (28: AAAA);
+    /// replies to other types go out as usual. ``release()`` opens it.
+    public func hold(recordTypes: Set<UInt16>) { state.withLock { $0.holding = true; $0.heldTypes = recordTypes } }
 
     /// Opens the gate: replies held so far go out (after their delay), and later ones too.
     public func release() { state.withLock { $0.holding = false } }
@@ -73,6 +77,8 @@ public final class DelayingProxy: Sendable {
         var relayed = 0
         var forwarded = 0
         var holding = false
+        /// The record types whose replies the closed gate keeps; nil: every reply.
+        var heldTypes: Set<UInt16>?
         /// Replies in the queue while `holding`.
         var held = 0
         var loss: Loss
@@ -191,20 +197,23 @@ public final class DelayingProxy: Sendable {
             // Relay everything due, unless the gate is closed.
             var dueCount = 0
             while dueCount < queue.count, queue[dueCount].due <= now { dueCount += 1 }
+            var passing: [Delayed] = []
             let holding = state.withLock { shared -> Bool in
-                if shared.holding {
-                    shared.held = queue.count
-                } else {
-                    // Counted first, so a client that has its reply also sees it counted.
-                    shared.held = 0
-                    shared.relayed += dueCount
+                if !shared.holding {
+                    passing = Array(queue[0..<dueCount])
+                    queue.removeFirst(dueCount)
+                } else if let types = shared.heldTypes {
+                    // Only the due replies to other types pass the closed gate.
+                    let due = queue[0..<dueCount]
+                    passing = due.filter { !types.contains(questionType($0.reply)) }
+                    queue = due.filter { types.contains(questionType($0.reply)) } + queue[dueCount...]
                 }
+                // Counted first, so a client that has its reply also sees it counted.
+                shared.held = shared.holding ? queue.count : 0
+                shared.relayed += passing.count
                 return shared.holding
             }
-            if !holding, dueCount > 0 {
-                for item in queue[0..<dueCount] { Socket.send(client, item.reply, to: item.client) }
-                queue.removeFirst(dueCount)
-            }
+            for item in passing { Socket.send(client, item.reply, to: item.client) }
             if now - lastSweep > .seconds(5) {
                 outstanding = outstanding.filter { now - $0.value.sentAt < forgetAfter }
                 lastSweep = now
@@ -253,6 +262,18 @@ public final class DelayingProxy: Sendable {
             }
         }
     }
+}
+
+/// The QTYPE of a DNS message's first question; 0 when the message is too short.
+func questionType(_ message: [UInt8]) -> UInt16 {
+    var offset = 12
+    while offset < message.count, message[offset] != 0 {
+        guard message[offset] & 0xC0 == 0 else { offset += 1; break }  // no pointers in a question; be safe
+        offset += Int(message[offset]) + 1
+    }
+    offset += 1
+    guard offset + 1 < message.count else { return 0 }
+    return UInt16(message[offset]) << 8 | UInt16(message[offset + 1])
 }
 
 /// Steele, Lea and Flood's SplitMix64: a small seeded generator, so a fixture's "random"

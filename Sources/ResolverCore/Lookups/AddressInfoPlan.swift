@@ -134,7 +134,9 @@ struct AddressInfoPlan: Sendable {
             if !request.flags.contains(.v4Mapped) {
                 chosen = v6
             } else if request.flags.contains(.all) {
-                chosen = v6 + mapped
+                // The mapped addresses are IPv4 ones: the same order rule as for unspec,
+                // as glibc sorts them (a host without IPv6 connects to them first).
+                chosen = preferIPv6 ? v6 + mapped : mapped + v6
             } else {
                 chosen = v6.isEmpty ? mapped : v6
             }
