@@ -48,6 +48,23 @@ extension LookupRequest {
         }
     }
 
+    /// The same request with another timeout (what is left of its own after waiting).
+    func withTimeout(_ timeout: Duration) -> LookupRequest {
+        switch self {
+        case .addressInfo(var request):
+            request.timeout = timeout
+            return .addressInfo(request)
+        case .nameInfo(var request):
+            request.timeout = timeout
+            return .nameInfo(request)
+        case .query(let name, let type, _): return .query(name: name, type: type, timeout: timeout)
+        case .hostByName(let name, let family, let bufferLength, _):
+            return .hostByName(name: name, family: family, bufferLength: bufferLength, timeout: timeout)
+        case .hostByAddress(let address, let bufferLength, _): return .hostByAddress(address: address, bufferLength: bufferLength, timeout: timeout)
+        case .serviceByName, .serviceByPort, .protocolByName, .protocolByNumber: return self
+        }
+    }
+
     /// A rough size in bytes, for the cache's byte bound.
     var estimatedBytes: Int {
         switch self {

@@ -8,8 +8,8 @@ import ResolverCore
 ///   waiters are answered as if the upstream had not answered in time — stale where an
 ///   expired answer is kept and they allow it, else WSAETIMEDOUT. One task is armed for the
 ///   earliest of their deadlines (``WaitDeadlines``: O(log n) each), not one per lookup. One
-///   that starts before then has its timeout counted from the start, by the engine, so it is
-///   answered within twice its timeout at most.
+///   that starts before then gets what is left of its timeout for the upstream, so it is
+///   answered by its timeout counted from its start.
 /// - serve-stale's **client response timer** (docs/cache.md): when a lookup started with
 ///   an expired entry still kept has no answer after `stale_answer_timeout_ms`, its waiters
 ///   that allow it are answered from that entry; the upstream lookup goes on (detached once
@@ -23,6 +23,7 @@ extension LookupService {
             guard state.upstreamShare.isWaiting(shared) else { return }
             state.waitDeadlines.add(shared, at: deadline)
             shared.hasWaitDeadline = true
+            shared.waitDeadline = deadline
             armWaitTimer(&state)
         }
     }

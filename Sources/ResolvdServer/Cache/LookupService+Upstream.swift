@@ -48,8 +48,12 @@ extension LookupService {
     }
 
     /// One closure per lookup, straight to `complete` (no intermediate `finish` closure).
+    /// A lookup that waited in its owner's share queue has only what is left of its own
+    /// timeout for the upstream, so that it is answered by its `timeout_ms` counted from
+    /// its start, not twice that.
     private func startUpstream(_ shared: SharedLookup, on resolver: CoreResolver) -> LookupHandle {
-        switch shared.key.key {
+        let key = shared.waitDeadline.map { shared.key.key.withTimeout(MonotonicClock.millisecondsLeft(until: $0)) } ?? shared.key.key
+        switch key {
         case .addressInfo(let request):
             return resolver.addressInfo(request) { [self] in complete(shared, with: $0.map(LookupValue.addressInfo)) }
         case .nameInfo(let request):

@@ -45,6 +45,9 @@ final class SharedLookup: @unchecked Sendable {
     var holdsSlot = false
     /// Its deadline is in the share's ``WaitDeadlines`` (it waits in the queue with a timeout).
     var hasWaitDeadline = false
+    /// When its own timeout runs out (``MonotonicClock`` milliseconds), set once it waits in
+    /// the share queue: the upstream then gets only what is left of it.
+    var waitDeadline: UInt64?
     /// Taken from the share queue and handed to ``LookupService/startQueued(_:)``, not yet started.
     var queuedToStart = false
 

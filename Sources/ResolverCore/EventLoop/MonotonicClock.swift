@@ -31,6 +31,13 @@ package enum MonotonicClock {
         return UInt64(spec.tv_sec) &* 1000 &+ UInt64(spec.tv_nsec) / 1_000_000
     }
 
+    /// The time left until `deadline` (in ``milliseconds()``), at least a millisecond: a
+    /// lookup started that late still gets one try at its deadline rather than none.
+    package static func millisecondsLeft(until deadline: UInt64) -> Duration {
+        let now = milliseconds()
+        return .milliseconds(deadline > now ? Int64(clamping: deadline - now) : 1)
+    }
+
     /// `now()` plus `duration`, saturating.
     package static func deadline(after duration: Duration) -> UInt64 {
         let (sum, overflow) = now().addingReportingOverflow(nanoseconds(duration))
