@@ -32,6 +32,24 @@ import Glibc
         #expect(stats["connections"]?.intValue == 1)
     }
 
+    /// The v1 socket is created mode 0666 (every local user may look up names), whatever the
+    /// daemon's umask; `socket_mode` changes it.
+    @Test func theSocketHasTheModeItPromises() throws {
+        func mode(_ path: String) -> mode_t? {
+            var status = stat()
+            return stat(path, &status) == 0 ? status.st_mode : nil
+        }
+        let daemon = try daemon()
+        defer { daemon.stop() }
+        let socket = try #require(mode(daemon.socketPath), "no socket at \(daemon.socketPath)")
+        #expect(socket & S_IFMT == S_IFSOCK)
+        #expect(socket & 0o7777 == 0o666, "mode \(String(socket & 0o7777, radix: 8))")
+
+        let restricted = try self.daemon(config: "socket_mode = 0600\n")
+        defer { restricted.stop() }
+        #expect(mode(restricted.socketPath).map { $0 & 0o7777 } == 0o600)
+    }
+
     @Test func everyLookupOp() throws {
         let daemon = try daemon()
         defer { daemon.stop() }
