@@ -114,31 +114,47 @@ stress-share: deps
 	$(SWIFT) build -c release --product resolvd
 	scripts/stress-share.sh
 
-# libFuzzer over the DNS answer parser and the protocol's JSON codec (Fuzz/Package.swift),
-# each for FUZZ_SECONDS, from the seeds in Fuzz/Corpus; new inputs go to FUZZ_CORPUS, the
-# full output and any crashing input to Fuzz/.artifacts.
+# libFuzzer (with AddressSanitizer) over every parser of untrusted bytes (Fuzz/Package.swift):
+# DNS answers, upstream traffic (TCP framing, question fingerprints, reply tracking), the
+# protocol's JSON, v1 request lines through a real ConnectionHandler, Varlink calls, and the
+# configuration/hosts/services/protocols text. Each target runs for FUZZ_SECONDS from the
+# seeds in Fuzz/Corpus and the inputs that once failed (Fuzz/Regressions); new inputs go to
+# FUZZ_CORPUS, the full output and any crashing input to Fuzz/.artifacts. FUZZ_TARGETS picks
+# some: `make fuzz FUZZ_TARGETS=Varlink`.
 FUZZ_SECONDS ?= 60
 FUZZ_ARGS    ?= -max_total_time=$(FUZZ_SECONDS)
 FUZZ_CORPUS  ?= Fuzz/.corpus
+# target:runs of the smoke run (about 5-15 s each on a busy 2-core machine).
+FUZZ_SMOKE_RUNS = DNSMessage:300000 JSON:300000 UpstreamTraffic:10000 TextFiles:10000 Varlink:5000 RequestLines:1500
+FUZZ_TARGETS ?= $(foreach spec,$(FUZZ_SMOKE_RUNS),$(firstword $(subst :, ,$(spec))))
+# swiftc keeps only the last -sanitize= it is given, and SwiftPM passes one per --sanitize:
+# "-sanitize=fuzzer,address" last, or the Swift code gets AddressSanitizer without libFuzzer's
+# coverage (C code takes both -fsanitize flags). -enable-testing: the targets' @testable imports.
+FUZZ_BUILD   = $(SWIFT) build --package-path Fuzz -c release --sanitize=fuzzer --sanitize=address \
+	-Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
 fuzz: deps
-	$(SWIFT) build --package-path Fuzz -c release --sanitize=fuzzer
+	$(FUZZ_BUILD)
 	@mkdir -p Fuzz/.artifacts
-	@for target in DNSMessage JSON; do \
+	@for spec in $(FUZZ_SMOKE_RUNS); do \
+	  target=$${spec%%:*}; \
+	  case " $(FUZZ_TARGETS) " in *" $$target "*) ;; *) continue ;; esac; \
+	  args="$(FUZZ_ARGS)"; [ -n "$(FUZZ_SMOKE)" ] && args="-seed=1 -runs=$${spec#*:}"; \
 	  mkdir -p $(FUZZ_CORPUS)/$$target; \
+	  regressions=; [ -d Fuzz/Regressions/$$target ] && regressions=Fuzz/Regressions/$$target; \
 	  log=Fuzz/.artifacts/$$target.log; \
-	  if SWIFT_BACKTRACE=enable=no Fuzz/.build/release/Fuzz$$target $(FUZZ_ARGS) -print_final_stats=1 \
-	      -artifact_prefix=Fuzz/.artifacts/$$target- $(FUZZ_CORPUS)/$$target Fuzz/Corpus/$$target > $$log 2>&1; then \
+	  if SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 Fuzz/.build/release/Fuzz$$target $$args -print_final_stats=1 \
+	      -artifact_prefix=Fuzz/.artifacts/$$target- $(FUZZ_CORPUS)/$$target Fuzz/Corpus/$$target $$regressions > $$log 2>&1; then \
 	    echo "fuzz $$target: $$(grep -E '^Done' $$log)"; \
 	  else \
 	    tail -40 $$log; echo "fuzz $$target: FAILED (input in Fuzz/.artifacts)"; exit 1; \
 	  fi; \
 	done
 
-# Part of `make test`: the fuzz targets build, and a fixed-seed run of 300,000 inputs each
-# (a few seconds), from the seeds only, finds nothing.
+# Part of `make test`: the fuzz targets build, and a fixed-seed run of each (FUZZ_SMOKE_RUNS
+# inputs), from the seeds and regressions only, finds nothing.
 fuzz-smoke:
 	@rm -rf Fuzz/.corpus/smoke
-	@$(MAKE) --no-print-directory fuzz FUZZ_ARGS="-seed=1 -runs=300000" FUZZ_CORPUS=Fuzz/.corpus/smoke
+	@$(MAKE) --no-print-directory fuzz FUZZ_SMOKE=1 FUZZ_CORPUS=Fuzz/.corpus/smoke
 
 # Release binaries for `install`.
 release: deps

@@ -3,9 +3,9 @@ import PackageDescription
 
 /// The daemon's own code skips run-time exclusivity checks (`swift_beginAccess`) in release
 /// builds: they were ~6–10 % of its CPU per cached request (perf, docs/performance.md).
-/// Debug and test builds keep them. Only for ResolvdServer, which no library product
-/// contains: SwiftPM refuses unsafe flags in the products other packages depend on
-/// (ResolverCore, ResolverClient, ResolvdProtocol).
+/// Debug and test builds keep them. Only for ResolvdServer: SwiftPM refuses unsafe flags in
+/// the products that packages depending on this one by URL use (ResolverCore, ResolverClient,
+/// ResolvdProtocol); the ResolvdServer product is for Fuzz/, which depends on it by path.
 let daemonReleaseSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(
@@ -16,6 +16,9 @@ let package = Package(
         .library(name: "ResolverClient", targets: ["ResolverClient"]),
         // The wire format on its own, for the fuzz targets (Fuzz/Package.swift).
         .library(name: "ResolvdProtocol", targets: ["ResolvdProtocol"]),
+        // The daemon as a library, for the fuzz targets only (Fuzz/Package.swift depends on this
+        // package by path, and SwiftPM accepts unsafe flags from a local dependency).
+        .library(name: "ResolvdServer", targets: ["ResolvdServer"]),
         .executable(name: "resolvd", targets: ["resolvd"]),
         .executable(name: "resolvdctl", targets: ["resolvdctl"]),
         .executable(name: "resolvd-bench", targets: ["resolvd-bench"]),

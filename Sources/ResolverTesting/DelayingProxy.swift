@@ -283,6 +283,18 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     public init(seed: UInt64) { state = seed }
 
+    /// A generator for a test's random choices: seeded from `RESOLVD_TEST_SEED` when set (to
+    /// replay a failure), else from the clock; the seed is printed either way, so a failing
+    /// run says how to repeat its choices.
+    public static func forTest(_ name: String) -> (generator: SplitMix64, seed: UInt64) {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let seed = getenv("RESOLVD_TEST_SEED").flatMap { UInt64(String(cString: $0)) }
+            ?? UInt64(truncatingIfNeeded: now.tv_sec) &* 1_000_000_007 &+ UInt64(truncatingIfNeeded: now.tv_nsec)
+        print("\(name): random seed \(seed) (RESOLVD_TEST_SEED=\(seed) repeats it)")
+        return (SplitMix64(seed: seed), seed)
+    }
+
     public mutating func next() -> UInt64 {
         state &+= 0x9e37_79b9_7f4a_7c15
         var z = state

@@ -1,4 +1,5 @@
-import ResolvdServer
+@testable import ResolvdServer
+import ResolverCore
 import ResolverTesting
 import Testing
 
@@ -30,6 +31,24 @@ import Glibc
             #expect(stats[key]?.intValue != nil, "stats has \(key)")
         }
         #expect(stats["connections"]?.intValue == 1)
+    }
+
+    /// The v1 socket is created mode 0666 (every local user may look up names), whatever the
+    /// daemon's umask; `socket_mode` changes it.
+    @Test func theSocketHasTheModeItPromises() throws {
+        func mode(_ path: String) -> mode_t? {
+            var status = stat()
+            return stat(path, &status) == 0 ? status.st_mode : nil
+        }
+        let daemon = try daemon()
+        defer { daemon.stop() }
+        let socket = try #require(mode(daemon.socketPath), "no socket at \(daemon.socketPath)")
+        #expect(socket & S_IFMT == S_IFSOCK)
+        #expect(socket & 0o7777 == 0o666, "mode \(String(socket & 0o7777, radix: 8))")
+
+        let restricted = try self.daemon(config: "socket_mode = 0600\n")
+        defer { restricted.stop() }
+        #expect(mode(restricted.socketPath).map { $0 & 0o7777 } == 0o600)
     }
 
     @Test func everyLookupOp() throws {
@@ -181,6 +200,21 @@ import Glibc
         let timedOut = try #require(client.call(#"{"id":1,"op":"getaddrinfo","name":"t.example.test","timeout_ms":50}"#, id: 1))
         #expect(timedOut.status == 10060 && timedOut.errorSymbol == "WSAETIMEDOUT")
         #expect(client.call(#"{"id":2,"op":"cancel","handle":1}"#, id: 2)?.status == 6)
+
+        // When 10060 comes: not before each lookup's own deadline, and a deadline 500 ms longer
+        // answers about 500 ms later (the resolver's own timeout is 30 s). Relative to the
+        // short one, so that a loaded machine's delays cancel out.
+        let timedOutCode = Int64(ResultCode.timedOut.rawValue)
+        var started = ContinuousClock.now
+        let short = client.call(#"{"id":3,"op":"query","name":"s.example.test","type":"A","timeout_ms":100}"#, id: 3)
+        let shortAfter = ContinuousClock.now - started
+        started = ContinuousClock.now
+        let long = client.call(#"{"id":4,"op":"query","name":"l.example.test","type":"A","timeout_ms":600}"#, id: 4)
+        let longAfter = ContinuousClock.now - started
+        #expect(short?.status == timedOutCode && long?.status == timedOutCode, "\(String(describing: short)) \(String(describing: long))")
+        #expect(shortAfter >= .milliseconds(100) && longAfter >= .milliseconds(600), "answered after \(shortAfter) and \(longAfter)")
+        #expect(longAfter - shortAfter >= .milliseconds(400), "600 ms answered \(longAfter), 100 ms \(shortAfter)")
+        #expect(longAfter < shortAfter + .milliseconds(500) + .seconds(1), "600 ms answered \(longAfter), 100 ms \(shortAfter)")
     }
 
     @Test func cancelAsyncRequestRules() throws {
@@ -289,9 +323,23 @@ import Glibc
         var nextID: Int64 = 1
         let completed = DaemonBoundsTests.waitUntilSteady { DaemonBoundsTests.lookupsCompleted(other, &nextID) }
         #expect(completed >= 500, "megabytes of replies were queued for the stuck connection: \(completed) lookups")
+        // What a SIGTERM costs with nothing pending, on this machine now: the yardstick.
+        let idle = try DaemonProcess.start(upstream: unbound.serverAddress)
+        defer { idle.stop() }
+        var signalled = ContinuousClock.now
+        idle.signal(SIGTERM)
+        #expect(idle.waitForExit(timeout: .seconds(30)) == 0, "resolvd did not stop: \(idle.log)")
+        let idleExit = ContinuousClock.now - signalled
+
+        signalled = ContinuousClock.now
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: .seconds(30)) == 0, "resolvd did not stop: \(daemon.log)")
+        let stuckExit = ContinuousClock.now - signalled
         #expect(access(daemon.socketPath, F_OK) != 0, "the socket file is removed")
+        // The unwritten replies hold the exit for the grace period, and no longer.
+        let grace = Duration.nanoseconds(ResolvdDaemon.shutdownGrace.nanoseconds)
+        #expect(stuckExit >= grace - .milliseconds(100), "exited after \(stuckExit), before the grace of \(grace)")
+        #expect(stuckExit < grace + idleExit + .seconds(1), "exited after \(stuckExit): the grace \(grace) plus an idle exit's \(idleExit)")
     }
 }
 

@@ -63,14 +63,16 @@ import Glibc
         var id: Int64 = 0
         var lookupIDs: [Int64] = []
         var cancelOf: [Int64: Int64] = [:]  // cancel request id → lookup id
+        let (generator, seed) = SplitMix64.forTest("exactlyOneReplyPerID")
+        var random = generator
         for index in 0..<lookups {
             id += 1
             let lookupID = id
             lookupIDs.append(lookupID)
             client.send(#"{"id":\#(lookupID),"op":"getaddrinfo","name":"s\#(index).wild.example.test","socktype":"stream"}"#)
-            if Bool.random() {
+            if Bool.random(using: &random) {
                 // Cancel now or a few lookups later: the answer may or may not have come.
-                let target = lookupIDs[max(0, lookupIDs.count - 1 - Int.random(in: 0..<8))]
+                let target = lookupIDs[max(0, lookupIDs.count - 1 - Int.random(in: 0..<8, using: &random))]
                 id += 1
                 cancelOf[id] = target
                 client.send(#"{"id":\#(id),"op":"cancel","handle":\#(target)}"#)
@@ -88,7 +90,7 @@ import Glibc
             received += 1
         }
         #expect(received == expected)
-        #expect(replies.values.allSatisfy { $0.count == 1 }, "some id got two replies")
+        #expect(replies.values.allSatisfy { $0.count == 1 }, "some id got two replies (seed \(seed))")
         var cancelledLookups = 0
         for (cancelID, target) in cancelOf {
             guard let cancelStatus = replies[cancelID]?.first, let lookupStatus = replies[target]?.first else {
@@ -106,7 +108,7 @@ import Glibc
             let status = replies[lookupID]?.first
             #expect(status == 0 || status == 10111, "lookup \(lookupID): \(String(describing: status))")
         }
-        #expect(cancelledLookups > 0)
+        #expect(cancelledLookups > 0, "seed \(seed)")
         let stats = try #require(client.call(#"{"id":\#(id + 1),"op":"stats"}"#, id: id + 1))
         #expect(stats.result?["in_flight"]?.intValue == 0)
     }

@@ -29,6 +29,8 @@ import Glibc
         let finished = DispatchSemaphore(value: 0)
         let handles = NIOLockedValueBox([LookupHandle](repeating: .zero, count: total))
         let cancellers = DispatchQueue(label: "cancellers", attributes: .concurrent)
+        let (generator, seed) = SplitMix64.forTest("randomCancelsAgreeWithOutcomes")
+        var random = generator
         for index in 0..<total {
             let name = "n\(index).wild.example.test"
             let handle = resolver.query(name, type: .a) { result in
@@ -40,7 +42,7 @@ import Glibc
                 finished.signal()
             }
             handles.withLockedValue { $0[index] = handle }
-            let choice = Int.random(in: 0..<5)
+            let choice = Int.random(in: 0..<5, using: &random)
             guard choice > 0 else { continue }  // a fifth are never cancelled
             if choice == 4 {
                 // At once, from the starting thread: usually before the lookup reaches its loop.
@@ -48,7 +50,7 @@ import Glibc
                 entries.withLockedValue { $0[index].cancelResult = result }
                 continue
             }
-            let delay = Int.random(in: 0...6000)  // microseconds: before, during and after the answer
+            let delay = Int.random(in: 0...6000, using: &random)  // microseconds: before, during and after the answer
             cancellers.asyncAfter(deadline: .now() + .microseconds(delay)) {
                 let useAsync = choice == 2
                 let result = useAsync ? resolver.cancelAsyncRequest(handle) : resolver.cancel(handle)
@@ -68,7 +70,7 @@ import Glibc
         var answered = 0
         var failed = 0
         for (index, entry) in snapshot.enumerated() {
-            #expect(entry.completions.count == 1, "lookup \(index) completed \(entry.completions.count) times")
+            #expect(entry.completions.count == 1, "lookup \(index) completed \(entry.completions.count) times (seed \(seed))")
             guard let outcome = entry.completions.first else { continue }
             switch outcome {
             case .cancelled: cancelled += 1
@@ -82,11 +84,11 @@ import Glibc
             if outcome == .cancelled {
                 #expect(cancelResult == .noError)
             } else {
-                #expect(cancelResult == (entry.usedAsyncCancel ? .alreadyInProgress : .invalidHandle))
+                #expect(cancelResult == (entry.usedAsyncCancel ? .alreadyInProgress : .invalidHandle), "lookup \(index) (seed \(seed))")
             }
         }
         // The race must really have been run: both outcomes happened.
-        #expect(cancelled > 0 && answered > 0)
+        #expect(cancelled > 0 && answered > 0, "seed \(seed)")
         #expect(failed < total / 100, "\(failed) lookups failed upstream")
         #expect(resolver.pendingCount == 0)
     }

@@ -74,8 +74,10 @@ final class UpstreamTraffic {
     }
 
     // MARK: - The socket functions
+    // c-ares calls them through the table below; internal, not private, so that the fuzz
+    // target over the reply tracking (Fuzz/Sources/FuzzUpstreamTraffic) calls them directly.
 
-    fileprivate func open(domain: Int32, type: Int32, protocol: Int32) -> Int32 {
+    func open(domain: Int32, type: Int32, protocol: Int32) -> Int32 {
         let fd = socket(domain, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), `protocol`)
         guard fd >= 0 else { return fd }
         let isTCP = type == Int32(SOCK_STREAM.rawValue)
@@ -91,12 +93,12 @@ final class UpstreamTraffic {
         return fd
     }
 
-    fileprivate func close(_ fd: Int32) -> Int32 {
+    func close(_ fd: Int32) -> Int32 {
         if fd >= 0 && Int(fd) < connections.count { connections[Int(fd)] = nil }
         return Glibc.close(fd)
     }
 
-    fileprivate func connect(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 {
+    func connect(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 {
         if connection(fd) != nil, let (ip, port) = Self.endpoint(address),
            let upstream = upstreams.first(where: { $0.address == ip && $0.port == port }) {
             connections[Int(fd)]!.upstream = upstream.index
@@ -104,7 +106,7 @@ final class UpstreamTraffic {
         return Glibc.connect(fd, address, length)
     }
 
-    fileprivate func send(_ fd: Int32, _ vectors: UnsafePointer<iovec>, _ count: Int32) -> Int {
+    func send(_ fd: Int32, _ vectors: UnsafePointer<iovec>, _ count: Int32) -> Int {
         let written = writev(fd, vectors, count)
         guard written > 0, let connection = connection(fd), connection.upstream >= 0 else { return written }
         let saved = errno
@@ -132,7 +134,7 @@ final class UpstreamTraffic {
         return written
     }
 
-    fileprivate func receive(
+    func receive(
         _ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ length: Int, _ flags: Int32,
         _ from: UnsafeMutablePointer<sockaddr>?, _ fromLength: UnsafeMutablePointer<socklen_t>?
     ) -> Int {
