@@ -108,7 +108,7 @@ soak: deps
 	$(SWIFT) build -c release --product resolvd-bench
 	.build/release/resolvd-bench soak --lookups $(SOAK_LOOKUPS) --connections 100 --drop-percent 10 $(SOAK_ARGS)
 
-# 1,000,000 getaddrinfo + cancel pairs against a release resolvd whose threads have 256 KiB
+# 2 × 1,000,000 getaddrinfo + cancel pairs against a release resolvd whose threads have 256 KiB
 # stacks: any recursion left through the upstream share shows as a crash (docs/reliability.md).
 stress-share: deps
 	$(SWIFT) build -c release --product resolvd
