@@ -45,7 +45,6 @@ final class LookupService: Sendable {
         static func == (lhs: Token, rhs: Token) -> Bool { lhs.id == rhs.id }
     }
 
-    typealias Upstream = SharedLookup.Upstream
     typealias Waiter = SharedLookup.Waiter
     typealias Owner = ShareOwner
 
@@ -111,14 +110,13 @@ final class LookupService: Sendable {
 
     /// The most prefetches at once: `prefetchSharePercent` of the resolver's capacity.
     private static func prefetchLimit(_ resolver: CoreResolver, _ settings: AnswerCache.Settings) -> Int {
-        let capacity = resolver.configuration.channelCount * resolver.queryLimitPerChannel
-        return settings.prefetchSharePercent <= 0 ? 0 : max(1, capacity * settings.prefetchSharePercent / 100)
+        settings.prefetchSharePercent <= 0 ? 0 : max(1, resolver.queryCapacity * settings.prefetchSharePercent / 100)
     }
 
     /// The most detached lookups left running so that their late answers fill the cache:
     /// a quarter of the resolver's capacity, as much as one uid's share.
     static func detachedLimit(_ resolver: CoreResolver) -> Int {
-        max(1, resolver.configuration.channelCount * resolver.queryLimitPerChannel / 4)
+        resolver.quarterOfQueryCapacity
     }
 
     let state: NIOLockedValueBox<State>

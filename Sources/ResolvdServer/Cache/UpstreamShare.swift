@@ -234,7 +234,7 @@ extension ResolvdDaemon {
     /// `max_upstream_lookups_per_uid`, or by default a quarter of the channels' query
     /// slots (a lookup may take two: A and AAAA), so that no uid can take them all.
     static func upstreamLookupsPerUID(_ configuration: DaemonConfiguration, resolver: CoreResolver) -> Int {
-        configuration.limits.maxUpstreamLookupsPerUID ?? max(1, resolver.configuration.channelCount * resolver.queryLimitPerChannel / 4)
+        configuration.limits.maxUpstreamLookupsPerUID ?? resolver.quarterOfQueryCapacity
     }
 }
 
