@@ -34,6 +34,13 @@ public final class DelayingProxy: Sendable {
     /// Queries forwarded to the upstream so far.
     public var queriesForwarded: Int { state.withLock { $0.forwarded } }
 
+    /// How many queries it forwarded per question, as `"name TYPE"` with the name in lower
+    /// case and the type's number (`"www.example.test 1"`): what an upstream was asked.
+    public var questionsForwarded: [String: Int] { state.withLock { $0.questions } }
+
+    /// Forgets the questions counted so far.
+    public func resetQuestions() { state.withLock { $0.questions = [:] } }
+
     /// Datagrams (queries and replies) seen so far, and how many of them were dropped.
     public var datagrams: (seen: Int, dropped: Int) { state.withLock { ($0.loss.seen, $0.loss.dropped) } }
 
@@ -76,6 +83,7 @@ public final class DelayingProxy: Sendable {
         var delay: Duration
         var relayed = 0
         var forwarded = 0
+        var questions: [String: Int] = [:]
         var holding = false
         /// The record types whose replies the closed gate keeps; nil: every reply.
         var heldTypes: Set<UInt16>?
@@ -239,7 +247,11 @@ public final class DelayingProxy: Sendable {
                     forwarded[0] = UInt8(id >> 8)
                     forwarded[1] = UInt8(id & 0xff)
                     _ = forwarded.withUnsafeBytes { send(upstream, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                    state.withLock { $0.forwarded += 1 }
+                    let question = questionText(query)
+                    state.withLock {
+                        $0.forwarded += 1
+                        $0.questions[question, default: 0] += 1
+                    }
                 }
             }
 
@@ -265,6 +277,19 @@ public final class DelayingProxy: Sendable {
 }
 
 /// The QTYPE of a DNS message's first question; 0 when the message is too short.
+/// A query's question as `"name TYPE-NUMBER"`, the name in lower case without a trailing dot.
+func questionText(_ message: [UInt8]) -> String {
+    var labels: [String] = []
+    var offset = 12
+    while offset < message.count, message[offset] != 0, message[offset] & 0xC0 == 0 {
+        let length = Int(message[offset])
+        guard offset + 1 + length <= message.count else { break }
+        labels.append(String(decoding: message[(offset + 1)..<(offset + 1 + length)], as: UTF8.self).lowercased())
+        offset += length + 1
+    }
+    return labels.joined(separator: ".") + " \(questionType(message))"
+}
+
 func questionType(_ message: [UInt8]) -> UInt16 {
     var offset = 12
     while offset < message.count, message[offset] != 0 {

@@ -80,11 +80,15 @@ import Glibc
         #expect(dump["total"]?.intValue == 3)
         let entries = try #require(DumpCacheResult(json: .object(dump))?.entries)
         #expect(entries.map(\.question) == ["longttl.example.test", "nxdomain.example.test", "short.example.test"], "most recent first")
-        #expect(entries.map(\.operation) == [.getHostByName, .getAddrInfo, .query])
+        // Entries are by DNS question, whichever op asked: gethostbyname's A, getaddrinfo's
+        // "no such name" (one entry for every type of the name, RFC 2308), query's A.
+        #expect(entries.map(\.operation) == [.query, .query, .query])
+        #expect(entries.map(\.type) == ["A", "ANY", "A"])
         #expect(entries.map(\.positive) == [true, false, true])
+        #expect(entries[0].records.map(\.type) == [.a] && entries[0].records.allSatisfy { $0.name == "longttl.example.test" })
+        #expect(entries[1].records.allSatisfy { $0.type == .soa }, "a negative entry shows the zone's SOA, if any")
         #expect(entries[0].ttl > 86_000 && entries[0].ttl <= 86_400)
         #expect(entries[1].ttl <= 60 && entries[2].ttl <= 5)
-        #expect(entries[2].type == "A")
         let stats = try #require(root.call(#"{"id":6,"op":"stats"}"#, id: 6)?.result?["cache"]?.objectValue)
         #expect(Int64(entries.reduce(0) { $0 + $1.bytes }) == stats["bytes"]?.intValue, "sizes add up to the cache's bytes")
 

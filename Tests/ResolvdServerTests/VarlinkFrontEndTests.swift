@@ -13,7 +13,8 @@ import Glibc
     private static let hostname = "io.systemd.Resolve.ResolveHostname"
 
     /// A daemon whose upstream is the unbound fixture behind a DelayingProxy (hold/release).
-    private func proxiedDaemon() throws -> (DaemonProcess, DelayingProxy) {
+    /// A daemon whose upstream is a proxy (counting, gating) in front of the shared unbound.
+    static func proxiedDaemon() throws -> (DaemonProcess, DelayingProxy) {
         let unbound = try DaemonOperationTests.unbound.get()
         let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .zero)
         do {
@@ -32,7 +33,7 @@ import Glibc
     /// Pipelined calls are answered in the order they came, a slow lookup holding back the
     /// replies behind it.
     @Test func pipelinedCallsAreAnsweredInOrder() throws {
-        let (daemon, proxy) = try proxiedDaemon()
+        let (daemon, proxy) = try Self.proxiedDaemon()
         defer { daemon.stop(); proxy.stop() }
         let client = try LineClient.varlink(path: daemon.varlinkSocketPath)
         proxy.hold()
@@ -96,7 +97,7 @@ import Glibc
     /// A Varlink call and a v1 lookup of the same name share one upstream query; the
     /// Varlink client hanging up leaves the v1 waiter its answer.
     @Test func sharesOneUpstreamQueryWithV1() throws {
-        let (daemon, proxy) = try proxiedDaemon()
+        let (daemon, proxy) = try Self.proxiedDaemon()
         defer { daemon.stop(); proxy.stop() }
         let v1 = try daemon.connect()
         let varlink = try LineClient.varlink(path: daemon.varlinkSocketPath)
@@ -107,7 +108,8 @@ import Glibc
         varlink.sendVarlinkCall(Self.hostname, #"{"name":"www.example.test"}"#)
         leaving.sendVarlinkCall(Self.hostname, #"{"name":"www.example.test"}"#)
         var id: Int64 = 10
-        #expect(v1.waitForStat("coalesced", toBe: 2, nextID: &id)?["coalesced"]?.intValue == 2)
+        // Two Varlink calls joined both questions (A and AAAA) in flight: four waiters joined.
+        #expect(v1.waitForStat("coalesced", toBe: 4, nextID: &id)?["coalesced"]?.intValue == 4)
         leaving.close()
         #expect(v1.waitForStat("aborted", toBe: 1, nextID: &id)?["aborted"]?.intValue == 1)
         proxy.release()
@@ -127,7 +129,7 @@ import Glibc
 
     /// SD_RESOLVED_NO_CACHE skips the cache (a new upstream query) and still fills it.
     @Test func noCacheFlagBypassesTheCache() throws {
-        let (daemon, proxy) = try proxiedDaemon()
+        let (daemon, proxy) = try Self.proxiedDaemon()
         defer { daemon.stop(); proxy.stop() }
         let client = try LineClient.varlink(path: daemon.varlinkSocketPath)
         let parameters = #"{"name":"v4only.example.test","family":2}"#

@@ -1,3 +1,4 @@
+import ResolverTypes
 /// The result of `dump_cache` (docs/protocol.md): the answer cache's entries, most
 /// recently used first, at most the request's `limit` of them; `total` is how many the
 /// cache holds, so a client sees when the list was cut.
@@ -14,9 +15,13 @@ public struct DumpCacheResult: Hashable, Sendable, JSONWritable {
         public var ttl: Int
         public var positive: Bool
         public var bytes: Int
+        /// The records it holds, TTLs counted down (the zone's SOA for a negative entry), as
+        /// in a `query` result.
+        public var records: [DNSRecord]
 
-        public init(operation: Operation, question: String, type: String?, ttl: Int, positive: Bool, bytes: Int) {
+        public init(operation: Operation, question: String, type: String?, ttl: Int, positive: Bool, bytes: Int, records: [DNSRecord] = []) {
             (self.operation, self.question, self.type, self.ttl, self.positive, self.bytes) = (operation, question, type, ttl, positive, bytes)
+            self.records = records
         }
     }
 
@@ -45,7 +50,12 @@ public struct DumpCacheResult: Hashable, Sendable, JSONWritable {
             sink.integer(entry.ttl)
             sink.raw(entry.positive ? ",\"positive\":true,\"bytes\":" : ",\"positive\":false,\"bytes\":")
             sink.integer(entry.bytes)
-            sink.raw("}")
+            sink.raw(",\"records\":[")
+            for (index, record) in entry.records.enumerated() {
+                if index > 0 { sink.raw(",") }
+                sink.dnsRecord(record)
+            }
+            sink.raw("]}")
         }
         sink.raw("]}")
     }
@@ -59,7 +69,10 @@ public struct DumpCacheResult: Hashable, Sendable, JSONWritable {
                   let operation = entry["op"]?.stringValue.flatMap(Operation.init(rawValue:)),
                   let question = entry["question"]?.stringValue, let ttl: Int = entry.integer("ttl"),
                   let positive = entry["positive"]?.boolValue, let bytes: Int = entry.integer("bytes") else { return nil }
-            entries.append(Entry(operation: operation, question: question, type: entry["type"]?.stringValue, ttl: ttl, positive: positive, bytes: bytes))
+            let records = entry["records"]?.arrayValue?.compactMap(DNSRecord.init(json:)) ?? []
+            entries.append(Entry(
+                operation: operation, question: question, type: entry["type"]?.stringValue, ttl: ttl, positive: positive, bytes: bytes,
+                records: records))
         }
         self.init(entries: entries, total: total)
     }

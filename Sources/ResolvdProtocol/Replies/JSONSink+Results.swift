@@ -87,7 +87,7 @@ extension JSONSink {
     }
 
     @inlinable
-    mutating func dnsRecord(_ record: DNSRecord) {
+    public mutating func dnsRecord(_ record: DNSRecord) {
         raw("{\"name\":")
         string(record.name)
         raw(",\"type\":")

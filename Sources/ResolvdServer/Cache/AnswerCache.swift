@@ -1,11 +1,15 @@
 import ResolverCore
 
-/// A bounded LRU cache of answers, positive and negative, each with its own expiry.
+/// The DNS cache: a bounded LRU of entries keyed by question (``QuestionKey``), each with
+/// its own expiry — an RRset (a CNAME link is the one-record RRset of its alias), "no data"
+/// for a name and type, or "no such name" for a name (every type) — shared by every op of
+/// every front end (docs/cache.md).
 ///
 /// Bounded by entries and by (estimated) bytes; the least recently used entry goes first.
-/// Expired entries are dropped when met. It stores and ages answers; it decides nothing
-/// about what is cacheable (``LookupKey/isCacheable``) and takes no lock: ``LookupService``
-/// owns it under its own lock. Times are CLOCK_MONOTONIC milliseconds; TTLs are seconds.
+/// Expired entries are dropped when met. This file keeps entries; ``AnswerCache+Chain``
+/// answers questions from them (following CNAME links) and stores replies as them. It takes
+/// no lock: ``LookupService`` owns it under its own lock. Times are CLOCK_MONOTONIC
+/// milliseconds; TTLs are seconds.
 public struct AnswerCache: Sendable {
     public struct Settings: Hashable, Sendable {
         public var maxEntries = 100_000
@@ -32,19 +36,29 @@ public struct AnswerCache: Sendable {
         public init() {}
     }
 
-    enum Answer: Sendable {
-        case value(LookupValue)
-        case failure(ResolverError)
-        /// A miss, but an expired answer is kept for serve-stale (``staleAnswer(_:now:)``).
-        case expired
-        /// A hit in the last 10 % of a TTL of at least 10 s: answer it, and refresh it
-        /// (prefetch).
-        case refresh(LookupValue)
+    /// What one entry holds. Records keep the TTLs they came with; ``Entry/aged(by:)`` counts them down.
+    enum Entry: Sendable {
+        case records([DNSRecord])
+        case nameError(soa: DNSRecord?)
+        case noData(soa: DNSRecord?)
+
+        var isPositive: Bool {
+            if case .records = self { return true }
+            return false
+        }
+    }
+
+    /// One entry found: what it holds, its seconds stored, and whether it is in the last
+    /// 10 % of a TTL of at least 10 s (a hit that asks for a refresh: prefetch).
+    struct Found {
+        var entry: Entry
+        var elapsed: UInt32
+        var dueForRefresh: Bool
     }
 
     private struct Node: Sendable {
-        var key: HashedKey
-        var answer: Answer
+        var key: QuestionKey
+        var entry: Entry
         var storedAt: UInt64
         var expiresAt: UInt64
         /// Until when it is kept after expiry, for serve-stale (`expiresAt` for negative answers).
@@ -55,14 +69,12 @@ public struct AnswerCache: Sendable {
     }
 
     private(set) var settings: Settings
-    private var index: [HashedKey: Int32] = [:]
+    private var index: [QuestionKey: Int32] = [:]
     private var nodes: [Node] = []
     private var free: [Int32] = []
     private var newest: Int32 = -1
     private var oldest: Int32 = -1
     private(set) var bytes = 0
-    private(set) var hits = 0
-    private(set) var misses = 0
     private(set) var evictions = 0
 
     init(settings: Settings) {
@@ -71,70 +83,49 @@ public struct AnswerCache: Sendable {
 
     var count: Int { index.count }
 
-    /// The answer for `key`, aged to `now`, or nil (a miss) when absent or expired.
-    mutating func lookup(_ key: HashedKey, now: UInt64) -> Answer? {
-        guard let slot = index[key] else {
-            misses += 1
-            return nil
-        }
-        let node = nodes[Int(slot)]
-        guard node.expiresAt > now else {
-            misses += 1
-            guard node.staleUntil > now else {
-                remove(slot)
-                return nil
-            }
-            return .expired
-        }
-        hits += 1
-        moveToNewest(slot)
-        let elapsed = UInt32(clamping: (now - node.storedAt) / 1000)
-        switch node.answer {
-        case .value(let value):
-            let lifetime = node.expiresAt - node.storedAt
-            if lifetime >= 10_000 && (node.expiresAt - now) * 10 < lifetime { return .refresh(value.aged(by: elapsed)) }
-            return .value(value.aged(by: elapsed))
-        case .failure, .expired, .refresh: return node.answer
-        }
-    }
-
-    /// Serve-stale: the expired positive answer kept for `key`, with every TTL 30 s
-    /// (RFC 8767 §4), or nil. Negative answers are never served stale.
-    mutating func staleAnswer(_ key: HashedKey, now: UInt64) -> LookupValue? {
+    /// The live entry for `key`, or nil when absent or expired — then `keptStale` says whether
+    /// an expired one is still kept for serve-stale.
+    mutating func entry(_ key: QuestionKey, now: UInt64, keptStale: inout Bool) -> Found? {
         guard let slot = index[key] else { return nil }
         let node = nodes[Int(slot)]
-        guard node.staleUntil > now, case .value(let value) = node.answer else { return nil }
-        return .stale(value.withTTL(Self.staleTTL))
+        guard node.expiresAt > now else {
+            if node.staleUntil > now {
+                keptStale = true
+            } else {
+                remove(slot)
+            }
+            return nil
+        }
+        moveToNewest(slot)
+        let lifetime = node.expiresAt - node.storedAt
+        return Found(
+            entry: node.entry, elapsed: UInt32(clamping: (now - node.storedAt) / 1000),
+            dueForRefresh: node.entry.isPositive && lifetime >= 10_000 && (node.expiresAt - now) * 10 < lifetime)
+    }
+
+    /// The entry for `key` if it is live or kept for serve-stale (expired less than
+    /// `maxStale` ago), positive ones only.
+    func staleEntry(_ key: QuestionKey, now: UInt64) -> Entry? {
+        guard let slot = index[key] else { return nil }
+        let node = nodes[Int(slot)]
+        guard node.staleUntil > now, node.entry.isPositive else { return nil }
+        return node.entry
     }
 
     /// The TTL of a stale answer (RFC 8767 §4: 30 seconds).
     static let staleTTL: UInt32 = 30
 
-    /// Stores a positive answer for its TTL (clamped), or a negative one for the negative TTL.
-    mutating func store(_ key: HashedKey, result: Result<LookupValue, ResolverError>, now: UInt64) {
-        let ttl: UInt32
-        let answer: Answer
-        switch result {
-        case .success(let value):
-            guard let valueTTL = value.ttl else { return }
-            ttl = min(max(valueTTL, settings.minTTL), settings.maxTTL)
-            answer = .value(value)
-        case .failure(let error):
-            guard error.code == .hostNotFound || error.code == .noData else { return }
-            ttl = min(settings.negativeTTL, error.negativeTTL ?? .max)
-            answer = .failure(error)
-        }
+    /// Stores `entry` under `key` for `ttl` seconds (0: not at all); a positive one is kept
+    /// `maxStale` longer for serve-stale.
+    mutating func store(_ key: QuestionKey, _ entry: Entry, ttl: UInt32, now: UInt64) {
         guard ttl > 0 else { return }
-        let size = key.key.estimatedBytes + {
-            if case .value(let value) = answer { return value.estimatedBytes }
-            return 96
-        }()
+        let size = 64 + key.name.utf8.count + entry.estimatedBytes
         if let existing = index[key] { remove(existing) }
         let expiresAt = now + UInt64(ttl) * 1000
         var staleUntil = expiresAt
-        if case .value = answer { staleUntil += UInt64(settings.maxStale) * 1000 }
+        if entry.isPositive { staleUntil += UInt64(settings.maxStale) * 1000 }
         let node = Node(
-            key: key, answer: answer, storedAt: now, expiresAt: expiresAt, staleUntil: staleUntil, bytes: size, newer: -1, older: -1)
+            key: key, entry: entry, storedAt: now, expiresAt: expiresAt, staleUntil: staleUntil, bytes: size, newer: -1, older: -1)
         let slot: Int32
         if let reused = free.popLast() {
             slot = reused
@@ -154,14 +145,13 @@ public struct AnswerCache: Sendable {
 
     /// Up to `limit` live entries, most recently used first, with their remaining
     /// seconds (for `dump_cache`); expired ones are skipped, not removed.
-    func entries(limit: Int, now: UInt64) -> [(key: LookupKey, remaining: UInt64, positive: Bool, bytes: Int)] {
-        var result: [(key: LookupKey, remaining: UInt64, positive: Bool, bytes: Int)] = []
+    func entries(limit: Int, now: UInt64) -> [(key: QuestionKey, entry: Entry, remaining: UInt64, bytes: Int)] {
+        var result: [(key: QuestionKey, entry: Entry, remaining: UInt64, bytes: Int)] = []
         var slot = newest
         while slot >= 0, result.count < limit {
             let node = nodes[Int(slot)]
             if node.expiresAt > now {
-                let positive = if case .value = node.answer { true } else { false }
-                result.append((node.key.key, (node.expiresAt - now) / 1000, positive, node.bytes))
+                result.append((node.key, node.entry.aged(by: UInt32(clamping: (now - node.storedAt) / 1000)), (node.expiresAt - now) / 1000, node.bytes))
             }
             slot = node.older
         }
@@ -194,8 +184,8 @@ public struct AnswerCache: Sendable {
         let node = nodes[Int(slot)]
         index[node.key] = nil
         bytes -= node.bytes
-        // Release the answer's memory now; the slot itself is reused.
-        nodes[Int(slot)].answer = .failure(.aborted)
+        // Release the records' memory now; the slot itself is reused.
+        nodes[Int(slot)].entry = .noData(soa: nil)
         free.append(slot)
     }
 

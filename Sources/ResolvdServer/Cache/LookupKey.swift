@@ -1,40 +1,33 @@
 import ResolvdProtocol
 import ResolverCore
 
-/// What a lookup asks, as a hashable value: identical keys share one upstream query
-/// (coalescing) and one cache entry. The key is the typed request itself
-/// (ResolvdProtocol's ``LookupRequest``): it holds every parameter that can change the
-/// answer, the timeout included (waiters of one shared query share its deadline).
+/// What a front end asks (ResolvdProtocol's ``LookupRequest``): the service turns it into
+/// the resolver's ``LookupPlan`` — an answer from memory, or DNS questions and how their
+/// outcomes make the answer — and keeps its `timeout_ms` as the op's own deadline.
 typealias LookupKey = LookupRequest
 
 extension LookupRequest {
-    /// Whether answers may be cached: only those that carry TTLs. Services, protocols and
-    /// the hosts file are already in memory; PTR answers through c-ares carry no TTL.
-    var isCacheable: Bool {
-        switch self {
-        case .addressInfo, .query, .hostByName: true
-        default: false
-        }
-    }
-
-    /// Whether answering it may take the upstreams: false for what the resolver answers
-    /// from memory (IP literals, hosts-file names and addresses, services, protocols), which
-    /// therefore never waits for its uid's share of the upstreams. Asked only of a lookup
-    /// over its share, so the hosts file is looked up only then.
-    func needsUpstream(_ resolver: CoreResolver) -> Bool {
+    /// How the resolver answers it, wrapped in the protocol's value.
+    func plan(_ resolver: CoreResolver) -> LookupPlan<LookupValue> {
         switch self {
         case .addressInfo(let request):
-            !request.flags.contains(.numericHost) && !resolver.answersLocally(name: request.name, family: request.family)
-        case .hostByName(let name, let family, _, _):
-            !resolver.answersLocally(name: name, family: family)
+            resolver.addressInfoPlan(request).map(LookupValue.addressInfo)
         case .nameInfo(let request):
-            !request.flags.contains(.numericHost) && !resolver.answersLocally(address: request.address)
-        case .hostByAddress(let address, _, _):
-            !resolver.answersLocally(address: address)
-        case .query:
-            true
-        case .serviceByName, .serviceByPort, .protocolByName, .protocolByNumber:
-            false
+            resolver.nameInfoPlan(request).map(LookupValue.nameInfo)
+        case .query(let name, let type, _):
+            resolver.queryPlan(name, type: type).map(LookupValue.query)
+        case .hostByName(let name, let family, let bufferLength, _):
+            resolver.hostByNamePlan(name, family: family, bufferLength: bufferLength).map(LookupValue.host)
+        case .hostByAddress(let address, let bufferLength, _):
+            resolver.hostByAddressPlan(address, bufferLength: bufferLength).map(LookupValue.host)
+        case .serviceByName(let name, let proto, let bufferLength):
+            resolver.serviceByNamePlan(name, proto: proto, bufferLength: bufferLength).map(LookupValue.service)
+        case .serviceByPort(let port, let proto, let bufferLength):
+            resolver.serviceByPortPlan(port, proto: proto, bufferLength: bufferLength).map(LookupValue.service)
+        case .protocolByName(let name, let bufferLength):
+            resolver.protocolByNamePlan(name, bufferLength: bufferLength).map(LookupValue.protocolEntry)
+        case .protocolByNumber(let number, let bufferLength):
+            resolver.protocolByNumberPlan(number, bufferLength: bufferLength).map(LookupValue.protocolEntry)
         }
     }
 
@@ -46,95 +39,6 @@ extension LookupRequest {
         case .query(_, _, let timeout), .hostByName(_, _, _, let timeout), .hostByAddress(_, _, let timeout): timeout
         case .serviceByName, .serviceByPort, .protocolByName, .protocolByNumber: nil
         }
-    }
-
-    /// The same request with another timeout (what is left of its own after waiting).
-    func withTimeout(_ timeout: Duration) -> LookupRequest {
-        switch self {
-        case .addressInfo(var request):
-            request.timeout = timeout
-            return .addressInfo(request)
-        case .nameInfo(var request):
-            request.timeout = timeout
-            return .nameInfo(request)
-        case .query(let name, let type, _): return .query(name: name, type: type, timeout: timeout)
-        case .hostByName(let name, let family, let bufferLength, _):
-            return .hostByName(name: name, family: family, bufferLength: bufferLength, timeout: timeout)
-        case .hostByAddress(let address, let bufferLength, _): return .hostByAddress(address: address, bufferLength: bufferLength, timeout: timeout)
-        case .serviceByName, .serviceByPort, .protocolByName, .protocolByNumber: return self
-        }
-    }
-
-    /// A rough size in bytes, for the cache's byte bound.
-    var estimatedBytes: Int {
-        switch self {
-        case .addressInfo(let request): 64 + request.name.utf8.count + (request.service?.utf8.count ?? 0)
-        case .query(let name, _, _), .hostByName(let name, _, _, _): 48 + name.utf8.count
-        default: 64
-        }
-    }
-}
-
-/// What the cache adds to a lookup's answer (ResolvdProtocol's ``LookupValue``): its
-/// lifetime, aging and size.
-extension LookupValue {
-    /// Seconds the answer may be cached (the smallest TTL behind it), or nil for "do not cache".
-    var ttl: UInt32? {
-        switch self {
-        case .addressInfo(let info): info.addresses.map(\.ttl).min()
-        case .query(let answer): answer.records.map(\.ttl).min()
-        case .host(let entry): entry.ttl
-        default: nil
-        }
-    }
-
-    /// The same answer `elapsed` seconds later: every TTL lowered by that much.
-    func aged(by elapsed: UInt32) -> LookupValue {
-        guard elapsed > 0 else { return self }
-        switch self {
-        case .addressInfo(var info):
-            for index in info.addresses.indices { info.addresses[index].ttl -= min(elapsed, info.addresses[index].ttl) }
-            return .addressInfo(info)
-        case .query(var answer):
-            for index in answer.records.indices { answer.records[index].ttl -= min(elapsed, answer.records[index].ttl) }
-            return .query(answer)
-        case .host(var entry):
-            entry.ttl = entry.ttl.map { $0 - min(elapsed, $0) }
-            return .host(entry)
-        default:
-            return self
-        }
-    }
-
-    /// A rough size in bytes, for the cache's byte bound.
-    var estimatedBytes: Int {
-        switch self {
-        case .addressInfo(let info): 48 + (info.canonicalName?.utf8.count ?? 0) + info.addresses.count * 72
-        case .query(let answer): 48 + answer.records.reduce(0) { $0 + 64 + $1.name.utf8.count + $1.data.estimatedBytes }
-        case .host(let entry): 64 + entry.name.utf8.count + entry.addresses.count * 40 + entry.aliases.reduce(0) { $0 + $1.utf8.count + 16 }
-        default: 64
-        }
-    }
-}
-
-/// A ``LookupKey`` with its hash computed once: the coalescing table and the cache look the
-/// same key up several times per lookup, and hashing the name's bytes each time showed in
-/// profiles. Equality still compares the whole key.
-struct HashedKey: Hashable, Sendable {
-    let key: LookupKey
-    private let hash: Int
-
-    init(_ key: LookupKey) {
-        self.key = key
-        self.hash = key.hashValue
-    }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(hash)
-    }
-
-    static func == (lhs: HashedKey, rhs: HashedKey) -> Bool {
-        lhs.hash == rhs.hash && lhs.key == rhs.key
     }
 }
 

@@ -2,8 +2,8 @@ import DequeModule
 import ResolverCore
 
 /// The service's side of the upstream share (docs/cache.md, "A fair share of the
-/// upstreams"): what a lookup's leaving, finishing or being joined does to the share's
-/// queues, its slots and the wait deadlines. Under the service's lock, like all of `State`;
+/// upstreams"): what a question's last waiter leaving, its finishing or its being joined
+/// does to the share's queues and slots. Under the service's lock, like all of `State`;
 /// the resolver is called by the caller afterwards, with what these return.
 extension LookupService.State {
     /// The next lookup ``LookupService/startQueued(_:)`` starts, skipping those nobody
@@ -26,28 +26,25 @@ extension LookupService.State {
         static let nothing = Left()
     }
 
-    /// The last waiter of `shared` left. Waiting in its owner's queue, or about to be
-    /// started from it: it goes unstarted (and gives its slot back). Started: it is
-    /// detached and gives its slot back, while fewer than `detachedLimit` are; beyond,
-    /// it is orphaned — keeps its slot and runs on — or, holding none, abandoned (its
-    /// upstream lookup cancelled).
+    /// The last waiter of `shared` left: what ``LastWaiterRule`` decides, done to the share
+    /// and the phase; the rest (a cancel, the next start) is for the caller.
     mutating func lastWaiterLeft(_ shared: SharedLookup) -> Left {
         guard case .attached(_, let upstream) = shared.phase else { return .nothing }
         if inFlight[shared.key] === shared { inFlight[shared.key] = nil }
+        let rule = LastWaiterRule.decide(
+            waitingInQueue: upstreamShare.withdraw(shared), queuedToStart: shared.queuedToStart,
+            detachedBelowLimit: detached < detachedLimit, holdsSlot: shared.holdsSlot)
         var left = Left()
-        if upstreamShare.withdraw(shared) {
-            leftWaiting(shared)
-            shared.phase = .finished
-        } else if shared.queuedToStart {
-            left.startNext = giveBackSlot(shared)
+        if rule.givesSlotBack { left.startNext = giveBackSlot(shared) }
+        switch rule {
+        case .leaveQueue, .dropUnstarted:
             shared.phase = .finished  // skipped by startQueued
-        } else if detached < detachedLimit {
-            left.startNext = giveBackSlot(shared)
+        case .detach:
             detached += 1
             shared.phase = .detached(upstream: upstream)
-        } else if shared.holdsSlot {
+        case .orphan:
             shared.phase = .orphaned
-        } else {
+        case .abandon:
             shared.phase = .abandoned
             left.cancelUpstream = upstream
         }
@@ -61,7 +58,6 @@ extension LookupService.State {
         shared.holdsSlot = false
         guard let next = upstreamShare.release(owner) else { return nil }
         next.holdsSlot = true
-        leftWaiting(next)
         return next
     }
 
@@ -70,22 +66,6 @@ extension LookupService.State {
     mutating func promote(_ shared: SharedLookup) -> Bool {
         guard upstreamShare.promote(shared) else { return false }
         shared.holdsSlot = true
-        leftWaiting(shared)
         return true
-    }
-
-    /// Waiting lookup `shared` needs no upstream: it leaves its queue to start without
-    /// a slot; false when it is no longer waiting.
-    mutating func leave(_ shared: SharedLookup) -> Bool {
-        guard upstreamShare.withdraw(shared) else { return false }
-        leftWaiting(shared)
-        return true
-    }
-
-    /// `shared` has left its share queue: its deadline there, if it has one, is a leftover.
-    mutating func leftWaiting(_ shared: SharedLookup) {
-        guard shared.hasWaitDeadline else { return }
-        shared.hasWaitDeadline = false
-        waitDeadlines.left { $0.hasWaitDeadline }
     }
 }

@@ -1,60 +1,80 @@
 import NIOCore
 import ResolverCore
 
-/// The service's two timers, on its event loop (`timerLoop`), neither on the normal path:
+/// The service's two timers, on its event loop (`timerLoop`):
 ///
-/// - the share queue's **wait timer**: a lookup waiting in its owner's share queue waits no
-///   longer than its own timeout (`timeout_ms`); then it leaves the queue unstarted and its
-///   waiters are answered as if the upstream had not answered in time — stale where an
-///   expired answer is kept and they allow it, else WSAETIMEDOUT. One task is armed for the
-///   earliest of their deadlines (``WaitDeadlines``: O(log n) each), not one per lookup. One
-///   that starts before then gets what is left of its timeout for the upstream, so it is
-///   answered by its timeout counted from its start.
-/// - serve-stale's **client response timer** (docs/cache.md): when a lookup started with
-///   an expired entry still kept has no answer after `stale_answer_timeout_ms`, its waiters
-///   that allow it are answered from that entry; the upstream lookup goes on (detached once
-///   nobody waits) and refreshes the cache when it answers. One scheduled task per such
-///   lookup, which finds nothing to do if the lookup has finished.
+/// - the **deadline timer**: an op with a `timeout_ms` is answered at its own deadline —
+///   from serve-stale where every question it still waits for has an expired answer kept and
+///   it allows it, else WSAETIMEDOUT — while its questions go on for anyone else waiting on
+///   them (the last waiter leaving detaches a question, docs/cache.md). One task is armed for
+///   the earliest deadline (``WaitDeadlines``: O(log n) each), not one per op.
+/// - serve-stale's **client response timer** (docs/cache.md): when a question asked with an
+///   expired entry still kept has no answer after `stale_answer_timeout_ms`, its waiters that
+///   allow it are answered from that entry; the question goes on (detached once nobody
+///   waits) and refreshes the cache when it answers. One scheduled task per such question,
+///   which finds nothing to do if it has finished.
 extension LookupService {
-    func armWaitTimer(_ shared: SharedLookup, after timeout: Duration) {
+    func armDeadline(_ op: OpLookup, after timeout: Duration) {
         let deadline = MonotonicClock.milliseconds() &+ MonotonicClock.nanoseconds(timeout) / 1_000_000
         state.withLockedValue { state in
-            // Started (or let past the share) since: no deadline in the queue.
-            guard state.upstreamShare.isWaiting(shared) else { return }
-            state.waitDeadlines.add(shared, at: deadline)
-            shared.hasWaitDeadline = true
-            shared.waitDeadline = deadline
-            armWaitTimer(&state)
+            guard !op.isDone else { return }  // answered from the cache before its deadline was set
+            state.deadlines.add(op, at: deadline)
+            op.holdsDeadline = true
+            armDeadlineTimer(&state)
         }
     }
 
-    /// Arms the one wait timer for the earliest deadline held, unless it is armed for that
-    /// or earlier already.
-    private func armWaitTimer(_ state: inout State) {
-        guard let earliest = state.waitDeadlines.earliest else { return }
-        if let armed = state.waitTimer, armed.at <= earliest { return }
-        state.waitTimer?.task.cancel()
+    /// An op with a deadline was answered: its entry is a leftover (swept in time).
+    func leftDeadline(_ op: OpLookup) {
+        state.withLockedValue { state in
+            guard op.holdsDeadline else { return }
+            op.holdsDeadline = false
+            state.deadlines.left { $0.holdsDeadline }
+        }
+    }
+
+    /// Arms the one deadline timer for the earliest deadline held, unless it is armed for
+    /// that or earlier already.
+    private func armDeadlineTimer(_ state: inout State) {
+        guard let earliest = state.deadlines.earliest else { return }
+        if let armed = state.deadlineTimer, armed.at <= earliest { return }
+        state.deadlineTimer?.task.cancel()
         let now = MonotonicClock.milliseconds()
         let delay = earliest > now ? earliest - now : 0
-        let task = timerLoop.scheduleTask(in: .milliseconds(Int64(clamping: delay))) { [self] in waitTimerFired() }
-        state.waitTimer = (earliest, task)
+        let task = timerLoop.scheduleTask(in: .milliseconds(Int64(clamping: delay))) { [self] in deadlineTimerFired() }
+        state.deadlineTimer = (earliest, task)
     }
 
-    private func waitTimerFired() {
+    private func deadlineTimerFired() {
         let now = MonotonicClock.milliseconds()
-        let expired = state.withLockedValue { state -> [(waiters: [SharedLookup.Waiter], stale: LookupValue?)] in
-            state.waitTimer = nil
-            let due = state.waitDeadlines.expired(at: now) { $0.hasWaitDeadline }
-            let answers = due.map { shared -> (waiters: [SharedLookup.Waiter], stale: LookupValue?) in
-                shared.hasWaitDeadline = false
-                _ = state.upstreamShare.withdraw(shared)
-                let waiters = state.finish(shared)
-                return (waiters, state.cacheEnabled ? state.staleAnswer(shared.key, for: waiters, now: now) : nil)
-            }
-            armWaitTimer(&state)
+        let due = state.withLockedValue { state -> [OpLookup] in
+            state.deadlineTimer = nil
+            let due = state.deadlines.expired(at: now) { $0.holdsDeadline }
+            for op in due { op.holdsDeadline = false }
+            armDeadlineTimer(&state)
+            return due
+        }
+        for op in due {
+            answerStale(op, now: now)
+            finish(op, with: .timedOut)  // false when serve-stale answered it
+        }
+    }
+
+    /// Serve-stale at an op's deadline: each question it still waits for answered from its
+    /// expired entry, when every one of them has one kept.
+    private func answerStale(_ op: OpLookup, now: UInt64) {
+        guard op.allowsStale else { return }
+        let pending = op.pendingQuestions
+        let stale = state.withLockedValue { state -> [QuestionOutcome]? in
+            guard state.cacheEnabled else { return nil }
+            let answers = pending.compactMap { state.cache.staleAnswer(QuestionKey($0.question), now: now) }
+            guard !answers.isEmpty, answers.count == pending.count else { return nil }
             return answers
         }
-        for lookup in expired { Self.answer(lookup.waiters, stale: lookup.stale, otherwise: .failure(.timedOut)) }
+        guard let stale else { return }
+        for (question, outcome) in zip(pending, stale) {
+            carryOut(op.answered(round: question.round, index: question.index, outcome: outcome, stale: true), for: op)
+        }
     }
 
     func armStaleTimer(_ shared: SharedLookup) {
@@ -65,18 +85,17 @@ extension LookupService {
 
     private func answerStale(_ shared: SharedLookup) {
         let now = MonotonicClock.milliseconds()
-        let (answered, stale, left) = state.withLockedValue { state -> ([SharedLookup.Waiter], LookupValue?, State.Left) in
+        let (answered, stale, left) = state.withLockedValue { state -> ([SharedLookup.Waiter], QuestionOutcome?, State.Left) in
             guard case .attached(let waiters, let upstream) = shared.phase, waiters.contains(where: \.allowsStale),
                   let stale = state.cache.staleAnswer(shared.key, now: now) else { return ([], nil, .nothing) }
             let answered = waiters.filter(\.allowsStale)
-            state.staleAnswers += answered.count
             let staying = waiters.filter { !$0.allowsStale }
             shared.phase = .attached(waiters: staying, upstream: upstream)
             // Nobody waits any more: exactly as when the last waiter cancels.
             return (answered, stale, staying.isEmpty ? state.lastWaiterLeft(shared) : .nothing)
         }
         guard let stale else { return }
-        for waiter in answered { waiter.completion(.success(stale)) }
+        for waiter in answered { waiter.completion(stale, true) }
         carryOut(left)
     }
 }

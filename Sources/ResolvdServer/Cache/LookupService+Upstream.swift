@@ -1,8 +1,8 @@
 import ResolverCore
 
-/// Starting a shared lookup on the resolver and finishing it: one closure per lookup kind
-/// straight to `complete`, which fills the cache, answers the waiters (serve-stale where
-/// the upstreams failed) and hands the freed slot of the share on.
+/// Asking a question upstream and finishing it: `complete` stores the reply in the cache,
+/// answers the waiters (serve-stale where the upstreams failed) and hands the freed slot of
+/// the share on.
 extension LookupService {
     func startUpstream(_ shared: SharedLookup) {
         let resolver = self.resolver
@@ -47,70 +47,42 @@ extension LookupService {
         }
     }
 
-    /// One closure per lookup, straight to `complete` (no intermediate `finish` closure).
-    /// A lookup that waited in its owner's share queue has only what is left of its own
-    /// timeout for the upstream, so that it is answered by its `timeout_ms` counted from
-    /// its start, not twice that.
     private func startUpstream(_ shared: SharedLookup, on resolver: CoreResolver) -> LookupHandle {
-        let key = shared.waitDeadline.map { shared.key.key.withTimeout(MonotonicClock.millisecondsLeft(until: $0)) } ?? shared.key.key
-        switch key {
-        case .addressInfo(let request):
-            return resolver.addressInfo(request) { [self] in complete(shared, with: $0.map(LookupValue.addressInfo)) }
-        case .nameInfo(let request):
-            return resolver.nameInfo(request) { [self] in complete(shared, with: $0.map(LookupValue.nameInfo)) }
-        case .query(let name, let type, let timeout):
-            return resolver.query(name, type: type, timeout: timeout) { [self] in complete(shared, with: $0.map(LookupValue.query)) }
-        case .hostByName(let name, let family, let bufferLength, let timeout):
-            return resolver.hostByName(name, family: family, bufferLength: bufferLength, timeout: timeout) { [self] in
-                complete(shared, with: $0.map(LookupValue.host))
-            }
-        case .hostByAddress(let address, let bufferLength, let timeout):
-            return resolver.hostByAddress(address, bufferLength: bufferLength, timeout: timeout) { [self] in
-                complete(shared, with: $0.map(LookupValue.host))
-            }
-        case .serviceByName(let name, let proto, let bufferLength):
-            return resolver.serviceByName(name, proto: proto, bufferLength: bufferLength) { [self] in
-                complete(shared, with: $0.map(LookupValue.service))
-            }
-        case .serviceByPort(let port, let proto, let bufferLength):
-            return resolver.serviceByPort(port, proto: proto, bufferLength: bufferLength) { [self] in
-                complete(shared, with: $0.map(LookupValue.service))
-            }
-        case .protocolByName(let name, let bufferLength):
-            return resolver.protocolByName(name, bufferLength: bufferLength) { [self] in
-                complete(shared, with: $0.map(LookupValue.protocolEntry))
-            }
-        case .protocolByNumber(let number, let bufferLength):
-            return resolver.protocolByNumber(number, bufferLength: bufferLength) { [self] in
-                complete(shared, with: $0.map(LookupValue.protocolEntry))
+        resolver.ask(shared.question) { [self] result in
+            switch result {
+            case .success(let outcome): complete(shared, with: outcome)
+            case .failure(let error): complete(shared, with: .failure(error))  // aborted (shutdown) or cancelled
             }
         }
     }
 
-    private func complete(_ shared: SharedLookup, with result: Result<LookupValue, ResolverError>) {
+    private func complete(_ shared: SharedLookup, with outcome: QuestionOutcome) {
         let now = MonotonicClock.milliseconds()
-        let (waiters, stale, next) = state.withLockedValue { state -> ([Waiter], LookupValue?, SharedLookup?) in
+        let (waiters, stale, next) = state.withLockedValue { state -> ([Waiter], QuestionOutcome?, SharedLookup?) in
             if shared.isPrefetch { state.prefetching -= 1 }
-            // Its slot goes to the owner's next waiting lookup, if any.
+            // Its slot goes to the owner's next waiting question, if any.
             let next = state.giveBackSlot(shared)
             let waiters = state.finish(shared)
-            guard state.cacheEnabled, shared.key.key.isCacheable else { return (waiters, nil, next) }
-            guard Self.isTransient(result) else {
-                state.cache.store(shared.key, result: result, now: now)
+            guard state.cacheEnabled else { return (waiters, nil, next) }
+            switch outcome {
+            case .records, .nameError, .noData:
+                state.cache.store(outcome, for: shared.key, now: now)
                 return (waiters, nil, next)
+            case .failure, .malformed:
+                break
             }
             // The upstreams failed: serve-stale answers those waiters that allow it.
             return (waiters, state.staleAnswer(shared.key, for: waiters, now: now), next)
         }
-        Self.answer(waiters, stale: stale, otherwise: result)
+        Self.answer(waiters, stale: stale, otherwise: outcome)
         if let next { startQueued(next) }
     }
 
-    /// Answers each waiter of a finished lookup: with `stale` where there is one and it
-    /// allows it, else with `result`.
-    static func answer(_ waiters: [SharedLookup.Waiter], stale: LookupValue?, otherwise result: Result<LookupValue, ResolverError>) {
+    /// Answers each waiter of a finished question: with `stale` where there is one and it
+    /// allows it, else with `outcome`.
+    static func answer(_ waiters: [SharedLookup.Waiter], stale: QuestionOutcome?, otherwise outcome: QuestionOutcome) {
         for waiter in waiters {
-            if let stale, waiter.allowsStale { waiter.completion(.success(stale)) } else { waiter.completion(result) }
+            if let stale, waiter.allowsStale { waiter.completion(stale, true) } else { waiter.completion(outcome, false) }
         }
     }
 }

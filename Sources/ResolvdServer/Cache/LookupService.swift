@@ -9,40 +9,44 @@ import NIOPosix
 import ResolverCore
 import Synchronization
 
-/// Between connections and the resolver: answers from the cache, shares one upstream
-/// lookup among identical callers (coalescing), and fills the cache with what comes back.
+/// Between connections and the resolver: one DNS cache keyed by question under every op
+/// of every front end, and one upstream query per question in flight, whoever asks it.
 ///
-/// Every caller is a *waiter* with its own ``Token``. Waiters are counted per shared
-/// lookup: cancelling one waiter answers that waiter at once (before ``cancel(_:with:)``
-/// returns) and never disturbs the others — the bug golang/go#22724 had. When the last
-/// waiter leaves a lookup still waiting in its owner's share queue, it leaves the queue
-/// unstarted; when the last waiter leaves a started one, the lookup is detached, not
-/// cancelled: it gives its slot of the share back and its late answer still fills the
-/// cache — for up to a quarter of the resolver's capacity of detached lookups at a time;
-/// beyond that it keeps its owner's slot and runs to its end (orphaned), so that lookups
-/// started and cancelled against an upstream that never answers are bounded by their
-/// owner's share. Timeouts are per shared lookup, which is why the timeout is part of the
-/// ``LookupKey``.
+/// Two layers (docs/cache.md):
+/// - **ops** (``LookupService+Ops``, ``OpLookup``): a front end's request — getaddrinfo,
+///   gethostbyaddr, query … — made of the DNS questions the resolver's ``LookupPlan`` lists,
+///   composed into the answer when they come back. The op owns the request's timeout
+///   (`timeout_ms`) and its one completion; cancelling it answers it at once.
+/// - **questions** (this file): a question is answered from the cache, joins the same
+///   question in flight (coalescing, any op of any front end), or starts one upstream query
+///   (``SharedLookup``) charged to the asking uid's share of the upstreams
+///   (``UpstreamShare``). Every asker is a *waiter* with its own token; one waiter leaving
+///   never disturbs the others (golang/go#22724). When the last waiter leaves a question
+///   still waiting in its owner's share queue, it leaves the queue unstarted; when the last
+///   leaves a started one, it is detached — gives its slot back, its late answer still
+///   fills the cache — for up to a quarter of the resolver's capacity at a time; beyond that
+///   it keeps its slot and runs to its end (orphaned), so that questions asked and cancelled
+///   against an upstream that never answers are bounded by their owner's share.
 ///
-/// No call recurses through another lookup: a completion that frees a slot hands the next
-/// lookups to one loop (``startQueued(_:)``), however many of them complete at once (a
-/// resolver shutting down fails every start before it returns).
+/// No call recurses through another question: a completion that frees a slot hands the next
+/// questions to one loop (``startQueued(_:)``).
 ///
-/// It does not speak the protocol or know connections; the ``ConnectionHandler`` maps
-/// request ids to tokens and gives each connection its number (``makeConnectionID()``).
+/// It does not speak a protocol or know connections; front ends map request ids to tokens
+/// and give each connection its number (``makeConnectionID()``).
 final class LookupService: Sendable {
     typealias Completion = @Sendable (Result<LookupValue, ResolverError>) -> Void
+    /// A front end's completion: the answer and where it came from (``LookupSource``: the
+    /// cache, a question in flight, the upstreams, or the resolver's memory).
+    typealias AnsweredCompletion = @Sendable (Result<LookupValue, ResolverError>, LookupSource) -> Void
+    /// A question's waiter's completion: the outcome, and whether it came from serve-stale.
+    typealias QuestionCompletion = @Sendable (QuestionOutcome, _ stale: Bool) -> Void
 
-    /// One caller of a (possibly shared) lookup.
-    struct Token: Hashable, Sendable {
-        fileprivate let id: UInt64
-        /// The shared lookup it waits on; nil for an answer from the cache.
-        fileprivate let shared: SharedLookup?
-        /// Where its answer comes from, for `monitor` events (LookupService+Source.swift).
+    /// One waiter of a question.
+    struct QuestionToken: Sendable {
+        let id: UInt64
+        /// The question in flight it waits on; nil for an answer from the cache.
+        let shared: SharedLookup?
         let source: LookupSource
-
-        func hash(into hasher: inout Hasher) { hasher.combine(id) }
-        static func == (lhs: Token, rhs: Token) -> Bool { lhs.id == rhs.id }
     }
 
     typealias Waiter = SharedLookup.Waiter
@@ -51,33 +55,31 @@ final class LookupService: Sendable {
     struct State: Sendable {
         var cache: AnswerCache
         var cacheEnabled: Bool
-        var inFlight: [HashedKey: SharedLookup] = [:]
+        var inFlight: [QuestionKey: SharedLookup] = [:]
         var nextToken: UInt64 = 0
         var coalesced = 0
         var detached = 0
         var upstreamShare: UpstreamShare<SharedLookup>
-        /// Waiters answered from an expired entry (serve-stale).
-        var staleAnswers = 0
         /// Prefetches started, and running now (at most `prefetchLimit`).
         var prefetches = 0
         var prefetching = 0
         var prefetchLimit = 0
         /// The most detached lookups at once (a quarter of the resolver's capacity).
         var detachedLimit = 0
-        /// The own deadlines of lookups waiting in the share, and when the one timer that
-        /// answers them is armed for (``LookupService+Timers``).
-        var waitDeadlines = WaitDeadlines<SharedLookup>()
-        var waitTimer: (at: UInt64, task: Scheduled<Void>)?
-        /// Lookups to start that a completion freed slots for, and whether a thread is
+        /// The deadlines of ops with a timeout, and when the one timer that answers them is
+        /// armed for (``LookupService+Timers``).
+        var deadlines = WaitDeadlines<OpLookup>()
+        var deadlineTimer: (at: UInt64, task: Scheduled<Void>)?
+        /// Questions to start that a completion freed slots for, and whether a thread is
         /// starting them already (``LookupService/startQueued(_:)``).
         var toStart = Deque<SharedLookup>()
         var starting = false
 
-        /// A background refresh of `key`, unless one (or any lookup of it) runs already or
-        /// the prefetch bound is reached.
-        mutating func startPrefetch(_ key: HashedKey) -> SharedLookup? {
+        /// A background refresh of `question`, unless it is in flight already or the
+        /// prefetch bound is reached.
+        mutating func startPrefetch(_ question: DNSQuestion, key: QuestionKey) -> SharedLookup? {
             guard prefetching < prefetchLimit, inFlight[key] == nil else { return nil }
-            let shared = SharedLookup(prefetching: key)
+            let shared = SharedLookup(prefetching: question, key: key)
             inFlight[key] = shared
             prefetching += 1
             prefetches += 1
@@ -98,13 +100,11 @@ final class LookupService: Sendable {
             return waiters
         }
 
-        /// Serve-stale for `waiters` whose lookup failed: the kept expired answer when one of
-        /// them allows it (counted), else nil.
-        mutating func staleAnswer(_ key: HashedKey, for waiters: [Waiter], now: UInt64) -> LookupValue? {
-            let allowing = waiters.count { $0.allowsStale }
-            guard allowing > 0, let stale = cache.staleAnswer(key, now: now) else { return nil }
-            staleAnswers += allowing
-            return stale
+        /// Serve-stale for `waiters` whose question failed: the expired answer kept, when
+        /// one of them allows it, else nil.
+        func staleAnswer(_ key: QuestionKey, for waiters: [Waiter], now: UInt64) -> QuestionOutcome? {
+            guard waiters.contains(where: \.allowsStale) else { return nil }
+            return cache.staleAnswer(key, now: now)
         }
     }
 
@@ -120,6 +120,11 @@ final class LookupService: Sendable {
     }
 
     let state: NIOLockedValueBox<State>
+    /// Lookups (ops) that consulted the cache: answered wholly from it, or not.
+    let cacheHits = Atomic<Int>(0)
+    let cacheMisses = Atomic<Int>(0)
+    /// Lookups answered (in part) from expired entries: serve-stale.
+    let staleAnswers = Atomic<Int>(0)
     private let resolverBox: NIOLockedValueBox<CoreResolver>
     /// Where the share queue's wait timer and serve-stale's timers run.
     let timerLoop: any EventLoop
@@ -157,7 +162,7 @@ final class LookupService: Sendable {
 
     var resolver: CoreResolver { resolverBox.withLockedValue { $0 } }
 
-    /// Swaps in a new resolver (reload); shared lookups in flight keep theirs.
+    /// Swaps in a new resolver (reload); questions in flight keep theirs.
     func replace(resolver: CoreResolver, cacheEnabled: Bool, settings: AnswerCache.Settings) -> CoreResolver {
         state.withLockedValue { state in
             state.cacheEnabled = cacheEnabled
@@ -165,6 +170,9 @@ final class LookupService: Sendable {
             state.prefetchLimit = Self.prefetchLimit(resolver, settings)
             state.detachedLimit = Self.detachedLimit(resolver)
             if !cacheEnabled { state.cache.flush() }
+            // Questions in flight run on for their waiters on the old resolver, but lookups
+            // from now on ask theirs of the new one: none joins a question on the old.
+            state.inFlight.removeAll()
         }
         return resolverBox.withLockedValue { current in
             let old = current
@@ -173,81 +181,61 @@ final class LookupService: Sendable {
         }
     }
 
-    /// Starts (or joins, or answers from the cache) a lookup. A cache hit completes before
-    /// this returns; otherwise `completion` runs later on a resolver thread. An upstream
-    /// lookup is charged to `owner`'s share, on `connection`'s queue (``UpstreamShare``);
-    /// `allowsStale` false (a request's `"stale": false`) opts out of serve-stale.
-    func start(
-        _ lookupKey: LookupKey, owner: uid_t? = nil, connection: UInt64 = 0, allowsStale: Bool = true, completion: @escaping Completion
-    ) -> Token {
-        start(lookupKey, owner: Owner(uid: owner, connection: connection), allowsStale: allowsStale, consultingCache: true, completion: completion)
-    }
-
-    /// Like ``start(_:owner:connection:allowsStale:completion:)`` but never answered from
-    /// the cache (Varlink's SD_RESOLVED_NO_CACHE): it still joins an identical lookup in
-    /// flight, and its answer still fills the cache.
-    func startBypassingCache(
-        _ lookupKey: LookupKey, owner: uid_t? = nil, connection: UInt64 = 0, allowsStale: Bool = true, completion: @escaping Completion
-    ) -> Token {
-        start(lookupKey, owner: Owner(uid: owner, connection: connection), allowsStale: allowsStale, consultingCache: false, completion: completion)
-    }
-
-    /// Always inlined, so that each caller's `consultingCache` is a constant and the v1 path
-    /// pays nothing for the bypass.
-    @inline(__always)
-    private func start(
-        _ lookupKey: LookupKey, owner: Owner, allowsStale: Bool, consultingCache: Bool, completion: @escaping Completion
-    ) -> Token {
+    /// Answers `question` from the cache (before this returns), joins it in flight, or
+    /// starts it upstream — at once if `owner` is within its share, else when its turn comes
+    /// (``UpstreamShare``). `consultingCache` false (Varlink's SD_RESOLVED_NO_CACHE) skips
+    /// the cache but still joins a question in flight, and the answer still fills the cache.
+    func ask(
+        _ question: DNSQuestion, owner: Owner, allowsStale: Bool, consultingCache: Bool, completion: @escaping QuestionCompletion
+    ) -> QuestionToken {
         let now = MonotonicClock.milliseconds()
-        let key = HashedKey(lookupKey)
+        let key = QuestionKey(question)
         enum Plan {
-            case hit(Result<LookupValue, ResolverError>)
-            case hitAndRefresh(LookupValue, SharedLookup)
+            case hit(QuestionOutcome)
+            case hitAndRefresh(QuestionOutcome, SharedLookup)
             case joined
-            /// A new shared lookup, or a waiting one another uid joined (promoted).
+            /// A new question upstream, or a waiting one another uid joined (promoted).
             case startNew(SharedLookup, staleKept: Bool)
-            /// Over its owner's share: started by a later `complete` of the owner's.
+            /// Over its owner's share: started by a later completion of the owner's.
             case waiting(SharedLookup, staleKept: Bool)
         }
-        let (token, plan) = state.withLockedValue { state -> (Token, Plan) in
+        let (token, plan) = state.withLockedValue { state -> (QuestionToken, Plan) in
             state.nextToken += 1
             let id = state.nextToken
             var staleKept = false
-            if consultingCache, state.cacheEnabled, lookupKey.isCacheable, let answer = state.cache.lookup(key, now: now) {
-                switch answer {
-                case .value(let value): return (Token(id: id, shared: nil, source: .cache), .hit(.success(value)))
-                case .failure(let error): return (Token(id: id, shared: nil, source: .cache), .hit(.failure(error)))
-                case .expired: staleKept = true
-                case .refresh(let value):
-                    guard let refresh = state.startPrefetch(key) else {
-                        return (Token(id: id, shared: nil, source: .cache), .hit(.success(value)))
-                    }
-                    return (Token(id: id, shared: nil, source: .cache), .hitAndRefresh(value, refresh))
+            if consultingCache, state.cacheEnabled {
+                switch state.cache.answer(key, now: now) {
+                case .hit(let outcome, let refresh):
+                    let token = QuestionToken(id: id, shared: nil, source: .cache)
+                    guard refresh, let prefetch = state.startPrefetch(question, key: key) else { return (token, .hit(outcome)) }
+                    return (token, .hitAndRefresh(outcome, prefetch))
+                case .miss(let kept):
+                    staleKept = kept
                 }
             }
             if let shared = state.inFlight[key] {
                 shared.join((id, allowsStale, completion))
                 state.coalesced += 1
-                // Nobody waits in another uid's queue: joining one of its waiting lookups starts it.
+                // Nobody waits in another uid's queue: joining one of its waiting questions starts it.
                 let promoted = shared.owner?.uid != owner.uid && state.promote(shared)
-                return (Token(id: id, shared: shared, source: .coalesced), promoted ? .startNew(shared, staleKept: false) : .joined)
+                return (QuestionToken(id: id, shared: shared, source: .coalesced), promoted ? .startNew(shared, staleKept: false) : .joined)
             }
-            let shared = SharedLookup(key: key, first: (id, allowsStale, completion), owner: owner)
+            let shared = SharedLookup(question, key: key, first: (id, allowsStale, completion), owner: owner)
             state.inFlight[key] = shared
-            let token = Token(id: id, shared: shared, source: .upstream)
+            let token = QuestionToken(id: id, shared: shared, source: .upstream)
             shared.holdsSlot = state.upstreamShare.acquire(shared, owner: owner)
             return shared.holdsSlot ? (token, .startNew(shared, staleKept: staleKept)) : (token, .waiting(shared, staleKept: staleKept))
         }
         switch plan {
-        case .hit(let result):
-            completion(result)
-        case .hitAndRefresh(let value, let refresh):
-            completion(.success(value))
+        case .hit(let outcome):
+            completion(outcome, false)
+        case .hitAndRefresh(let outcome, let refresh):
+            completion(outcome, false)
             startUpstream(refresh)
         case .joined:
             break
         case .waiting(let shared, let staleKept):
-            waitForShare(shared, staleKept: staleKept)
+            if staleKept { armStaleTimer(shared) }
         case .startNew(let shared, let staleKept):
             if staleKept { armStaleTimer(shared) }
             startUpstream(shared)
@@ -255,34 +243,17 @@ final class LookupService: Sendable {
         return token
     }
 
-    /// A lookup over its owner's share. What needs no upstream — an IP literal, a name of
-    /// the hosts file, a service or protocol — starts at once without a slot: only the
-    /// upstreams are shared. The rest waits, no longer than its own timeout or its stale
-    /// answer. Out of line: `start` is inlined into each front end's lookup path, which this
-    /// path (over the share) must not make longer (callgrind: +600 instructions per cached
-    /// lookup).
-    @inline(never)
-    private func waitForShare(_ shared: SharedLookup, staleKept: Bool) {
-        if !shared.key.key.needsUpstream(resolver) {
-            let leftQueue = state.withLockedValue { $0.leave(shared) }
-            if leftQueue { startUpstream(shared) }
-            return
-        }
-        if staleKept { armStaleTimer(shared) }
-        if let timeout = shared.key.key.timeout { armWaitTimer(shared, after: timeout) }
-    }
-
-    /// Answers one waiter with `error` (WSA_E_CANCELLED, ERROR_OPERATION_ABORTED) before
-    /// returning; false when it had already been answered.
+    /// Takes one waiter off its question and answers it with `error` (as a failure
+    /// outcome) before returning; false when it had already been answered.
     @discardableResult
-    func cancel(_ token: Token, with error: ResolverError) -> Bool {
+    func cancel(_ token: QuestionToken, with error: ResolverError) -> Bool {
         guard let shared = token.shared else { return false }  // answered from the cache at once
-        let (completion, left) = state.withLockedValue { state -> (Completion?, State.Left) in
+        let (completion, left) = state.withLockedValue { state -> (QuestionCompletion?, State.Left) in
             guard let (completion, wasLast) = shared.remove(waiter: token.id) else { return (nil, .nothing) }
             return (completion, wasLast ? state.lastWaiterLeft(shared) : .nothing)
         }
         guard let completion else { return false }
-        completion(.failure(error))
+        completion(.failure(error), false)
         carryOut(left)
         return true
     }
@@ -318,14 +289,8 @@ final class LookupService: Sendable {
     var statistics: Statistics {
         state.withLockedValue { state in
             Statistics(
-                entries: state.cache.count, bytes: state.cache.bytes, hits: state.cache.hits, misses: state.cache.misses,
-                evictions: state.cache.evictions, staleAnswers: state.staleAnswers, prefetches: state.prefetches, coalesced: state.coalesced, sharedInFlight: state.inFlight.count)
+                entries: state.cache.count, bytes: state.cache.bytes, hits: cacheHits.load(ordering: .relaxed), misses: cacheMisses.load(ordering: .relaxed),
+                evictions: state.cache.evictions, staleAnswers: staleAnswers.load(ordering: .relaxed), prefetches: state.prefetches, coalesced: state.coalesced, sharedInFlight: state.inFlight.count)
         }
-    }
-
-    /// Outcomes that say nothing about the name: never cached.
-    static func isTransient(_ result: Result<LookupValue, ResolverError>) -> Bool {
-        guard case .failure(let error) = result else { return false }
-        return error.code != .hostNotFound && error.code != .noData
     }
 }

@@ -1,12 +1,12 @@
 import ResolverCore
 
-/// One upstream lookup and the waiters it serves (docs/cache.md, "A shared lookup's
-/// states").
+/// One DNS question in flight upstream and the waiters it serves — the ops of every front
+/// end that asked it (docs/cache.md, "A question in flight").
 ///
 /// It does not take a lock: every read and write of its `var`s is under LookupService's
 /// `state` lock, and the resolver is called outside it.
 final class SharedLookup: @unchecked Sendable {
-    typealias Completion = LookupService.Completion
+    typealias Completion = LookupService.QuestionCompletion
     /// The upstream lookup, once it has started: what cancelling it takes.
     typealias Upstream = (resolver: CoreResolver, handle: LookupHandle)
     /// `allowsStale`: false for a request with `"stale": false` (serve-stale, docs/cache.md).
@@ -33,7 +33,9 @@ final class SharedLookup: @unchecked Sendable {
         case finished
     }
 
-    let key: HashedKey
+    let key: QuestionKey
+    /// The question as its first waiter wrote it (what goes upstream).
+    let question: DNSQuestion
     var phase: Phase
     /// Whose share of the upstream capacity it is charged to (``UpstreamShare``): its
     /// first waiter's uid and connection; nil for a prefetch, which has its own bound
@@ -43,24 +45,21 @@ final class SharedLookup: @unchecked Sendable {
     /// nobody waits for it any more. False for prefetches, for lookups answered without
     /// the upstreams that were let past a full share, and for those that gave theirs back.
     var holdsSlot = false
-    /// Its deadline is in the share's ``WaitDeadlines`` (it waits in the queue with a timeout).
-    var hasWaitDeadline = false
-    /// When its own timeout runs out (``MonotonicClock`` milliseconds), set once it waits in
-    /// the share queue: the upstream then gets only what is left of it.
-    var waitDeadline: UInt64?
     /// Taken from the share queue and handed to ``LookupService/startQueued(_:)``, not yet started.
     var queuedToStart = false
 
     var isPrefetch: Bool { owner == nil }
 
-    init(key: HashedKey, first: Waiter, owner: ShareOwner) {
+    init(_ question: DNSQuestion, key: QuestionKey, first: Waiter, owner: ShareOwner) {
         self.key = key
+        self.question = question
         self.phase = .attached(waiters: [first], upstream: nil)
         self.owner = owner
     }
 
-    init(prefetching key: HashedKey) {
+    init(prefetching question: DNSQuestion, key: QuestionKey) {
         self.key = key
+        self.question = question
         self.phase = .attached(waiters: [], upstream: nil)
         self.owner = nil
     }

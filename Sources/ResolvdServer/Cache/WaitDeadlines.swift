@@ -1,15 +1,13 @@
 import HeapModule
 
-/// The deadlines of lookups waiting in the upstream share's queues (their own
-/// `timeout_ms`), earliest first: what one timer on an event loop needs to answer each at
-/// its time.
+/// The deadlines of ops with a `timeout_ms`, earliest first: what one timer on an event
+/// loop needs to answer each at its time.
 ///
 /// Adding is O(log n); a lookup that leaves the queue before its deadline is not searched
 /// for — ``expired(at:stillWaiting:)`` skips it when it comes up — and the heap is rebuilt
 /// from the live entries whenever more than half of it (and more than a floor) is such
 /// leftovers, so leaving costs O(1) amortised and what is held stays within twice the
-/// waiting lookups. One deadline per waiting lookup with a timeout, none otherwise: the
-/// normal path (a uid within its share) adds nothing here.
+/// waiting lookups. One deadline per op with a timeout, none otherwise.
 ///
 /// It holds deadlines; it does not run a timer, withdraw lookups or answer them
 /// (``LookupService`` does). It is a value, kept under the service's lock.

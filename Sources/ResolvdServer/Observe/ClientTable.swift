@@ -29,10 +29,10 @@ final class ClientCounters: Sendable {
     func lookupFinished(_ code: Int32, fromCache: Bool) {
         finished.add(1, ordering: .relaxed)
         if fromCache { cacheHits.add(1, ordering: .relaxed) }
-        switch code {
-        case 0: break
-        case 10111, 995: cancelled.add(1, ordering: .relaxed)
-        default: failures.add(1, ordering: .relaxed)
+        switch LookupEnding(code) {
+        case .answered: break
+        case .cancelled, .aborted: cancelled.add(1, ordering: .relaxed)
+        case .timedOut, .failed: failures.add(1, ordering: .relaxed)
         }
     }
 

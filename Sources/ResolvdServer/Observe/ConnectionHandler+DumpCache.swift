@@ -12,15 +12,18 @@ extension ConnectionHandler {
 }
 
 extension LookupService {
-    /// Up to `limit` cache entries, most recently used first, and how many there are.
+    /// Up to `limit` cache entries by question, most recently used first, and how many there are.
     func dumpCache(limit: Int) -> DumpCacheResult {
         let (entries, total) = withCache { cache in (cache.entries(limit: limit, now: MonotonicClock.milliseconds()), cache.count) }
         return DumpCacheResult(
             entries: entries.map { entry in
-                let question = MonitorEvent.question(of: entry.key)
+                let records: [DNSRecord] = switch entry.entry {
+                case .records(let records): records
+                case .nameError(let soa), .noData(let soa): soa.map { [$0] } ?? []
+                }
                 return DumpCacheResult.Entry(
-                    operation: entry.key.operation, question: question.name ?? question.address ?? "", type: question.type,
-                    ttl: Int(entry.remaining), positive: entry.positive, bytes: entry.bytes)
+                    operation: .query, question: entry.key.name, type: entry.key.typeName,
+                    ttl: Int(entry.remaining), positive: entry.entry.isPositive, bytes: entry.bytes, records: records)
             },
             total: total)
     }

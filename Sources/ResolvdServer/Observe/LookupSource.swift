@@ -5,17 +5,21 @@ import ResolverCore
 import Glibc
 #endif
 
-/// Where the ``LookupService`` took a waiter's answer from, as its ``LookupService/Token``
-/// records it: one byte, set on the start path, read only when a `monitor` runs.
+/// Where the ``LookupService`` took a lookup's answer from, given with the answer and kept
+/// by its ``LookupService/Token``: one byte.
 ///
-/// It knows the service's three paths; ``monitorSource(for:resolver:)`` refines "upstream"
-/// by what the question was: an address literal, a name or address the resolver's hosts
+/// It knows the service's four paths; ``monitorSource(for:resolver:)`` refines "local" by
+/// what the question was: an address literal, a name or address the resolver's hosts
 /// file has (asked of the resolver again, only when a monitor will report it), a services
 /// or protocols database lookup.
 enum LookupSource: UInt8, Sendable {
+    // In order of cost: an op made of several questions reports its costliest.
     case cache
-    case upstream
     case coalesced
+    case upstream
+    /// Answered from the resolver's memory without DNS: a literal, the hosts file, the
+    /// services or protocols database (refined by ``monitorSource(for:resolver:)``).
+    case local
 
     /// The `source` of a monitor event for a lookup of `key` that took this path;
     /// `resolver` tells whether its hosts file answers the question.
@@ -23,7 +27,8 @@ enum LookupSource: UInt8, Sendable {
         switch self {
         case .cache: return .cache
         case .coalesced: return .coalesced
-        case .upstream: break
+        case .upstream: return .upstream
+        case .local: break
         }
         switch key {
         case .serviceByName, .serviceByPort, .protocolByName, .protocolByNumber:

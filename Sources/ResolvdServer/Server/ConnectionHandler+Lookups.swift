@@ -23,11 +23,11 @@ extension ConnectionHandler {
         let eventLoop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: eventLoop)
         let inbox = self.inbox
-        let token = server.lookups.start(key, owner: peer?.uid, connection: connectionID, allowsStale: allowsStale) { result in
+        let token = server.lookups.start(key, owner: peer?.uid, connection: connectionID, allowsStale: allowsStale) { result, source in
             if eventLoop.inEventLoop {
-                // A cache hit or a cancel: answered at once, so that a cancelled lookup's
-                // reply goes out before the cancel's own.
-                handler.value.finish(id: id, result: result)
+                // A cache hit, a local answer or a cancel: answered at once, so that a
+                // cancelled lookup's reply goes out before the cancel's own.
+                handler.value.finish(id: id, result: result, source: source)
             } else if inbox.post(id: id, result: result) {
                 eventLoop.execute { handler.value.drainInbox() }
             }
@@ -64,22 +64,20 @@ extension ConnectionHandler {
         flushOutput()
     }
 
-    func finish(id: Int64, result: Result<LookupValue, ResolverError>) {
+    /// `source`: given when answered on this loop; else (the inbox) the token's.
+    func finish(id: Int64, result: Result<LookupValue, ResolverError>, source: LookupSource? = nil) {
         let wasInFlight: Bool
-        var fromCache = false
+        var answeredFrom = LookupSource.upstream
         if let entry = inFlight.removeValue(forKey: id) {
             let latency = MonotonicClock.microseconds() &- entry.startedAt
-            server.stats.recordLatency(microseconds: latency)
-            // No token yet: the lookup was answered inside the start call, by the cache.
-            if case .none = entry.token { fromCache = true }
-            if !monitoredLookups.isEmpty { reportToMonitors(id: id, result: result, source: entry.token?.source ?? .cache, latency: latency) }
+            answeredFrom = source ?? entry.token?.source ?? .upstream
+            if !monitoredLookups.isEmpty { reportToMonitors(id: id, result: result, source: answeredFrom, latency: latency) }
+            server.lookupFinished(result, source: answeredFrom, latency: latency, client: client)
             wasInFlight = true
         } else {
+            server.lookupFinished(result, source: answeredFrom, latency: nil, client: client)
             wasInFlight = false
         }
-        let code = result.resultCode
-        server.stats.recordOutcome(code)
-        client?.lookupFinished(code, fromCache: fromCache)
         writeLine(LookupReplyLine(id: id, result: result))
         // Almost always empty: skip the hash lookup on the path of every reply.
         if !cancelRepliesAfterLookup.isEmpty, let waiting = cancelRepliesAfterLookup.removeValue(forKey: id) {

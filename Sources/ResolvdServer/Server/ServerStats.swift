@@ -44,12 +44,12 @@ public final class ServerStats: Sendable {
     func recordOutcome(_ code: ResultCodeValue) {
         completed.add(1, ordering: .relaxed)
         inFlight.subtract(1, ordering: .relaxed)
-        switch code {
-        case 0: break
-        case 10111: cancelled.add(1, ordering: .relaxed)
-        case 995: aborted.add(1, ordering: .relaxed)
-        case 10060: timedOut.add(1, ordering: .relaxed)
-        default: failed.add(1, ordering: .relaxed)
+        switch LookupEnding(code) {
+        case .answered: break
+        case .cancelled: cancelled.add(1, ordering: .relaxed)
+        case .aborted: aborted.add(1, ordering: .relaxed)
+        case .timedOut: timedOut.add(1, ordering: .relaxed)
+        case .failed: failed.add(1, ordering: .relaxed)
         }
     }
 }

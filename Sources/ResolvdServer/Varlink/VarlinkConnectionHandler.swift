@@ -35,8 +35,6 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
     /// Lookups in flight, by an id of their own.
     private var lookups: [UInt64: PendingLookup] = [:]
     private var nextLookup: UInt64 = 0
-    /// The lookup being started: an answer inside the start call is the cache's.
-    private var startingLookup: UInt64?
     private var closing = false
     /// The peer's credentials (SO_PEERCRED): its uid is charged for its upstream lookups,
     /// counted in `stats` `clients`, and filters what `monitor` shows.
@@ -208,37 +206,30 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
         nextLookup += 1
         let eventLoop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: eventLoop)
-        let completion: LookupService.Completion = { result in
+        let completion: LookupService.AnsweredCompletion = { result, source in
             if eventLoop.inEventLoop {
-                handler.value.lookupFinished(id, result)
+                handler.value.lookupFinished(id, result, source: source)
             } else {
-                eventLoop.execute { handler.value.lookupFinished(id, result) }
+                eventLoop.execute { handler.value.lookupFinished(id, result, source: source) }
             }
         }
         // Registered before the start call: a cache hit completes inside it.
         lookups[id] = PendingLookup(
             token: nil, startedAt: MonotonicClock.microseconds(), synthetic: synthetic,
             monitored: server.monitors.isActive ? key : nil, onAnswer: onAnswer)
-        startingLookup = id
-        let token = bypassingCache
-            ? server.lookups.startBypassingCache(key, owner: peer?.uid, connection: connectionID, allowsStale: allowsStale, completion: completion)
-            : server.lookups.start(key, owner: peer?.uid, connection: connectionID, allowsStale: allowsStale, completion: completion)
-        startingLookup = nil
+        let token = server.lookups.start(
+            key, owner: peer?.uid, connection: connectionID, allowsStale: allowsStale, consultingCache: !bypassingCache, completion: completion)
         lookups[id]?.token = token
     }
 
-    private func lookupFinished(_ id: UInt64, _ result: Result<LookupValue, ResolverError>) {
+    private func lookupFinished(_ id: UInt64, _ result: Result<LookupValue, ResolverError>, source: LookupSource) {
         guard let pending = lookups.removeValue(forKey: id) else { return }
         let latency = MonotonicClock.microseconds() &- pending.startedAt
-        // A stale answer comes from the cache too, later (serve-stale).
-        let fromCache: Bool = if case .success(.stale) = result { true } else { startingLookup == id }
-        server.stats.recordLatency(microseconds: latency)
-        server.stats.recordOutcome(result.resultCode)
-        client?.lookupFinished(result.resultCode, fromCache: fromCache)
+        server.lookupFinished(result, source: source, latency: latency, client: client)
+        let fromCache = ServerContext.isFromCache(result, source: source)
         if let key = pending.monitored {
             server.monitors.publishLookup(
-                key: key, result: result, peer: peer, frontend: "varlink", source: pending.token?.source ?? .cache,
-                latency: latency, resolver: server.lookups.resolver)
+                key: key, result: result, peer: peer, frontend: "varlink", source: source, latency: latency, resolver: server.lookups.resolver)
         }
         // Varlink has no way to say "stale" but FROM_CACHE: every caller (ResolveService's
         // lookups too) gets the entry's value itself.

@@ -64,8 +64,7 @@ extension Resolver {
     }
 
     /// A services/protocols lookup, answered from memory on the loop thread: asynchronous
-    /// and cancellable like the rest, without touching c-ares. Not found is WSANO_DATA (as
-    /// Winsock reports it); an entry too big for `bufferLength` is WSAENOBUFS.
+    /// and cancellable like the rest, without touching c-ares.
     private func startDatabaseLookup<Entry: Sendable>(
         bufferLength: Int,
         owner: LookupOwner,
@@ -75,15 +74,45 @@ extension Resolver {
         find: @escaping @Sendable () -> Entry?
     ) -> LookupHandle {
         start(owner: owner, timeout: nil, work: { lookup, _ in
-            guard let entry = find() else {
-                lookup.finish(.failure(ResolverError(code: .noData, message: notFound)))
-                return
-            }
-            if let error = WindowsBufferLayout.check(requiredLength(entry), bufferLength: bufferLength) {
-                lookup.finish(.failure(error))
-            } else {
-                lookup.finish(.success(entry))
-            }
+            lookup.finish(Self.databaseAnswer(find(), bufferLength: bufferLength, notFound: notFound, requiredLength: requiredLength))
         }, completion: completion)
+    }
+
+    /// Not found is WSANO_DATA (as Winsock reports it); an entry too big for `bufferLength`
+    /// is WSAENOBUFS.
+    static func databaseAnswer<Entry>(
+        _ entry: Entry?, bufferLength: Int, notFound: String, requiredLength: (Entry) -> Int
+    ) -> Result<Entry, ResolverError> {
+        guard let entry else { return .failure(ResolverError(code: .noData, message: notFound)) }
+        if let error = WindowsBufferLayout.check(requiredLength(entry), bufferLength: bufferLength) { return .failure(error) }
+        return .success(entry)
+    }
+}
+
+/// The database lookups as plans: always answered from memory (the daemon's lookup service
+/// answers them before its start call returns).
+extension Resolver {
+    public func serviceByNamePlan(_ name: String, proto: String?, bufferLength: Int) -> LookupPlan<ServiceEntry> {
+        .local(Self.databaseAnswer(
+            databases.services.service(named: name, proto: proto), bufferLength: bufferLength,
+            notFound: "no service '\(name)'\(proto.map { "/\($0)" } ?? "")", requiredLength: WindowsBufferLayout.requiredLength(for:)))
+    }
+
+    public func serviceByPortPlan(_ port: UInt16, proto: String?, bufferLength: Int) -> LookupPlan<ServiceEntry> {
+        .local(Self.databaseAnswer(
+            databases.services.service(port: port, proto: proto), bufferLength: bufferLength,
+            notFound: "no service on port \(port)\(proto.map { "/\($0)" } ?? "")", requiredLength: WindowsBufferLayout.requiredLength(for:)))
+    }
+
+    public func protocolByNamePlan(_ name: String, bufferLength: Int) -> LookupPlan<ProtocolEntry> {
+        .local(Self.databaseAnswer(
+            databases.protocols.protocol(named: name), bufferLength: bufferLength,
+            notFound: "no protocol '\(name)'", requiredLength: WindowsBufferLayout.requiredLength(for:)))
+    }
+
+    public func protocolByNumberPlan(_ number: Int32, bufferLength: Int) -> LookupPlan<ProtocolEntry> {
+        .local(Self.databaseAnswer(
+            databases.protocols.protocol(number: number), bufferLength: bufferLength,
+            notFound: "no protocol number \(number)", requiredLength: WindowsBufferLayout.requiredLength(for:)))
     }
 }

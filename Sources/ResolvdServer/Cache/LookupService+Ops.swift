@@ -1,0 +1,114 @@
+import ResolvdProtocol
+import ResolverCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A front end's lookup — an op — over the question layer: what the resolver answers from
+/// memory completes before ``start(_:owner:connection:allowsStale:completion:)`` returns;
+/// the rest is an ``OpLookup`` asking its recipe's questions a round at a time. Its
+/// `timeout_ms` is its own deadline (``LookupService+Timers``); a cancel answers it at once
+/// and takes its waiters off their questions, which go on for anyone else waiting on them.
+extension LookupService {
+    /// One front end's lookup, for a cancel and for `monitor`.
+    struct Token: Sendable {
+        /// Nil for a lookup answered before its start call returned.
+        fileprivate let op: OpLookup?
+        private let answeredSource: LookupSource
+
+        fileprivate init(op: OpLookup?, answeredSource: LookupSource) {
+            self.op = op
+            self.answeredSource = answeredSource
+        }
+
+        /// Where its answer came from (the costliest path of its questions).
+        var source: LookupSource { op?.source ?? answeredSource }
+    }
+
+    /// Starts a lookup: answered before this returns when the resolver's memory or the cache
+    /// answers it, else `completion` runs later on a resolver thread (or the timer loop, for
+    /// its timeout). Upstream questions are charged to `owner`'s share, on `connection`'s
+    /// queue (``UpstreamShare``); `allowsStale` false (`"stale": false`) opts out of serve-stale.
+    /// `consultingCache` false (Varlink's SD_RESOLVED_NO_CACHE): never answered from the
+    /// cache, but it still joins questions in flight, and their answers still fill the cache.
+    func start(
+        _ lookupKey: LookupKey, owner: uid_t? = nil, connection: UInt64 = 0, allowsStale: Bool = true, consultingCache: Bool = true,
+        completion: @escaping AnsweredCompletion
+    ) -> Token {
+        start(lookupKey, owner: Owner(uid: owner, connection: connection), allowsStale: allowsStale, consultingCache: consultingCache, completion: completion)
+    }
+
+    /// The same, for a caller that needs only the answer.
+    func start(
+        _ lookupKey: LookupKey, owner: uid_t? = nil, connection: UInt64 = 0, allowsStale: Bool = true, completion: @escaping Completion
+    ) -> Token {
+        start(lookupKey, owner: Owner(uid: owner, connection: connection), allowsStale: allowsStale, consultingCache: true) { result, _ in
+            completion(result)
+        }
+    }
+
+    private func start(
+        _ lookupKey: LookupKey, owner: Owner, allowsStale: Bool, consultingCache: Bool, completion: @escaping AnsweredCompletion
+    ) -> Token {
+        switch lookupKey.plan(resolver) {
+        case .local(let result):
+            completion(result, .local)
+            return Token(op: nil, answeredSource: .local)
+        case .questions(let recipe):
+            let op = OpLookup(
+                recipe: recipe, owner: owner, allowsStale: allowsStale, consultingCache: consultingCache, hasTimeout: lookupKey.timeout != nil,
+                completion: completion)
+            if let timeout = lookupKey.timeout { armDeadline(op, after: timeout) }
+            let questions = op.state.withLockedValue { op.begin(&$0, round: 0) }
+            ask(questions, round: 0, for: op)
+            if consultingCache {
+                // A hit: answered from the cache before `ask` returned.
+                let hit = op.state.withLockedValue { $0.done && $0.source == .cache }
+                if hit { cacheHits.add(1, ordering: .relaxed) } else { cacheMisses.add(1, ordering: .relaxed) }
+            }
+            return Token(op: op, answeredSource: .cache)
+        }
+    }
+
+    /// Asks one round's questions; each answer goes to the op, which may complete or ask the
+    /// next round (a cache hit comes back before `ask` returns: a round answered from the
+    /// cache goes on to the next inside this loop's call, at most one level per round).
+    private func ask(_ questions: [DNSQuestion], round: Int, for op: OpLookup) {
+        for (index, question) in questions.enumerated() {
+            let token = ask(question, owner: op.owner, allowsStale: op.allowsStale, consultingCache: op.consultingCache) { [self] outcome, stale in
+                carryOut(op.answered(round: round, index: index, outcome: outcome, stale: stale), for: op)
+            }
+            if !op.asked(round: round, index: index, token: token) { cancel(token, with: .cancelled) }
+        }
+    }
+
+    func carryOut(_ step: OpLookup.Step, for op: OpLookup) {
+        switch step {
+        case .nothing: break
+        case .complete(let result):
+            if case .success(.stale) = result { staleAnswers.add(1, ordering: .relaxed) }
+            op.completion(result, op.source)
+            if op.hasTimeout { leftDeadline(op) }
+        case .askNextRound(let questions, let round): ask(questions, round: round, for: op)
+        }
+    }
+
+    /// Answers the lookup with `error` (WSA_E_CANCELLED, ERROR_OPERATION_ABORTED,
+    /// WSAETIMEDOUT) before returning and takes its waiters off their questions; false when
+    /// it had been answered already.
+    @discardableResult
+    func cancel(_ token: Token, with error: ResolverError) -> Bool {
+        guard let op = token.op else { return false }
+        return finish(op, with: error)
+    }
+
+    @discardableResult
+    func finish(_ op: OpLookup, with error: ResolverError) -> Bool {
+        guard let (waiting, source) = op.finish() else { return false }
+        op.completion(.failure(error), source)
+        if op.hasTimeout { leftDeadline(op) }
+        for question in waiting { cancel(question, with: error) }  // the op is done: their answers are dropped
+        return true
+    }
+}

@@ -1,0 +1,133 @@
+import NIOConcurrencyHelpers
+import ResolvdProtocol
+import ResolverCore
+
+/// One front end's request in flight — a getaddrinfo, a gethostbyaddr, a query … — made of
+/// the DNS questions of its ``LookupRecipe``, asked a round at a time through the
+/// ``LookupService`` and composed into one answer.
+///
+/// It completes exactly once: with the answer its recipe composes, or with the error of a
+/// cancel, a close or its own deadline (`timeout_ms` belongs to the op, not to the
+/// questions: other ops waiting on the same questions go on). Its state has its own lock,
+/// taken only for a moment and never while calling out — the service, the completion — so
+/// that a question answered before `ask` returns (from the cache) may come straight back in.
+///
+/// It does not ask, cache or time anything itself: ``LookupService+Ops`` does.
+/// `@unchecked Sendable`: `holdsDeadline` is read and written only under the service's lock.
+final class OpLookup: @unchecked Sendable {
+    struct State {
+        /// Answered (or being answered): everything after is dropped.
+        var done = false
+        var round = 0
+        /// The current round's waiters, nil where the question has answered.
+        var tokens: [LookupService.QuestionToken?] = []
+        var outcomes: [QuestionOutcome?] = []
+        var remaining = 0
+        /// A round had the name but no record of the type (c-ares' ENODATA over ENOTFOUND).
+        var sawNoData = false
+        /// An outcome came from serve-stale: the answer is marked stale.
+        var stale = false
+        /// The most costly path a question of it took, for `monitor`.
+        var source = LookupSource.cache
+    }
+
+    let recipe: LookupRecipe<LookupValue>
+    let owner: ShareOwner
+    let allowsStale: Bool
+    let consultingCache: Bool
+    /// It has a `timeout_ms` (and so, until answered, a deadline in the service's timer).
+    let hasTimeout: Bool
+    let completion: LookupService.AnsweredCompletion
+    let state = NIOLockedValueBox(State())
+    /// Its deadline is in the service's ``WaitDeadlines`` (guarded by the service's lock).
+    var holdsDeadline = false
+
+    init(
+        recipe: LookupRecipe<LookupValue>, owner: ShareOwner, allowsStale: Bool, consultingCache: Bool, hasTimeout: Bool,
+        completion: @escaping LookupService.AnsweredCompletion
+    ) {
+        self.recipe = recipe
+        self.owner = owner
+        self.allowsStale = allowsStale
+        self.consultingCache = consultingCache
+        self.hasTimeout = hasTimeout
+        self.completion = completion
+    }
+
+    var isDone: Bool { state.withLockedValue(\.done) }
+
+    /// What a question's answer does to the op.
+    enum Step {
+        case nothing
+        case askNextRound([DNSQuestion], round: Int)
+        case complete(Result<LookupValue, ResolverError>)
+    }
+
+    /// Question `index` of `round` came back.
+    func answered(round: Int, index: Int, outcome: QuestionOutcome, stale: Bool) -> Step {
+        state.withLockedValue { state in
+            guard !state.done, state.round == round, state.outcomes[index] == nil else { return .nothing }
+            state.outcomes[index] = outcome
+            state.tokens[index] = nil
+            state.stale = state.stale || stale
+            state.remaining -= 1
+            guard state.remaining == 0 else { return .nothing }
+            let outcomes = state.outcomes.map { $0! }
+            if let result = recipe.decide(outcomes) {
+                state.done = true
+                return .complete(state.stale ? result.map(LookupValue.stale) : result)
+            }
+            if outcomes.contains(where: { if case .noData = $0 { true } else { false } }) { state.sawNoData = true }
+            let next = round + 1
+            guard next < recipe.rounds.count else {
+                state.done = true
+                return .complete(recipe.exhausted(state.sawNoData))
+            }
+            return .askNextRound(begin(&state, round: next), round: next)
+        }
+    }
+
+    /// Starts `round`: its questions, with room for their waiters and outcomes.
+    func begin(_ state: inout State, round: Int) -> [DNSQuestion] {
+        let questions = recipe.rounds[round]
+        state.round = round
+        state.tokens = Array(repeating: nil, count: questions.count)
+        state.outcomes = Array(repeating: nil, count: questions.count)
+        state.remaining = questions.count
+        return questions
+    }
+
+    /// Keeps the waiter of question `index` of `round` (for a cancel), unless it has answered
+    /// already; notes the path it took. False when the op was answered meanwhile (a cancel,
+    /// its deadline): the caller takes the waiter off its question.
+    func asked(round: Int, index: Int, token: LookupService.QuestionToken) -> Bool {
+        state.withLockedValue { state in
+            if token.source.rawValue > state.source.rawValue { state.source = token.source }
+            if state.done { return false }
+            if state.round == round, state.outcomes[index] == nil { state.tokens[index] = token }
+            return true
+        }
+    }
+
+    /// Marks it answered; the waiters still to take off their questions and the path it took
+    /// so far, or nil when it was answered already.
+    func finish() -> (waiting: [LookupService.QuestionToken], source: LookupSource)? {
+        state.withLockedValue { state in
+            guard !state.done else { return nil }
+            state.done = true
+            return (state.tokens.compactMap { $0 }, state.source)
+        }
+    }
+
+    var source: LookupSource { state.withLockedValue(\.source) }
+
+    /// The questions it still waits for (serve-stale at its deadline).
+    var pendingQuestions: [(round: Int, index: Int, question: DNSQuestion)] {
+        state.withLockedValue { state in
+            guard !state.done else { return [] }
+            return state.outcomes.indices.compactMap { index in
+                state.outcomes[index] == nil ? (state.round, index, recipe.rounds[state.round][index]) : nil
+            }
+        }
+    }
+}

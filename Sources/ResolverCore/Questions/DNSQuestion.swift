@@ -1,0 +1,118 @@
+/// One DNS question of class IN: a name and a record type — what resolvd's cache is keyed by
+/// and what the engine sends upstream (``Resolver/ask(_:owner:completion:)``).
+///
+/// The name is kept as the caller wrote it (without a trailing dot); ``key`` is its canonical
+/// form (lower case), which the cache and the coalescing table compare. It does not search:
+/// a search list is expanded into questions before (``Resolver/searchNames(for:)``).
+public struct DNSQuestion: Hashable, Sendable, CustomStringConvertible {
+    public var name: String
+    public var type: UInt16
+
+    public init(name: String, type: UInt16) {
+        self.name = name.hasSuffix(".") && name.count > 1 ? String(name.dropLast()) : name
+        self.type = type
+    }
+
+    /// The canonical form of a name: ASCII lower case, no trailing dot (RFC 4343).
+    public static func canonical(_ name: String) -> String {
+        var lowered = name.lowercased()
+        if lowered.hasSuffix("."), lowered.count > 1 { lowered.removeLast() }
+        return lowered
+    }
+
+    /// The record type's mnemonic (`A`, `PTR`), or `TYPE65` for one resolvd has no name for (RFC 3597).
+    public var typeName: String { DNSRecordType(number: type)?.rawValue ?? "TYPE\(type)" }
+
+    public var description: String { "\(name) \(typeName)" }
+
+    public static let a: UInt16 = 1
+    public static let cname: UInt16 = 5
+    public static let ptr: UInt16 = 12
+    public static let aaaa: UInt16 = 28
+}
+
+/// What one question came to, from the upstream or the cache, TTLs counted down to now:
+/// the CNAME links that lead from the name asked to the name that owns the records
+/// (`chain`, in order) and those records; "no such name" for the name at the chain's end;
+/// "no records of that type"; a failure (the upstreams did not give a usable answer); or a
+/// reply resolvd's parser rejected (`malformed`: WSANO_RECOVERY for `query`, which hands
+/// the records over as they are, WSATRY_AGAIN for the ops c-ares' own parsers used to read,
+/// as they reported ARES_EBADRESP — docs/error-codes.md).
+///
+/// A negative outcome keeps the zone's SOA record (the authority section's first), whose TTL
+/// is how long it may be cached (RFC 2308 §5) and which a DNS reply carries back.
+public enum QuestionOutcome: Sendable {
+    case records(chain: [DNSRecord], records: [DNSRecord])
+    case nameError(chain: [DNSRecord], soa: DNSRecord?)
+    case noData(chain: [DNSRecord], soa: DNSRecord?)
+    case failure(ResolverError)
+    case malformed(ResolverError)
+
+    /// What an upstream's reply says about `question`: only the records that the question's
+    /// name and its CNAME chain own (``DNSMessage/answers(chainedFrom:)``), nothing else a
+    /// reply may carry.
+    public init(_ message: DNSMessage, for question: DNSQuestion) {
+        let related = message.answers(chainedFrom: question.name)
+        let soa = message.authority.first { $0.type == .soa }
+        var chain: [DNSRecord] = []
+        var owner = DNSQuestion.canonical(question.name)
+        if question.type != DNSQuestion.cname {
+            // Follow the links in chain order, whatever order the reply listed them in.
+            for _ in 0..<DNSMessage.maxChainLength {
+                guard let link = related.first(where: { $0.type == .cname && DNSQuestion.canonical($0.name) == owner }),
+                      case .cname(let target) = link.data else { break }
+                chain.append(link)
+                owner = DNSQuestion.canonical(target)
+            }
+        }
+        let records = related.filter { $0.data.typeNumber == question.type && DNSQuestion.canonical($0.name) == owner }
+        if !records.isEmpty {
+            self = .records(chain: chain, records: records)
+        } else if message.rcode == 3 {
+            self = .nameError(chain: chain, soa: soa)
+        } else {
+            self = .noData(chain: chain, soa: soa)
+        }
+    }
+
+    /// The smallest TTL of the chain's links, or nil without a chain.
+    public var chainTTL: UInt32? {
+        switch self {
+        case .records(let chain, _), .nameError(let chain, _), .noData(let chain, _): chain.map(\.ttl).min()
+        case .failure, .malformed: nil
+        }
+    }
+
+    /// The canonical name: the chain's last target, or nil when the name asked owns the records.
+    public var canonicalName: String? {
+        switch self {
+        case .records(let chain, _), .nameError(let chain, _), .noData(let chain, _):
+            guard case .cname(let target)? = chain.last?.data else { return nil }
+            return target
+        case .failure, .malformed: return nil
+        }
+    }
+
+    /// The chain's aliases (the owners of its links), each once, as the upstream wrote them.
+    public var aliases: [String] {
+        switch self {
+        case .records(let chain, _), .nameError(let chain, _), .noData(let chain, _):
+            var seen: [String] = []
+            for link in chain where !seen.contains(link.name) { seen.append(link.name) }
+            return seen
+        case .failure, .malformed: return []
+        }
+    }
+
+    public var isNegative: Bool {
+        switch self {
+        case .nameError, .noData: true
+        case .records, .failure, .malformed: false
+        }
+    }
+}
+
+extension DNSRecordData {
+    /// The RR type number on the wire.
+    public var typeNumber: UInt16 { type.number }
+}

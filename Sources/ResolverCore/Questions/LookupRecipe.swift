@@ -1,0 +1,257 @@
+import CAres
+
+/// How a lookup of the GetAddrInfoEx/DnsQueryEx/WSAAsync families is answered: from the
+/// resolver's memory at once (an IP literal, a hosts-file name or address, bad input), or
+/// from DNS questions, asked a round at a time (a round per name of the search list; the
+/// A and AAAA questions of one name at once), each round's outcomes turned into the answer
+/// by ``LookupRecipe/decide`` — or into "ask the next round".
+///
+/// The recipes are pure: they ask nothing and keep nothing. The daemon's lookup service
+/// answers the questions (from its cache, a question already in flight, or ``Resolver/ask``)
+/// and feeds the outcomes back; the engine's own lookups (``Resolver/addressInfo(_:owner:completion:)``
+/// and its siblings) keep c-ares' combined calls.
+public enum LookupPlan<Value: Sendable>: Sendable {
+    case local(Result<Value, ResolverError>)
+    case questions(LookupRecipe<Value>)
+}
+
+public struct LookupRecipe<Value: Sendable>: Sendable {
+    /// The questions of each round, asked one round at a time.
+    public let rounds: [[DNSQuestion]]
+    /// The answer from one round's outcomes (in the round's order), or nil for "no such
+    /// name or no data: ask the next round".
+    public let decide: @Sendable ([QuestionOutcome]) -> Result<Value, ResolverError>?
+    /// The answer when every round said "ask the next": `sawNoData` when one of them had the
+    /// name but no record of the type (c-ares: ENODATA over ENOTFOUND).
+    public let exhausted: @Sendable (_ sawNoData: Bool) -> Result<Value, ResolverError>
+
+    public init(
+        rounds: [[DNSQuestion]], decide: @escaping @Sendable ([QuestionOutcome]) -> Result<Value, ResolverError>?,
+        exhausted: @escaping @Sendable (_ sawNoData: Bool) -> Result<Value, ResolverError>
+    ) {
+        self.rounds = rounds
+        self.decide = decide
+        self.exhausted = exhausted
+    }
+
+    /// The recipe with its answer mapped (the daemon wraps each kind of answer in its own value).
+    public func map<Other: Sendable>(_ transform: @escaping @Sendable (Value) -> Other) -> LookupRecipe<Other> {
+        let decide = self.decide
+        let exhausted = self.exhausted
+        return LookupRecipe<Other>(
+            rounds: rounds, decide: { decide($0)?.map(transform) }, exhausted: { exhausted($0).map(transform) })
+    }
+}
+
+extension LookupPlan {
+    public func map<Other: Sendable>(_ transform: @escaping @Sendable (Value) -> Other) -> LookupPlan<Other> {
+        switch self {
+        case .local(let result): .local(result.map(transform))
+        case .questions(let recipe): .questions(recipe.map(transform))
+        }
+    }
+}
+
+extension Resolver {
+    /// getaddrinfo: literals and hosts-file names answered at once; else the A and/or AAAA
+    /// questions of each search-list name, until one has addresses.
+    public func addressInfoPlan(_ request: AddressInfoRequest) -> LookupPlan<AddressInfo> {
+        let databases = self.databases
+        let plan: AddressInfoPlan
+        do {
+            plan = try AddressInfoPlan(request, databases: databases)
+        } catch {
+            return .local(.failure(error))
+        }
+        if let literal = plan.literalAnswer() { return .local(literal) }
+        if let problem = DNSName.validationError(request.name) { return .local(.failure(.invalidArgument("bad name: \(problem)"))) }
+        if let match = databases.hosts.addresses(for: request.name, family: plan.queryFamily), !match.addresses.isEmpty {
+            let found = match.addresses.compactMap { IPAddress(parsing: $0.text) }.map { AddressInfoPlan.Found(address: $0, ttl: 0) }
+            return .local(plan.answer(found: found, canonicalName: match.canonicalName))
+        }
+        let name = request.name
+        return .questions(LookupRecipe(
+            rounds: addressQuestions(for: name, family: plan.queryFamily),
+            decide: { outcomes in
+                let (found, canonical, failure) = Self.addresses(in: outcomes)
+                if !found.isEmpty { return plan.answer(found: found, canonicalName: canonical) }
+                return failure.map { .failure($0) }
+            },
+            exhausted: { sawNoData in .failure(Self.notFound(name, sawNoData: sawNoData)) }))
+    }
+
+    /// gethostbyname: as getaddrinfo, into a hostent of one family.
+    public func hostByNamePlan(_ name: String, family: AddressFamily, bufferLength: Int) -> LookupPlan<HostEntry> {
+        if let literal = IPAddress(parsing: name) {
+            return .local(
+                (family == .unspecified || family == literal.family)
+                    ? Self.fitting(HostEntry(name: literal.text, aliases: [], family: literal.family, addresses: [literal.text], ttl: 0), bufferLength: bufferLength)
+                    : .failure(ResolverError(code: .hostNotFound, message: "'\(name)' is not an address of the family asked")))
+        }
+        if let problem = DNSName.validationError(name) { return .local(.failure(.invalidArgument("bad name: \(problem)"))) }
+        if let match = databases.hosts.addresses(for: name, family: family), !match.addresses.isEmpty {
+            let found = match.addresses.compactMap { IPAddress(parsing: $0.text) }.map { AddressInfoPlan.Found(address: $0, ttl: 0) }
+            let entry = Self.hostEntry(name: match.canonicalName, aliases: match.aliases, found: found, family: family)
+            return .local(entry.map { Self.fitting($0, bufferLength: bufferLength) } ?? .failure(ResolverError(code: .noData, message: "\(name): no address")))
+        }
+        return .questions(LookupRecipe(
+            rounds: addressQuestions(for: name, family: family),
+            decide: { outcomes in
+                let (found, canonical, failure) = Self.addresses(in: outcomes)
+                guard !found.isEmpty else { return failure.map { .failure($0) } }
+                var aliases: [String] = []
+                for alias in outcomes.flatMap(\.aliases) where alias != canonical && !aliases.contains(alias) { aliases.append(alias) }
+                let entry = Self.hostEntry(name: canonical ?? name, aliases: aliases, found: found, family: family)
+                return entry.map { Self.fitting($0, bufferLength: bufferLength) } ?? .failure(ResolverError(code: .noData, message: "\(name): no address"))
+            },
+            exhausted: { sawNoData in .failure(Self.notFound(name, sawNoData: sawNoData)) }))
+    }
+
+    /// getnameinfo: numeric and hosts-file answers at once; else the address's PTR question.
+    public func nameInfoPlan(_ request: NameInfoRequest) -> LookupPlan<NameInfo> {
+        guard let address = IPAddress(parsing: request.address) else {
+            return .local(.failure(.invalidArgument("'\(request.address)' is not an IP address")))
+        }
+        let databases = self.databases
+        let service = Self.serviceName(port: request.port, flags: request.flags, services: databases.services)
+        let numeric = NameInfo(host: address.text, service: service)
+        if request.flags.contains(.numericHost) { return .local(.success(numeric)) }
+        let shorten: @Sendable (String) -> String = { name in
+            Self.stripLocalDomain(name, flags: request.flags, localDomain: databases.localDomain)
+        }
+        if let local = databases.hosts.names(for: request.address) {
+            return .local(.success(NameInfo(host: shorten(local.name), service: service)))
+        }
+        let flags = request.flags
+        return .questions(Self.reverseRecipe(address, text: request.address) { result in
+            switch result {
+            case .success(let names): return .success(NameInfo(host: shorten(names.name), service: service))
+            case .failure(let error):
+                if flags.contains(.nameRequired) || error.code == .tryAgain || error.code == .notEnoughMemory { return .failure(error) }
+                return .success(numeric)
+            }
+        })
+    }
+
+    /// gethostbyaddr: the hosts file at once; else the address's PTR question.
+    public func hostByAddressPlan(_ address: String, bufferLength: Int) -> LookupPlan<HostEntry> {
+        guard let ip = IPAddress(parsing: address) else {
+            return .local(.failure(.invalidArgument("'\(address)' is not an IP address")))
+        }
+        if let local = databases.hosts.names(for: address) {
+            return .local(Self.fitting(
+                HostEntry(name: local.name, aliases: local.aliases, family: ip.family, addresses: [ip.text]), bufferLength: bufferLength))
+        }
+        return .questions(Self.reverseRecipe(ip, text: address) { result in
+            result.flatMap { names in
+                Self.fitting(HostEntry(name: names.name, aliases: names.aliases, family: ip.family, addresses: [ip.text]), bufferLength: bufferLength)
+            }
+        })
+    }
+
+    /// DnsQueryEx: one question, no search list; the records of the name and its CNAME chain.
+    public func queryPlan(_ name: String, type: DNSRecordType) -> LookupPlan<QueryAnswer> {
+        if let problem = DNSName.validationError(name) { return .local(.failure(.invalidArgument("bad name: \(problem)"))) }
+        return .questions(LookupRecipe(
+            rounds: [[DNSQuestion(name: name, type: type.number)]],
+            decide: { outcomes in
+                switch outcomes[0] {
+                case .records(let chain, let records): return .success(QueryAnswer(records: chain + records))
+                case .nameError(_, let soa): return .failure(Self.negative(ARES_ENOTFOUND, name: name, soa: soa))
+                case .noData(_, let soa): return .failure(Self.negative(ARES_ENODATA, name: name, soa: soa))
+                case .failure(let error), .malformed(let error): return .failure(error)
+                }
+            },
+            exhausted: { _ in .failure(.fromAres(ARES_ENOTFOUND, name: name)) }))
+    }
+
+    // MARK: - Shared parts
+
+    private func addressQuestions(for name: String, family: AddressFamily) -> [[DNSQuestion]] {
+        let types: [UInt16] = switch family {
+        case .inet: [DNSQuestion.a]
+        case .inet6: [DNSQuestion.aaaa]
+        case .unspecified: [DNSQuestion.a, DNSQuestion.aaaa]
+        }
+        return searchNames(for: name).map { candidate in types.map { DNSQuestion(name: candidate, type: $0) } }
+    }
+
+    /// The addresses of one round (TTLs lowered to the chain's smallest), the canonical name,
+    /// and the first failure — which counts only when no question found an address, as in
+    /// c-ares' getaddrinfo.
+    private static func addresses(in outcomes: [QuestionOutcome]) -> ([AddressInfoPlan.Found], String?, ResolverError?) {
+        var found: [AddressInfoPlan.Found] = []
+        var canonical: String?
+        var failure: ResolverError?
+        for outcome in outcomes {
+            switch outcome {
+            case .records(_, let records):
+                let chainTTL = outcome.chainTTL ?? .max
+                for record in records {
+                    let text: String
+                    switch record.data {
+                    case .a(let address), .aaaa(let address): text = address
+                    default: continue
+                    }
+                    guard let address = IPAddress(parsing: text) else { continue }
+                    found.append(.init(address: address, ttl: min(record.ttl, chainTTL)))
+                }
+                canonical = canonical ?? outcome.canonicalName
+            case .failure(let error):
+                failure = failure ?? error
+            case .malformed(let error):
+                failure = failure ?? error.asReadByCAres
+            case .nameError, .noData:
+                break
+            }
+        }
+        return (found, canonical, failure)
+    }
+
+    /// The PTR question of `address` and what c-ares' `ares_parse_ptr_reply` makes of its
+    /// answer: the name is the last PTR record's target and the aliases are every target
+    /// (that one included); no PTR record is ENODATA, no such name ENOTFOUND, mapped for a
+    /// reverse lookup (``ResolverError/fromAresReverse(_:address:)``).
+    private static func reverseRecipe<Value: Sendable>(
+        _ address: IPAddress, text: String,
+        _ finish: @escaping @Sendable (Result<(name: String, aliases: [String]), ResolverError>) -> Result<Value, ResolverError>
+    ) -> LookupRecipe<Value> {
+        LookupRecipe(
+            rounds: [[DNSQuestion(name: address.reverseName, type: DNSQuestion.ptr)]],
+            decide: { outcomes in
+                switch outcomes[0] {
+                case .records(_, let records):
+                    let targets = records.compactMap { record -> String? in
+                        if case .ptr(let target) = record.data { return target }
+                        return nil
+                    }
+                    guard let last = targets.last else { return finish(.failure(.fromAresReverse(ARES_ENODATA, address: text))) }
+                    return finish(.success((last, targets)))
+                case .nameError: return finish(.failure(.fromAresReverse(ARES_ENOTFOUND, address: text)))
+                case .noData: return finish(.failure(.fromAresReverse(ARES_ENODATA, address: text)))
+                case .failure(let error): return finish(.failure(error))
+                case .malformed(let error): return finish(.failure(error.asReadByCAres))
+                }
+            },
+            exhausted: { _ in finish(.failure(.fromAresReverse(ARES_ENOTFOUND, address: text))) })
+    }
+
+    private static func notFound(_ name: String, sawNoData: Bool) -> ResolverError {
+        .fromAres(sawNoData ? ARES_ENODATA : ARES_ENOTFOUND, name: name)
+    }
+
+    /// NXDOMAIN or NODATA, with the zone's negative TTL for the caller's records.
+    private static func negative(_ status: Int32, name: String, soa: DNSRecord?) -> ResolverError {
+        var error = ResolverError.fromAres(status, name: name)
+        if let soa, case .soa(_, _, _, _, _, _, let minimum) = soa.data { error.negativeTTL = min(soa.ttl, minimum) }
+        return error
+    }
+}
+
+extension ResolverError {
+    /// A malformed reply as the ops that c-ares' own parsers read reported it: ARES_EBADRESP,
+    /// WSATRY_AGAIN (docs/error-codes.md).
+    var asReadByCAres: ResolverError {
+        ResolverError(code: .tryAgain, message: message)
+    }
+}

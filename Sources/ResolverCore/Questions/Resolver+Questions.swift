@@ -1,0 +1,59 @@
+import CAres
+
+extension Resolver {
+    /// One DNS question to the upstreams — no search list, no hosts file, no timeout of its
+    /// own (c-ares' tries bound it; a caller's deadline is the caller's) — and what its reply
+    /// says (``QuestionOutcome``), worked out on the channel thread: records, "no such name",
+    /// "no data" (NOERROR without records of the type, also when only other names' records
+    /// came), a failure for everything else (SERVFAIL, REFUSED, no reply: mapped as
+    /// ``ResolverError/fromAres(_:name:)`` documents) or a malformed reply.
+    ///
+    /// The daemon's lookups are made of these: its cache holds their answers by question
+    /// (docs/cache.md). Cancelled with ``cancel(_:)`` like any lookup (the `Result`'s failure).
+    @discardableResult
+    public func ask(
+        _ question: DNSQuestion, owner: LookupOwner = .shared,
+        completion: @escaping @Sendable (Result<QuestionOutcome, ResolverError>) -> Void
+    ) -> LookupHandle {
+        if let problem = DNSName.validationError(question.name) {
+            return start(owner: owner, timeout: nil, work: { lookup, _ in
+                lookup.finish(.success(.failure(.invalidArgument("bad name: \(problem)"))))
+            }, completion: completion)
+        }
+        return start(owner: owner, timeout: nil, work: { lookup, loop in
+            loop.query(name: question.name, type: question.type) { status, answer in
+                guard lookup.isPending else { return }  // cancelled: drop the late answer
+                guard status == ARES_SUCCESS || status == ARES_ENOTFOUND || status == ARES_ENODATA else {
+                    lookup.finish(.success(.failure(.fromAres(status, name: question.name))))
+                    return
+                }
+                do {
+                    lookup.finish(.success(QuestionOutcome(try DNSMessage(parsing: answer), for: question)))
+                } catch {
+                    lookup.finish(.success(
+                        status == ARES_SUCCESS
+                            ? .malformed(ResolverError(code: .noRecovery, message: "\(question.name): malformed answer: \(error)"))
+                            : .failure(.fromAres(status, name: question.name))))
+                }
+            }
+        }, completion: completion)
+    }
+
+    /// The names a search list makes of `name`, in the order they are asked — what c-ares'
+    /// `ares_getaddrinfo` does with resolv.conf's `search` and `ndots`: a name ending in a dot
+    /// is only itself; one with at least `ndots` dots is itself first, then with each search
+    /// domain; one with fewer dots is with each search domain first, itself last.
+    public func searchNames(for name: String) -> [String] {
+        Self.searchNames(for: name, domains: configuration.searchDomains, ndots: configuration.ndots)
+    }
+
+    static func searchNames(for name: String, domains: [String], ndots: Int) -> [String] {
+        if name.hasSuffix(".") { return [String(name.dropLast())] }
+        guard !domains.isEmpty else { return [name] }
+        let expanded = domains.map { domain in
+            domain.hasSuffix(".") ? name + "." + domain.dropLast() : name + "." + domain
+        }
+        let dots = name.utf8.count { $0 == UInt8(ascii: ".") }
+        return dots >= ndots ? [name] + expanded : expanded + [name]
+    }
+}
