@@ -64,12 +64,13 @@ import Glibc
         #expect(!stats.upstreams[0].up && stats.upstreams[0].timeouts >= 2)
         let triesBefore = stats.upstreams[0].queries
 
-        // Relative, not absolute: 90 of 100 cold lookups faster than the fastest lookup that
-        // waited a try on the silent upstream (once it is down, none waits; a busy machine
-        // slows both sides alike). The count of tries below is the exact check.
+        // Relative, not absolute: 90 of 100 cold lookups take less than half the fastest lookup
+        // that waited a try on the silent upstream (once it is down, none waits; one that did
+        // would take as long as those; a busy machine slows both sides alike). The count of
+        // tries below is the exact check.
         let times = Self.coldLookupTimes(client, id: &id, tag: "cold")
         let fastestWait = try #require(waited.min())
-        #expect(.milliseconds(times[89]) < fastestWait, "p90 of cold lookups \(times[89]) ms; a lookup that waited a try: ≥ \(fastestWait)")
+        #expect(.milliseconds(times[89]) * 2 < fastestWait, "p90 of cold lookups \(times[89]) ms; a lookup that waited a try: ≥ \(fastestWait)")
         print("cold lookups with the silent upstream down: p50 \(times[49]) ms, p99 \(times[98]) ms; healthy alone p99 \(healthyP99) ms; waiting a try ≥ \(fastestWait)")
         stats = try Self.stats(client, id: &id)
         #expect(stats.upstreams[0].queries == triesBefore, "no try went to the silent upstream once it was down")
