@@ -157,6 +157,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // resolvdctl's own formatting, without a daemon (its subcommands end to end are in
+        // ResolvdServerTests: ResolvdctlCommandTests, ObserveCommandLineTests).
+        .testTarget(name: "ResolvdctlTests", dependencies: ["resolvdctl"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -107,6 +107,25 @@ public final class DaemonProcess: Sendable {
 
     public var log: String { (try? readWholeFile(directory + "/stderr.log")) ?? "" }
 
+    /// The port `metrics_listen` bound, from the start-up line resolvd prints whatever the log
+    /// level (`resolvd: serving metrics on http://HOST:PORT/metrics`) — the kernel's choice
+    /// when the configuration says port 0. Waits for the line (it comes right after the
+    /// sockets accept connections); throws if it does not come.
+    public func metricsPort(timeout: Duration = .seconds(10)) throws -> Int {
+        let prefix = "resolvd: serving metrics on http://"
+        let deadline = ContinuousClock.now + timeout
+        repeat {
+            if let line = log.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }),
+                let url = line.dropFirst(prefix.count).split(separator: "/").first,
+                let colon = url.lastIndex(of: ":"), let port = Int(url[url.index(after: colon)...])
+            {
+                return port
+            }
+            usleep(10_000)
+        } while ContinuousClock.now < deadline
+        throw FixtureError("resolvd printed no metrics address: \(log)")
+    }
+
     public func connect() throws -> LineClient { try LineClient(path: socketPath) }
 
     public func signal(_ signal: Int32) { kill(pid, signal) }

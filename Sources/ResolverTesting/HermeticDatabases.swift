@@ -4,8 +4,8 @@ import Glibc
 /// /etc/services and /etc/protocols, so that what a test sees never depends on the machine:
 /// the entries the tests ask about, as Debian's netbase has them.
 ///
-/// Tests that compare resolvd with glibc over the host's own files (the differential tests)
-/// do not use these; their names say that they read the host's files.
+/// The differential tests against glibc (`ServicesDatabaseDifferentialTests`) do not use
+/// these: they have larger files of their own, which glibc reads too (mounted over /etc).
 public enum HermeticDatabases {
     public static let services = """
         ftp         21/tcp

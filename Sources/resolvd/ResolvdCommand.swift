@@ -101,8 +101,10 @@ struct ResolvdCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "resolvd")
-        let daemon = ResolvdDaemon(configuration: configuration, logger: logger, reloadConfiguration: load, systemd: systemd) { path in
+        let daemon = ResolvdDaemon(configuration: configuration, logger: logger, reloadConfiguration: load, systemd: systemd) { path, metrics in
             printError("resolvd: listening on \(path)")
+            // Whatever the log level: with `metrics_listen = …:0` this is where to find the port.
+            if let metrics { printError("resolvd: serving metrics on http://\(metrics)/metrics") }
         }
         let group = ServiceGroup(services: [daemon], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {

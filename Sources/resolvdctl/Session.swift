@@ -134,7 +134,12 @@ struct Session {
 /// Prints human output, each line escaped (``TerminalText``): whatever a client or an
 /// upstream put in a name, it reaches the terminal as text, never as control sequences.
 func printLines(_ lines: [String]) {
-    print(lines.map(TerminalText.escaped).joined(separator: "\n"))
+    print(renderedLines(lines))
+}
+
+/// What ``printLines(_:)`` prints (without the last line feed): the lines escaped, one per line.
+func renderedLines(_ lines: [String]) -> String {
+    lines.map(TerminalText.escaped).joined(separator: "\n")
 }
 
 /// Standard error as a `TextOutputStream`, written unbuffered with write(2).

@@ -52,17 +52,26 @@ import Glibc
         #expect(stats.upstreams.allSatisfy { $0.up })
 
         // Learning: distinct names (cache misses) until the silent upstream is reported down.
+        // Each of these waited a 150 ms try on it: their times are what waiting costs here, now.
+        var waited: [Duration] = []
         for attempt in 0..<20 where stats.upstreams[0].up {
+            let started = ContinuousClock.now
             _ = client.call(#"{"id":\#(id),"op":"getaddrinfo","name":"learn\#(attempt).wild.example.test","family":"inet"}"#, id: id)
+            waited.append(ContinuousClock.now - started)
             id += 1
             stats = try Self.stats(client, id: &id)
         }
         #expect(!stats.upstreams[0].up && stats.upstreams[0].timeouts >= 2)
         let triesBefore = stats.upstreams[0].queries
 
+        // Relative, not absolute: 90 of 100 cold lookups take less than half the fastest lookup
+        // that waited a try on the silent upstream (once it is down, none waits; one that did
+        // would take as long as those; a busy machine slows both sides alike). The count of
+        // tries below is the exact check.
         let times = Self.coldLookupTimes(client, id: &id, tag: "cold")
-        #expect(times[98] <= 50 + healthyP99, "p99 of cold lookups \(times[98]) ms, healthy alone \(healthyP99) ms")
-        #expect(times[99] < 150, "no lookup waited a 150 ms try: the slowest took \(times[99]) ms")
+        let fastestWait = try #require(waited.min())
+        #expect(.milliseconds(times[89]) * 2 < fastestWait, "p90 of cold lookups \(times[89]) ms; a lookup that waited a try: ≥ \(fastestWait)")
+        print("cold lookups with the silent upstream down: p50 \(times[49]) ms, p99 \(times[98]) ms; healthy alone p99 \(healthyP99) ms; waiting a try ≥ \(fastestWait)")
         stats = try Self.stats(client, id: &id)
         #expect(stats.upstreams[0].queries == triesBefore, "no try went to the silent upstream once it was down")
         let healthy = stats.upstreams[1]

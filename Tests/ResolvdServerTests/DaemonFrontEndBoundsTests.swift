@@ -82,11 +82,11 @@ import Glibc
     /// block), RSS stays bounded and is still so after it hangs up, and Prometheus' own
     /// scrape is answered meanwhile.
     @Test func aMetricsClientThatNeverReadsIsStoppedWhileScrapesGoOn() throws {
-        let port = try ObserveCommandLineTests.freeTCPPort()
         let daemon = try DaemonProcess.start(
             upstream: DaemonBoundsTests.unbound.get().serverAddress,
-            config: "metrics_listen = 127.0.0.1:\(port)\nmetrics_idle_timeout_ms = 3600000\n")
+            config: "metrics_listen = 127.0.0.1:0\nmetrics_idle_timeout_ms = 3600000\n")
         defer { daemon.stop() }
+        let port = try daemon.metricsPort()
         let baseline = try #require(Self.scrape(port: port), "a scrape before the flood")
         let before = try #require(DaemonBoundsTests.residentBytes(of: daemon.pid))
 
@@ -104,12 +104,12 @@ import Glibc
     /// grow by no more than that, one more scrape is refused while the slots are taken, and
     /// both sockets answer as usual; once the attacker is gone a scrape is served again.
     @Test func idleMetricsConnectionsAreCappedAndLeaveTheSocketsAlone() throws {
-        let port = try ObserveCommandLineTests.freeTCPPort()
         let cap = 8
         let daemon = try DaemonProcess.start(
             upstream: DaemonBoundsTests.unbound.get().serverAddress,
-            config: "metrics_listen = 127.0.0.1:\(port)\nmetrics_max_connections = \(cap)\nmetrics_idle_timeout_ms = 3600000\n")
+            config: "metrics_listen = 127.0.0.1:0\nmetrics_max_connections = \(cap)\nmetrics_idle_timeout_ms = 3600000\n")
         defer { daemon.stop() }
+        let port = try daemon.metricsPort()
         let descriptorsBefore = try #require(DaemonDescriptorLimitTests.descriptorCount(of: daemon.pid))
 
         let attacker = try UnprivilegedAttacker(holding: 2_000, connectionsTo: "127.0.0.1:\(port)")
@@ -139,10 +139,10 @@ import Glibc
     /// Idle metrics connections are closed after `metrics_idle_timeout_ms`, not before,
     /// while a connection that keeps scraping stays open.
     @Test func idleMetricsConnectionsAreClosedAfterTheTimeout() throws {
-        let port = try ObserveCommandLineTests.freeTCPPort()
         let daemon = try DaemonProcess.start(
-            upstream: DaemonBoundsTests.unbound.get().serverAddress, config: "metrics_listen = 127.0.0.1:\(port)\nmetrics_idle_timeout_ms = 1000\n")
+            upstream: DaemonBoundsTests.unbound.get().serverAddress, config: "metrics_listen = 127.0.0.1:0\nmetrics_idle_timeout_ms = 1000\n")
         defer { daemon.stop() }
+        let port = try daemon.metricsPort()
         let attacker = try UnprivilegedAttacker(holding: 4, connectionsTo: "127.0.0.1:\(port)")
         defer { attacker.stop() }
         let closed = try #require(attacker.waitForLine(startingWith: "all-closed", timeout: .seconds(30)), "\(attacker.lines.suffix(2)) \(attacker.errors)")

@@ -1,3 +1,4 @@
+import ResolvdProtocol
 import ResolvdServer
 import ResolverTesting
 import Testing
@@ -7,10 +8,34 @@ import Glibc
 #endif
 
 @Suite struct DaemonReloadTests {
-    /// SIGHUP swaps the upstream without dropping the connection or the lookups in flight;
-    /// a broken file on reload is logged and the old configuration kept.
+    /// The new upstream of ``reloadKeepsConnectionsAndLookups``: www.example.test with
+    /// another address than the shared unbound's 192.0.2.10.
+    static let renumbered = Zone(origin: "example.test.", text: """
+        $ORIGIN example.test.
+        $TTL 300
+        @    300 IN SOA ns.example.test. hostmaster.example.test. 2026120601 3600 600 86400 60
+        @    300 IN NS  ns.example.test.
+        ns   300 IN A   127.0.0.1
+        www  300 IN A   198.51.100.10
+        www  300 IN AAAA 2001:db8::110
+
+        """)
+
+    /// The addresses of a reply: its A records (`query`) or its addresses (`getaddrinfo`, one per socket type).
+    static func addresses(_ reply: JSONObject?) -> [String] {
+        let items = reply?.result?["records"]?.arrayValue ?? reply?.result?["addresses"]?.arrayValue ?? []
+        return items.compactMap { $0.objectValue?["address"]?.stringValue }
+    }
+
+    /// SIGHUP swaps the upstream without dropping the connection or the lookups in flight:
+    /// a lookup in flight at the reload finishes on the old configuration (the old upstream's
+    /// answer, held at a gate until after the reload), one started after it goes to the new
+    /// upstream (its different answer; nothing more through the old one's gate). A broken
+    /// file on reload is logged and the old configuration kept.
     @Test func reloadKeepsConnectionsAndLookups() throws {
         let unbound = try DaemonOperationTests.unbound.get()
+        let renumbered = try UnboundServer.start(zones: [Self.renumbered])
+        defer { renumbered.stop() }
         let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .zero)
         defer { proxy.stop() }
         proxy.hold()
@@ -22,13 +47,20 @@ import Glibc
         let client = try daemon.connect()
         client.send(#"{"id":1,"op":"query","name":"www.example.test","type":"A"}"#)
         #expect(proxy.waitUntil(repliesHeld: 1), "in flight across the reload: answered upstream, held at the gate")
-        try daemon.rewriteConfig("dns = \(unbound.serverAddress)\n" + settings)
+        try daemon.rewriteConfig("dns = \(renumbered.serverAddress)\n" + settings)
         daemon.signal(SIGHUP)
         var id: Int64 = 2
         #expect(client.waitForStat("reloads", toBe: 1, nextID: &id)?["reloads"]?.intValue == 1)
+        // A new lookup of the same name (another op: neither the cache nor the lookup in
+        // flight can answer it) while the old one is still held: the new upstream's answer.
+        let forwardedAtReload = proxy.queriesForwarded
+        let fresh = client.call(#"{"id":\#(id),"op":"getaddrinfo","name":"www.example.test","family":"inet"}"#, id: id)
+        #expect(fresh?.status == 0 && Set(Self.addresses(fresh)) == ["198.51.100.10"], "a lookup after the reload: the new upstream \(String(describing: fresh))")
+        #expect(proxy.queriesForwarded == forwardedAtReload, "nothing after the reload went to the old upstream")
         proxy.release()
         let inFlight = try #require(client.reply())
-        #expect(inFlight.id == 1 && inFlight.status == 0, "finished on the configuration it started with")
+        #expect(inFlight.id == 1 && inFlight.status == 0, "\(inFlight)")
+        #expect(Set(Self.addresses(inFlight)) == ["192.0.2.10"], "finished on the configuration it started with: \(inFlight)")
 
         // A broken file naming the proxy again: logged, the running configuration (unbound
         // directly) kept. Were the broken file applied even in part, the proxy would be asked.

@@ -87,12 +87,12 @@ import Glibc
         defer { slow.stop() }
         let failing = try fault.start()
         defer { failing.stop() }
-        let metricsPort = try ObserveCommandLineTests.freeTCPPort()
         let daemon = try DaemonProcess.start(
-            upstream: failing.address, config: "metrics_listen = 127.0.0.1:\(metricsPort)\n",
+            upstream: failing.address, config: "metrics_listen = 127.0.0.1:0\n",
             timeoutMilliseconds: fault.timeoutMilliseconds, tries: 2,
             extraArguments: ["--dns", slow.serverAddress, "--probe-interval-ms", "60000"])
         defer { daemon.stop() }
+        let metricsPort = try daemon.metricsPort()
         let client = try daemon.connect()
         var id: Int64 = 1
         for index in 0..<Self.lookups {
@@ -192,6 +192,74 @@ import Glibc
             #expect(frontEnds.contains(Sample(name: "resolvd_frontend_lookups_total", labels: ["frontend": "varlink"], value: 0)))
             #expect(samples.contains { $0.sample == Sample(name: "resolvd_cache_stale_answers_total", labels: [:], value: 0) })
             #expect(samples.contains { $0.sample == Sample(name: "resolvd_cache_prefetches_total", labels: [:], value: 0) })
+        }
+    }
+
+    /// Through the real metrics socket: no label carries text a client chose. The label values
+    /// are `op` (an op of the protocol), `le` (a bound), `uid` (a number), `frontend` and
+    /// `upstream` (an address the operator configured, printed from its parsed form) — none
+    /// from a request's text or the client's program name. uid 65534, under a program name
+    /// with a double quote, a backslash and a line feed, sends lookups whose names, protocols,
+    /// members and op carry the same characters; the scrape still parses with
+    /// prometheus_client, every label value is from that closed set, and none of the hostile
+    /// text is anywhere in it. (Escaping itself, for an upstream label no configuration can
+    /// produce, is ``upstreamLabelsAreEscapedAndEveryFamilyHasHelp``.)
+    @Test func noLabelOfTheMetricsSocketCarriesAClientsText() throws {
+        let setpriv = try SystemdTestSupport.require("setpriv", package: "util-linux")
+        let unbound = try DaemonOperationTests.unbound.get()
+        let daemon = try DaemonProcess.start(upstream: unbound.serverAddress, config: "metrics_listen = 127.0.0.1:0\n")
+        defer { daemon.stop() }
+        let metricsPort = try daemon.metricsPort()
+        chmod(daemon.directory, 0o755)
+        let hostile = #"""
+            import ctypes, json, socket, sys
+            ctypes.CDLL(None).prctl(15, b'q"b\\s\nl', 0, 0, 0)  # PR_SET_NAME: /proc/self/comm
+            odd = 'a"b\\c\nd{e}=f,g'
+            requests = [{"id": 1, "op": "getaddrinfo", "name": "www.example.test"}, {"id": 2, "op": "getaddrinfo", "name": odd},
+                        {"id": 3, "op": "query", "name": odd + ".example.test", "type": "A"},
+                        {"id": 4, "op": "getservbyname", "name": odd, "proto": odd}, {"id": 5, "op": "gethostbyname", "name": odd, odd: 1},
+                        {"id": 6, "op": odd, "name": odd}]
+            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            connection.settimeout(10)
+            connection.connect(sys.argv[1])
+            connection.sendall("".join(json.dumps(request) + "\n" for request in requests).encode())
+            replies = b""
+            while replies.count(b"\n") < len(requests):
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                replies += chunk
+            print(replies.count(b"\n"))
+            """#
+        let run = try SystemdTestSupport.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", hostile, daemon.socketPath])
+        #expect(run.status == 0 && run.stdout.hasPrefix("6"), "every hostile request answered: \(run.stdout) \(run.stderr)")
+
+        let fetch = #"""
+            import sys, urllib.request
+            sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10).read().decode())
+            """#
+        let scraped = try SystemdTestSupport.run(["/usr/bin/python3", "-c", fetch, String(metricsPort)])
+        #expect(scraped.status == 0, "\(scraped.stderr)")
+        let samples = try Self.parse(scraped.stdout)
+        let ops = Set(Operation.allCases.map(\.rawValue))
+        for sample in samples.map(\.sample) {
+            for (key, value) in sample.labels {
+                let allowed =
+                    switch key {
+                    case "op": ops.contains(value)
+                    case "le": value == "+Inf" || Double(value) != nil
+                    case "uid": !value.isEmpty && value.allSatisfy(\.isNumber)
+                    case "frontend": value == "v1" || value == "varlink"
+                    case "upstream": value == unbound.serverAddress
+                    default: false
+                    }
+                #expect(allowed, "\(sample.name){\(key)=\(value)}")
+            }
+        }
+        let nobody = samples.first { $0.sample.name == "resolvd_client_lookups_total" && $0.sample.labels == ["uid": "65534"] }
+        #expect((nobody?.sample.value ?? 0) >= 1, "uid 65534's row: \(String(describing: nobody))")
+        for piece in ["a\"b", #"b\c"#, "q\"b", #"\s"#, "{e}"] {
+            #expect(!scraped.stdout.contains(piece), "\(piece) in the scrape")
         }
     }
 

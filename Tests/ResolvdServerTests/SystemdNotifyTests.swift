@@ -57,12 +57,13 @@ import Glibc
         }
     }
 
-    /// READY=1 comes once the socket answers (never before), with a useful STATUS=;
+    /// READY=1 comes once the socket answers (never before), with a useful STATUS= (the
+    /// metrics' port too, the kernel's choice for `metrics_listen = 127.0.0.1:0`);
     /// WATCHDOG=1 keeps coming; SIGHUP is RELOADING=1 (with MONOTONIC_USEC) then READY=1;
     /// SIGTERM is STOPPING=1 and exit 0.
     @Test func readinessWatchdogReloadAndStopping() throws {
         let unbound = try DaemonOperationTests.unbound.get()
-        let daemon = try NotifiedDaemon(config: "", upstream: unbound.serverAddress, watchdogMicroseconds: 400_000)
+        let daemon = try NotifiedDaemon(config: "metrics_listen = 127.0.0.1:0\n", upstream: unbound.serverAddress, watchdogMicroseconds: 400_000)
         let (ready, beforeReady) = daemon.listener.waitFor("READY", value: "1", timeout: .seconds(30))
         let readyMessage = try #require(ready, "no READY=1: \(daemon.log)")
         #expect(beforeReady.count == 1, "nothing before READY=1: \(beforeReady.map(\.text))")
@@ -72,6 +73,10 @@ import Glibc
         let status = readyMessage.fields["STATUS"] ?? ""
         #expect(status.contains("listening on \(daemon.socketPath)"), "STATUS=\(status)")
         #expect(status.contains("1 upstream") && status.contains("in flight"), "STATUS=\(status)")
+        let metricsURL = try #require(status.split(separator: "; ").flatMap { $0.split(separator: ", ") }.first { $0.hasPrefix("metrics on http://127.0.0.1:") }, "STATUS=\(status)")
+        let metricsPort = Int(metricsURL.dropFirst("metrics on http://127.0.0.1:".count).prefix(while: \.isNumber)) ?? 0
+        #expect(metricsPort > 0 && metricsURL.hasSuffix("/metrics"), "STATUS=\(status)")
+        #expect(daemon.log.contains("resolvd: serving metrics on http://127.0.0.1:\(metricsPort)/metrics\n"), "\(daemon.log)")
 
         // WATCHDOG_USEC=400 ms: a ping about every 200 ms.
         var pings = 0

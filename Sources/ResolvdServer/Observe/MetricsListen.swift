@@ -14,7 +14,8 @@ public struct MetricsListen: Hashable, Sendable, CustomStringConvertible {
         self.port = port
     }
 
-    /// Parses `HOST:PORT` or `[V6]:PORT`; the host must be an IP address.
+    /// Parses `HOST:PORT` or `[V6]:PORT`; the host must be an IP address. Port 0 asks the
+    /// kernel for a free port: the daemon logs the one it bound (and shows it in STATUS=).
     public init?(parsing text: String) {
         let host: Substring
         let portText: Substring
@@ -28,7 +29,7 @@ public struct MetricsListen: Hashable, Sendable, CustomStringConvertible {
             host = text[..<colon]
             portText = text[text.index(after: colon)...]
         }
-        guard let port = Int(portText), (1...65535).contains(port), Self.family(of: String(host)) != nil else { return nil }
+        guard let port = Int(portText), (0...65535).contains(port), Self.family(of: String(host)) != nil else { return nil }
         self.init(host: String(host), port: port)
     }
 

@@ -22,18 +22,21 @@ import Synchronization
 /// (``BackPressuredConnection``); at EMFILE accepting pauses (``AcceptPauseHandler``).
 /// It does not serve anything else (404) and takes no request body.
 enum MetricsServer {
-    /// Binds and serves; nil when `listen` is nil (the default: off).
+    /// Binds and serves; nil when `listen` is nil (the default: off). The address it
+    /// returns is the one bound: with port 0 in `listen`, the port the kernel chose.
     static func start(
         _ listen: MetricsListen?, context: ServerContext, acceptPauses: AcceptPauses, logger: Logger
-    ) async throws -> (any Channel)? {
+    ) async throws -> (channel: any Channel, bound: MetricsListen)? {
         guard let listen else { return nil }
+        let channel: any Channel
         do {
-            let channel = try await bind(listen, context: context, acceptPauses: acceptPauses, logger: logger)
-            logger.notice("serving metrics", metadata: ["url": "http://\(listen)/metrics"])
-            return channel
+            channel = try await bind(listen, context: context, acceptPauses: acceptPauses, logger: logger)
         } catch {
             throw ConfigurationError("metrics_listen = \(listen): cannot listen: \(error)")
         }
+        let bound = MetricsListen(host: listen.host, port: channel.localAddress?.port ?? listen.port)
+        logger.notice("serving metrics", metadata: ["url": "http://\(bound)/metrics"])
+        return (channel, bound)
     }
 
     private static func bind(

@@ -2,12 +2,13 @@ import NIOPosix
 
 /// The daemon's systemd-facing status: the STATUS= line and the watchdog.
 extension ResolvdDaemon {
-    /// One line for `systemctl status`: where it listens, the upstreams, what is in flight,
-    /// and a failed reload until the next one succeeds.
+    /// One line for `systemctl status`: where it listens (the metrics' bound address too),
+    /// the upstreams, what is in flight, and a failed reload until the next one succeeds.
     func statusText() -> String {
         let servers = configuration.resolver.servers
         var text = "listening on \(listeningDescription)"
         if systemd.isSocketActivated { text += " (socket activation)" }
+        if let metricsAddress { text += ", metrics on http://\(metricsAddress)/metrics" }
         text += "; \(servers.count) upstream\(servers.count == 1 ? "" : "s")"
         text += "; \(stats.inFlight.load(ordering: .relaxed)) lookups in flight"
         text += ", \(stats.connections.load(ordering: .relaxed)) connections"

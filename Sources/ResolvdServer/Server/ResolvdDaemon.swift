@@ -43,7 +43,7 @@ public actor ResolvdDaemon: Service {
     private(set) var configuration: DaemonConfiguration
     private let reloadConfiguration: @Sendable () throws -> DaemonConfiguration
     let logger: Logger
-    private let onReady: @Sendable (String) -> Void
+    private let onReady: @Sendable (_ socketPath: String, _ metrics: MetricsListen?) -> Void
     private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
     /// Who may connect (`max_connections`, its per-uid share, the admins' slots).
     private let admission: ConnectionAdmission
@@ -53,6 +53,9 @@ public actor ResolvdDaemon: Service {
     let systemd: SystemdIntegration
     /// Where clients connect, for logs and STATUS=.
     var listeningDescription = ""
+    /// Where `metrics_listen` is bound (the kernel's port when it asked for port 0), for
+    /// logs and STATUS=; nil when it is off.
+    var metricsAddress: MetricsListen?
     /// Why the last reload failed; shown in STATUS= until a reload succeeds.
     var reloadProblem: String?
     /// The soft RLIMIT_NOFILE after start raised it (``DescriptorLimit``).
@@ -60,14 +63,15 @@ public actor ResolvdDaemon: Service {
 
     /// - Parameters:
     ///   - reloadConfiguration: reads the configuration again (on SIGHUP).
-    ///   - onReady: called with the socket path once the socket accepts connections.
+    ///   - onReady: called with the socket path once the socket accepts connections, and with
+    ///     the address `metrics_listen` bound (its port the kernel's when it asked for 0).
     ///   - systemd: sockets, notification socket and watchdog passed by systemd, if any.
     public init(
         configuration: DaemonConfiguration,
         logger: Logger,
         reloadConfiguration: @escaping @Sendable () throws -> DaemonConfiguration,
         systemd: SystemdIntegration = SystemdIntegration(),
-        onReady: @escaping @Sendable (String) -> Void = { _ in }
+        onReady: @escaping @Sendable (_ socketPath: String, _ metrics: MetricsListen?) -> Void = { _, _ in }
     ) {
         self.configuration = configuration
         self.logger = logger
@@ -124,15 +128,17 @@ public actor ResolvdDaemon: Service {
         // `metrics_listen` (Observe/MetricsServer.swift); taken at start only, not on reload.
         let metricsServer = try await MetricsServer.start(
             configuration.metricsListen, context: context, acceptPauses: acceptPauses, logger: logger)
-        defer { metricsServer?.close(promise: nil) }
+        defer { metricsServer?.channel.close(promise: nil) }
+        metricsAddress = metricsServer?.bound
         state = .running(socketPath: listeningDescription)
         logger.notice(
             "resolvd listening",
             metadata: [
-                "socket": "\(listeningDescription)", "varlink_socket": "\(systemd.isSocketActivated ? "-" : varlinkPath ?? "none")", "upstreams": "\(configuration.resolver.servers.map(\.description).joined(separator: ","))",
+                "socket": "\(listeningDescription)", "varlink_socket": "\(systemd.isSocketActivated ? "-" : varlinkPath ?? "none")",
+                "metrics": "\(metricsAddress.map { "http://\($0)/metrics" } ?? "none")", "upstreams": "\(configuration.resolver.servers.map(\.description).joined(separator: ","))",
                 "channels": "\(configuration.resolver.channelCount)", "socket_activated": "\(systemd.isSocketActivated)",
             ])
-        onReady(listeningDescription)
+        onReady(listeningDescription, metricsAddress)
         // Only now: the socket accepts connections (an adopted one did already, but queued them).
         systemd.notifier?.ready(status: statusText())
         let watchdog = startWatchdog()
