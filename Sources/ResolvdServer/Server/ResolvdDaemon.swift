@@ -196,7 +196,7 @@ public actor ResolvdDaemon: Service {
         let connections = self.connections
         let logger = self.logger
         let acceptPauses = self.acceptPauses
-        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let bootstrap = Self.serverBootstrap(frontEnd: frontEnd)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler(logger: logger, pauses: acceptPauses))
@@ -239,6 +239,22 @@ public actor ResolvdDaemon: Service {
         case .descriptor(let descriptor):
             return try await bootstrap.bind(descriptor, childChannelInitializer: initializer)
         }
+    }
+
+    /// v1 connections are spread over every event loop: a client keeps one open for many
+    /// lookups, and the loops share the work. A Varlink connection (nss-resolve) carries
+    /// one call and closes, so it stays on the loop that accepted it: set up on another
+    /// loop (every other connection, round robin), the child channel's registration, the
+    /// admission check and the initializer's completion bounced between the two loops four
+    /// times, each an eventfd wake-up of a sleeping thread — a cached call on a new
+    /// connection took p50 ~230 µs with them and ~150 µs without (docs/performance.md, "One
+    /// call at a time"). All Varlink calls then share one loop; a cache hit costs it a few
+    /// µs, and what is not a hit runs on the channel threads.
+    private static func serverBootstrap(frontEnd: FrontEnd) -> ServerBootstrap {
+        let group = MultiThreadedEventLoopGroup.singleton
+        guard frontEnd == .varlink else { return ServerBootstrap(group: group) }
+        let loop = group.next()
+        return ServerBootstrap(group: loop, childGroup: loop)
     }
 
     /// The hosts, services and protocols files are re-read when they change on disk, at
