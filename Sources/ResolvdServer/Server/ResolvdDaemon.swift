@@ -99,10 +99,10 @@ public actor ResolvdDaemon: Service {
         }
         let path = configuration.socketPath
         let varlinkPath = configuration.varlinkSocketPath
-        var servers: [NIOAsyncChannel<any Channel, Never>]
+        var servers: [any Channel]
         if systemd.isSocketActivated {
             // The socket unit owns the file and its mode; adopt its listening sockets as they are.
-            var adopted: [NIOAsyncChannel<any Channel, Never>] = []
+            var adopted: [any Channel] = []
             for socket in systemd.listenSockets {
                 adopted.append(try await bind(.descriptor(socket.descriptor), frontEnd: socket.frontEnd, context: context))
             }
@@ -138,7 +138,7 @@ public actor ResolvdDaemon: Service {
         let watchdog = startWatchdog()
         defer { watchdog?.stop() }
 
-        let serverChannels = servers.map(\.channel)
+        let serverChannels = servers
         let connections = self.connections
         let notifier = systemd.notifier
         try await withGracefulShutdownHandler {
@@ -148,13 +148,9 @@ public actor ResolvdDaemon: Service {
                 group.addTask { await self.refreshStatus() }
                 try await withThrowingDiscardingTaskGroup { serving in
                     for server in servers {
-                        serving.addTask {
-                            try await server.executeThenClose { inbound in
-                                for try await child in inbound {
-                                    _ = child  // configured in the child initializer; nothing more to do per connection
-                                }
-                            }
-                        }
+                        // Connections are configured in the child initializer, on their
+                        // event loop; nothing here runs per connection.
+                        serving.addTask { try await server.closeFuture.get() }
                     }
                 }
                 group.cancelAll()
@@ -191,7 +187,11 @@ public actor ResolvdDaemon: Service {
         case descriptor(Int32)
     }
 
-    private func bind(_ target: ListenTarget, frontEnd: FrontEnd = .v1, context: ServerContext) async throws -> NIOAsyncChannel<any Channel, Never> {
+    /// The listening channel. Accepted connections are set up in the child initializer on
+    /// their own event loop and never handed to a task: an `NIOAsyncChannel` server would
+    /// wake a Swift concurrency thread for every connection to yield it into a sequence
+    /// nobody needs (docs/performance.md, "One call at a time").
+    private func bind(_ target: ListenTarget, frontEnd: FrontEnd = .v1, context: ServerContext) async throws -> any Channel {
         let stats = self.stats
         let connections = self.connections
         let logger = self.logger
@@ -206,7 +206,7 @@ public actor ResolvdDaemon: Service {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
         let admission = self.admission
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<any Channel> = { channel in
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<Void> = { channel in
             let key = ObjectIdentifier(channel)
             connections.withLockedValue { $0[key] = channel }
             stats.connections.add(1, ordering: .relaxed)
@@ -220,24 +220,24 @@ public actor ResolvdDaemon: Service {
                     // Varlink has no message a server may send before a call: close at once.
                     let handler: any ChannelHandler = frontEnd == .varlink ? VarlinkRefusingHandler() : RejectingHandler(message: refusal)
                     try channel.pipeline.syncOperations.addHandler(handler)
-                    return channel as any Channel
+                    return
                 }
                 if frontEnd == .varlink {
                     try VarlinkConnectionHandler.configure(channel, server: context)
-                    return channel as any Channel
+                    return
                 }
                 let limits = context.limits
                 try channel.pipeline.syncOperations.addHandler(
                     ByteToMessageHandler(LineFrameDecoder(maximumLength: limits.maxRequestBytes)))
                 try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: context))
-                return channel as any Channel
             }
         }
+        let configured = bootstrap.childChannelInitializer(initializer)
         switch target {
         case .path(let path):
-            return try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true, childChannelInitializer: initializer)
+            return try await configured.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
         case .descriptor(let descriptor):
-            return try await bootstrap.bind(descriptor, childChannelInitializer: initializer)
+            return try await configured.withBoundSocket(descriptor).get()
         }
     }
 
