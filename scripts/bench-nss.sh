@@ -5,7 +5,7 @@
 # between (docs/performance.md, "Through glibc").
 #
 # Everything runs in a private network and mount namespace (unshare -nm; needs root):
-# unbound on 127.0.0.1:53 serving bench.test (N names, TTL 3600, caching); /etc/resolv.conf
+# unbound on 127.0.0.1:53 serving bench.test (scripts/bench-unbound.sh: TTL 3600, caching); /etc/resolv.conf
 # (nameserver 127.0.0.1) and /etc/nsswitch.conf bind-mounted. Each run starts each daemon
 # afresh on its own tmpfs at /run/systemd/resolve, where nss-resolve looks for
 # io.systemd.Resolve, so its cache starts empty:
@@ -80,32 +80,8 @@ if [ -n "$resolved" ]; then
     fi
 fi
 
-# unbound: authoritative for bench.test, caching, on 127.0.0.1:53.
-{
-    printf '$ORIGIN bench.test.\n$TTL 3600\n@ 3600 IN SOA ns.bench.test. h.bench.test. 1 3600 600 86400 3600\n@ 3600 IN NS ns.bench.test.\nns 3600 IN A 127.0.0.1\n'
-    i=0
-    while [ $i -lt "$N" ]; do printf 'n%d 3600 IN A 198.51.100.%d\n' $i $((i % 250 + 1)); i=$((i + 1)); done
-} > "$work/bench.zone"
-cat > "$work/unbound.conf" <<CONF
-server:
-  interface: 127.0.0.1
-  port: 53
-  do-ip6: no
-  username: ""
-  chroot: ""
-  directory: "$work"
-  pidfile: "$work/unbound.pid"
-  use-syslog: no
-  logfile: "$work/unbound.log"
-  num-threads: 1
-  local-zone: "test." nodefault
-auth-zone:
-  name: "bench.test."
-  zonefile: "$work/bench.zone"
-  for-upstream: yes
-  for-downstream: yes
-CONF
-unbound -c "$work/unbound.conf"
+# unbound: authoritative for bench.test (every name), caching, on 127.0.0.1:53.
+"$root/scripts/bench-unbound.sh" "$work" 53
 daemon=
 trap '[ -n "$daemon" ] && kill $daemon 2>/dev/null; kill $(cat "$work/unbound.pid") 2>/dev/null' EXIT
 

@@ -41,29 +41,8 @@ WORKLOADS=${WORKLOADS:-cold cached varlink-connection varlink-kept}
 unbound_pid=
 case " $WORKLOADS " in *" varlink-"*)
     # The Varlink workloads' upstream: *.bench.test A, from unbound's auth-zone.
-    printf '$ORIGIN bench.test.\n$TTL 3600\n@ SOA ns h 1 3600 600 86400 3600\n@ NS ns\nns A 127.0.0.1\n* A 198.51.100.1\n' > "$work/bench.zone"
     vport=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    cat > "$work/unbound.conf" <<CONF
-server:
-  interface: 127.0.0.1
-  port: $vport
-  do-ip6: no
-  do-tcp: no
-  username: ""
-  chroot: ""
-  directory: "$work"
-  pidfile: "$work/unbound.pid"
-  use-syslog: no
-  logfile: "$work/unbound.log"
-  num-threads: 1
-  local-zone: "test." nodefault
-auth-zone:
-  name: "bench.test."
-  zonefile: "$work/bench.zone"
-  for-upstream: yes
-  for-downstream: yes
-CONF
-    unbound -c "$work/unbound.conf"
+    "$root/scripts/bench-unbound.sh" "$work" "$vport"
     unbound_pid=$(cat "$work/unbound.pid")
     ;;
 esac
