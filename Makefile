@@ -94,7 +94,8 @@ bench-core: deps
 
 # The whole table of docs/performance.md: resolvd over its socket (cold, cached), ResolverCore,
 # a c-ares loop, getaddrinfo_a in a private network namespace (needs root), dnsperf,
-# cancellation latency and memory — medians of 3 runs against a local unbound.
+# cancellation latency and memory, one-at-a-time latency (cold, cached, the upstream's own
+# round trip) — medians of 3 runs against a local unbound.
 bench: bench-deps
 	$(SWIFT) build -c release --product resolvd
 	$(SWIFT) build -c release --product resolvd-bench
@@ -105,8 +106,9 @@ bench: bench-deps
 bench-baseline: bench-deps
 	scripts/bench-baseline.sh
 
-# Instructions per cold and per cached lookup inside resolvd, counted by callgrind
-# (reproducible on a noisy machine; docs/performance.md).
+# Instructions per cold and per cached lookup inside resolvd, and per cached Varlink call on
+# a new and on a kept connection, counted by callgrind (reproducible on a noisy machine;
+# docs/performance.md).
 bench-callgrind: deps
 	$(SWIFT) build -c release --product resolvd
 	$(SWIFT) build -c release --product resolvd-bench
