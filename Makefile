@@ -18,7 +18,10 @@ BIN_SOURCE   ?= .build/release
 APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux python3 python3-pip python3-prometheus-client gcc make libjansson-dev iproute2
 # Test fixtures fetched once, never at test time: Debian's libnss-resolve (252), unpacked by
 # VarlinkNSSResolveTests with dpkg-deb -x, never installed; PyPI's varlink (31.0.0), a second
-# Varlink client for VarlinkPythonClientTests, unzipped there.
+# Varlink client for VarlinkPythonClientTests, unzipped there; Debian's systemd-resolved
+# (252), whose binary scripts/bench-nss.sh runs in a namespace for comparison (unpacked,
+# never installed) — it drops privileges to the `systemd-resolve` user, which is created
+# from the package's own sysusers.d entry when missing (as root).
 TEST_CACHE   ?= /var/cache/resolvd-test
 VARLINK_PY   := varlink==31.0.0
 # Only `make bench` needs these: dnsperf, and unshare/mount/ip for getaddrinfo_a in a private network namespace.
@@ -37,14 +40,26 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-# `apt-get download libnss-resolve` and `pip download varlink` into $(TEST_CACHE), once
-# (`make test` runs it).
+# `apt-get download libnss-resolve systemd-resolved` and `pip download varlink` into
+# $(TEST_CACHE), once (`make test` runs it); the systemd-resolve user when missing.
 test-fixtures:
 	@if ! ls $(TEST_CACHE)/libnss-resolve_*.deb >/dev/null 2>&1; then \
 	  mkdir -p $(TEST_CACHE) && cd $(TEST_CACHE) && apt-get download libnss-resolve; \
 	fi
 	@if ! ls $(TEST_CACHE)/varlink-*.whl >/dev/null 2>&1; then \
 	  /usr/bin/python3 -m pip download --no-deps --only-binary=:all: $(VARLINK_PY) -d $(TEST_CACHE); \
+	fi
+	@if ! ls $(TEST_CACHE)/systemd-resolved_*.deb >/dev/null 2>&1; then \
+	  mkdir -p $(TEST_CACHE) && cd $(TEST_CACHE) && apt-get download systemd-resolved; \
+	fi
+	@if ! getent passwd systemd-resolve >/dev/null; then \
+	  if [ "$$(id -u)" -ne 0 ]; then \
+	    echo "test-fixtures: no systemd-resolve user (scripts/bench-nss.sh's systemd-resolved row needs it): run as root to create it"; \
+	  else \
+	    echo "test-fixtures: creating the systemd-resolve system user (systemd-sysusers, systemd-resolved's sysusers.d entry)"; \
+	    tmp=$$(mktemp -d) && dpkg-deb -x $$(ls $(TEST_CACHE)/systemd-resolved_*.deb | tail -1) $$tmp && \
+	      systemd-sysusers $$tmp/usr/lib/sysusers.d/systemd-resolve.conf; status=$$?; rm -rf $$tmp; exit $$status; \
+	  fi; \
 	fi
 
 bench-deps: deps
@@ -79,7 +94,8 @@ bench-core: deps
 
 # The whole table of docs/performance.md: resolvd over its socket (cold, cached), ResolverCore,
 # a c-ares loop, getaddrinfo_a in a private network namespace (needs root), dnsperf,
-# cancellation latency and memory — medians of 3 runs against a local unbound.
+# cancellation latency and memory, one-at-a-time latency (cold, cached, the upstream's own
+# round trip) — medians of 3 runs against a local unbound.
 bench: bench-deps
 	$(SWIFT) build -c release --product resolvd
 	$(SWIFT) build -c release --product resolvd-bench
@@ -90,8 +106,9 @@ bench: bench-deps
 bench-baseline: bench-deps
 	scripts/bench-baseline.sh
 
-# Instructions per cold and per cached lookup inside resolvd, counted by callgrind
-# (reproducible on a noisy machine; docs/performance.md).
+# Instructions per cold and per cached lookup inside resolvd, and per cached Varlink call on
+# a new and on a kept connection, counted by callgrind (reproducible on a noisy machine;
+# docs/performance.md).
 bench-callgrind: deps
 	$(SWIFT) build -c release --product resolvd
 	$(SWIFT) build -c release --product resolvd-bench

@@ -13,10 +13,10 @@ import Glibc
 struct FullBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "all",
-        abstract: "resolvd over its socket (cold, cached), ResolverCore, a c-ares loop, getaddrinfo_a, dnsperf, cancellation.")
+        abstract: "resolvd over its socket (cold, cached, one at a time), ResolverCore, a c-ares loop, getaddrinfo_a, dnsperf, cancellation.")
 
     enum Part: String, CaseIterable, ExpressibleByArgument {
-        case cold, cached, core, ares, glibc, dnsperf, cancel
+        case cold, cached, single, core, ares, glibc, dnsperf, cancel
     }
 
     @Option(help: "Measured runs (medians are printed).")
@@ -33,6 +33,12 @@ struct FullBench: ParsableCommand {
 
     @Option(name: .customLong("cached-lookups"), help: "Lookups per cached run.")
     var cachedLookups = 200_000
+
+    @Option(name: .customLong("single-steps"), help: "One at a time: cold lookups (and as many cached lookups and upstream round trips) per run.")
+    var singleSteps = 2_000
+
+    @Option(name: .customLong("single-cached-names"), help: "One at a time: names of the cached lookups.")
+    var singleCachedNames = 100
 
     @Option(help: "Lookups pending on the silent upstream while cancels are timed.")
     var pending = 10_000
@@ -65,7 +71,7 @@ struct FullBench: ParsableCommand {
     var unboundPort: UInt16?
 
     func validate() throws {
-        guard runs >= 1, names >= 1, inFlight >= 1, cachedNames >= 1, cachedLookups >= 1, pending >= 1, cancelSamples >= 1, cycles >= 1, warmup >= 0 else {
+        guard runs >= 1, names >= 1, inFlight >= 1, cachedNames >= 1, cachedLookups >= 1, singleSteps >= 1, singleCachedNames >= 1, pending >= 1, cancelSamples >= 1, cycles >= 1, warmup >= 0 else {
             throw ValidationError("counts must be positive")
         }
     }
@@ -107,11 +113,12 @@ struct FullBench: ParsableCommand {
         print("upstream: unbound \(unbound.serverAddress) (1 thread, 8 MiB socket buffers), zone *.wild.example.test A + AAAA")
         print("resolvd: \(DaemonChild.executable) --dns \(unbound.serverAddress) --hosts-file none (defaults: 2 channels, cache on)")
         print("workloads: getaddrinfo family unspec socktype stream, \(inFlight) in flight; cold \(names) distinct names; "
-            + "cached \(cachedNames) names repeated to \(cachedLookups); \(runs) runs, interleaved")
+            + "cached \(cachedNames) names repeated to \(cachedLookups); one at a time \(singleSteps) cold + cached "
+            + "(\(singleCachedNames) names) + upstream round trips; \(runs) runs, interleaved")
         print("cpus online: \(sysconf(Int32(_SC_NPROCESSORS_ONLN))); c-ares \(String(cString: ares_version(nil)))")
         print("")
 
-        let daemon = (wants(.cold) || wants(.cached)) && externalSocket == nil ? try DaemonChild(upstream: unbound.serverAddress, config: "") : nil
+        let daemon = (wants(.cold) || wants(.cached) || wants(.single)) && externalSocket == nil ? try DaemonChild(upstream: unbound.serverAddress, config: "") : nil
         defer { daemon?.stop() }
         let socketWorkload = daemon.map { DaemonLookupWorkload(daemon: $0, socketPath: $0.socketPath, inFlight: inFlight) }
             ?? externalSocket.map { DaemonLookupWorkload(daemon: nil, socketPath: $0, inFlight: inFlight) }
@@ -122,6 +129,10 @@ struct FullBench: ParsableCommand {
         let baselineWorkload = baseline.map { DaemonLookupWorkload(daemon: $0, socketPath: $0.socketPath, inFlight: inFlight) }
         if let baselineResolvd { print("baseline: \(baselineResolvd), the same arguments") }
         let cachedNameList = CoreBench.names(prefix: "cached", count: cachedNames)
+        let single = (daemon?.socketPath ?? externalSocket).map {
+            OneAtATimeWorkload(socketPath: $0, upstream: (unbound.host, unbound.port), steps: singleSteps,
+                               cachedNames: CoreBench.names(prefix: "one-cached", count: singleCachedNames))
+        }
 
         // Warm-up (unmeasured): each lookup workload once, and the cached names into resolvd's cache.
         if warmup > 0 {
@@ -152,6 +163,14 @@ struct FullBench: ParsableCommand {
             for (label, workload, _) in ordered where wants(.cached) {
                 guard let workload else { continue }
                 try record(label + "cached") { try workload.run(workload: label + "resolvd socket, cached", names: cachedNameList, repeatTo: cachedLookups) }
+            }
+            if wants(.single), let single {
+                let result = try single.run(run: index)
+                table.single.append(result)
+                if perRun {
+                    print("run \(index) one at a time: cold p50 \(microseconds(percentile(result.cold, 0.5))) µs, cached p50 \(microseconds(percentile(result.cached, 0.5))) µs, "
+                        + "upstream p50 \(microseconds(percentile(result.upstream, 0.5))) µs, failures \(result.failures)")
+                }
             }
             if wants(.core) { try record("core") { try core.run(names: CoreBench.names(prefix: "r\(index)a", count: names), inFlight: inFlight) } }
             if wants(.ares) { try record("ares") { try ares.run(names: CoreBench.names(prefix: "r\(index)b", count: names), inFlight: inFlight) } }
@@ -201,6 +220,7 @@ private struct Table {
     var dnsperfCold: [DNSPerfWorkload.Result] = []
     var dnsperfCached: [DNSPerfWorkload.Result] = []
     var cancels: [CancelWorkload.Result] = []
+    var single: [OneAtATimeWorkload.Result] = []
 
     /// Median daemon CPU per lookup of `part`, in µs.
     func daemonCPU(_ part: String) -> Double? {
@@ -275,10 +295,13 @@ private struct Table {
         func line(_ cells: [String]) -> String {
             "| " + cells.enumerated().map { pad($1, widths[$0]) }.joined(separator: " | ") + " |"
         }
-        Swift.print(line(header))
-        Swift.print("|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|")
-        for row in rows { Swift.print(line(row)) }
+        if !rows.isEmpty {
+            Swift.print(line(header))
+            Swift.print("|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|")
+            for row in rows { Swift.print(line(row)) }
+        }
 
+        printSingle()
         Swift.print("")
         let cold = rate("cold"), cached = rate("cached")
         let dnsCached = dnsperfCached.isEmpty ? nil : median(dnsperfCached.map(\.queriesPerSecond))
@@ -312,9 +335,38 @@ private struct Table {
             for result in runs { if let failure = result.firstFailure { Swift.print("first failure (\(part)): \(failure)") } }
         }
         for result in cancels { if let failure = result.firstFailure { Swift.print("first failure (cancel cycles): \(failure)") } }
+        for result in single { if let failure = result.firstFailure { Swift.print("first failure (one at a time): \(failure)") } }
+        guard !dnsperfCold.isEmpty else { return }
         Swift.print("")
         Swift.print("dnsperf: \(DNSPerfWorkload.commandLine) with -c \(clients) -q \(inFlight); cold: \(names) names × (A, AAAA), -n 1; "
             + "cached: the cached names × (A, AAAA), -n \(max(1, cachedLookups / (2 * 1_000)))")
+    }
+}
+
+extension Table {
+    /// The one-at-a-time rows (8a–8c) in µs, and what resolvd adds to a cold lookup.
+    fileprivate func printSingle() {
+        guard !single.isEmpty else { return }
+        func medianMicroseconds(_ samples: (OneAtATimeWorkload.Result) -> [UInt64], _ fraction: Double) -> Double {
+            median(single.map { Double(percentile(samples($0), fraction)) / 1e3 })
+        }
+        let rows: [(String, String, (OneAtATimeWorkload.Result) -> [UInt64])] = [
+            ("8a", "one at a time, v1 kept connection: cold", \.cold),
+            ("8b", "one at a time, v1 kept connection: cached", \.cached),
+            ("8c", "the upstream's own UDP round trip (A + AAAA together)", \.upstream),
+        ]
+        Swift.print("")
+        Swift.print("| #  | what (median of \(single.count) runs, \(single[0].cold.count + single[0].failures) steps each) | p50 µs | p90 µs | runs' p50 µs |")
+        Swift.print("|----|---|---|---|---|")
+        for (number, label, samples) in rows {
+            Swift.print("| \(number) | \(label) | \(format(medianMicroseconds(samples, 0.5), 1)) | \(format(medianMicroseconds(samples, 0.9), 1)) | "
+                + single.map { format(Double(percentile(samples($0), 0.5)) / 1e3, 1) }.joined(separator: " / ") + " |")
+        }
+        let cold = medianMicroseconds(\.cold, 0.5), cached = medianMicroseconds(\.cached, 0.5), upstream = medianMicroseconds(\.upstream, 0.5)
+        let failures = single.map(\.failures).reduce(0, +)
+        Swift.print("what resolvd adds to a cold lookup (p50): 8a − 8c = \(format(cold - upstream, 1)) µs; "
+            + "8a − 8b − 8c = \(format(cold - cached - upstream, 1)) µs (issue 25's target ≤ 50: \(cold - cached - upstream <= 50 ? "met" : "MISSED")); "
+            + "failures \(failures)")
     }
 }
 

@@ -202,3 +202,7 @@ func format(_ value: Double, _ decimals: Int) -> String {
 func milliseconds(_ nanoseconds: UInt64) -> String {
     format(Double(nanoseconds) / 1e6, 2)
 }
+
+func microseconds(_ nanoseconds: UInt64) -> String {
+    format(Double(nanoseconds) / 1e3, 1)
+}

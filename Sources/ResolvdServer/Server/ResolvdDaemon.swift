@@ -103,10 +103,10 @@ public actor ResolvdDaemon: Service {
         }
         let path = configuration.socketPath
         let varlinkPath = configuration.varlinkSocketPath
-        var servers: [NIOAsyncChannel<any Channel, Never>]
+        var servers: [any Channel]
         if systemd.isSocketActivated {
             // The socket unit owns the file and its mode; adopt its listening sockets as they are.
-            var adopted: [NIOAsyncChannel<any Channel, Never>] = []
+            var adopted: [any Channel] = []
             for socket in systemd.listenSockets {
                 adopted.append(try await bind(.descriptor(socket.descriptor), frontEnd: socket.frontEnd, context: context))
             }
@@ -144,7 +144,7 @@ public actor ResolvdDaemon: Service {
         let watchdog = startWatchdog()
         defer { watchdog?.stop() }
 
-        let serverChannels = servers.map(\.channel)
+        let serverChannels = servers
         let connections = self.connections
         let notifier = systemd.notifier
         try await withGracefulShutdownHandler {
@@ -154,13 +154,9 @@ public actor ResolvdDaemon: Service {
                 group.addTask { await self.refreshStatus() }
                 try await withThrowingDiscardingTaskGroup { serving in
                     for server in servers {
-                        serving.addTask {
-                            try await server.executeThenClose { inbound in
-                                for try await child in inbound {
-                                    _ = child  // configured in the child initializer; nothing more to do per connection
-                                }
-                            }
-                        }
+                        // Connections are configured in the child initializer, on their
+                        // event loop; nothing here runs per connection.
+                        serving.addTask { try await server.closeFuture.get() }
                     }
                 }
                 group.cancelAll()
@@ -197,12 +193,16 @@ public actor ResolvdDaemon: Service {
         case descriptor(Int32)
     }
 
-    private func bind(_ target: ListenTarget, frontEnd: FrontEnd = .v1, context: ServerContext) async throws -> NIOAsyncChannel<any Channel, Never> {
+    /// The listening channel. Accepted connections are set up in the child initializer on
+    /// their own event loop and never handed to a task: an `NIOAsyncChannel` server would
+    /// wake a Swift concurrency thread for every connection to yield it into a sequence
+    /// nobody needs (docs/performance.md, "One call at a time").
+    private func bind(_ target: ListenTarget, frontEnd: FrontEnd = .v1, context: ServerContext) async throws -> any Channel {
         let stats = self.stats
         let connections = self.connections
         let logger = self.logger
         let acceptPauses = self.acceptPauses
-        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let bootstrap = Self.serverBootstrap(frontEnd: frontEnd)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler(logger: logger, pauses: acceptPauses))
@@ -212,7 +212,7 @@ public actor ResolvdDaemon: Service {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
         let admission = self.admission
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<any Channel> = { channel in
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<Void> = { channel in
             let key = ObjectIdentifier(channel)
             connections.withLockedValue { $0[key] = channel }
             stats.connections.add(1, ordering: .relaxed)
@@ -226,25 +226,41 @@ public actor ResolvdDaemon: Service {
                     // Varlink has no message a server may send before a call: close at once.
                     let handler: any ChannelHandler = frontEnd == .varlink ? VarlinkRefusingHandler() : RejectingHandler(message: refusal)
                     try channel.pipeline.syncOperations.addHandler(handler)
-                    return channel as any Channel
+                    return
                 }
                 if frontEnd == .varlink {
                     try VarlinkConnectionHandler.configure(channel, server: context)
-                    return channel as any Channel
+                    return
                 }
                 let limits = context.limits
                 try channel.pipeline.syncOperations.addHandler(
                     ByteToMessageHandler(LineFrameDecoder(maximumLength: limits.maxRequestBytes)))
                 try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: context))
-                return channel as any Channel
             }
         }
+        let configured = bootstrap.childChannelInitializer(initializer)
         switch target {
         case .path(let path):
-            return try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true, childChannelInitializer: initializer)
+            return try await configured.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
         case .descriptor(let descriptor):
-            return try await bootstrap.bind(descriptor, childChannelInitializer: initializer)
+            return try await configured.withBoundSocket(descriptor).get()
         }
+    }
+
+    /// v1 connections are spread over every event loop: a client keeps one open for many
+    /// lookups, and the loops share the work. A Varlink connection (nss-resolve) carries
+    /// one call and closes, so it stays on the loop that accepted it: set up on another
+    /// loop (every other connection, round robin), the child channel's registration, the
+    /// admission check and the initializer's completion bounced between the two loops four
+    /// times, each an eventfd wake-up of a sleeping thread — a cached call on a new
+    /// connection took p50 ~230 µs with them and ~150 µs without (docs/performance.md, "One
+    /// call at a time"). All Varlink calls then share one loop; a cache hit costs it a few
+    /// µs, and what is not a hit runs on the channel threads.
+    private static func serverBootstrap(frontEnd: FrontEnd) -> ServerBootstrap {
+        let group = MultiThreadedEventLoopGroup.singleton
+        guard frontEnd == .varlink else { return ServerBootstrap(group: group) }
+        let loop = group.next()
+        return ServerBootstrap(group: loop, childGroup: loop)
     }
 
     /// The hosts, services and protocols files are re-read when they change on disk, at
