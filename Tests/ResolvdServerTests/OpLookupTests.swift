@@ -45,22 +45,22 @@ import Testing
     @Test func negativesGoOnToTheNextRoundAndAnAnswerCompletesOnce() {
         let op = Self.op(Answers())
         #expect(op.asked(round: 0, index: 0, token: Self.token(1, .upstream)))
-        guard case .nothing = op.answered(round: 0, index: 0, outcome: .nameError(chain: [], soa: nil), stale: false) else {
+        guard case .nothing = op.answered(round: 0, index: 0, outcome: .nameError(chain: [], soa: nil), stale: false, source: .upstream) else {
             Issue.record("decided with one question of two answered")
             return
         }
-        guard case .askNextRound(let next, round: 1) = op.answered(round: 0, index: 1, outcome: .noData(chain: [], soa: nil), stale: false) else {
+        guard case .askNextRound(let next, round: 1) = op.answered(round: 0, index: 1, outcome: .noData(chain: [], soa: nil), stale: false, source: .upstream) else {
             Issue.record("two negatives did not go on to the next name")
             return
         }
         #expect(next.map(\.name) == ["b.test", "b.test"])
         // A late answer of the old round changes nothing.
-        guard case .nothing = op.answered(round: 0, index: 0, outcome: Self.records, stale: false) else {
+        guard case .nothing = op.answered(round: 0, index: 0, outcome: Self.records, stale: false, source: .upstream) else {
             Issue.record("an old round's answer was taken")
             return
         }
-        guard case .nothing = op.answered(round: 1, index: 1, outcome: .noData(chain: [], soa: nil), stale: false),
-              case .complete(.success(.query)) = op.answered(round: 1, index: 0, outcome: Self.records, stale: false) else {
+        guard case .nothing = op.answered(round: 1, index: 1, outcome: .noData(chain: [], soa: nil), stale: false, source: .upstream),
+              case .complete(.success(.query)) = op.answered(round: 1, index: 0, outcome: Self.records, stale: false, source: .upstream) else {
             Issue.record("the records did not complete it")
             return
         }
@@ -70,10 +70,10 @@ import Testing
 
     @Test func everyRoundNegativeIsExhaustedWithNoDataIfOneHadTheName() {
         let op = Self.op(Answers())
-        _ = op.answered(round: 0, index: 0, outcome: .nameError(chain: [], soa: nil), stale: false)
-        _ = op.answered(round: 0, index: 1, outcome: .noData(chain: [], soa: nil), stale: false)
-        _ = op.answered(round: 1, index: 0, outcome: .nameError(chain: [], soa: nil), stale: false)
-        guard case .complete(.failure(let error)) = op.answered(round: 1, index: 1, outcome: .nameError(chain: [], soa: nil), stale: false) else {
+        _ = op.answered(round: 0, index: 0, outcome: .nameError(chain: [], soa: nil), stale: false, source: .upstream)
+        _ = op.answered(round: 0, index: 1, outcome: .noData(chain: [], soa: nil), stale: false, source: .upstream)
+        _ = op.answered(round: 1, index: 0, outcome: .nameError(chain: [], soa: nil), stale: false, source: .upstream)
+        guard case .complete(.failure(let error)) = op.answered(round: 1, index: 1, outcome: .nameError(chain: [], soa: nil), stale: false, source: .upstream) else {
             Issue.record("not exhausted")
             return
         }
@@ -84,10 +84,10 @@ import Testing
         let op = Self.op(Answers())
         #expect(op.asked(round: 0, index: 0, token: Self.token(1, .coalesced)))
         #expect(op.asked(round: 0, index: 1, token: Self.token(2, .cache)))
-        _ = op.answered(round: 0, index: 1, outcome: .noData(chain: [], soa: nil), stale: false)
+        _ = op.answered(round: 0, index: 1, outcome: .noData(chain: [], soa: nil), stale: false, source: .cache)
         let finished = op.finish()
         #expect(finished?.waiting.map(\.id) == [1] && finished?.source == .coalesced)
-        guard case .nothing = op.answered(round: 0, index: 0, outcome: Self.records, stale: false) else {
+        guard case .nothing = op.answered(round: 0, index: 0, outcome: Self.records, stale: false, source: .upstream) else {
             Issue.record("answered twice")
             return
         }
@@ -96,8 +96,8 @@ import Testing
 
     @Test func anAnswerWithAStaleOutcomeIsMarkedStale() {
         let op = Self.op(Answers())
-        _ = op.answered(round: 0, index: 1, outcome: .noData(chain: [], soa: nil), stale: false)
-        guard case .complete(.success(.stale(.query))) = op.answered(round: 0, index: 0, outcome: Self.records, stale: true) else {
+        _ = op.answered(round: 0, index: 1, outcome: .noData(chain: [], soa: nil), stale: false, source: .upstream)
+        guard case .complete(.success(.stale(.query))) = op.answered(round: 0, index: 0, outcome: Self.records, stale: true, source: .cache) else {
             Issue.record("not marked stale")
             return
         }

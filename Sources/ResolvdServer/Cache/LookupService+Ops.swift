@@ -76,8 +76,8 @@ extension LookupService {
     /// cache goes on to the next inside this loop's call, at most one level per round).
     private func ask(_ questions: [DNSQuestion], round: Int, for op: OpLookup) {
         for (index, question) in questions.enumerated() {
-            let token = ask(question, owner: op.owner, allowsStale: op.allowsStale, consultingCache: op.consultingCache) { [self] outcome, stale in
-                carryOut(op.answered(round: round, index: index, outcome: outcome, stale: stale), for: op)
+            let token = ask(question, owner: op.owner, allowsStale: op.allowsStale, consultingCache: op.consultingCache) { [self] outcome, stale, source in
+                carryOut(op.answered(round: round, index: index, outcome: outcome, stale: stale, source: source), for: op)
             }
             if !op.asked(round: round, index: index, token: token) { cancel(token, with: .cancelled) }
         }

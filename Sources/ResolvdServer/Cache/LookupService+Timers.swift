@@ -73,7 +73,7 @@ extension LookupService {
         }
         guard let stale else { return }
         for (question, outcome) in zip(pending, stale) {
-            carryOut(op.answered(round: question.round, index: question.index, outcome: outcome, stale: true), for: op)
+            carryOut(op.answered(round: question.round, index: question.index, outcome: outcome, stale: true, source: .cache), for: op)
         }
     }
 
@@ -95,7 +95,7 @@ extension LookupService {
             return (answered, stale, staying.isEmpty ? state.lastWaiterLeft(shared) : .nothing)
         }
         guard let stale else { return }
-        for waiter in answered { waiter.completion(stale, true) }
+        for waiter in answered { waiter.completion(stale, true, waiter.source) }
         carryOut(left)
     }
 }

@@ -82,7 +82,11 @@ extension LookupService {
     /// allows it, else with `outcome`.
     static func answer(_ waiters: [SharedLookup.Waiter], stale: QuestionOutcome?, otherwise outcome: QuestionOutcome) {
         for waiter in waiters {
-            if let stale, waiter.allowsStale { waiter.completion(stale, true) } else { waiter.completion(outcome, false) }
+            if let stale, waiter.allowsStale {
+                waiter.completion(stale, true, waiter.source)
+            } else {
+                waiter.completion(outcome, false, waiter.source)
+            }
         }
     }
 }

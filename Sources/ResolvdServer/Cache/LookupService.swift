@@ -38,8 +38,10 @@ final class LookupService: Sendable {
     /// A front end's completion: the answer and where it came from (``LookupSource``: the
     /// cache, a question in flight, the upstreams, or the resolver's memory).
     typealias AnsweredCompletion = @Sendable (Result<LookupValue, ResolverError>, LookupSource) -> Void
-    /// A question's waiter's completion: the outcome, and whether it came from serve-stale.
-    typealias QuestionCompletion = @Sendable (QuestionOutcome, _ stale: Bool) -> Void
+    /// A question's waiter's completion: the outcome, whether it came from serve-stale, and
+    /// the path this waiter took (the cache, joining the question, or asking it upstream) —
+    /// given with the answer, which may come before `ask` returns its token.
+    typealias QuestionCompletion = @Sendable (QuestionOutcome, _ stale: Bool, _ source: LookupSource) -> Void
 
     /// One waiter of a question.
     struct QuestionToken: Sendable {
@@ -214,13 +216,13 @@ final class LookupService: Sendable {
                 }
             }
             if let shared = state.inFlight[key] {
-                shared.join((id, allowsStale, completion))
+                shared.join((id, allowsStale, .coalesced, completion))
                 state.coalesced += 1
                 // Nobody waits in another uid's queue: joining one of its waiting questions starts it.
                 let promoted = shared.owner?.uid != owner.uid && state.promote(shared)
                 return (QuestionToken(id: id, shared: shared, source: .coalesced), promoted ? .startNew(shared, staleKept: false) : .joined)
             }
-            let shared = SharedLookup(question, key: key, first: (id, allowsStale, completion), owner: owner)
+            let shared = SharedLookup(question, key: key, first: (id, allowsStale, .upstream, completion), owner: owner)
             state.inFlight[key] = shared
             let token = QuestionToken(id: id, shared: shared, source: .upstream)
             shared.holdsSlot = state.upstreamShare.acquire(shared, owner: owner)
@@ -228,9 +230,9 @@ final class LookupService: Sendable {
         }
         switch plan {
         case .hit(let outcome):
-            completion(outcome, false)
+            completion(outcome, false, .cache)
         case .hitAndRefresh(let outcome, let refresh):
-            completion(outcome, false)
+            completion(outcome, false, .cache)
             startUpstream(refresh)
         case .joined:
             break
@@ -253,7 +255,7 @@ final class LookupService: Sendable {
             return (completion, wasLast ? state.lastWaiterLeft(shared) : .nothing)
         }
         guard let completion else { return false }
-        completion(.failure(error), false)
+        completion(.failure(error), false, token.source)
         carryOut(left)
         return true
     }

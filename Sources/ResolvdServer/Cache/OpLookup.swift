@@ -63,10 +63,11 @@ final class OpLookup: @unchecked Sendable {
         case complete(Result<LookupValue, ResolverError>)
     }
 
-    /// Question `index` of `round` came back.
-    func answered(round: Int, index: Int, outcome: QuestionOutcome, stale: Bool) -> Step {
+    /// Question `index` of `round` came back, by `source`.
+    func answered(round: Int, index: Int, outcome: QuestionOutcome, stale: Bool, source: LookupSource) -> Step {
         state.withLockedValue { state in
             guard !state.done, state.round == round, state.outcomes[index] == nil else { return .nothing }
+            if source.rawValue > state.source.rawValue { state.source = source }
             state.outcomes[index] = outcome
             state.tokens[index] = nil
             state.stale = state.stale || stale

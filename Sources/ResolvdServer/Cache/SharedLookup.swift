@@ -10,7 +10,7 @@ final class SharedLookup: @unchecked Sendable {
     /// The upstream lookup, once it has started: what cancelling it takes.
     typealias Upstream = (resolver: CoreResolver, handle: LookupHandle)
     /// `allowsStale`: false for a request with `"stale": false` (serve-stale, docs/cache.md).
-    typealias Waiter = (id: UInt64, allowsStale: Bool, completion: Completion)
+    typealias Waiter = (id: UInt64, allowsStale: Bool, source: LookupSource, completion: Completion)
 
     enum Phase {
         /// In `State.inFlight`, joinable; `upstream` is nil until the start call has
