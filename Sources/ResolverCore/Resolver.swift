@@ -110,6 +110,7 @@ public final class Resolver: Sendable {
     func start<Value: Sendable>(
         owner: LookupOwner,
         timeout: Duration?,
+        channelHint: Int? = nil,
         work: @escaping Lookup<Value>.Work,
         completion: @escaping Lookup<Value>.Completion
     ) -> LookupHandle {
@@ -126,6 +127,9 @@ public final class Resolver: Sendable {
         // else on the next in turn.
         if let own = loops.first(where: \.isLoopThread) {
             own.submit(lookup, fromLoopThread: true)
+        } else if let channelHint {
+            // Lookups that belong together (one op's questions) on one channel: one wake-up.
+            loops[Int(UInt(bitPattern: channelHint) % UInt(loops.count))].submit(lookup, fromLoopThread: false)
         } else {
             loops[nextLoop.add(1, ordering: .relaxed).oldValue % loops.count].submit(lookup, fromLoopThread: false)
         }

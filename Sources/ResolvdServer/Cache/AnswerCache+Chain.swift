@@ -19,6 +19,12 @@ extension AnswerCache {
     }
 
     mutating func answer(_ question: QuestionKey, now: UInt64) -> Lookup {
+        var ignored: [ComposedAnswers.Dependency] = []
+        return answer(question, now: now, recording: &ignored)
+    }
+
+    /// The same, noting each entry the answer was taken from in `dependencies`.
+    mutating func answer(_ question: QuestionKey, now: UInt64, recording dependencies: inout [ComposedAnswers.Dependency]) -> Lookup {
         var chain: [DNSRecord] = []
         var name = question.name
         var keptStale = false
@@ -26,6 +32,7 @@ extension AnswerCache {
         for _ in 0...DNSChain.maxLinks {
             let key = chain.isEmpty ? question : QuestionKey(canonicalName: name, type: question.type)
             if let found = entry(key, now: now, keptStale: &keptStale) {
+                dependencies.append(found.dependency)
                 switch found.entry.aged(by: found.elapsed) {
                 case .records(let records): return .hit(.records(chain: chain, records: records), refresh: refresh || found.dueForRefresh)
                 case .noData(let soa): return .hit(.noData(chain: chain, soa: soa), refresh: false)
@@ -33,6 +40,7 @@ extension AnswerCache {
                 }
             }
             if let found = entry(.nameError(name), now: now, keptStale: &keptStale), case .nameError(let soa) = found.entry.aged(by: found.elapsed) {
+                dependencies.append(found.dependency)
                 return .hit(.nameError(chain: chain, soa: soa), refresh: false)
             }
             guard question.type != DNSQuestion.cname,
@@ -40,6 +48,7 @@ extension AnswerCache {
                   case .records(let links) = found.entry.aged(by: found.elapsed), let link = links.first,
                   case .cname(let target) = link.data else { break }
             chain.append(link)
+            dependencies.append(found.dependency)
             refresh = refresh || found.dueForRefresh
             name = DNSQuestion.canonical(target)
         }

@@ -54,6 +54,7 @@ public struct AnswerCache: Sendable {
         var entry: Entry
         var elapsed: UInt32
         var dueForRefresh: Bool
+        var dependency: ComposedAnswers.Dependency
     }
 
     private struct Node: Sendable {
@@ -64,12 +65,16 @@ public struct AnswerCache: Sendable {
         /// Until when it is kept after expiry, for serve-stale (`expiresAt` for negative answers).
         var staleUntil: UInt64
         var bytes: Int
+        /// Which store put it there: an answer composed from it (``ComposedAnswers``) holds
+        /// the stamp and is valid while the same entry is.
+        var stamp: UInt64
         var newer: Int32  // toward the most recently used; -1 = none
         var older: Int32
     }
 
     private(set) var settings: Settings
     private var index: [QuestionKey: Int32] = [:]
+    private var nextStamp: UInt64 = 0
     private var nodes: [Node] = []
     private var free: [Int32] = []
     private var newest: Int32 = -1
@@ -97,10 +102,26 @@ public struct AnswerCache: Sendable {
             return nil
         }
         moveToNewest(slot)
-        let lifetime = node.expiresAt - node.storedAt
+        let refreshAt = refreshAt(node)
         return Found(
-            entry: node.entry, elapsed: UInt32(clamping: (now - node.storedAt) / 1000),
-            dueForRefresh: node.entry.isPositive && lifetime >= 10_000 && (node.expiresAt - now) * 10 < lifetime)
+            entry: node.entry, elapsed: UInt32(clamping: (now - node.storedAt) / 1000), dueForRefresh: now > refreshAt,
+            dependency: ComposedAnswers.Dependency(key: key, stamp: node.stamp, expiresAt: node.expiresAt, refreshAt: refreshAt))
+    }
+
+    /// From when a hit asks for a refresh (prefetch): the last 10 % of a positive entry's TTL
+    /// of at least 10 s; never for others.
+    private func refreshAt(_ node: Node) -> UInt64 {
+        let lifetime = node.expiresAt - node.storedAt
+        guard node.entry.isPositive, lifetime >= 10_000 else { return .max }
+        return node.expiresAt - lifetime / 10
+    }
+
+    /// Whether the entry a composed answer was made from is still there, unchanged and live
+    /// at `now` (and so is kept as recently used).
+    mutating func holds(_ dependency: ComposedAnswers.Dependency, now: UInt64) -> Bool {
+        guard let slot = index[dependency.key], nodes[Int(slot)].stamp == dependency.stamp, dependency.expiresAt > now else { return false }
+        moveToNewest(slot)
+        return true
     }
 
     /// The entry for `key` if it is live or kept for serve-stale (expired less than
@@ -124,8 +145,10 @@ public struct AnswerCache: Sendable {
         let expiresAt = now + UInt64(ttl) * 1000
         var staleUntil = expiresAt
         if entry.isPositive { staleUntil += UInt64(settings.maxStale) * 1000 }
+        nextStamp += 1
         let node = Node(
-            key: key, entry: entry, storedAt: now, expiresAt: expiresAt, staleUntil: staleUntil, bytes: size, newer: -1, older: -1)
+            key: key, entry: entry, storedAt: now, expiresAt: expiresAt, staleUntil: staleUntil, bytes: size, stamp: nextStamp,
+            newer: -1, older: -1)
         let slot: Int32
         if let reused = free.popLast() {
             slot = reused

@@ -31,6 +31,15 @@ extension LookupRequest {
         }
     }
 
+    /// Whether the resolver answers it from DNS questions (else from memory: services and
+    /// protocols, which ``ComposedAnswers`` has no use for).
+    var isComposedFromQuestions: Bool {
+        switch self {
+        case .addressInfo, .nameInfo, .query, .hostByName, .hostByAddress: true
+        case .serviceByName, .serviceByPort, .protocolByName, .protocolByNumber: false
+        }
+    }
+
     /// The request's own timeout (`timeout_ms`), if it has one.
     var timeout: Duration? {
         switch self {

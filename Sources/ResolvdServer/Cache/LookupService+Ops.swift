@@ -51,11 +51,32 @@ extension LookupService {
     private func start(
         _ lookupKey: LookupKey, owner: Owner, allowsStale: Bool, consultingCache: Bool, completion: @escaping AnsweredCompletion
     ) -> Token {
+        var composedKey: ComposedAnswers.Key?
+        if consultingCache, lookupKey.isComposedFromQuestions {
+            let key = ComposedAnswers.Key(lookupKey)
+            let now = MonotonicClock.milliseconds()
+            if let value = state.withLockedValue({ state in state.cacheEnabled ? state.composed.answer(key, now: now, cache: &state.cache) : nil }) {
+                cacheHits.add(1, ordering: .relaxed)
+                completion(.success(value), .cache)
+                return Token(op: nil, answeredSource: .cache)
+            }
+            composedKey = key
+        }
         switch lookupKey.plan(resolver) {
         case .local(let result):
             completion(result, .local)
             return Token(op: nil, answeredSource: .local)
         case .questions(let recipe):
+            if let composedKey, let (outcomes, dependencies) = cachedOutcomes(recipe.rounds[0]), let result = recipe.decide(outcomes) {
+                // Every question of the first round answered by the cache: no op to keep.
+                if case .success(let value) = result {
+                    let now = MonotonicClock.milliseconds()
+                    state.withLockedValue { $0.composed.store(composedKey, value, madeFrom: dependencies, now: now) }
+                }
+                cacheHits.add(1, ordering: .relaxed)
+                completion(result, .cache)
+                return Token(op: nil, answeredSource: .cache)
+            }
             let op = OpLookup(
                 recipe: recipe, owner: owner, allowsStale: allowsStale, consultingCache: consultingCache, hasTimeout: lookupKey.timeout != nil,
                 completion: completion)
@@ -71,12 +92,34 @@ extension LookupService {
         }
     }
 
+    /// The outcomes of `questions` when the cache answers every one of them (and none is due
+    /// for a refresh), under one lock: the cached path's shortcut past an ``OpLookup``.
+    private func cachedOutcomes(_ questions: [DNSQuestion]) -> ([QuestionOutcome], [ComposedAnswers.Dependency])? {
+        let now = MonotonicClock.milliseconds()
+        return state.withLockedValue { state -> ([QuestionOutcome], [ComposedAnswers.Dependency])? in
+            guard state.cacheEnabled else { return nil }
+            var outcomes: [QuestionOutcome] = []
+            var dependencies: [ComposedAnswers.Dependency] = []
+            outcomes.reserveCapacity(questions.count)
+            for question in questions {
+                guard case .hit(let outcome, refresh: false) = state.cache.answer(QuestionKey(question), now: now, recording: &dependencies) else {
+                    return nil
+                }
+                outcomes.append(outcome)
+            }
+            return (outcomes, dependencies)
+        }
+    }
+
     /// Asks one round's questions; each answer goes to the op, which may complete or ask the
     /// next round (a cache hit comes back before `ask` returns: a round answered from the
     /// cache goes on to the next inside this loop's call, at most one level per round).
     private func ask(_ questions: [DNSQuestion], round: Int, for op: OpLookup) {
         for (index, question) in questions.enumerated() {
-            let token = ask(question, owner: op.owner, allowsStale: op.allowsStale, consultingCache: op.consultingCache) { [self] outcome, stale, source in
+            let token = ask(
+                question, owner: op.owner, allowsStale: op.allowsStale, consultingCache: op.consultingCache,
+                channelHint: ObjectIdentifier(op).hashValue >> 4
+            ) { [self] outcome, stale, source in
                 carryOut(op.answered(round: round, index: index, outcome: outcome, stale: stale, source: source), for: op)
             }
             if !op.asked(round: round, index: index, token: token) { cancel(token, with: .cancelled) }

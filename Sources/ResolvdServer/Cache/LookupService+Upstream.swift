@@ -48,7 +48,7 @@ extension LookupService {
     }
 
     private func startUpstream(_ shared: SharedLookup, on resolver: CoreResolver) -> LookupHandle {
-        resolver.ask(shared.question) { [self] result in
+        resolver.ask(shared.question, channelHint: shared.channelHint) { [self] result in
             switch result {
             case .success(let outcome): complete(shared, with: outcome)
             case .failure(let error): complete(shared, with: .failure(error))  // aborted (shutdown) or cancelled

@@ -56,6 +56,8 @@ final class LookupService: Sendable {
 
     struct State: Sendable {
         var cache: AnswerCache
+        /// Answers composed from the cache, by request: the cached path's shortcut.
+        var composed: ComposedAnswers
         var cacheEnabled: Bool
         var inFlight: [QuestionKey: SharedLookup] = [:]
         var nextToken: UInt64 = 0
@@ -139,7 +141,7 @@ final class LookupService: Sendable {
         self.resolverBox = NIOLockedValueBox(resolver)
         self.timerLoop = timerLoop
         var state = State(
-            cache: AnswerCache(settings: settings), cacheEnabled: cacheEnabled, upstreamShare: UpstreamShare(perUID: upstreamLookupsPerUID))
+            cache: AnswerCache(settings: settings), composed: ComposedAnswers(settings: settings), cacheEnabled: cacheEnabled, upstreamShare: UpstreamShare(perUID: upstreamLookupsPerUID))
         state.prefetchLimit = Self.prefetchLimit(resolver, settings)
         state.detachedLimit = Self.detachedLimit(resolver)
         self.state = NIOLockedValueBox(state)
@@ -171,6 +173,7 @@ final class LookupService: Sendable {
             state.cache.update(settings: settings)
             state.prefetchLimit = Self.prefetchLimit(resolver, settings)
             state.detachedLimit = Self.detachedLimit(resolver)
+            state.composed = ComposedAnswers(settings: settings)
             if !cacheEnabled { state.cache.flush() }
             // Questions in flight run on for their waiters on the old resolver, but lookups
             // from now on ask theirs of the new one: none joins a question on the old.
@@ -188,7 +191,8 @@ final class LookupService: Sendable {
     /// (``UpstreamShare``). `consultingCache` false (Varlink's SD_RESOLVED_NO_CACHE) skips
     /// the cache but still joins a question in flight, and the answer still fills the cache.
     func ask(
-        _ question: DNSQuestion, owner: Owner, allowsStale: Bool, consultingCache: Bool, completion: @escaping QuestionCompletion
+        _ question: DNSQuestion, owner: Owner, allowsStale: Bool, consultingCache: Bool, channelHint: Int? = nil,
+        completion: @escaping QuestionCompletion
     ) -> QuestionToken {
         let now = MonotonicClock.milliseconds()
         let key = QuestionKey(question)
@@ -223,6 +227,7 @@ final class LookupService: Sendable {
                 return (QuestionToken(id: id, shared: shared, source: .coalesced), promoted ? .startNew(shared, staleKept: false) : .joined)
             }
             let shared = SharedLookup(question, key: key, first: (id, allowsStale, .upstream, completion), owner: owner)
+            shared.channelHint = channelHint
             state.inFlight[key] = shared
             let token = QuestionToken(id: id, shared: shared, source: .upstream)
             shared.holdsSlot = state.upstreamShare.acquire(shared, owner: owner)
@@ -273,7 +278,10 @@ final class LookupService: Sendable {
 
     /// Empties the cache; returns how many entries it held.
     func flushCache() -> Int {
-        state.withLockedValue { $0.cache.flush() }
+        state.withLockedValue { state in
+            state.composed.flush()
+            return state.cache.flush()
+        }
     }
 
     struct Statistics: Sendable {

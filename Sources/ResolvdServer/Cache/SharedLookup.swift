@@ -36,6 +36,8 @@ final class SharedLookup: @unchecked Sendable {
     let key: QuestionKey
     /// The question as its first waiter wrote it (what goes upstream).
     let question: DNSQuestion
+    /// Its first waiter's op's channel (``Resolver/ask(_:owner:channelHint:completion:)``).
+    var channelHint: Int?
     var phase: Phase
     /// Whose share of the upstream capacity it is charged to (``UpstreamShare``): its
     /// first waiter's uid and connection; nil for a prefetch, which has its own bound

@@ -13,11 +13,43 @@ public struct DNSQuestion: Hashable, Sendable, CustomStringConvertible {
         self.type = type
     }
 
-    /// The canonical form of a name: ASCII lower case, no trailing dot (RFC 4343).
+    /// The canonical form of a name: ASCII lower case, no trailing dot (RFC 4343). A name in
+    /// that form already is returned as it is (no copy: most names are asked in lower case).
     public static func canonical(_ name: String) -> String {
+        if isCanonical(name) { return name }
         var lowered = name.lowercased()
         if lowered.hasSuffix("."), lowered.count > 1 { lowered.removeLast() }
         return lowered
+    }
+
+    /// Whether `name` is in canonical form already: no ASCII capital, no byte past ASCII (whose
+    /// lower case Swift would change), no trailing dot.
+    static func isCanonical(_ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { bytes in
+            guard bytes.last != UInt8(ascii: ".") else { return false }
+            for byte in bytes where byte >= 0x80 || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) { return false }
+            return true
+        }
+    }
+
+    /// Whether two names are the same name: ASCII letters compared without case (RFC 4343),
+    /// a trailing dot ignored; no allocation.
+    public static func sameName(_ lhs: String, _ rhs: String) -> Bool {
+        var lhs = lhs
+        var rhs = rhs
+        return lhs.withUTF8 { a in
+            rhs.withUTF8 { b in
+                let aCount = a.last == UInt8(ascii: ".") && a.count > 1 ? a.count - 1 : a.count
+                let bCount = b.last == UInt8(ascii: ".") && b.count > 1 ? b.count - 1 : b.count
+                guard aCount == bCount else { return false }
+                for index in 0..<aCount where a[index] != b[index] {
+                    let x = a[index] | 0x20, y = b[index] | 0x20
+                    guard x == y, x >= UInt8(ascii: "a"), x <= UInt8(ascii: "z") else { return false }
+                }
+                return true
+            }
+        }
     }
 
     /// The record type's mnemonic (`A`, `PTR`), or `TYPE65` for one resolvd has no name for (RFC 3597).
@@ -52,20 +84,20 @@ public enum QuestionOutcome: Sendable {
     /// name and its CNAME chain own (``DNSMessage/answers(chainedFrom:)``), nothing else a
     /// reply may carry.
     public init(_ message: DNSMessage, for question: DNSQuestion) {
-        let related = message.answers(chainedFrom: question.name)
         let soa = message.authority.first { $0.type == .soa }
         var chain: [DNSRecord] = []
-        var owner = DNSQuestion.canonical(question.name)
+        var owner = question.name
         if question.type != DNSQuestion.cname {
             // Follow the links in chain order, whatever order the reply listed them in.
             for _ in 0..<DNSMessage.maxChainLength {
-                guard let link = related.first(where: { $0.type == .cname && DNSQuestion.canonical($0.name) == owner }),
+                guard let link = message.answers.first(where: { $0.type == .cname && DNSQuestion.sameName($0.name, owner) }),
                       case .cname(let target) = link.data else { break }
                 chain.append(link)
-                owner = DNSQuestion.canonical(target)
+                owner = target
             }
         }
-        let records = related.filter { $0.data.typeNumber == question.type && DNSQuestion.canonical($0.name) == owner }
+        // Only the records of the chain's end: nothing else a reply carried answers the question.
+        let records = message.answers.filter { $0.data.typeNumber == question.type && DNSQuestion.sameName($0.name, owner) }
         if !records.isEmpty {
             self = .records(chain: chain, records: records)
         } else if message.rcode == 3 {

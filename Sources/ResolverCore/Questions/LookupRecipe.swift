@@ -6,7 +6,9 @@ import CAres
 /// A and AAAA questions of one name at once), each round's outcomes turned into the answer
 /// by ``LookupRecipe/decide`` — or into "ask the next round".
 ///
-/// The recipes are pure: they ask nothing and keep nothing. The daemon's lookup service
+/// The recipes are pure: they ask nothing and keep nothing. They do not check names: a
+/// question with a bad name fails with WSAEINVAL when asked (``Resolver/ask(_:owner:completion:)``),
+/// never before the cache has been consulted (a cached answer's name is a good one). The daemon's lookup service
 /// answers the questions (from its cache, a question already in flight, or ``Resolver/ask``)
 /// and feeds the outcomes back; the engine's own lookups (``Resolver/addressInfo(_:owner:completion:)``
 /// and its siblings) keep c-ares' combined calls.
@@ -64,7 +66,6 @@ extension Resolver {
             return .local(.failure(error))
         }
         if let literal = plan.literalAnswer() { return .local(literal) }
-        if let problem = DNSName.validationError(request.name) { return .local(.failure(.invalidArgument("bad name: \(problem)"))) }
         if let match = databases.hosts.addresses(for: request.name, family: plan.queryFamily), !match.addresses.isEmpty {
             let found = match.addresses.compactMap { IPAddress(parsing: $0.text) }.map { AddressInfoPlan.Found(address: $0, ttl: 0) }
             return .local(plan.answer(found: found, canonicalName: match.canonicalName))
@@ -88,7 +89,6 @@ extension Resolver {
                     ? Self.fitting(HostEntry(name: literal.text, aliases: [], family: literal.family, addresses: [literal.text], ttl: 0), bufferLength: bufferLength)
                     : .failure(ResolverError(code: .hostNotFound, message: "'\(name)' is not an address of the family asked")))
         }
-        if let problem = DNSName.validationError(name) { return .local(.failure(.invalidArgument("bad name: \(problem)"))) }
         if let match = databases.hosts.addresses(for: name, family: family), !match.addresses.isEmpty {
             let found = match.addresses.compactMap { IPAddress(parsing: $0.text) }.map { AddressInfoPlan.Found(address: $0, ttl: 0) }
             let entry = Self.hostEntry(name: match.canonicalName, aliases: match.aliases, found: found, family: family)
@@ -151,8 +151,7 @@ extension Resolver {
 
     /// DnsQueryEx: one question, no search list; the records of the name and its CNAME chain.
     public func queryPlan(_ name: String, type: DNSRecordType) -> LookupPlan<QueryAnswer> {
-        if let problem = DNSName.validationError(name) { return .local(.failure(.invalidArgument("bad name: \(problem)"))) }
-        return .questions(LookupRecipe(
+        .questions(LookupRecipe(
             rounds: [[DNSQuestion(name: name, type: type.number)]],
             decide: { outcomes in
                 switch outcomes[0] {

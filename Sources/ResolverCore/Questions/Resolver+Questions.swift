@@ -11,8 +11,11 @@ extension Resolver {
     /// The daemon's lookups are made of these: its cache holds their answers by question
     /// (docs/cache.md). Cancelled with ``cancel(_:)`` like any lookup (the `Result`'s failure).
     @discardableResult
+    ///
+    /// - Parameter channelHint: questions with the same hint go to the same channel (one op's
+    ///   A and AAAA: one thread woken, not two); nil spreads them round-robin.
     public func ask(
-        _ question: DNSQuestion, owner: LookupOwner = .shared,
+        _ question: DNSQuestion, owner: LookupOwner = .shared, channelHint: Int? = nil,
         completion: @escaping @Sendable (Result<QuestionOutcome, ResolverError>) -> Void
     ) -> LookupHandle {
         if let problem = DNSName.validationError(question.name) {
@@ -20,7 +23,7 @@ extension Resolver {
                 lookup.finish(.success(.failure(.invalidArgument("bad name: \(problem)"))))
             }, completion: completion)
         }
-        return start(owner: owner, timeout: nil, work: { lookup, loop in
+        return start(owner: owner, timeout: nil, channelHint: channelHint, work: { lookup, loop in
             loop.query(name: question.name, type: question.type) { status, answer in
                 guard lookup.isPending else { return }  // cancelled: drop the late answer
                 guard status == ARES_SUCCESS || status == ARES_ENOTFOUND || status == ARES_ENODATA else {
