@@ -15,7 +15,7 @@ BIN_SOURCE   ?= .build/release
 # python3-prometheus-client: parses `stats --prometheus` and /metrics (ObserveCommandLineTests).
 # gcc, make, libjansson-dev: libresolvd, the C client (clients/c), built and tested by LibresolvdTests.
 # iproute2: the network namespace where PythonClientTests compares the asyncio client with glibc.
-APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux python3 python3-pip python3-prometheus-client gcc make libjansson-dev iproute2
+APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux python3 python3-pip python3-prometheus-client gcc make libjansson-dev iproute2 python3-dnspython bind9-dnsutils knot-dnsutils
 # Test fixtures fetched once, never at test time: Debian's libnss-resolve (252), unpacked by
 # VarlinkNSSResolveTests with dpkg-deb -x, never installed; PyPI's varlink (31.0.0), a second
 # Varlink client for VarlinkPythonClientTests, unzipped there.

@@ -125,6 +125,10 @@ public actor ResolvdDaemon: Service {
         let metricsServer = try await MetricsServer.start(
             configuration.metricsListen, context: context, acceptPauses: acceptPauses, logger: logger)
         defer { metricsServer?.close(promise: nil) }
+        // `dns_listen` (DNSStub/): taken at start only, like metrics_listen.
+        let stubChannels = try await DNSStubServer.start(
+            configuration.dnsListen, context: context, answering: LookupServiceStubAnswering(lookups: lookups), logger: logger)
+        defer { for channel in stubChannels { channel.close(promise: nil) } }
         state = .running(socketPath: listeningDescription)
         logger.notice(
             "resolvd listening",

@@ -1,0 +1,107 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// Binds the DNS stub listener: UDP and TCP on each `dns_listen` address, over one
+/// ``DNSStubLookups`` (the bookkeeping) and one ``StubAnswering`` (the lookup service).
+///
+/// UDP sockets read datagrams in batches (`recvmmsg`, NIO's
+/// `datagramVectorReadMessageCount`); TCP connections over `dns_max_tcp_connections`, or
+/// over `dns_max_tcp_connections_per_source` from one address, are closed as they are
+/// accepted (``DNSStubServer/TCPAdmission``). Taken at start only, not on reload.
+enum DNSStubServer {
+    /// Datagrams read per `recvmmsg`, and the most bytes of one query (a longer datagram
+    /// is cut and answered FORMERR).
+    static let datagramsPerRead = 32
+    static let largestQuery = 4096
+
+    /// Binds every address; the channels to close at shutdown.
+    static func start(
+        _ listens: [MetricsListen], context: ServerContext, answering: any StubAnswering, logger: Logger
+    ) async throws -> [any Channel] {
+        guard !listens.isEmpty else { return [] }
+        let lookups = DNSStubLookups(server: context, answering: answering)
+        let admission = TCPAdmission()
+        var channels: [any Channel] = []
+        do {
+            for listen in listens {
+                channels.append(try await bindUDP(listen, lookups: lookups))
+                channels.append(try await bindTCP(listen, lookups: lookups, admission: admission))
+                logger.notice("dns stub listening", metadata: ["address": "\(listen)"])
+            }
+        } catch {
+            for channel in channels { channel.close(promise: nil) }
+            throw ConfigurationError("dns_listen: cannot listen: \(error)")
+        }
+        return channels
+    }
+
+    private static func bindUDP(_ listen: MetricsListen, lookups: DNSStubLookups) async throws -> any Channel {
+        let bound = lookups.server.limits.maxQueuedReplyBytes
+        return try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.datagramVectorReadMessageCount, value: datagramsPerRead)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: largestQuery * datagramsPerRead))
+            .channelOption(.writeBufferWaterMark, value: .init(low: bound / 2, high: bound))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(DNSStubUDPHandler(lookups: lookups))
+                }
+            }
+            .bind(host: listen.host, port: listen.port)
+            .get()
+    }
+
+    private static func bindTCP(_ listen: MetricsListen, lookups: DNSStubLookups, admission: TCPAdmission) async throws -> any Channel {
+        let limits = lookups.server.limits
+        let idle = TimeAmount.milliseconds(Int64(limits.dnsTCPIdleTimeoutMilliseconds))
+        return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: false)
+            .childChannelInitializer { channel in
+                let source = channel.remoteAddress?.ipAddress ?? "?"
+                guard admission.admit(source, total: limits.dnsMaxTCPConnections, perSource: limits.dnsMaxTCPConnectionsPerSource) else {
+                    lookups.server.stats.connectionsRefused.add(1, ordering: .relaxed)
+                    return channel.close()
+                }
+                channel.closeFuture.whenComplete { _ in admission.release(source) }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idle))
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(StubTCPFrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(DNSStubTCPHandler(lookups: lookups, source: source))
+                }
+            }
+            .bind(host: listen.host, port: listen.port)
+            .get()
+    }
+
+    /// TCP connections open, in all and per source address.
+    final class TCPAdmission: Sendable {
+        private let state = NIOLockedValueBox<(total: Int, perSource: [String: Int])>((0, [:]))
+
+        /// True (and counted) when one more connection from `source` may stay open.
+        func admit(_ source: String, total: Int, perSource: Int) -> Bool {
+            state.withLockedValue { state in
+                let fromSource = state.perSource[source, default: 0]
+                guard state.total < total, fromSource < perSource else { return false }
+                state.total += 1
+                state.perSource[source] = fromSource + 1
+                return true
+            }
+        }
+
+        func release(_ source: String) {
+            state.withLockedValue { state in
+                state.total -= 1
+                let left = state.perSource[source, default: 1] - 1
+                state.perSource[source] = left == 0 ? nil : left
+            }
+        }
+
+        /// Connections open now from `source` (tests).
+        func count(from source: String) -> Int {
+            state.withLockedValue { $0.perSource[source, default: 0] }
+        }
+    }
+}
