@@ -108,9 +108,11 @@ enum DNSStubClient {
                 except Exception as error:
                     out("unparsable", type(error).__name__)
         elif check == "edns-version":
-            query = dns.message.make_query(args[0], "A", use_edns=int(args[1]))
-            wire = udp_raw(query.to_wire())
-            describe("", wire, query)
+            # dnspython 2.3 reads use_edns=1 as True (version 0): the version byte is set in the wire.
+            query = dns.message.make_query(args[0], "A", use_edns=0)
+            wire = bytearray(query.to_wire())
+            wire[-5] = int(args[1])
+            describe("", udp_raw(bytes(wire)), query)
         elif check == "opcode":
             query = dns.message.make_query(args[0], "A")
             query.set_opcode(dns.opcode.from_text(args[1]))
@@ -157,7 +159,10 @@ enum DNSStubClient {
             # checked against the name it asked
             count, suffix, wait = int(args[0]), args[1], float(args[2])
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE (root)
+            except OSError:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
             asked = {}
             for index in range(count):
                 name = "n%d.%s" % (index, suffix)

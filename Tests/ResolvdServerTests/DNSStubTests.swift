@@ -133,11 +133,29 @@ import Glibc
         #expect(stats?["front_ends"]?.objectValue?["dns"]?.intValue == 1)
     }
 
+    /// 1,000 questions in flight at once from one UDP socket (the upstream's answers held
+    /// until the daemon counts all of them in flight), then every answer with its own id.
     @Test func aThousandUDPQuestionsFromOneSocketGetTheirOwnIds() throws {
-        let (daemon, port) = try Self.daemon()
+        try DNSStubClient.requireDNSPython()
+        let unbound = try DaemonOperationTests.unbound.get()
+        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .zero)
+        defer { proxy.stop() }
+        proxy.hold()
+        let (daemon, port) = try Self.daemon(upstream: proxy.serverAddress, timeoutMilliseconds: 60_000, tries: 1)
         defer { daemon.stop() }
-        let facts = try DNSStubClient.run(["flood-udp", "1000", "wild.example.test", "10"], port: port)
-        #expect(facts["replies"] == "1000")
+        let directory = try SystemdTestSupport.makeTemporaryDirectory()
+        defer { SystemdTestSupport.removeTree(directory) }
+        let flood = try SpawnedProcess(
+            arguments: ["/usr/bin/python3", "-c", DNSStubClient.script, "127.0.0.1", String(port), "flood-udp", "1000", "wild.example.test", "20"],
+            stdout: directory + "/stdout", stderr: directory + "/stderr")
+        let client = try daemon.connect()
+        var next: Int64 = 1
+        let held = client.waitForStat("in_flight", toBe: 1000, nextID: &next, timeout: .seconds(60))
+        #expect(held?["in_flight"]?.intValue == 1000)
+        proxy.release()
+        #expect(flood.waitForExit(timeout: .seconds(120)) == 0)
+        let facts = DNSStubClient.facts((try? readWholeFile(directory + "/stdout")) ?? "")
+        #expect(facts["replies"] == "1000", "\((try? readWholeFile(directory + "/stderr")) ?? "")")
         #expect(facts["wrong"] == "0")
         #expect(facts["rcode-NOERROR"] == "1000")
     }

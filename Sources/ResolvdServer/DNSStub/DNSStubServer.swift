@@ -15,6 +15,7 @@ enum DNSStubServer {
     /// is cut and answered FORMERR).
     static let datagramsPerRead = 32
     static let largestQuery = 4096
+    static let receiveBufferBytes: SocketOptionValue = 4 << 20
 
     /// Binds every address; the channels to close at shutdown.
     static func start(
@@ -42,6 +43,8 @@ enum DNSStubServer {
         return try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.datagramVectorReadMessageCount, value: datagramsPerRead)
+            // Room for a burst of queries while the loop is busy (the kernel caps it at rmem_max).
+            .channelOption(.socketOption(.so_rcvbuf), value: receiveBufferBytes)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: largestQuery * datagramsPerRead))
             .channelOption(.writeBufferWaterMark, value: .init(low: bound / 2, high: bound))
             .channelInitializer { channel in
