@@ -21,6 +21,8 @@ enum DNSStubClient {
 
         def udp_raw(wire, timeout=5):
             sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+            if "from" in args:  # another loopback source address, such as 127.0.0.2
+                sock.bind((args[args.index("from") + 1], 0))
             sock.settimeout(timeout)
             sock.sendto(wire, (host, port))
             try:
@@ -128,9 +130,13 @@ enum DNSStubClient {
                 queries[query.id] = name
                 blob += struct.pack("!H", len(query.to_wire())) + query.to_wire()
             sock.sendall(blob)
+            sock.settimeout(5)  # what is still in flight after this is left unanswered
             answered = []
             for _ in args:
-                wire = tcp_recv(sock)
+                try:
+                    wire = tcp_recv(sock)
+                except socket.timeout:
+                    break
                 if wire is None:
                     break
                 reply = dns.message.from_wire(wire)
@@ -189,6 +195,22 @@ enum DNSStubClient {
             out("wrong", wrong)
             for text in sorted(rcodes):
                 out("rcode-" + text, rcodes[text])
+        elif check == "tcp-flood":
+            # tcp-flood NAME MAXBYTES: whole framed queries, never reading, until a send blocks
+            # for 3 s (the daemon stopped reading: `blocked SENT`) or MAXBYTES are sent
+            query = dns.message.make_query(args[0], "A").to_wire()
+            frames = (struct.pack("!H", len(query)) + query) * 1000
+            sock = tcp_connect()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
+            sock.settimeout(3)
+            sent = 0
+            try:
+                while sent < int(args[1]):
+                    sock.sendall(frames)
+                    sent += len(frames)
+                out("sent-all", sent)
+            except socket.timeout:
+                out("blocked", sent)
         elif check == "tcp-connections":
             # tcp-connections COUNT: opens COUNT connections; how many the daemon keeps open
             socks = []
