@@ -125,7 +125,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_ARGS    ?= -max_total_time=$(FUZZ_SECONDS)
 FUZZ_CORPUS  ?= Fuzz/.corpus
 # target:runs of the smoke run (about 5-15 s each on a busy 2-core machine).
-FUZZ_SMOKE_RUNS = DNSMessage:300000 JSON:300000 UpstreamTraffic:10000 TextFiles:10000 Varlink:5000 RequestLines:1500
+FUZZ_SMOKE_RUNS = DNSMessage:300000 JSON:300000 UpstreamTraffic:10000 TextFiles:10000 Varlink:5000 RequestLines:1500 DNSStub:3000
 FUZZ_TARGETS ?= $(foreach spec,$(FUZZ_SMOKE_RUNS),$(firstword $(subst :, ,$(spec))))
 # swiftc keeps only the last -sanitize= it is given, and SwiftPM passes one per --sanitize:
 # "-sanitize=fuzzer,address" last, or the Swift code gets AddressSanitizer without libFuzzer's
