@@ -32,16 +32,8 @@ import Glibc
 /// - when the lookups have finished, the server holds none in flight.
 enum DNSStubFuzzing {
     static let server: ServerContext = {
-        var template = Array("/tmp/resolvd-fuzz-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { preconditionFailure("mkdtemp: \(errno)") }
-        let directory = String(cString: made)
-        func write(_ text: String, to name: String) -> String {
-            let path = directory + "/" + name
-            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            precondition(fd >= 0 && Glibc.write(fd, text, text.utf8.count) == text.utf8.count, "write \(path): \(errno)")
-            close(fd)
-            return path
-        }
+        let files = FuzzFiles()
+        func write(_ text: String, to name: String) -> String { files.write(text, to: name) }
         let big = (1...80).map { "192.0.2.\($0) big.example.test\n" }.joined()
         var configuration = ResolverConfiguration(servers: [try! DNSServerAddress.ipv4("127.0.0.1", port: RefusingPort.make())])
         configuration.hostsFile = write("192.0.2.10 www.example.test\n2001:db8::10 www.example.test\n" + big, to: "hosts")

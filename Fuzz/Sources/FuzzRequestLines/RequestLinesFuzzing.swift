@@ -41,16 +41,8 @@ enum RequestLinesFuzzing {
     }()
 
     static let server: ServerContext = {
-        var template = Array("/tmp/resolvd-fuzz-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { preconditionFailure("mkdtemp: \(errno)") }
-        let directory = String(cString: made)
-        func write(_ text: String, to name: String) -> String {
-            let path = directory + "/" + name
-            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            precondition(fd >= 0 && Glibc.write(fd, text, text.utf8.count) == text.utf8.count, "write \(path): \(errno)")
-            close(fd)
-            return path
-        }
+        let files = FuzzFiles()
+        func write(_ text: String, to name: String) -> String { files.write(text, to: name) }
         var configuration = ResolverConfiguration(servers: [try! DNSServerAddress.ipv4("127.0.0.1", port: RefusingPort.make())])
         configuration.hostsFile = write("127.0.0.1 localhost\n192.0.2.10 www.example.test www\n2001:db8::10 www.example.test\n", to: "hosts")
         configuration.servicesFile = write("domain 53/udp\ndomain 53/tcp\nhttp 80/tcp www\n", to: "services")
