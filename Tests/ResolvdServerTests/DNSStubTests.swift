@@ -1,3 +1,5 @@
+import ResolvdProtocol
+import ResolverCore
 import ResolverTesting
 import Testing
 
@@ -200,5 +202,63 @@ import Glibc
         // dig retries a truncated answer over TCP by itself.
         let big = try SystemdTestSupport.run([dig, "@127.0.0.1", "-p", String(port), "+noedns", "+short", "big.example.test", "A"])
         #expect(big.stdout.split(separator: "\n").count == Zone.bigRecordCount)
+    }
+}
+
+/// The stub as front end `dns` in what the daemon reports: `monitor`, `stats`, Prometheus,
+/// and one upstream query for a name asked through the stub and through v1.
+@Suite struct DNSStubObserveTests {
+    @Test func stubQuestionsReachMonitorStatsAndPrometheusAsFrontEndDNS() throws {
+        let (daemon, port) = try DNSStubTests.daemon()
+        defer { daemon.stop() }
+        let monitor = try daemon.connect()
+        #expect(monitor.call(#"{"id":1,"op":"monitor"}"# + "\n" + #"{"id":2,"op":"hello"}"#, id: 2)?.status == 0)
+        #expect(try DNSStubClient.run(["ask", "www.example.test", "A"], port: port)["rcode"] == "NOERROR")
+        #expect(try DNSStubClient.run(["ask", "www.example.test", "A"], port: port)["rcode"] == "NOERROR")
+        #expect(try DNSStubClient.run(["ask", "nonexistent.example.test", "TXT", "tcp"], port: port)["rcode"] == "NXDOMAIN")
+        var events: [JSONObject] = []
+        #expect(monitor.readEvents(until: "nonexistent.example.test", into: &events) != nil)
+        #expect(events.compactMap { $0["frontend"]?.stringValue } == ["dns", "dns", "dns"], "\(events)")
+        #expect(events.compactMap { $0["source"]?.stringValue } == ["upstream", "cache", "upstream"], "\(events)")
+        #expect(events.compactMap { $0["type"]?.stringValue } == ["A", "A", "TXT"])
+        #expect(events.compactMap { $0["status"]?.intValue } == [0, 0, Int64(ResultCode.hostNotFound.rawValue)])
+
+        let client = try daemon.connect()
+        let stats = try #require(client.call(#"{"id":1,"op":"stats"}"#, id: 1)?.result)
+        #expect(stats["front_ends"]?.objectValue?["dns"]?.intValue == 3)
+        #expect(stats["front_ends"]?.objectValue?["v1"]?.intValue == 0)
+        #expect(stats["lookups"]?.intValue == 3)
+        let output = try SystemdTestSupport.run([ObserveCommandLineTests.resolvdctl, "--socket", daemon.socketPath, "stats", "--prometheus"])
+        let samples = try ObserveCommandLineTests.parsePrometheus(output.stdout)
+        #expect(samples["resolvd_frontend_lookups_total{frontend=dns}"] == 3)
+    }
+
+    /// A name asked through the stub while the same question from v1 waits on the upstream:
+    /// one upstream query for both.
+    @Test func aStubQuestionAndAV1QueryShareOneUpstreamQuery() throws {
+        let unbound = try DaemonOperationTests.unbound.get()
+        let proxy = try DelayingProxy.start(upstreamPort: unbound.port, delay: .zero)
+        defer { proxy.stop() }
+        proxy.hold()
+        let (daemon, port) = try DNSStubTests.daemon(upstream: proxy.serverAddress, timeoutMilliseconds: 30_000, tries: 1)
+        defer { daemon.stop() }
+        let client = try daemon.connect()
+        client.send(#"{"id":1,"op":"query","name":"mail.example.test","type":"MX"}"#)
+        #expect(proxy.waitUntil(queriesForwarded: 1))
+        let directory = try SystemdTestSupport.makeTemporaryDirectory()
+        defer { SystemdTestSupport.removeTree(directory) }
+        let stub = try SpawnedProcess(
+            arguments: ["/usr/bin/python3", "-c", DNSStubClient.script, "127.0.0.1", String(port), "ask", "mail.example.test", "MX"],
+            stdout: directory + "/stdout", stderr: directory + "/stderr")
+        let watcher = try daemon.connect()
+        var next: Int64 = 1
+        #expect(watcher.waitForStat("in_flight", toBe: 2, nextID: &next)?["in_flight"]?.intValue == 2)
+        proxy.release()
+        #expect(client.reply()?.status == 0)
+        #expect(stub.waitForExit(timeout: .seconds(30)) == 0)
+        let facts = DNSStubClient.facts((try? readWholeFile(directory + "/stdout")) ?? "")
+        #expect(facts["answers"] == "mail.example.test. MX 10 mx1.example.test.;mail.example.test. MX 20 mx2.example.test.")
+        #expect(proxy.queriesForwarded == 1)
+        #expect(watcher.call(#"{"id":100,"op":"stats"}"#, id: 100)?.result?["coalesced"]?.intValue == 1)
     }
 }

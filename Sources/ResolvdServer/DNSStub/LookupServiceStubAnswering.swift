@@ -2,6 +2,10 @@ import NIOConcurrencyHelpers
 import ResolvdProtocol
 import ResolverCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// ``StubAnswering`` on today's ``LookupService``: each DNS question becomes the v1 lookup
 /// that asks the same thing, so the stub shares the cache and in-flight lookups with v1
 /// and Varlink (a name asked through the stub and as a v1 `query` costs one upstream query).
@@ -34,15 +38,40 @@ struct LookupServiceStubAnswering: StubAnswering {
             return .answered
         }
         let resolver = lookups.resolver
-        let token = NIOLockedValueBox<LookupService.Token?>(nil)
-        let started = lookups.start(key, owner: owner.uid, connection: owner.connection) { result in
-            // No token yet: the answer came inside `start`, from the cache.
-            let source = token.withLockedValue { $0?.source } ?? .cache
+        let caller = pthread_self()
+        let rendezvous = NIOLockedValueBox(Rendezvous.starting)
+        let deliver: @Sendable (Result<LookupValue, ResolverError>, LookupSource) -> Void = { result, source in
             completion(Self.answer(result, to: question, key: key, source: source.monitorSource(for: key, resolver: resolver)))
         }
-        token.withLockedValue { $0 = started }
+        let started = lookups.start(key, owner: owner.uid, connection: owner.connection) { result in
+            let source: LookupSource? = rendezvous.withLockedValue { state in
+                switch state {
+                case .started(let token): return token.source
+                case .starting where pthread_equal(pthread_self(), caller) != 0: return .cache  // answered inside `start`
+                case .starting, .answered:
+                    // An upstream answer on another thread before `start` returned: the
+                    // token that says where it came from is not known yet; `ask` delivers it.
+                    state = .answered(result)
+                    return nil
+                }
+            }
+            if let source { deliver(result, source) }
+        }
+        let early = rendezvous.withLockedValue { state -> Result<LookupValue, ResolverError>? in
+            defer { state = .started(started) }
+            if case .answered(let result) = state { return result }
+            return nil
+        }
+        if let early { deliver(early, started.source) }
         let lookups = self.lookups
         return StubTicket { lookups.cancel(started, with: .aborted) }
+    }
+
+    /// Where a lookup's answer meets its token, which says where the answer came from.
+    private enum Rendezvous {
+        case starting
+        case answered(Result<LookupValue, ResolverError>)
+        case started(LookupService.Token)
     }
 
     private func lookupKey(_ question: StubQuestion) -> LookupKey? {
