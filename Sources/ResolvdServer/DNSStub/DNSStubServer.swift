@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -9,7 +13,8 @@ import NIOPosix
 /// UDP sockets read datagrams in batches (`recvmmsg`, NIO's
 /// `datagramVectorReadMessageCount`); TCP connections over `dns_max_tcp_connections`, or
 /// over `dns_max_tcp_connections_per_source` from one address, are closed as they are
-/// accepted (``DNSStubServer/TCPAdmission``). Taken at start only, not on reload.
+/// accepted (``DNSStubServer/TCPAdmission``); a loopback client's source is its uid
+/// (``StubSourceUID``). Taken at start only, not on reload.
 enum DNSStubServer {
     /// Datagrams read per `recvmmsg`, and the most bytes of one query (a longer datagram
     /// is cut and answered FORMERR).
@@ -63,7 +68,14 @@ enum DNSStubServer {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: false)
             .childChannelInitializer { channel in
-                let source = channel.remoteAddress?.ipAddress ?? "?"
+                var uid: uid_t?
+                if let remote = channel.remoteAddress, StubSourceUID.isLoopback(remote), let local = channel.localAddress {
+                    var uids = StubSourceUID()
+                    uid = uids.uid(client: remote, server: local, tcp: true)
+                    uids.close()
+                }
+                // A local client is its uid, as on the Unix sockets; a remote one its address.
+                let source = uid.map { "uid \($0)" } ?? channel.remoteAddress?.ipAddress ?? "?"
                 guard admission.admit(source, total: limits.dnsMaxTCPConnections, perSource: limits.dnsMaxTCPConnectionsPerSource) else {
                     lookups.server.stats.connectionsRefused.add(1, ordering: .relaxed)
                     return channel.close()
@@ -72,7 +84,7 @@ enum DNSStubServer {
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idle))
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(StubTCPFrameDecoder()))
-                    try channel.pipeline.syncOperations.addHandler(DNSStubTCPHandler(lookups: lookups, source: source))
+                    try channel.pipeline.syncOperations.addHandler(DNSStubTCPHandler(lookups: lookups, source: source, uid: uid))
                 }
             }
             .bind(host: listen.host, port: listen.port)

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 import NIOCore
 import ResolverCore
 
@@ -40,9 +44,9 @@ final class DNSStubTCPHandler: ChannelInboundHandler {
     private var nextQuestion: UInt64 = 0
     private var context: ChannelHandlerContext?
 
-    init(lookups: DNSStubLookups, source: String) {
+    init(lookups: DNSStubLookups, source: String, uid: uid_t?) {
         self.lookups = lookups
-        self.owner = StubOwner(uid: nil, source: source, connection: LookupService.makeConnectionID())
+        self.owner = StubOwner(uid: uid, source: source, connection: LookupService.makeConnectionID())
     }
 
     func handlerAdded(context: ChannelHandlerContext) {

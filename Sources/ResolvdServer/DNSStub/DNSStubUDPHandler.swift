@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 import NIOCore
 import ResolverCore
 
@@ -5,7 +9,8 @@ import ResolverCore
 /// ``StubAnswering`` and answered with one datagram (``StubReplyEncoder``) no larger than
 /// the client may receive (TC=1 beyond it).
 ///
-/// Bounds: `dns_max_queries_per_source` questions in flight per source address and
+/// A source is the sending socket's uid when it is local (loopback: ``StubSourceUID``),
+/// else its address. Bounds: `dns_max_queries_per_source` questions in flight per source and
 /// `dns_max_queries` on every stub socket together; a question over either is answered
 /// REFUSED at once (counted in `stats.rejected`). A question repeated while the first is in
 /// flight (same source address and port, id and question) joins it: one lookup, one reply.
@@ -30,7 +35,9 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
 
     private let lookups: DNSStubLookups
     private var inFlight = StubInFlight<Key>()
+    /// By source: the sending socket's uid on loopback (``StubSourceUID``), else its address.
     private var sources: [String: Source] = [:]
+    private var uids = StubSourceUID()
     private var context: ChannelHandlerContext?
     /// Answers written since the last flush: one flush per burst of answers.
     private var unflushed = false
@@ -48,6 +55,7 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        uids.close()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -64,7 +72,11 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
         }
         let key = Key(remote: envelope.remoteAddress, id: query.id, question: query.question)
         guard !inFlight.contains(key) else { return }  // a repeat joins the first
-        let address = envelope.remoteAddress.ipAddress ?? "?"
+        var uid: uid_t?
+        if StubSourceUID.isLoopback(envelope.remoteAddress), let local = context.channel.localAddress {
+            uid = uids.uid(client: envelope.remoteAddress, server: local, tcp: false)
+        }
+        let address = uid.map { "uid \($0)" } ?? envelope.remoteAddress.ipAddress ?? "?"
         let limits = lookups.server.limits
         var source = sources[address] ?? Source()
         guard source.inFlight < limits.dnsMaxQueriesPerSource,
@@ -78,7 +90,7 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
         source.inFlight += 1
         sources[address] = source
         let question = StubQuestion(query)
-        let owner = StubOwner(uid: nil, source: address, connection: source.connection)
+        let owner = StubOwner(uid: uid, source: address, connection: source.connection)
         inFlight.insert(key, question, startedAt: lookups.begin(question))
         let head = query.replyHead(.noError)
         let limit = query.udpReplyLimit(serverSize: Int(StubReplyEncoder.advertisedUDPSize))
