@@ -24,7 +24,7 @@ enum DNSStubServer {
 
     /// Binds every address; the channels to close at shutdown.
     static func start(
-        _ listens: [MetricsListen], context: ServerContext, answering: any StubAnswering, logger: Logger
+        _ listens: [MetricsListen], context: ServerContext, answering: any StubAnswering, acceptPauses: AcceptPauses, logger: Logger
     ) async throws -> [any Channel] {
         guard !listens.isEmpty else { return [] }
         let lookups = DNSStubLookups(server: context, answering: answering)
@@ -33,7 +33,7 @@ enum DNSStubServer {
         do {
             for listen in listens {
                 channels.append(try await bindUDP(listen, lookups: lookups))
-                channels.append(try await bindTCP(listen, lookups: lookups, admission: admission))
+                channels.append(try await bindTCP(listen, lookups: lookups, admission: admission, acceptPauses: acceptPauses, logger: logger))
                 logger.notice("dns stub listening", metadata: ["address": "\(listen)"])
             }
         } catch {
@@ -61,13 +61,22 @@ enum DNSStubServer {
             .get()
     }
 
-    private static func bindTCP(_ listen: MetricsListen, lookups: DNSStubLookups, admission: TCPAdmission) async throws -> any Channel {
+    private static func bindTCP(
+        _ listen: MetricsListen, lookups: DNSStubLookups, admission: TCPAdmission, acceptPauses: AcceptPauses, logger: Logger
+    ) async throws -> any Channel {
         let limits = lookups.server.limits
         let idle = TimeAmount.milliseconds(Int64(limits.dnsTCPIdleTimeoutMilliseconds))
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelInitializer { channel in
+                // At EMFILE accepting pauses until a descriptor is freed, as on the other sockets.
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler(logger: logger, pauses: acceptPauses))
+                }
+            }
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: false)
             .childChannelInitializer { channel in
+                channel.closeFuture.whenComplete { _ in acceptPauses.descriptorFreed() }
                 var uid: uid_t?
                 if let remote = channel.remoteAddress, StubSourceUID.isLoopback(remote), let local = channel.localAddress {
                     var uids = StubSourceUID()
