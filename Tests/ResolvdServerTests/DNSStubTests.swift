@@ -262,3 +262,25 @@ import Glibc
         #expect(watcher.call(#"{"id":100,"op":"stats"}"#, id: 100)?.result?["coalesced"]?.intValue == 1)
     }
 }
+
+/// A local user's `monitor` sees the stub questions of its own uid (the kernel names the
+/// sending socket's uid on loopback), not another uid's.
+@Suite struct DNSStubMonitorUIDTests {
+    @Test func aUsersMonitorSeesItsOwnStubQuestionsOnly() throws {
+        let (daemon, port) = try DNSStubTests.daemon()
+        defer { daemon.stop() }
+        let nobody = try NobodyClient(daemon: daemon, steps: [
+            #"{"send":{"id":1,"op":"monitor"}}"#, #"{"send":{"id":2,"op":"hello"}}"#, #"{"until_id":2}"#, #"{"print":"READY"}"#,
+            #"{"until_event":"v4only.example.test"}"#,
+            #"{"send":{"id":3,"op":"cancel","handle":1}}"#, #"{"until_id":3}"#,
+        ])
+        #expect(nobody.waitFor(line: "READY"), "\(nobody.errors)")
+        // root's question first, then uid 65534's: nobody's monitor must see only its own.
+        #expect(try DNSStubClient.run(["ask", "www.example.test", "A"], port: port)["rcode"] == "NOERROR")
+        #expect(try DNSStubClient.run(["ask", "multi.example.test", "A"], port: port, unprivileged: true)["rcode"] == "NOERROR")
+        #expect(try DNSStubClient.run(["ask", "v4only.example.test", "A", "tcp"], port: port, unprivileged: true)["rcode"] == "NOERROR")
+        let events = try nobody.finish().compactMap(\.event)
+        #expect(events.compactMap { $0["name"]?.stringValue } == ["multi.example.test", "v4only.example.test"], "\(events)")
+        #expect(events.allSatisfy { $0["frontend"]?.stringValue == "dns" })
+    }
+}
