@@ -2,8 +2,9 @@
 /// parsed from a datagram or a TCP frame without sockets, allocations kept to the question.
 ///
 /// What it checks: a 12-byte header with QR clear; OPCODE QUERY; exactly one question
-/// whose name is well formed (no compression pointer can be valid in a query's first name,
-/// labels of at most 63 bytes, at most 255 bytes in all); no answer or authority records
+/// whose name is well formed (labels of at most 63 bytes, at most 255 bytes in all, no
+/// compression pointer: the question has nothing before it to point at, and a pointer in a
+/// later record's name — a TSIG key's, say — is read as malformed too); no answer or authority records
 /// (a query carries none); at most one OPT record in the additional section, owned by the
 /// root, with version 0. A failed check becomes a ``StubQuery/Rejection`` that says which
 /// DNS RCODE answers it (FORMERR, NOTIMP, REFUSED, BADVERS) — or that nothing may be
