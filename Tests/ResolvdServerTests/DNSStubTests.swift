@@ -264,7 +264,7 @@ import Glibc
 }
 
 /// A local user's `monitor` sees the stub questions of its own uid (the kernel names the
-/// sending socket's uid on loopback), not another uid's.
+/// sending socket's uid on loopback), not another uid's; `stats` counts them under it.
 @Suite struct DNSStubMonitorUIDTests {
     @Test func aUsersMonitorSeesItsOwnStubQuestionsOnly() throws {
         let (daemon, port) = try DNSStubTests.daemon()
@@ -282,5 +282,11 @@ import Glibc
         let events = try nobody.finish().compactMap(\.event)
         #expect(events.compactMap { $0["name"]?.stringValue } == ["multi.example.test", "v4only.example.test"], "\(events)")
         #expect(events.allSatisfy { $0["frontend"]?.stringValue == "dns" })
+        // `clients`: the two questions under uid 65534, root's under uid 0.
+        let client = try daemon.connect()
+        let stats = try #require(client.call(#"{"id":1,"op":"stats"}"#, id: 1)?.result)
+        let clients = try #require(stats["clients"]?.arrayValue?.compactMap { $0.objectValue })
+        #expect(VarlinkMonitorTests.counters(65534, in: clients) == ["lookups": 2, "cache_hits": 0, "failures": 0, "cancelled": 0, "in_flight": 0], "\(clients)")
+        #expect(VarlinkMonitorTests.counters(0, in: clients)["lookups"] == 1, "\(clients)")
     }
 }

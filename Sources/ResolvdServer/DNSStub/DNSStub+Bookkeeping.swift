@@ -1,11 +1,16 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 import NIOCore
 import ResolvdProtocol
 import ResolverCore
 import Synchronization
 
 /// The stub listener's per-lookup bookkeeping, the same as v1's and Varlink's: a lookup
-/// counts in `stats` (`lookups`, `in_flight`, `front_ends.dns`, latency, outcomes) from
-/// ``DNSStubLookups/begin(_:)`` to ``DNSStubLookups/end(_:_:_:owner:)``, and each is offered
+/// counts in `stats` (`lookups`, `in_flight`, `front_ends.dns`, latency, outcomes, and
+/// `clients` under its uid when the kernel named one) from ``DNSStubLookups/begin(_:client:)``
+/// to ``DNSStubLookups/end(_:_:_:owner:client:)``, and each is offered
 /// to the running `monitor`s as front end `dns`. Kept in this one file so that it can fold
 /// into the piece every front end shares.
 ///
@@ -13,6 +18,15 @@ import Synchronization
 final class DNSStubLookups: Sendable {
     let server: ServerContext
     let answering: any StubAnswering
+    /// The `clients` counters of a local source's uid, one more user of them; nil for no uid.
+    func register(_ uid: uid_t?) -> ClientCounters? {
+        uid.map { server.clients.register(uid: $0) }
+    }
+
+    func release(_ client: ClientCounters?) {
+        if let client { server.clients.release(client) }
+    }
+
     /// UDP questions in flight on every stub socket together (`dns_max_queries`).
     let udpInFlight = Atomic<Int>(0)
 
@@ -22,7 +36,8 @@ final class DNSStubLookups: Sendable {
     }
 
     /// A lookup starts: counted, and its start time returned.
-    func begin(_ question: StubQuestion) -> UInt64 {
+    func begin(_ question: StubQuestion, client: ClientCounters?) -> UInt64 {
+        client?.lookupStarted()
         server.stats.lookups.add(1, ordering: .relaxed)
         server.stats.dnsLookups.add(1, ordering: .relaxed)
         server.stats.inFlight.add(1, ordering: .relaxed)
@@ -30,9 +45,10 @@ final class DNSStubLookups: Sendable {
     }
 
     /// A lookup ends, answered or abandoned (`answer` nil: its client left, ERROR_OPERATION_ABORTED).
-    func end(_ startedAt: UInt64, _ question: StubQuestion, _ answer: StubAnswer?, owner: StubOwner) {
+    func end(_ startedAt: UInt64, _ question: StubQuestion, _ answer: StubAnswer?, owner: StubOwner, client: ClientCounters?) {
         let latency = MonotonicClock.microseconds() &- startedAt
         let status = answer?.status ?? .operationAborted
+        client?.lookupFinished(status.rawValue, fromCache: answer?.fromCache ?? false)
         server.stats.recordLatency(microseconds: latency)
         server.stats.recordOutcome(status.rawValue)
         server.monitors.publish(uid: owner.uid) {

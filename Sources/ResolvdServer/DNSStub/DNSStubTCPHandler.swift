@@ -44,9 +44,13 @@ final class DNSStubTCPHandler: ChannelInboundHandler {
     private var nextQuestion: UInt64 = 0
     private var context: ChannelHandlerContext?
 
+    /// The `clients` counters of the peer's uid, when the kernel named one.
+    private var client: ClientCounters?
+
     init(lookups: DNSStubLookups, source: String, uid: uid_t?) {
         self.lookups = lookups
         self.owner = StubOwner(uid: uid, source: source, connection: LookupService.makeConnectionID())
+        self.client = lookups.register(uid)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -58,6 +62,8 @@ final class DNSStubTCPHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         self.context = nil
         cancelAll()
+        lookups.release(client)
+        client = nil
         context.fireChannelInactive()
     }
 
@@ -83,7 +89,7 @@ final class DNSStubTCPHandler: ChannelInboundHandler {
         let number = nextQuestion
         nextQuestion += 1
         let question = StubQuestion(query)
-        inFlight.insert(number, question, startedAt: lookups.begin(question))
+        inFlight.insert(number, question, startedAt: lookups.begin(question, client: client))
         let head = query.replyHead(.noError)
         let eventLoop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: eventLoop)
@@ -121,7 +127,7 @@ final class DNSStubTCPHandler: ChannelInboundHandler {
 
     private func answered(_ number: UInt64, head: StubReplyHead, _ answer: StubAnswer) {
         guard let entry = inFlight.remove(number) else { return }
-        lookups.end(entry.startedAt, entry.question, answer, owner: owner)
+        lookups.end(entry.startedAt, entry.question, answer, owner: owner, client: client)
         var head = head
         head.rcode = answer.rcode
         write(StubReplyEncoder.encode(head, answer: answer.answer, authority: answer.authority, limit: StubReplyEncoder.tcpLimit))
@@ -139,7 +145,7 @@ final class DNSStubTCPHandler: ChannelInboundHandler {
     private func cancelAll() {
         for entry in inFlight.removeAll() {
             entry.ticket?.cancel()
-            lookups.end(entry.startedAt, entry.question, nil, owner: owner)
+            lookups.end(entry.startedAt, entry.question, nil, owner: owner, client: client)
         }
     }
 }

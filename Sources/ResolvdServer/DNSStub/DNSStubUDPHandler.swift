@@ -27,10 +27,12 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
         let question: [UInt8]
     }
 
-    /// One source's questions in flight and its queue in the upstream share.
+    /// One source's questions in flight, its queue in the upstream share and its uid's
+    /// `clients` counters; kept while it has questions in flight.
     private struct Source {
         var inFlight = 0
         let connection = LookupService.makeConnectionID()
+        let client: ClientCounters?
     }
 
     private let lookups: DNSStubLookups
@@ -78,7 +80,7 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
         }
         let address = uid.map { "uid \($0)" } ?? envelope.remoteAddress.ipAddress ?? "?"
         let limits = lookups.server.limits
-        var source = sources[address] ?? Source()
+        var source = sources[address] ?? Source(client: nil)
         guard source.inFlight < limits.dnsMaxQueriesPerSource,
               lookups.udpInFlight.add(1, ordering: .relaxed).newValue <= limits.dnsMaxQueries
         else {
@@ -87,11 +89,12 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
             send(StubReplyEncoder.encode(query.replyHead(.refused), limit: 512), to: envelope.remoteAddress)
             return
         }
+        if source.inFlight == 0 { source = Source(client: lookups.register(uid)) }
         source.inFlight += 1
         sources[address] = source
         let question = StubQuestion(query)
         let owner = StubOwner(uid: uid, source: address, connection: source.connection)
-        inFlight.insert(key, question, startedAt: lookups.begin(question))
+        inFlight.insert(key, question, startedAt: lookups.begin(question, client: source.client))
         let head = query.replyHead(.noError)
         let limit = query.udpReplyLimit(serverSize: Int(StubReplyEncoder.advertisedUDPSize))
         let eventLoop = context.eventLoop
@@ -114,11 +117,13 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
     private func answered(_ key: Key, head: StubReplyHead, limit: Int, _ answer: StubAnswer, owner: StubOwner) {
         guard let entry = inFlight.remove(key) else { return }
         lookups.udpInFlight.subtract(1, ordering: .relaxed)
+        let client = sources[owner.source]?.client
         if var source = sources[owner.source] {
             source.inFlight -= 1
             sources[owner.source] = source.inFlight == 0 ? nil : source
         }
-        lookups.end(entry.startedAt, entry.question, answer, owner: owner)
+        lookups.end(entry.startedAt, entry.question, answer, owner: owner, client: client)
+        if sources[owner.source] == nil { lookups.release(client) }
         var head = head
         head.rcode = answer.rcode
         send(StubReplyEncoder.encode(head, answer: answer.answer, authority: answer.authority, limit: limit), to: key.remote)
