@@ -35,6 +35,21 @@ final class DNSStubLookups: Sendable {
         self.answering = answering
     }
 
+    /// Asks `question` for a handler confined to `eventLoop`: `answered` runs there, once —
+    /// before this returns for an answer the service has at once (a cache hit: no hop).
+    func ask(
+        _ question: StubQuestion, owner: StubOwner, on eventLoop: any EventLoop, _ answered: @escaping (StubAnswer) -> Void
+    ) -> StubTicket {
+        let answered = NIOLoopBound(answered, eventLoop: eventLoop)
+        return answering.ask(question, owner: owner) { answer in
+            if eventLoop.inEventLoop {
+                answered.value(answer)
+            } else {
+                eventLoop.execute { answered.value(answer) }
+            }
+        }
+    }
+
     /// A lookup starts: counted, and its start time returned.
     func begin(_ question: StubQuestion, client: ClientCounters?) -> UInt64 {
         client?.lookupStarted()

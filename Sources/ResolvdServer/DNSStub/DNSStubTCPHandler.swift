@@ -91,14 +91,8 @@ final class DNSStubTCPHandler: ChannelInboundHandler {
         let question = StubQuestion(query)
         inFlight.insert(number, question, startedAt: lookups.begin(question, client: client))
         let head = query.replyHead(.noError)
-        let eventLoop = context.eventLoop
-        let handler = NIOLoopBound(self, eventLoop: eventLoop)
-        let ticket = lookups.answering.ask(question, owner: owner) { answer in
-            if eventLoop.inEventLoop {
-                handler.value.answered(number, head: head, answer)
-            } else {
-                eventLoop.execute { handler.value.answered(number, head: head, answer) }
-            }
+        let ticket = lookups.ask(question, owner: owner, on: context.eventLoop) { [self] answer in
+            answered(number, head: head, answer)
         }
         inFlight.setTicket(ticket, for: number)
     }

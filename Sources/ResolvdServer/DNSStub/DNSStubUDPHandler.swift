@@ -97,14 +97,8 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
         inFlight.insert(key, question, startedAt: lookups.begin(question, client: source.client))
         let head = query.replyHead(.noError)
         let limit = query.udpReplyLimit(serverSize: Int(StubReplyEncoder.advertisedUDPSize))
-        let eventLoop = context.eventLoop
-        let handler = NIOLoopBound(self, eventLoop: eventLoop)
-        let ticket = lookups.answering.ask(question, owner: owner) { answer in
-            if eventLoop.inEventLoop {
-                handler.value.answered(key, head: head, limit: limit, answer, owner: owner)
-            } else {
-                eventLoop.execute { handler.value.answered(key, head: head, limit: limit, answer, owner: owner) }
-            }
+        let ticket = lookups.ask(question, owner: owner, on: context.eventLoop) { [self] answer in
+            answered(key, head: head, limit: limit, answer, owner: owner)
         }
         inFlight.setTicket(ticket, for: key)
     }
