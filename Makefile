@@ -176,6 +176,8 @@ install-files:
 	install -m 0644 systemd/resolvd.socket $(DESTDIR)$(UNITDIR)/resolvd.socket
 	sed -e 's|file:///usr/local/share/doc/resolvd/|file://$(DOCDIR)/|g' systemd/resolvd-resolve.socket > $(DESTDIR)$(UNITDIR)/resolvd-resolve.socket
 	chmod 0644 $(DESTDIR)$(UNITDIR)/resolvd-resolve.socket
+	sed -e 's|file:///usr/local/share/doc/resolvd/|file://$(DOCDIR)/|g' systemd/resolvd-dns.socket > $(DESTDIR)$(UNITDIR)/resolvd-dns.socket
+	chmod 0644 $(DESTDIR)$(UNITDIR)/resolvd-dns.socket
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf ]; then \
 	  echo "keeping $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf"; \
 	else \
@@ -190,7 +192,7 @@ install-files:
 # Removes what install put there; the configuration only if it is unchanged.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/resolvd $(DESTDIR)$(BINDIR)/resolvdctl
-	rm -f $(DESTDIR)$(UNITDIR)/resolvd.service $(DESTDIR)$(UNITDIR)/resolvd.socket $(DESTDIR)$(UNITDIR)/resolvd-resolve.socket
+	rm -f $(DESTDIR)$(UNITDIR)/resolvd.service $(DESTDIR)$(UNITDIR)/resolvd.socket $(DESTDIR)$(UNITDIR)/resolvd-resolve.socket $(DESTDIR)$(UNITDIR)/resolvd-dns.socket
 	rm -f $(DESTDIR)$(DOCDIR)/systemd.md $(DESTDIR)$(DOCDIR)/protocol.md $(DESTDIR)$(DOCDIR)/varlink.md $(DESTDIR)$(DOCDIR)/stub.md
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 	@if cmp -s config/resolvd.conf $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf; then \

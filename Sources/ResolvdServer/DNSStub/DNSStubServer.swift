@@ -14,7 +14,8 @@ import NIOPosix
 /// `datagramVectorReadMessageCount`); TCP connections over `dns_max_tcp_connections`, or
 /// over `dns_max_tcp_connections_per_source` from one address, are closed as they are
 /// accepted (``DNSStubServer/TCPAdmission``); a loopback client's source is its uid
-/// (``StubSourceUID``). Taken at start only, not on reload.
+/// (``StubSourceUID``). Under socket activation the sockets named `dns` are adopted and
+/// `dns_listen` is not bound. Taken at start only, not on reload.
 enum DNSStubServer {
     /// Datagrams read per `recvmmsg`, and the most bytes of one query (a longer datagram
     /// is cut and answered FORMERR).
@@ -22,19 +23,47 @@ enum DNSStubServer {
     static let largestQuery = 4096
     static let receiveBufferBytes: SocketOptionValue = 4 << 20
 
-    /// Binds every address; the channels to close at shutdown.
+    /// Where a socket comes from: an address to bind, or a descriptor systemd passed
+    /// (socket activation, `FileDescriptorName=dns`).
+    enum Target: CustomStringConvertible {
+        case address(MetricsListen)
+        case descriptor(Int32)
+
+        var description: String {
+            switch self {
+            case .address(let listen): "\(listen)"
+            case .descriptor(let descriptor): "fd:\(descriptor)"
+            }
+        }
+    }
+
+    /// Binds every address, or adopts the sockets systemd passed instead when there are any;
+    /// the channels to close at shutdown.
     static func start(
-        _ listens: [MetricsListen], context: ServerContext, answering: any StubAnswering, acceptPauses: AcceptPauses, logger: Logger
+        _ listens: [MetricsListen], adopting activated: [SocketActivation.DNSSocket] = [], context: ServerContext,
+        answering: any StubAnswering, acceptPauses: AcceptPauses, logger: Logger
     ) async throws -> [any Channel] {
-        guard !listens.isEmpty else { return [] }
+        guard !listens.isEmpty || !activated.isEmpty else { return [] }
         let lookups = DNSStubLookups(server: context, answering: answering)
         let admission = TCPAdmission()
         var channels: [any Channel] = []
         do {
-            for listen in listens {
-                channels.append(try await bindUDP(listen, lookups: lookups))
-                channels.append(try await bindTCP(listen, lookups: lookups, admission: admission, acceptPauses: acceptPauses, logger: logger))
-                logger.notice("dns stub listening", metadata: ["address": "\(listen)"])
+            if activated.isEmpty {
+                for listen in listens {
+                    channels.append(try await bindUDP(.address(listen), lookups: lookups))
+                    channels.append(
+                        try await bindTCP(.address(listen), lookups: lookups, admission: admission, acceptPauses: acceptPauses, logger: logger))
+                    logger.notice("dns stub listening", metadata: ["address": "\(listen)"])
+                }
+            } else {
+                for socket in activated {
+                    let target = Target.descriptor(socket.descriptor)
+                    channels.append(
+                        socket.isDatagram
+                            ? try await bindUDP(target, lookups: lookups)
+                            : try await bindTCP(target, lookups: lookups, admission: admission, acceptPauses: acceptPauses, logger: logger))
+                    logger.notice("dns stub listening", metadata: ["address": "\(channels.last?.localAddress.map { "\($0)" } ?? "?")", "socket_activated": "true"])
+                }
             }
         } catch {
             for channel in channels { channel.close(promise: nil) }
@@ -43,9 +72,9 @@ enum DNSStubServer {
         return channels
     }
 
-    private static func bindUDP(_ listen: MetricsListen, lookups: DNSStubLookups) async throws -> any Channel {
+    private static func bindUDP(_ target: Target, lookups: DNSStubLookups) async throws -> any Channel {
         let bound = lookups.server.limits.maxQueuedReplyBytes
-        return try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let bootstrap = DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.datagramVectorReadMessageCount, value: datagramsPerRead)
             // Room for a burst of queries while the loop is busy (the kernel caps it at rmem_max).
@@ -57,16 +86,18 @@ enum DNSStubServer {
                     try channel.pipeline.syncOperations.addHandler(DNSStubUDPHandler(lookups: lookups))
                 }
             }
-            .bind(host: listen.host, port: listen.port)
-            .get()
+        switch target {
+        case .address(let listen): return try await bootstrap.bind(host: listen.host, port: listen.port).get()
+        case .descriptor(let descriptor): return try await bootstrap.withBoundSocket(descriptor).get()
+        }
     }
 
     private static func bindTCP(
-        _ listen: MetricsListen, lookups: DNSStubLookups, admission: TCPAdmission, acceptPauses: AcceptPauses, logger: Logger
+        _ target: Target, lookups: DNSStubLookups, admission: TCPAdmission, acceptPauses: AcceptPauses, logger: Logger
     ) async throws -> any Channel {
         let limits = lookups.server.limits
         let idle = TimeAmount.milliseconds(Int64(limits.dnsTCPIdleTimeoutMilliseconds))
-        return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelInitializer { channel in
                 // At EMFILE accepting pauses until a descriptor is freed, as on the other sockets.
                 channel.eventLoop.makeCompletedFuture {
@@ -96,8 +127,10 @@ enum DNSStubServer {
                     try channel.pipeline.syncOperations.addHandler(DNSStubTCPHandler(lookups: lookups, source: source, uid: uid))
                 }
             }
-            .bind(host: listen.host, port: listen.port)
-            .get()
+        switch target {
+        case .address(let listen): return try await bootstrap.bind(host: listen.host, port: listen.port).get()
+        case .descriptor(let descriptor): return try await bootstrap.withBoundSocket(descriptor).get()
+        }
     }
 
     /// TCP connections open, in all and per source address.

@@ -127,7 +127,7 @@ public actor ResolvdDaemon: Service {
         defer { metricsServer?.close(promise: nil) }
         // `dns_listen` (DNSStub/): taken at start only, like metrics_listen.
         let stubChannels = try await DNSStubServer.start(
-            configuration.dnsListen, context: context, answering: LookupServiceStubAnswering(lookups: lookups), acceptPauses: acceptPauses,
+            configuration.dnsListen, adopting: systemd.dnsSockets, context: context, answering: LookupServiceStubAnswering(lookups: lookups), acceptPauses: acceptPauses,
             logger: logger)
         defer { for channel in stubChannels { channel.close(promise: nil) } }
         state = .running(socketPath: listeningDescription)
