@@ -66,6 +66,8 @@ final class DNSStubLookups: Sendable {
         client?.lookupFinished(status.rawValue, fromCache: answer?.fromCache ?? false)
         server.stats.recordLatency(microseconds: latency)
         server.stats.recordOutcome(status.rawValue)
+        // Nothing to build, and no lock to take, while nobody monitors.
+        guard server.monitors.isActive else { return }
         server.monitors.publish(uid: owner.uid) {
             MonitorEvent(
                 time: MonitorEvent.now(), peer: nil, frontend: "dns", operation: .query, name: question.name,

@@ -33,11 +33,11 @@ struct LookupServiceStubAnswering: StubAnswering {
             completion(local)
             return .answered
         }
-        guard question.qclass == DNSWireType.classIN, let key = lookupKey(question) else {
+        let resolver = lookups.resolver
+        guard question.qclass == DNSWireType.classIN, let key = lookupKey(question, resolver: resolver) else {
             completion(StubAnswer(rcode: .notImplemented, status: .typeNotFound, source: .upstream, fromCache: false))
             return .answered
         }
-        let resolver = lookups.resolver
         let caller = pthread_self()
         let rendezvous = NIOLockedValueBox(Rendezvous.starting)
         let deliver: @Sendable (Result<LookupValue, ResolverError>, LookupSource) -> Void = { result, source in
@@ -74,8 +74,7 @@ struct LookupServiceStubAnswering: StubAnswering {
         case started(LookupService.Token)
     }
 
-    private func lookupKey(_ question: StubQuestion) -> LookupKey? {
-        let resolver = lookups.resolver
+    private func lookupKey(_ question: StubQuestion, resolver: CoreResolver) -> LookupKey? {
         switch question.type {
         case StubLocalNames.typeA where resolver.answersLocally(name: question.name, family: .inet):
             return .hostByName(name: question.name, family: .inet, bufferLength: Self.hostBufferLength, timeout: nil)

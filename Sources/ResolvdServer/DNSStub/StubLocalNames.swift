@@ -15,8 +15,7 @@ enum StubLocalNames {
 
     /// The answer for `localhost.` and `*.localhost.`; nil for any other name.
     static func localhostAnswer(_ question: StubQuestion) -> StubAnswer? {
-        let lowered = question.name.lowercased()
-        guard lowered == "localhost" || lowered.hasSuffix(".localhost") else { return nil }
+        guard isLocalhost(question.name) else { return nil }
         let data: DNSRecordData? = switch question.type {
         case typeA: .a(address: "127.0.0.1")
         case typeAAAA: .aaaa(address: "::1")
@@ -25,6 +24,16 @@ enum StubLocalNames {
         return StubAnswer(
             rcode: .noError, answer: data.map { [.parsed(DNSRecord(name: question.name, ttl: 0, data: $0))] } ?? [],
             status: data == nil ? .noData : .noError, source: .hosts, fromCache: false)
+    }
+
+    /// `localhost` or a name under it, in any letter case, without allocating.
+    static func isLocalhost(_ name: String) -> Bool {
+        let suffix = "localhost".utf8
+        let bytes = name.utf8
+        guard bytes.count >= suffix.count else { return false }
+        let tail = bytes.suffix(suffix.count)
+        guard zip(tail, suffix).allSatisfy({ $0 | 0x20 == $1 }) else { return false }
+        return bytes.count == suffix.count || bytes[bytes.index(tail.startIndex, offsetBy: -1)] == UInt8(ascii: ".")
     }
 
     /// The address a reverse name stands for ("1.2.0.192.in-addr.arpa" → "192.0.2.1",
