@@ -167,6 +167,9 @@ import Testing
         let query = try StubQuery(parsing: Self.query(name: ["a.b", "c\u{7}d", "x"]))
         #expect(query.name == #"a\.b.c\007d.x"#)
         #expect(StubReplyEncoder.wireName(query.name) == Array(query.nameWire))
+        // The same escapes in record data: a CNAME target with a dot inside a label.
+        let cname = DNSRecordData.cname(target: #"a\.b.example"#).wireFormat
+        #expect(cname == [3] + Array("a.b".utf8) + [7] + Array("example".utf8) + [0])
     }
 
     @Test func reverseNamesGiveAddresses() {

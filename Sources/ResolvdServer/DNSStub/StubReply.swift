@@ -108,47 +108,11 @@ enum StubReplyEncoder {
         out += rdata
     }
 
-    /// A name as text (`dig`'s escapes `\.` and `\DDD` understood) in wire form; labels
-    /// longer than 63 bytes are cut there.
+    /// A name as text in wire form (``DNSRecord/appendName(_:to:)``).
     static func wireName(_ text: String) -> [UInt8] {
         var out: [UInt8] = []
-        var label: [UInt8] = []
-        let bytes = Array(text.utf8)
-        var index = 0
-        func endLabel() {
-            guard !label.isEmpty else { return }
-            let kept = label.prefix(63)
-            out.append(UInt8(kept.count))
-            out += kept
-            label.removeAll(keepingCapacity: true)
-        }
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\\"), index + 1 < bytes.count {
-                if index + 3 < bytes.count, let value = decimal(bytes[(index + 1)...(index + 3)]) {
-                    label.append(value)
-                    index += 4
-                } else {
-                    label.append(bytes[index + 1])
-                    index += 2
-                }
-                continue
-            }
-            if byte == UInt8(ascii: ".") { endLabel() } else { label.append(byte) }
-            index += 1
-        }
-        endLabel()
-        out.append(0)
+        DNSRecord.appendName(text, to: &out)
         return out
-    }
-
-    private static func decimal(_ digits: ArraySlice<UInt8>) -> UInt8? {
-        var value = 0
-        for digit in digits {
-            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) else { return nil }
-            value = value * 10 + Int(digit - UInt8(ascii: "0"))
-        }
-        return value <= 255 ? UInt8(value) : nil
     }
 
     static func equalIgnoringASCIICase(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
