@@ -15,7 +15,7 @@ BIN_SOURCE   ?= .build/release
 # python3-prometheus-client: parses `stats --prometheus` and /metrics (ObserveCommandLineTests).
 # gcc, make, libjansson-dev: libresolvd, the C client (clients/c), built and tested by LibresolvdTests.
 # iproute2: the network namespace where PythonClientTests compares the asyncio client with glibc.
-APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux python3 python3-pip python3-prometheus-client gcc make libjansson-dev iproute2
+APT_PACKAGES := libc-ares-dev pkg-config unbound dnsmasq-base netbase socat valgrind systemd util-linux python3 python3-pip python3-prometheus-client gcc make libjansson-dev iproute2 python3-dnspython bind9-dnsutils knot-dnsutils
 # Test fixtures fetched once, never at test time: Debian's libnss-resolve (252), unpacked by
 # VarlinkNSSResolveTests with dpkg-deb -x, never installed; PyPI's varlink (31.0.0), a second
 # Varlink client for VarlinkPythonClientTests, unzipped there; Debian's systemd-resolved
@@ -142,7 +142,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_ARGS    ?= -max_total_time=$(FUZZ_SECONDS)
 FUZZ_CORPUS  ?= Fuzz/.corpus
 # target:runs of the smoke run (about 5-15 s each on a busy 2-core machine).
-FUZZ_SMOKE_RUNS = DNSMessage:300000 JSON:300000 UpstreamTraffic:10000 TextFiles:10000 Varlink:5000 RequestLines:1500
+FUZZ_SMOKE_RUNS = DNSMessage:300000 JSON:300000 UpstreamTraffic:10000 TextFiles:10000 Varlink:5000 RequestLines:1500 DNSStub:3000
 FUZZ_TARGETS ?= $(foreach spec,$(FUZZ_SMOKE_RUNS),$(firstword $(subst :, ,$(spec))))
 # swiftc keeps only the last -sanitize= it is given, and SwiftPM passes one per --sanitize:
 # "-sanitize=fuzzer,address" last, or the Swift code gets AddressSanitizer without libFuzzer's
@@ -193,6 +193,8 @@ install-files:
 	install -m 0644 systemd/resolvd.socket $(DESTDIR)$(UNITDIR)/resolvd.socket
 	sed -e 's|file:///usr/local/share/doc/resolvd/|file://$(DOCDIR)/|g' systemd/resolvd-resolve.socket > $(DESTDIR)$(UNITDIR)/resolvd-resolve.socket
 	chmod 0644 $(DESTDIR)$(UNITDIR)/resolvd-resolve.socket
+	sed -e 's|file:///usr/local/share/doc/resolvd/|file://$(DOCDIR)/|g' systemd/resolvd-dns.socket > $(DESTDIR)$(UNITDIR)/resolvd-dns.socket
+	chmod 0644 $(DESTDIR)$(UNITDIR)/resolvd-dns.socket
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf ]; then \
 	  echo "keeping $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf"; \
 	else \
@@ -201,13 +203,14 @@ install-files:
 	install -D -m 0644 docs/systemd.md $(DESTDIR)$(DOCDIR)/systemd.md
 	install -m 0644 docs/protocol.md $(DESTDIR)$(DOCDIR)/protocol.md
 	install -m 0644 docs/varlink.md $(DESTDIR)$(DOCDIR)/varlink.md
+	install -m 0644 docs/stub.md $(DESTDIR)$(DOCDIR)/stub.md
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 # Removes what install put there; the configuration only if it is unchanged.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/resolvd $(DESTDIR)$(BINDIR)/resolvdctl
-	rm -f $(DESTDIR)$(UNITDIR)/resolvd.service $(DESTDIR)$(UNITDIR)/resolvd.socket $(DESTDIR)$(UNITDIR)/resolvd-resolve.socket
-	rm -f $(DESTDIR)$(DOCDIR)/systemd.md $(DESTDIR)$(DOCDIR)/protocol.md $(DESTDIR)$(DOCDIR)/varlink.md
+	rm -f $(DESTDIR)$(UNITDIR)/resolvd.service $(DESTDIR)$(UNITDIR)/resolvd.socket $(DESTDIR)$(UNITDIR)/resolvd-resolve.socket $(DESTDIR)$(UNITDIR)/resolvd-dns.socket
+	rm -f $(DESTDIR)$(DOCDIR)/systemd.md $(DESTDIR)$(DOCDIR)/protocol.md $(DESTDIR)$(DOCDIR)/varlink.md $(DESTDIR)$(DOCDIR)/stub.md
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 	@if cmp -s config/resolvd.conf $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf; then \
 	  rm -f $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf; rmdir $(DESTDIR)$(SYSCONFDIR)/resolvd 2>/dev/null || true; \

@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // libFuzzer targets over the code that reads untrusted bytes: DNS answers and the reply
 // tracking of upstream traffic, protocol v1 lines through a real connection handler, Varlink
-// calls, the configuration file and the hosts/services/protocols files. A package of its
+// calls, DNS stub datagrams through the stub's UDP handler, the configuration file and the hosts/services/protocols files. A package of its
 // own, so that the main package's plain `swift build` never has to link an executable
 // without `main` (libFuzzer provides it). Each target holds its own checks (`*Fuzzing.swift`)
 // next to its entry point. The targets that reach internal types import their module with
@@ -18,6 +18,7 @@ let frontEndDependencies: [Target.Dependency] = [
     .product(name: "ResolverCore", package: "resolvd"),
     .product(name: "NIOCore", package: "swift-nio"),
     .product(name: "NIOEmbedded", package: "swift-nio"),
+    "FuzzSupport",
 ]
 
 let package = Package(
@@ -42,6 +43,8 @@ let package = Package(
         .executableTarget(name: "FuzzTextFiles", dependencies: frontEndDependencies),
         .executableTarget(name: "FuzzVarlink", dependencies: frontEndDependencies),
         .executableTarget(name: "FuzzRequestLines", dependencies: frontEndDependencies),
+        .executableTarget(name: "FuzzDNSStub", dependencies: frontEndDependencies),
+        .target(name: "FuzzSupport"),
         .executableTarget(
             name: "FuzzJSON",
             dependencies: [

@@ -282,8 +282,14 @@ check "postinst did not enable resolvd.service" test ! -e "$root/etc/systemd/sys
 check "resolvd-resolve.socket is installed, not enabled" test -f "$root/lib/systemd/system/resolvd-resolve.socket" \
   -a ! -e "$root/etc/systemd/system/sockets.target.wants/resolvd-resolve.socket"
 check "the Varlink docs are in /usr/share/doc/resolvd" test -f "$root/usr/share/doc/resolvd/varlink.md"
+check "the packaged configuration serves DNS on 127.0.0.53:53" grep -q '^dns_listen = 127.0.0.53:53$' "$root/etc/resolvd/resolvd.conf"
+check "the unit drop-in grants CAP_NET_BIND_SERVICE and conflicts with systemd-resolved" bash -c \
+  "grep -q '^AmbientCapabilities=CAP_NET_BIND_SERVICE$' '$root/lib/systemd/system/resolvd.service.d/dns-stub.conf' && grep -q '^Conflicts=systemd-resolved.service$' '$root/lib/systemd/system/resolvd.service.d/dns-stub.conf'"
+check "the stub's docs are in /usr/share/doc/resolvd" test -f "$root/usr/share/doc/resolvd/stub.md"
+check "resolvd-dns.socket is installed, not enabled" test -f "$root/lib/systemd/system/resolvd-dns.socket" \
+  -a ! -e "$root/etc/systemd/system/sockets.target.wants/resolvd-dns.socket"
 mkdir -p "$root/run/systemd"
-if in_chroot systemd-analyze verify /lib/systemd/system/resolvd.socket /lib/systemd/system/resolvd-resolve.socket \
+if in_chroot systemd-analyze verify /lib/systemd/system/resolvd.socket /lib/systemd/system/resolvd-resolve.socket /lib/systemd/system/resolvd-dns.socket \
     /lib/systemd/system/resolvd.service > "$work/verify" 2>&1 \
     && [ ! -s "$work/verify" ]; then
   pass "systemd-analyze verify of the installed units: no output"

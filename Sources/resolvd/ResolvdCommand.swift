@@ -51,6 +51,9 @@ struct ResolvdCommand: AsyncParsableCommand {
     @Option(name: .customLong("probe-interval-ms"), help: "First wait before a down upstream is probed, in milliseconds (doubles to 8x).")
     var probeIntervalMilliseconds: Int?
 
+    @Option(name: .customLong("dns-listen"), help: "Serve DNS (UDP and TCP) on ADDR:PORT or [V6]:PORT; repeatable; 'none' for no stub listener (default: the configuration file's dns_listen, else none).")
+    var dnsListen: [String] = []
+
     @Flag(name: .customLong("no-cache"), help: "Disable the answer cache.")
     var noCache = false
 
@@ -80,6 +83,7 @@ struct ResolvdCommand: AsyncParsableCommand {
         overrides.tries = tries
         overrides.probeIntervalMilliseconds = probeIntervalMilliseconds
         overrides.noCache = noCache
+        overrides.dnsListen = dnsListen
         overrides.logLevel = logLevel
         let environment = currentEnvironment()
         let isRoot = geteuid() == 0

@@ -70,7 +70,7 @@ enum ObserveFormatter {
             ("Connections", stats.connections), ("Protocol errors", stats.protocolErrors), ("Reloads", stats.reloads),
             ("Upstream channels", stats.upstream.channels), ("Queries per channel", stats.upstream.queriesInFlightPerChannel),
             ("Receive buffer bytes", stats.upstream.receiveBufferBytes), ("Lookups over v1", stats.frontEnds.v1),
-            ("Lookups over Varlink", stats.frontEnds.varlink),
+            ("Lookups over Varlink", stats.frontEnds.varlink), ("Lookups over DNS", stats.frontEnds.dns),
         ])
         if !stats.clients.isEmpty {
             lines += ["", "Clients (busiest uids)"]

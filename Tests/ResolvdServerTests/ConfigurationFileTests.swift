@@ -64,6 +64,26 @@ import Glibc
         }
     }
 
+    /// `dns_listen` (repeatable, `none` clears) and `--dns-listen` (replaces the file's;
+    /// `none` alone turns the stub off); the stub's bounds read and range-checked.
+    @Test func dnsStubListenersAndBounds() throws {
+        #expect(try load("").dnsListen.isEmpty)
+        let file = try load("dns_listen = 127.0.0.53:53\ndns_listen = [::1]:5353\ndns_max_queries_per_source = 8\ndns_tcp_idle_timeout_ms = 500\n")
+        #expect(file.dnsListen.map(\.description) == ["127.0.0.53:53", "[::1]:5353"])
+        #expect(file.limits.dnsMaxQueriesPerSource == 8 && file.limits.dnsTCPIdleTimeoutMilliseconds == 500)
+        #expect(try load("dns_listen = 127.0.0.53:53\ndns_listen = none\ndns_listen = 127.0.0.1:5300\n").dnsListen.map(\.description) == ["127.0.0.1:5300"])
+        var overrides = DaemonConfiguration.Overrides()
+        overrides.dnsListen = ["127.0.0.1:5301"]
+        #expect(try load("dns_listen = 127.0.0.53:53\n", overrides: overrides).dnsListen.map(\.description) == ["127.0.0.1:5301"])
+        overrides.dnsListen = ["none"]
+        #expect(try load("dns_listen = 127.0.0.53:53\n", overrides: overrides).dnsListen.isEmpty)
+        overrides.dnsListen = ["localhost:53"]
+        #expect(throws: ConfigurationError.self) { _ = try load("", overrides: overrides) }
+        for bad in ["dns_listen = 127.0.0.1", "dns_listen = 127.0.0.1:0", "dns_max_queries = 0", "dns_max_queries_per_tcp_connection = 0", "dns_tcp_idle_timeout_ms = 1"] {
+            #expect(throws: ConfigurationError.self, "\(bad)") { _ = try load(bad + "\n") }
+        }
+    }
+
     @Test func errorsNameFileLineAndKey() throws {
         do {
             _ = try load("tries = 2\nno_such_key = 1\n")

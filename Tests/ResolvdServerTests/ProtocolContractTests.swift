@@ -271,7 +271,7 @@ import Glibc
             "address", "up", "since_unix_ms", "consecutive_failures", "queries", "answers", "timeouts", "servfail",
             "refused", "truncated", "errors", "probes", "rtt_p50_us", "rtt_p99_us",
         ])
-        #expect(stats["front_ends"] == ["v1": 4, "varlink": 0])
+        #expect(stats["front_ends"] == ["v1": 4, "varlink": 0, "dns": 0])
         let counters: [String: Int64] = [
             "in_flight": 0, "connections": 1, "lookups": 4, "completed": 4, "cancelled": 1, "aborted": 0,
             "timed_out": 1, "failed": 1, "protocol_errors": 1, "rejected": 1, "connections_refused": 0, "reloads": 0, "coalesced": 0,

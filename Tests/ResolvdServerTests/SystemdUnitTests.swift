@@ -27,6 +27,7 @@ import Glibc
             "/usr/local/bin/resolvd", "/usr/local/bin/resolvdctl", "/usr/local/lib/systemd/system/resolvd.service",
             "/usr/local/lib/systemd/system/resolvd.socket", "/etc/resolvd/resolvd.conf", "/usr/local/share/doc/resolvd/systemd.md",
             "/usr/local/lib/systemd/system/resolvd-resolve.socket", "/usr/local/share/doc/resolvd/varlink.md",
+            "/usr/local/lib/systemd/system/resolvd-dns.socket", "/usr/local/share/doc/resolvd/stub.md",
         ] {
             #expect(access(destination + path, F_OK) == 0, "\(path) installed")
         }
@@ -41,11 +42,17 @@ import Glibc
         let resolveSocket = try readWholeFile(destination + "/usr/local/lib/systemd/system/resolvd-resolve.socket")
         #expect(resolveSocket.contains("Documentation=file:///usr/local/share/doc/resolvd/varlink.md\n"))
         try writeFile(units + "/resolvd-resolve.socket", resolveSocket)
+        let dnsSocket = try readWholeFile(destination + "/usr/local/lib/systemd/system/resolvd-dns.socket")
+        #expect(dnsSocket.contains("Documentation=file:///usr/local/share/doc/resolvd/stub.md\n"))
+        for line in ["ListenDatagram=127.0.0.53:53\n", "ListenStream=127.0.0.53:53\n", "FileDescriptorName=dns\n", "Conflicts=systemd-resolved.service\n"] {
+            #expect(dnsSocket.contains(line), "resolvd-dns.socket: \(line)")
+        }
+        try writeFile(units + "/resolvd-dns.socket", dnsSocket)
         // In a private mount namespace with a tmpfs /run, so verify leaves nothing on the host.
         let verify = try SystemdTestSupport.run([
             unshare, "-m", "/bin/sh", "-c",
-            "mount -t tmpfs tmpfs /run && mkdir -p /run/systemd && exec \"$0\" verify \"$1\" \"$2\" \"$3\"",
-            analyze, units + "/resolvd.socket", units + "/resolvd.service", units + "/resolvd-resolve.socket",
+            "mount -t tmpfs tmpfs /run && mkdir -p /run/systemd && exec \"$0\" verify \"$1\" \"$2\" \"$3\" \"$4\"",
+            analyze, units + "/resolvd.socket", units + "/resolvd.service", units + "/resolvd-resolve.socket", units + "/resolvd-dns.socket",
         ])
         #expect(verify.status == 0, "verify: \(verify.stderr)")
         #expect(verify.stderr.isEmpty, "systemd-analyze verify printed: \(verify.stderr)")
@@ -55,7 +62,7 @@ import Glibc
         for path in [
             "/usr/local/bin/resolvd", "/usr/local/bin/resolvdctl", "/usr/local/lib/systemd/system/resolvd.service",
             "/usr/local/lib/systemd/system/resolvd.socket", "/etc/resolvd/resolvd.conf", "/usr/local/share/doc/resolvd",
-            "/usr/local/lib/systemd/system/resolvd-resolve.socket",
+            "/usr/local/lib/systemd/system/resolvd-resolve.socket", "/usr/local/lib/systemd/system/resolvd-dns.socket",
         ] {
             #expect(access(destination + path, F_OK) != 0, "\(path) removed")
         }

@@ -24,7 +24,7 @@ import Testing
         #expect(StatsResult(json: try Self.result(of: StatsResult())) == StatsResult())
         let stats = Self.distinctStats
         #expect(StatsResult(json: try Self.result(of: stats)) == stats)
-        #expect(stats.counters.map(\.value) == Array(1...29))
+        #expect(stats.counters.map(\.value) == Array(1...30))
     }
 
     @Test(arguments: [0, 1, 255, Int(Request.maxID)])
@@ -108,7 +108,7 @@ import Testing
         stats.coalesced = 20
         stats.upstream = StatsResult.Upstream(channels: 21, queriesInFlightPerChannel: 22, receiveBufferBytes: 23)
         stats.latency = StatsResult.Latency(p50: 24, p90: 25, p99: 26, p999: 27)
-        stats.frontEnds = StatsResult.FrontEnds(v1: 28, varlink: 29)
+        stats.frontEnds = StatsResult.FrontEnds(v1: 28, varlink: 29, dns: 30)
         stats.upstreams = [
             UpstreamStatus(
                 address: "192.0.2.1:53", up: false, sinceUnixMilliseconds: 30, consecutiveFailures: 31, queries: 32,

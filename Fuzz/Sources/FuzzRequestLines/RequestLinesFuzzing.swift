@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOEmbedded
 import ResolvdProtocol
+import FuzzSupport
 import ResolverCore
 
 @testable import ResolvdServer
@@ -40,17 +41,9 @@ enum RequestLinesFuzzing {
     }()
 
     static let server: ServerContext = {
-        var template = Array("/tmp/resolvd-fuzz-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { preconditionFailure("mkdtemp: \(errno)") }
-        let directory = String(cString: made)
-        func write(_ text: String, to name: String) -> String {
-            let path = directory + "/" + name
-            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            precondition(fd >= 0 && Glibc.write(fd, text, text.utf8.count) == text.utf8.count, "write \(path): \(errno)")
-            close(fd)
-            return path
-        }
-        var configuration = ResolverConfiguration(servers: [try! DNSServerAddress.ipv4("127.0.0.1", port: refusingPort())])
+        let files = FuzzFiles()
+        func write(_ text: String, to name: String) -> String { files.write(text, to: name) }
+        var configuration = ResolverConfiguration(servers: [try! DNSServerAddress.ipv4("127.0.0.1", port: RefusingPort.make())])
         configuration.hostsFile = write("127.0.0.1 localhost\n192.0.2.10 www.example.test www\n2001:db8::10 www.example.test\n", to: "hosts")
         configuration.servicesFile = write("domain 53/udp\ndomain 53/tcp\nhttp 80/tcp www\n", to: "services")
         configuration.protocolsFile = write("ip 0 IP\ntcp 6 TCP\nudp 17 UDP\n", to: "protocols")
@@ -62,23 +55,6 @@ enum RequestLinesFuzzing {
             lookups: LookupService(resolver: resolver, cacheEnabled: true, settings: .init()), limits: limits,
             stats: ServerStats(), logger: Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() }))
     }()
-
-    /// A loopback UDP port that was bound and closed: queries to it are refused (ICMP).
-    static func refusingPort() -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let port = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                precondition(bind(fd, address, length) == 0 && getsockname(fd, address, &length) == 0, "bind: \(errno)")
-            }
-            return UInt16(bigEndian: pointer.pointee.sin_port)
-        }
-        close(fd)
-        return port
-    }
 
     static func fuzz(_ data: UnsafeRawBufferPointer) {
         let bytes = Array(data)

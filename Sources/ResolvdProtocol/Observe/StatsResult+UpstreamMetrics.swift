@@ -33,9 +33,10 @@ extension StatsResult {
                 kind: .counter, value: cache.prefetches),
             PrometheusFamily(
                 name: "resolvd_frontend_lookups_total",
-                help: "Lookups started, by the front end they came from (v1: the resolvd socket, varlink: io.systemd.Resolve).",
+                help: "Lookups started, by the front end they came from (v1: the resolvd socket, varlink: io.systemd.Resolve, dns: the DNS stub listener).",
                 kind: .counter,
-                samples: [("", [("frontend", "v1")], String(frontEnds.v1)), ("", [("frontend", "varlink")], String(frontEnds.varlink))]),
+                samples: [("", [("frontend", "v1")], String(frontEnds.v1)), ("", [("frontend", "varlink")], String(frontEnds.varlink)),
+                          ("", [("frontend", "dns")], String(frontEnds.dns))]),
         ]
         guard !upstreams.isEmpty else { return families }
         func perUpstream(_ name: String, _ kind: PrometheusFamily.Kind, _ help: String, _ value: (UpstreamStatus) -> String) -> PrometheusFamily {

@@ -70,12 +70,12 @@ public struct StatsResult: Hashable, Sendable {
         }
     }
 
-    /// Lookups started over protocol v1 and over Varlink (`front_ends`).
+    /// Lookups started over protocol v1, over Varlink and by the DNS stub listener (`front_ends`).
     public struct FrontEnds: Hashable, Sendable {
-        public var v1, varlink: Int
+        public var v1, varlink, dns: Int
 
-        public init(v1: Int = 0, varlink: Int = 0) {
-            (self.v1, self.varlink) = (v1, varlink)
+        public init(v1: Int = 0, varlink: Int = 0, dns: Int = 0) {
+            (self.v1, self.varlink, self.dns) = (v1, varlink, dns)
         }
     }
 
@@ -125,7 +125,7 @@ extension StatsResult {
             .group("latency_us", [
                 ("p50", \.latency.p50), ("p90", \.latency.p90), ("p99", \.latency.p99), ("p999", \.latency.p999),
             ]),
-            .group("front_ends", [("v1", \.frontEnds.v1), ("varlink", \.frontEnds.varlink)]),
+            .group("front_ends", [("v1", \.frontEnds.v1), ("varlink", \.frontEnds.varlink), ("dns", \.frontEnds.dns)]),
         ]
     }
 

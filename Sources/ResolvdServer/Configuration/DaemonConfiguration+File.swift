@@ -36,6 +36,8 @@ extension DaemonConfiguration {
         public var probeIntervalMilliseconds: Int?
         public var noCache = false
         public var logLevel: String?
+        /// `--dns-listen`, repeatable: ADDR:PORT or `[V6]:PORT`, or `none` (no stub listener).
+        public var dnsListen: [String] = []
 
         public init() {}
     }
@@ -181,6 +183,26 @@ extension DaemonConfiguration {
             case "metrics_listen":
                 guard let listen = MetricsListen(parsing: value) else { throw fail("'\(value)' is not IP:PORT or [IPv6]:PORT") }
                 metricsListen = listen
+            case "dns_listen":
+                // Repeatable; `none` clears what earlier lines (or the defaults) listed.
+                if value == "none" {
+                    dnsListen = []
+                } else {
+                    guard let listen = MetricsListen(parsing: value) else { throw fail("'\(value)' is not IP:PORT or [IPv6]:PORT") }
+                    dnsListen.append(listen)
+                }
+            case "dns_max_queries_per_source":
+                limits.dnsMaxQueriesPerSource = try integer(1...65536)
+            case "dns_max_queries":
+                limits.dnsMaxQueries = try integer(1...1_048_576)
+            case "dns_max_tcp_connections":
+                limits.dnsMaxTCPConnections = try integer(1...65536)
+            case "dns_max_tcp_connections_per_source":
+                limits.dnsMaxTCPConnectionsPerSource = try integer(1...65536)
+            case "dns_max_queries_per_tcp_connection":
+                limits.dnsMaxQueriesPerTCPConnection = try integer(1...65536)
+            case "dns_tcp_idle_timeout_ms":
+                limits.dnsTCPIdleTimeoutMilliseconds = try integer(100...3_600_000)
             case "metrics_max_connections":
                 limits.maxMetricsConnections = try integer(1...4096)
             case "metrics_idle_timeout_ms":
@@ -243,6 +265,16 @@ extension DaemonConfiguration {
                 throw ConfigurationError("--probe-interval-ms \(interval): must be in 10…3600000")
             }
             resolver.upstreamProbeInterval = .milliseconds(interval)
+        }
+        if !overrides.dnsListen.isEmpty {
+            var listens: [MetricsListen] = []
+            for text in overrides.dnsListen where text != "none" {
+                guard let listen = MetricsListen(parsing: text) else {
+                    throw ConfigurationError("--dns-listen \(text): not IP:PORT or [IPv6]:PORT (or none)")
+                }
+                listens.append(listen)
+            }
+            dnsListen = listens
         }
         if overrides.noCache { cacheEnabled = false }
         if let level = overrides.logLevel {

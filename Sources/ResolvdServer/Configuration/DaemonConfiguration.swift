@@ -30,6 +30,9 @@ public struct DaemonConfiguration: Hashable, Sendable {
     public var adminGroup: AdminPolicy.Group?
     /// `metrics_listen`: serve the Prometheus text over HTTP here; nil (the default): off.
     public var metricsListen: MetricsListen?
+    /// `dns_listen` / `--dns-listen`: where the DNS stub listener serves UDP and TCP;
+    /// empty (the default): off.
+    public var dnsListen: [MetricsListen] = []
 
     /// The per-client limits; a client over one gets a clear error and nobody else notices.
     public struct Limits: Hashable, Sendable {
@@ -59,6 +62,21 @@ public struct DaemonConfiguration: Hashable, Sendable {
         /// `metrics_idle_timeout_ms`: a metrics connection with nothing read or written for
         /// this long is closed (a client that stopped reading its reply included).
         public var metricsIdleTimeoutMilliseconds = 30_000
+        /// `dns_max_queries_per_source`: UDP questions one source address may have in
+        /// flight at the DNS stub listener; more are answered REFUSED.
+        public var dnsMaxQueriesPerSource = 1024
+        /// `dns_max_queries`: UDP questions in flight on every stub socket together.
+        public var dnsMaxQueries = 4096
+        /// `dns_max_tcp_connections`: TCP connections to the stub listener at once.
+        public var dnsMaxTCPConnections = 256
+        /// `dns_max_tcp_connections_per_source`: of those, from one source address.
+        public var dnsMaxTCPConnectionsPerSource = 16
+        /// `dns_max_queries_per_tcp_connection`: questions in flight on one TCP connection
+        /// (RFC 7766 pipelining); more are answered REFUSED.
+        public var dnsMaxQueriesPerTCPConnection = 64
+        /// `dns_tcp_idle_timeout_ms`: a TCP connection with no question in flight and
+        /// nothing read for this long is closed (RFC 7766 §6.2.3).
+        public var dnsTCPIdleTimeoutMilliseconds = 10_000
 
         public init() {}
     }

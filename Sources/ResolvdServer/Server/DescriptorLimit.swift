@@ -39,12 +39,15 @@ enum DescriptorLimit {
 
     /// Descriptors the daemon needs besides the sockets' connections: a UDP and a TCP
     /// socket per upstream per channel, epoll and eventfd per channel, the metrics
-    /// connections when `metrics_listen` is set, and 64 for the rest (listening sockets,
+    /// connections when `metrics_listen` is set, the DNS stub's sockets and TCP connections
+    /// when `dns_listen` is set, and 64 for the rest (listening sockets,
     /// NIO's own, database files, logs).
     static func reserved(for configuration: DaemonConfiguration) -> Int {
         let resolver = configuration.resolver
         let metrics = configuration.metricsListen == nil ? 0 : configuration.limits.maxMetricsConnections
-        return 64 + resolver.channelCount * (2 * max(1, resolver.servers.count) + 2) + metrics
+        // The DNS stub: a UDP and a TCP socket per address, and its TCP connections.
+        let stub = configuration.dnsListen.isEmpty ? 0 : 2 * configuration.dnsListen.count + configuration.limits.dnsMaxTCPConnections
+        return 64 + resolver.channelCount * (2 * max(1, resolver.servers.count) + 2) + metrics + stub
     }
 
     /// `configuration`'s limits with `maxConnections` lowered to what `softLimit`

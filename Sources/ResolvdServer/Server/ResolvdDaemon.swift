@@ -130,6 +130,11 @@ public actor ResolvdDaemon: Service {
             configuration.metricsListen, context: context, acceptPauses: acceptPauses, logger: logger)
         defer { metricsServer?.channel.close(promise: nil) }
         metricsAddress = metricsServer?.bound
+        // `dns_listen` (DNSStub/): taken at start only, like metrics_listen.
+        let stubChannels = try await DNSStubServer.start(
+            configuration.dnsListen, adopting: systemd.dnsSockets, context: context, answering: LookupServiceStubAnswering(lookups: lookups), acceptPauses: acceptPauses,
+            logger: logger)
+        defer { for channel in stubChannels { channel.close(promise: nil) } }
         state = .running(socketPath: listeningDescription)
         logger.notice(
             "resolvd listening",

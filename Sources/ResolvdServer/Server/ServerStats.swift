@@ -11,6 +11,8 @@ public final class ServerStats: Sendable {
     let lookups = Atomic<Int>(0)
     /// Of `lookups`, those that came over Varlink (the rest came over protocol v1).
     let varlinkLookups = Atomic<Int>(0)
+    /// Of `lookups`, the DNS stub listener's questions.
+    let dnsLookups = Atomic<Int>(0)
     let completed = Atomic<Int>(0)
     let cancelled = Atomic<Int>(0)
     let aborted = Atomic<Int>(0)

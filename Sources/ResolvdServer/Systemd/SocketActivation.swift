@@ -7,7 +7,9 @@ import Glibc
 ///
 /// It only finds, checks and describes the descriptors; ``ResolvdDaemon`` adopts them.
 /// Every socket must be a listening `AF_UNIX` stream socket (peer credentials, and so the
-/// admin checks, exist only there); anything else is a configuration error.
+/// admin checks, exist only there), or — named `dns` (`FileDescriptorName=dns`) — an IPv4
+/// or IPv6 UDP socket or listening TCP socket for the DNS stub listener (docs/stub.md);
+/// anything else is a configuration error.
 public enum SocketActivation {
     /// One descriptor passed by the service manager.
     public struct ListenSocket: Sendable, Hashable {
@@ -18,22 +20,50 @@ public enum SocketActivation {
         public var path: String
     }
 
+    /// A socket for the DNS stub listener: UDP, or TCP listening.
+    public struct DNSSocket: Sendable, Hashable {
+        public var descriptor: Int32
+        public var isDatagram: Bool
+    }
+
+    /// The name that makes an inet socket the DNS stub's.
+    public static let dnsName = "dns"
+
     /// The first descriptor systemd passes (SD_LISTEN_FDS_START).
     public static let firstDescriptor: Int32 = 3
 
     /// Reads `LISTEN_PID`/`LISTEN_FDS`/`LISTEN_FDNAMES` from `environment`; an empty list
     /// when they are absent or meant for another process. Marks the descriptors close-on-exec.
     public static func listenSockets(environment: [String: String], pid: pid_t = getpid()) throws(ConfigurationError) -> [ListenSocket] {
-        guard let pidText = environment["LISTEN_PID"], let listenPID = pid_t(pidText), listenPID == pid else { return [] }
-        guard let countText = environment["LISTEN_FDS"], let count = Int32(countText), count > 0, count < 1024 else { return [] }
+        try sockets(environment: environment, pid: pid).listen
+    }
+
+    /// The Unix sockets to serve the protocols on, and the DNS stub's sockets.
+    public static func sockets(
+        environment: [String: String], pid: pid_t = getpid()
+    ) throws(ConfigurationError) -> (listen: [ListenSocket], dns: [DNSSocket]) {
+        guard let pidText = environment["LISTEN_PID"], let listenPID = pid_t(pidText), listenPID == pid else { return ([], []) }
+        guard let countText = environment["LISTEN_FDS"], let count = Int32(countText), count > 0, count < 1024 else { return ([], []) }
         let names = environment["LISTEN_FDNAMES"].map { $0.split(separator: ":", omittingEmptySubsequences: false).map(String.init) } ?? []
         var sockets: [ListenSocket] = []
+        var dns: [DNSSocket] = []
         for index in 0..<count {
             let fd = firstDescriptor + index
             let name = Int(index) < names.count ? names[Int(index)] : "unknown"
             let flags = fcntl(fd, F_GETFD)
             guard flags >= 0 else { throw ConfigurationError("socket activation: descriptor \(fd) (\(name)) is not open") }
             _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC)
+            let domain = integerOption(fd, SO_DOMAIN)
+            if name == dnsName, domain == AF_INET || domain == AF_INET6 {
+                let type = integerOption(fd, SO_TYPE)
+                let isDatagram = type == Int32(SOCK_DGRAM.rawValue)
+                guard isDatagram || (type == Int32(SOCK_STREAM.rawValue) && integerOption(fd, SO_ACCEPTCONN) == 1) else {
+                    throw ConfigurationError(
+                        "socket activation: descriptor \(fd) (dns) is neither UDP nor a listening TCP socket; use ListenDatagram= and ListenStream=ADDR:PORT")
+                }
+                dns.append(DNSSocket(descriptor: fd, isDatagram: isDatagram))
+                continue
+            }
             guard integerOption(fd, SO_DOMAIN) == AF_UNIX, integerOption(fd, SO_TYPE) == Int32(SOCK_STREAM.rawValue),
                 integerOption(fd, SO_ACCEPTCONN) == 1
             else {
@@ -42,7 +72,7 @@ public enum SocketActivation {
             }
             sockets.append(ListenSocket(descriptor: fd, name: name, path: boundPath(fd)))
         }
-        return sockets
+        return (sockets, dns)
     }
 
     /// The variables sd_listen_fds(3) removes once it has read them, so children do not inherit them.

@@ -12,6 +12,8 @@ import Glibc
 public struct SystemdIntegration: Sendable {
     /// Sockets to adopt instead of binding the configured path; empty without activation.
     public var listenSockets: [SocketActivation.ListenSocket] = []
+    /// The DNS stub's sockets (named `dns`); when there are any, `dns_listen` is not bound.
+    public var dnsSockets: [SocketActivation.DNSSocket] = []
     /// Where to send READY=1, STATUS=, RELOADING=1, STOPPING=1 and WATCHDOG=1; nil outside systemd.
     public var notifier: SystemdNotifier?
     /// `WATCHDOG_USEC` when it applies to this process; pings go out every half of it.
@@ -26,7 +28,7 @@ public struct SystemdIntegration: Sendable {
     /// applies only if its `*_PID` (when set) is this process.
     public static func fromEnvironment(_ environment: [String: String], pid: pid_t = getpid()) throws(ConfigurationError) -> SystemdIntegration {
         var result = SystemdIntegration()
-        result.listenSockets = try SocketActivation.listenSockets(environment: environment, pid: pid)
+        (result.listenSockets, result.dnsSockets) = try SocketActivation.sockets(environment: environment, pid: pid)
         if let path = environment["NOTIFY_SOCKET"], !path.isEmpty {
             result.notifier = SystemdNotifier(notifySocket: path)
         }

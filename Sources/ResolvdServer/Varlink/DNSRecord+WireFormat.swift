@@ -21,13 +21,48 @@ extension DNSRecord {
         return out
     }
 
+    /// A name as text in wire form: labels split at unescaped dots, `dig`'s escapes (`\.`,
+    /// `\\`, `\DDD`, the way ``DNSMessage`` writes names) turned back into their bytes, so a
+    /// name read from an answer is written as the same bytes; a label longer than 63 bytes
+    /// is cut there.
     static func appendName(_ name: String, to out: inout [UInt8]) {
-        for label in name.split(separator: ".", omittingEmptySubsequences: true) {
-            let bytes = Array(label.utf8.prefix(63))
-            out.append(UInt8(bytes.count))
-            out += bytes
+        var label: [UInt8] = []
+        let bytes = Array(name.utf8)
+        var index = 0
+        func endLabel() {
+            guard !label.isEmpty else { return }
+            let kept = label.prefix(63)
+            out.append(UInt8(kept.count))
+            out += kept
+            label.removeAll(keepingCapacity: true)
         }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\\"), index + 1 < bytes.count {
+                if index + 3 < bytes.count, let value = decimal(bytes[(index + 1)...(index + 3)]) {
+                    label.append(value)
+                    index += 4
+                } else {
+                    label.append(bytes[index + 1])
+                    index += 2
+                }
+                continue
+            }
+            if byte == UInt8(ascii: ".") { endLabel() } else { label.append(byte) }
+            index += 1
+        }
+        endLabel()
         out.append(0)
+    }
+
+    /// Three decimal digits of a `\DDD` escape, when they are digits and at most 255.
+    private static func decimal(_ digits: ArraySlice<UInt8>) -> UInt8? {
+        var value = 0
+        for digit in digits {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) else { return nil }
+            value = value * 10 + Int(digit - UInt8(ascii: "0"))
+        }
+        return value <= 255 ? UInt8(value) : nil
     }
 
     static func append16(_ value: UInt16, to out: inout [UInt8]) {

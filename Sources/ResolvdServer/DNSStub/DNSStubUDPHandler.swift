@@ -1,0 +1,149 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+import NIOCore
+import ResolverCore
+
+/// The stub listener on one UDP socket: each datagram is a query (``StubQuery``), asked of
+/// ``StubAnswering`` and answered with one datagram (``StubReplyEncoder``) no larger than
+/// the client may receive (TC=1 beyond it).
+///
+/// A source is the sending socket's uid when it is local (loopback: ``StubSourceUID``),
+/// else its address. Bounds: `dns_max_queries_per_source` questions in flight per source and
+/// `dns_max_queries` on every stub socket together; a question over either is answered
+/// REFUSED at once (counted in `stats.rejected`). A question repeated while the first is in
+/// flight (same source address and port, id and question) joins it: one lookup, one reply.
+/// A reply the socket cannot take now (its send buffer and NIO's queue past
+/// `max_queued_reply_bytes`) is dropped, as the network could have dropped it; the client
+/// asks again. Everything here runs on the channel's event loop.
+final class DNSStubUDPHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    struct Key: Hashable {
+        let remote: SocketAddress
+        let id: UInt16
+        let question: [UInt8]
+    }
+
+    /// One source's questions in flight, its queue in the upstream share and its uid's
+    /// `clients` counters; kept while it has questions in flight.
+    private struct Source {
+        var inFlight = 0
+        let connection = LookupService.makeConnectionID()
+        let client: ClientCounters?
+    }
+
+    private let lookups: DNSStubLookups
+    private var inFlight = StubInFlight<Key>()
+    /// By source: the sending socket's uid on loopback (``StubSourceUID``), else its address.
+    private var sources: [String: Source] = [:]
+    private var uids = StubSourceUID()
+    private var context: ChannelHandlerContext?
+    /// Answers written since the last flush: one flush per burst of answers.
+    private var unflushed = false
+    /// True while the `channelRead` calls of one burst run: their answers (cache hits,
+    /// answered inside `ask`) are flushed once, at its end.
+    private var reading = false
+
+    init(lookups: DNSStubLookups) {
+        self.lookups = lookups
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        uids.close()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        reading = true
+        let envelope = unwrapInboundIn(data)
+        let query: StubQuery
+        do {
+            query = try StubQuery(parsing: envelope.data.readableBytesView)
+        } catch {
+            guard case .answer(let head) = error else { return }
+            lookups.server.stats.protocolErrors.add(1, ordering: .relaxed)
+            send(StubReplyEncoder.encode(head, limit: 512), to: envelope.remoteAddress)
+            return
+        }
+        let key = Key(remote: envelope.remoteAddress, id: query.id, question: query.question)
+        guard !inFlight.contains(key) else { return }  // a repeat joins the first
+        var uid: uid_t?
+        if StubSourceUID.isLoopback(envelope.remoteAddress), let local = context.channel.localAddress {
+            uid = uids.uid(client: envelope.remoteAddress, server: local, tcp: false)
+        }
+        let address = uid.map { "uid \($0)" } ?? envelope.remoteAddress.ipAddress ?? "?"
+        let limits = lookups.server.limits
+        var source = sources[address] ?? Source(client: nil)
+        guard source.inFlight < limits.dnsMaxQueriesPerSource,
+              lookups.udpInFlight.add(1, ordering: .relaxed).newValue <= limits.dnsMaxQueries
+        else {
+            if source.inFlight < limits.dnsMaxQueriesPerSource { lookups.udpInFlight.subtract(1, ordering: .relaxed) }
+            lookups.server.stats.rejected.add(1, ordering: .relaxed)
+            send(StubReplyEncoder.encode(query.replyHead(.refused), limit: 512), to: envelope.remoteAddress)
+            return
+        }
+        if source.inFlight == 0 { source = Source(client: lookups.register(uid)) }
+        source.inFlight += 1
+        sources[address] = source
+        let question = StubQuestion(query)
+        let owner = StubOwner(uid: uid, source: address, connection: source.connection)
+        inFlight.insert(key, question, startedAt: lookups.begin(question, client: source.client))
+        let head = query.replyHead(.noError)
+        let limit = query.udpReplyLimit(serverSize: Int(StubReplyEncoder.advertisedUDPSize))
+        let ticket = lookups.ask(question, owner: owner, on: context.eventLoop) { [self] answer in
+            answered(key, head: head, limit: limit, answer, owner: owner)
+        }
+        inFlight.setTicket(ticket, for: key)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        reading = false
+        flushIfNeeded()
+    }
+
+    private func answered(_ key: Key, head: StubReplyHead, limit: Int, _ answer: StubAnswer, owner: StubOwner) {
+        guard let entry = inFlight.remove(key) else { return }
+        lookups.udpInFlight.subtract(1, ordering: .relaxed)
+        let client = sources[owner.source]?.client
+        if var source = sources[owner.source] {
+            source.inFlight -= 1
+            sources[owner.source] = source.inFlight == 0 ? nil : source
+        }
+        lookups.end(entry.startedAt, entry.question, answer, owner: owner, client: client)
+        if sources[owner.source] == nil { lookups.release(client) }
+        var head = head
+        head.rcode = answer.rcode
+        send(StubReplyEncoder.encode(head, answer: answer.answer, authority: answer.authority, limit: limit), to: key.remote)
+        // Answers that arrive outside a read burst are flushed at once.
+        if !reading { flushIfNeeded() }
+    }
+
+    private func send(_ bytes: [UInt8], to remote: SocketAddress) {
+        guard let context else { return }
+        guard context.channel.isWritable else {
+            lookups.server.stats.rejected.add(1, ordering: .relaxed)
+            return
+        }
+        let buffer = context.channel.allocator.buffer(bytes: bytes)
+        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: buffer)), promise: nil)
+        unflushed = true
+    }
+
+    private func flushIfNeeded() {
+        guard unflushed, let context else { return }
+        unflushed = false
+        context.flush()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A datagram socket's errors (ICMP unreachable for a client gone) concern one client.
+        lookups.server.logger.debug("dns stub udp error", metadata: ["error": "\(error)"])
+    }
+}

@@ -1,0 +1,126 @@
+import NIOConcurrencyHelpers
+import ResolvdProtocol
+import ResolverCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// ``StubAnswering`` on the ``LookupService``: a DNS question is asked as it is — one
+/// question of the DNS cache (``LookupService/ask(_:owner:allowsStale:consultingCache:channelHint:completion:)``),
+/// shared with every op of v1 and Varlink (a name asked through the stub and as a v1 `query`
+/// costs one upstream query); its outcome goes on the wire as it came: the CNAME chain and
+/// the records, TTLs counting down from the cache; NXDOMAIN and NODATA with the zone's SOA in
+/// the authority section; SERVFAIL for a failure or a malformed reply; an expired entry
+/// served stale (TTL 30).
+///
+/// A or AAAA of a hosts-file name and PTR of a hosts-file address are answered from the
+/// hosts file (TTL 0) through `gethostbyname`/`gethostbyaddr`; `localhost` is
+/// ``StubLocalNames``' and never reaches the service.
+///
+/// What it does not do: answer types ``DNSRecordType`` does not list (NOTIMP: the engine's
+/// parser keeps no records of other types), pass DO/CD questions to the upstream with those
+/// bits (they are asked as plain questions and get no DNSSEC records), ask classes other than
+/// IN (NOTIMP).
+struct LookupServiceStubAnswering: StubAnswering {
+    let lookups: LookupService
+    /// A hosts-file entry's buffer: large enough for any entry (a v1 default would fail long ones).
+    private static let hostBufferLength = 1 << 16
+
+    func ask(_ question: StubQuestion, owner: StubOwner, completion: @escaping @Sendable (StubAnswer) -> Void) -> StubTicket {
+        if let local = StubLocalNames.localhostAnswer(question) {
+            completion(local)
+            return .answered
+        }
+        let resolver = lookups.resolver
+        guard question.qclass == DNSWireType.classIN, DNSRecordType(number: question.type) != nil else {
+            completion(StubAnswer(rcode: .notImplemented, status: .typeNotFound, source: .upstream, fromCache: false))
+            return .answered
+        }
+        if let key = hostsFileKey(question, resolver: resolver) {
+            _ = lookups.start(key, owner: owner.uid, connection: owner.connection) { result, source in
+                completion(Self.answer(result, to: question, key: key, source: source.monitorSource(for: key, resolver: resolver)))
+            }
+            return .answered
+        }
+        let token = lookups.ask(
+            DNSQuestion(name: question.name, type: question.type), owner: ShareOwner(uid: owner.uid, connection: owner.connection),
+            allowsStale: true, consultingCache: true
+        ) { outcome, stale, source in
+            completion(Self.answer(outcome, source: stale ? .stale : source.monitorSource))
+        }
+        let lookups = self.lookups
+        return StubTicket { lookups.cancel(token, with: .aborted) }
+    }
+
+    private func hostsFileKey(_ question: StubQuestion, resolver: CoreResolver) -> LookupKey? {
+        switch question.type {
+        case StubLocalNames.typeA where resolver.answersLocally(name: question.name, family: .inet):
+            return .hostByName(name: question.name, family: .inet, bufferLength: Self.hostBufferLength, timeout: nil)
+        case StubLocalNames.typeAAAA where resolver.answersLocally(name: question.name, family: .inet6):
+            return .hostByName(name: question.name, family: .inet6, bufferLength: Self.hostBufferLength, timeout: nil)
+        case StubLocalNames.typePTR:
+            if let address = StubLocalNames.address(ofReverseName: question.name), resolver.answersLocally(address: address) {
+                return .hostByAddress(address: address, bufferLength: Self.hostBufferLength, timeout: nil)
+            }
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// A question's outcome on the wire.
+    static func answer(_ outcome: QuestionOutcome, source: MonitorEvent.Source) -> StubAnswer {
+        let fromCache = source == .cache || source == .stale
+        switch outcome {
+        case .records(let chain, let records):
+            return StubAnswer(rcode: .noError, answer: (chain + records).map { .parsed($0) }, status: .noError, source: source, fromCache: fromCache)
+        case .nameError(let chain, let soa):
+            return StubAnswer(
+                rcode: .nameError, answer: chain.map { .parsed($0) }, authority: soa.map { [.parsed($0)] } ?? [], status: .hostNotFound,
+                source: source, fromCache: fromCache)
+        case .noData(let chain, let soa):
+            return StubAnswer(
+                rcode: .noError, answer: chain.map { .parsed($0) }, authority: soa.map { [.parsed($0)] } ?? [], status: .noData,
+                source: source, fromCache: fromCache)
+        case .failure(let error), .malformed(let error):
+            return StubAnswer(rcode: .serverFailure, status: error.code, source: source, fromCache: fromCache)
+        }
+    }
+
+    /// A hosts-file answer on the wire.
+    static func answer(
+        _ result: Result<LookupValue, ResolverError>, to question: StubQuestion, key: LookupKey, source: MonitorEvent.Source
+    ) -> StubAnswer {
+        let status = ResultCode(rawValue: result.resultCode)
+        switch result {
+        case .success(.host(let entry)):
+            let records: [DNSRecord]
+            if case .hostByAddress = key {
+                records = [DNSRecord(name: question.name, ttl: entry.ttl ?? 0, data: .ptr(target: entry.name))]
+            } else {
+                records = entry.addresses.map { address in
+                    DNSRecord(name: question.name, ttl: entry.ttl ?? 0, data: entry.family == .inet6 ? .aaaa(address: address) : .a(address: address))
+                }
+            }
+            return StubAnswer(rcode: .noError, answer: records.map { .parsed($0) }, status: status, source: source, fromCache: false)
+        case .success:
+            return StubAnswer(rcode: .serverFailure, status: status, source: source, fromCache: false)
+        case .failure(let error) where error.code == .noData:
+            return StubAnswer(rcode: .noError, status: status, source: source, fromCache: false)
+        case .failure:
+            return StubAnswer(rcode: .serverFailure, status: status, source: source, fromCache: false)
+        }
+    }
+}
+
+extension LookupSource {
+    /// The monitor's word for a question's path.
+    var monitorSource: MonitorEvent.Source {
+        switch self {
+        case .cache: .cache
+        case .coalesced: .coalesced
+        case .upstream, .local: .upstream
+        }
+    }
+}
