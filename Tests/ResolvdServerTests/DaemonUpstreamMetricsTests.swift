@@ -249,7 +249,7 @@ import Glibc
                     case "op": ops.contains(value)
                     case "le": value == "+Inf" || Double(value) != nil
                     case "uid": !value.isEmpty && value.allSatisfy(\.isNumber)
-                    case "frontend": value == "v1" || value == "varlink"
+                    case "frontend": value == "v1" || value == "varlink" || value == "dns"
                     case "upstream": value == unbound.serverAddress
                     default: false
                     }

@@ -188,7 +188,10 @@ extension DaemonConfiguration {
                 if value == "none" {
                     dnsListen = []
                 } else {
-                    guard let listen = MetricsListen(parsing: value) else { throw fail("'\(value)' is not IP:PORT or [IPv6]:PORT") }
+                    // Port 0 is refused: UDP and TCP would each get a port of their own.
+                    guard let listen = MetricsListen(parsing: value), listen.port != 0 else {
+                        throw fail("'\(value)' is not IP:PORT or [IPv6]:PORT with a port of 1 to 65535")
+                    }
                     dnsListen.append(listen)
                 }
             case "dns_max_queries_per_source":
@@ -269,8 +272,8 @@ extension DaemonConfiguration {
         if !overrides.dnsListen.isEmpty {
             var listens: [MetricsListen] = []
             for text in overrides.dnsListen where text != "none" {
-                guard let listen = MetricsListen(parsing: text) else {
-                    throw ConfigurationError("--dns-listen \(text): not IP:PORT or [IPv6]:PORT (or none)")
+                guard let listen = MetricsListen(parsing: text), listen.port != 0 else {
+                    throw ConfigurationError("--dns-listen \(text): not IP:PORT or [IPv6]:PORT with a port of 1 to 65535 (or none)")
                 }
                 listens.append(listen)
             }
