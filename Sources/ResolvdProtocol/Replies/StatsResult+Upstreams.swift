@@ -19,6 +19,8 @@ extension UpstreamStatus {
         guard let object = json.objectValue, let address = object["address"]?.stringValue,
               let up = object["up"]?.boolValue else { return nil }
         self.init(address: address, up: up)
+        // Absent from a daemon older than routes: every upstream was the default route's.
+        route = object["route"]?.stringValue ?? "."
         for (key, path) in Self.counters {
             guard let value: Int = object.integer(key) else { return nil }
             self[keyPath: path] = value
@@ -29,6 +31,8 @@ extension UpstreamStatus {
         sink.raw("{\"address\":")
         sink.string(address)
         sink.raw(up ? ",\"up\":true" : ",\"up\":false")
+        sink.raw(",\"route\":")
+        sink.string(route)
         for (key, path) in Self.counters {
             sink.raw(",")
             sink.string(key)
@@ -40,7 +44,7 @@ extension UpstreamStatus {
 }
 
 extension StatsResult {
-    /// Writes `,"upstreams":[…]` (the last member of the result).
+    /// Writes `,"upstreams":[…]` (before `routes`, the last member of the result).
     func writeUpstreams<Sink: JSONSink>(to sink: inout Sink) {
         sink.raw(",\"upstreams\":[")
         for (index, upstream) in upstreams.enumerated() {

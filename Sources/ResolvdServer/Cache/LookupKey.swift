@@ -119,14 +119,17 @@ extension LookupValue {
 
 /// A ``LookupKey`` with its hash computed once: the coalescing table and the cache look the
 /// same key up several times per lookup, and hashing the name's bytes each time showed in
-/// profiles. Equality still compares the whole key.
+/// profiles. Equality still compares the whole key. `route` (``Route/id``) keeps the answers
+/// of different routes apart: the same name may differ behind a VPN's server and the public one.
 struct HashedKey: Hashable, Sendable {
     let key: LookupKey
+    let route: UInt32
     private let hash: Int
 
-    init(_ key: LookupKey) {
+    init(_ key: LookupKey, route: UInt32 = 0) {
         self.key = key
-        self.hash = key.hashValue
+        self.route = route
+        self.hash = route == 0 ? key.hashValue : key.hashValue ^ Int(route).hashValue
     }
 
     func hash(into hasher: inout Hasher) {
@@ -134,7 +137,7 @@ struct HashedKey: Hashable, Sendable {
     }
 
     static func == (lhs: HashedKey, rhs: HashedKey) -> Bool {
-        lhs.hash == rhs.hash && lhs.key == rhs.key
+        lhs.hash == rhs.hash && lhs.route == rhs.route && lhs.key == rhs.key
     }
 }
 

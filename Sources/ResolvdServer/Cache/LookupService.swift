@@ -120,7 +120,8 @@ final class LookupService: Sendable {
     }
 
     let state: NIOLockedValueBox<State>
-    private let resolverBox: NIOLockedValueBox<CoreResolver>
+    /// The routes (docs/routing.md): which resolver asks a lookup's name (``RouteSet/route(for:)``).
+    private let routesBox: NIOLockedValueBox<RouteSet>
     /// Where the share queue's wait timer and serve-stale's timers run.
     let timerLoop: any EventLoop
 
@@ -129,7 +130,7 @@ final class LookupService: Sendable {
         resolver: CoreResolver, cacheEnabled: Bool, settings: AnswerCache.Settings, upstreamLookupsPerUID: Int = .max,
         timerLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
     ) {
-        self.resolverBox = NIOLockedValueBox(resolver)
+        self.routesBox = NIOLockedValueBox(RouteSet(defaultResolver: resolver))
         self.timerLoop = timerLoop
         var state = State(
             cache: AnswerCache(settings: settings), cacheEnabled: cacheEnabled, upstreamShare: UpstreamShare(perUID: upstreamLookupsPerUID))
@@ -155,10 +156,24 @@ final class LookupService: Sendable {
         state.withLockedValue { $0.upstreamShare.snapshot }
     }
 
-    var resolver: CoreResolver { resolverBox.withLockedValue { $0 } }
+    /// The default route's resolver: what the hosts file, the capacities and the databases
+    /// are taken from.
+    var resolver: CoreResolver { routes.defaultRoute.resolver }
 
-    /// Swaps in a new resolver (reload); shared lookups in flight keep theirs.
-    func replace(resolver: CoreResolver, cacheEnabled: Bool, settings: AnswerCache.Settings) -> CoreResolver {
+    var routes: RouteSet { routesBox.withLockedValue { $0 } }
+
+    /// Swaps in new routes (a link change); shared lookups in flight keep their resolver.
+    func replace(routes: RouteSet) -> RouteSet {
+        routesBox.withLockedValue { current in
+            let old = current
+            current = routes
+            return old
+        }
+    }
+
+    /// Swaps in new routes and cache settings (reload); shared lookups in flight keep their resolver.
+    func replace(routes: RouteSet, cacheEnabled: Bool, settings: AnswerCache.Settings) -> RouteSet {
+        let resolver = routes.defaultRoute.resolver
         state.withLockedValue { state in
             state.cacheEnabled = cacheEnabled
             state.cache.update(settings: settings)
@@ -166,11 +181,7 @@ final class LookupService: Sendable {
             state.detachedLimit = Self.detachedLimit(resolver)
             if !cacheEnabled { state.cache.flush() }
         }
-        return resolverBox.withLockedValue { current in
-            let old = current
-            current = resolver
-            return old
-        }
+        return replace(routes: routes)
     }
 
     /// Starts (or joins, or answers from the cache) a lookup. A cache hit completes before
@@ -199,7 +210,8 @@ final class LookupService: Sendable {
         _ lookupKey: LookupKey, owner: Owner, allowsStale: Bool, consultingCache: Bool, completion: @escaping Completion
     ) -> Token {
         let now = MonotonicClock.milliseconds()
-        let key = HashedKey(lookupKey)
+        // The route is part of the key: answers of different routes are kept apart.
+        let key = HashedKey(lookupKey, route: routes.route(for: lookupKey).id)
         enum Plan {
             case hit(Result<LookupValue, ResolverError>)
             case hitAndRefresh(LookupValue, SharedLookup)

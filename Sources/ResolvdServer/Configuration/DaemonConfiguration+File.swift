@@ -25,6 +25,8 @@ extension DaemonConfiguration {
         /// `--varlink-socket`: a path or `none`.
         public var varlinkSocket: String?
         public var servers: [String] = []
+        /// `--route DOMAIN=SERVER[,SERVER…]`, added to the file's routes.
+        public var routes: [String] = []
         /// The search list; nil keeps the file's (or resolv.conf's), empty means none.
         public var searchDomains: [String]?
         public var ndots: Int?
@@ -110,6 +112,13 @@ extension DaemonConfiguration {
                     fileServers.append(try DNSServerAddress(parsing: value))
                 } catch {
                     throw fail(error.message)
+                }
+            case "route":
+                do {
+                    let route = try ConfiguredRoute(parsing: value)
+                    if route.domain == "." { fileServers += route.servers } else { routes.append(route) }
+                } catch {
+                    throw fail(error.description)
                 }
             case "search":
                 fileSearch = value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map(String.init)
@@ -221,6 +230,14 @@ extension DaemonConfiguration {
                 }
             }
             resolver.servers = servers
+        }
+        for text in overrides.routes {
+            do {
+                let route = try ConfiguredRoute(parsing: text)
+                if route.domain == "." { resolver.servers = route.servers } else { routes.append(route) }
+            } catch {
+                throw ConfigurationError("--route \(text): \(error.description)")
+            }
         }
         if let searchDomains = overrides.searchDomains { resolver.searchDomains = searchDomains }
         if let ndots = overrides.ndots {
