@@ -238,7 +238,7 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
         if let key = pending.monitored {
             server.monitors.publishLookup(
                 key: key, result: result, peer: peer, frontend: "varlink", source: pending.token?.source ?? .cache,
-                latency: latency, resolver: server.lookups.resolver)
+                latency: latency, routes: server.lookups.routes)
         }
         // Varlink has no way to say "stale" but FROM_CACHE: every caller (ResolveService's
         // lookups too) gets the entry's value itself.
