@@ -70,7 +70,7 @@ public struct LinkTable: Hashable, Sendable {
             return "at most \(Self.maxDomainsPerLink) domains per link (\(link.domains.count) given)"
         }
         if !links.contains(where: { $0.interface == link.interface }), links.count >= Self.maxLinks {
-            return "at most \(Self.maxLinks) links are set at once (max_links); revert one first"
+            return "at most \(Self.maxLinks) links are set at once; revert one first"
         }
         return nil
     }

@@ -125,6 +125,9 @@ final class RouteSet: Sendable {
     ) throws(ConfigurationError) -> (routes: RouteSet, retired: [CoreResolver]) {
         struct Plan {
             var name: String
+            /// What ``Route/id`` is drawn from: the name, and for `.` taken by links, those
+            /// links (a VPN's answers are not kept as the public servers' once it is gone).
+            var idKey: String
             var servers: [DNSServerAddress]
             var domains: [String]
             var searchDomains: [String]
@@ -133,13 +136,14 @@ final class RouteSet: Sendable {
         var plans: [Plan] = []
         // `.`: the servers of the links that take the default route, else `dns`.
         let defaultLinkServers = links.filter(\.defaultRoute).flatMap { link in link.servers.compactMap { try? DNSServerAddress(parsing: $0) } }
-        plans.append(Plan(name: ".", servers: defaultLinkServers.isEmpty ? base.servers : defaultLinkServers, domains: ["."], searchDomains: base.searchDomains))
+        let defaultLinks = links.filter(\.defaultRoute).map(\.interface)
+        plans.append(Plan(name: ".", idKey: defaultLinkServers.isEmpty ? "." : ".|" + defaultLinks.joined(separator: ","), servers: defaultLinkServers.isEmpty ? base.servers : defaultLinkServers, domains: ["."], searchDomains: base.searchDomains))
         // Configured routes with the same servers share one route (one resolver), named by its first domain.
         for route in configuration.routes where route.domain != "." {
             if let index = plans.indices.dropFirst().first(where: { plans[$0].servers == route.servers }) {
                 plans[index].domains.append(route.domain)
             } else {
-                plans.append(Plan(name: route.domain, servers: route.servers, domains: [route.domain], searchDomains: base.searchDomains))
+                plans.append(Plan(name: route.domain, idKey: route.domain, servers: route.servers, domains: [route.domain], searchDomains: base.searchDomains))
             }
         }
         if plans.count - 1 > maxConfiguredRouteGroups {
@@ -151,7 +155,7 @@ final class RouteSet: Sendable {
             let domains = link.domains.map(\.name).filter { $0 != "." }
             linkSearch += link.searchDomains
             guard !servers.isEmpty, !domains.isEmpty else { continue }
-            plans.append(Plan(name: "link:" + link.interface, servers: servers, domains: domains, searchDomains: link.searchDomains + base.searchDomains))
+            plans.append(Plan(name: "link:" + link.interface, idKey: "link:" + link.interface, servers: servers, domains: domains, searchDomains: link.searchDomains + base.searchDomains))
         }
 
         var kept: Set<ObjectIdentifier> = []
@@ -177,7 +181,7 @@ final class RouteSet: Sendable {
                 }
                 let index = Int32(routes.count)
                 for domain in plan.domains { table.insert(domain, index) }
-                routes.append(Route(name: plan.name, id: id(for: plan.name), domains: plan.domains, upstreams: upstreams))
+                routes.append(Route(name: plan.name, id: id(for: plan.idKey), domains: plan.domains, upstreams: upstreams))
             }
         } catch {
             // Stop what was started for this set; keep what belongs to `previous`.
