@@ -186,13 +186,14 @@ install-files:
 	install -D -m 0644 docs/systemd.md $(DESTDIR)$(DOCDIR)/systemd.md
 	install -m 0644 docs/protocol.md $(DESTDIR)$(DOCDIR)/protocol.md
 	install -m 0644 docs/varlink.md $(DESTDIR)$(DOCDIR)/varlink.md
+	install -m 0644 docs/routing.md $(DESTDIR)$(DOCDIR)/routing.md
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 # Removes what install put there; the configuration only if it is unchanged.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/resolvd $(DESTDIR)$(BINDIR)/resolvdctl
 	rm -f $(DESTDIR)$(UNITDIR)/resolvd.service $(DESTDIR)$(UNITDIR)/resolvd.socket $(DESTDIR)$(UNITDIR)/resolvd-resolve.socket
-	rm -f $(DESTDIR)$(DOCDIR)/systemd.md $(DESTDIR)$(DOCDIR)/protocol.md $(DESTDIR)$(DOCDIR)/varlink.md
+	rm -f $(DESTDIR)$(DOCDIR)/systemd.md $(DESTDIR)$(DOCDIR)/protocol.md $(DESTDIR)$(DOCDIR)/varlink.md $(DESTDIR)$(DOCDIR)/routing.md
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 	@if cmp -s config/resolvd.conf $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf; then \
 	  rm -f $(DESTDIR)$(SYSCONFDIR)/resolvd/resolvd.conf; rmdir $(DESTDIR)$(SYSCONFDIR)/resolvd 2>/dev/null || true; \
@@ -211,9 +212,10 @@ DEB_TEST_PACKAGES := $(DEB_PACKAGES) debootstrap debian-archive-keyring man-db u
 DEB_VERSION       = $(shell dpkg-parsechangelog -S Version 2>/dev/null || sed -n '1s/.*(\(.*\)).*/\1/p' debian/changelog)
 DEB_ARCH          = $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 DEB_FILE          = resolvd_$(DEB_VERSION)_$(DEB_ARCH).deb
-# The other binary packages of the same source: the C library and the Python client.
+# The other binary packages of the same source: the C library, the Python client and the
+# resolvconf link (docs/routing.md).
 DEB_OTHER_FILES   = libresolvd0_$(DEB_VERSION)_$(DEB_ARCH).deb libresolvd-dev_$(DEB_VERSION)_$(DEB_ARCH).deb \
-                    python3-resolvd_$(DEB_VERSION)_all.deb
+                    python3-resolvd_$(DEB_VERSION)_all.deb resolvd-resolvconf_$(DEB_VERSION)_all.deb
 # dpkg-buildpackage writes the .deb, .buildinfo and .changes here; the .deb is also linked
 # to the top of the tree.
 DEB_BUILD_DIR     := .build-deb-out
@@ -251,4 +253,5 @@ deb-test:
 clean-deb:
 	rm -rf .build-deb $(DEB_BUILD_DIR) $(MAN_BUILD_DIR) debian/.debhelper debian/generated debian/resolvd \
 	  debian/files debian/*.substvars debian/debhelper-build-stamp debian/*.debhelper.log resolvd_*.deb \
-	  debian/tmp debian/libresolvd0 debian/libresolvd-dev debian/python3-resolvd libresolvd*.deb python3-resolvd_*.deb
+	  debian/tmp debian/libresolvd0 debian/libresolvd-dev debian/python3-resolvd libresolvd*.deb python3-resolvd_*.deb \
+	  debian/resolvd-resolvconf resolvd-resolvconf_*.deb
