@@ -3,7 +3,7 @@
 ///
 /// A trie keyed by label from the right: `corp.example` is the node `example` → `corp`.
 /// Matching walks the name's labels from its last one and remembers the deepest node that
-/// holds a value, so it costs one hash lookup per label of the name — never a scan of the
+/// holds a value, so it costs one integer hash lookup per label of the name — never a scan of the
 /// routes: 70,000 routes match as fast as two (`make bench`, "routes"). `.` (the root, the
 /// empty name) is the default route. Reverse zones (`2.10.in-addr.arpa`) are domains like
 /// any other. Names are compared case-insensitively (ASCII, as DNS does) and a trailing dot
@@ -13,13 +13,20 @@
 /// the caller's `Value` (``RouteSet`` keeps an index there). It does not validate domains
 /// beyond splitting them (``RouteTable/normalized(_:)`` returns nil for an empty label).
 public struct RouteTable<Value: Sendable>: Sendable {
+    /// A node: its label (lower case, for checking a hash match) and its value.
     private struct Node: Sendable {
-        var children: [String: Int32] = [:]
+        var label: [UInt8]
         var value: Value?
     }
 
     /// Node 0 is the root (`.`).
-    private var nodes: [Node] = [Node()]
+    private var nodes: [Node] = [Node(label: [], value: nil)]
+    /// Every edge of the trie in one table: (parent node, hash of the child's label) → child.
+    /// Integer keys, so a match hashes no strings: it hashes each label's bytes once (FNV-1a,
+    /// lower-cased on the way) and looks up one integer per label. Two labels of one parent
+    /// with the same hash take the next free slot (`hash + 1`, …), and a match compares the
+    /// label bytes of the node it finds, so a collision costs a probe, never a wrong route.
+    private var edges: [UInt64: Int32] = [:]
     /// Domains holding a value.
     public private(set) var count = 0
 
@@ -41,22 +48,54 @@ public struct RouteTable<Value: Sendable>: Sendable {
         String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5a ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
+    @inline(__always)
+    private static func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte }
+
+    /// FNV-1a of the lower-cased bytes, mixed with the parent node.
+    @inline(__always)
+    private static func edgeKey(parent: Int, hash: UInt64) -> UInt64 {
+        (hash ^ (UInt64(truncatingIfNeeded: parent) &* 0x9E37_79B9_7F4A_7C15))
+    }
+
+    private static func labelHash(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for index in range { hash = (hash ^ UInt64(lower(bytes[index]))) &* 0x0000_0100_0000_01b3 }
+        return hash
+    }
+
+    /// The child of `parent` whose label is `bytes[range]` (lower-cased), if any.
+    private func child(of parent: Int, _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
+        var key = Self.edgeKey(parent: parent, hash: Self.labelHash(bytes, range))
+        while let next = edges[key] {
+            let label = nodes[Int(next)].label
+            if label.count == range.count, zip(label, range).allSatisfy({ $0 == Self.lower(bytes[$1]) }) { return Int(next) }
+            key &+= 1
+        }
+        return nil
+    }
+
     /// Sets `domain`'s value (replacing one it had); false for a domain that is no name.
     @discardableResult
     public mutating func insert(_ domain: String, _ value: Value) -> Bool {
         guard let domain = Self.normalized(domain) else { return false }
         var node = 0
         if domain != "." {
-            for label in domain.split(separator: ".").reversed() {
-                let key = String(label)
-                if let next = nodes[node].children[key] {
-                    node = Int(next)
+            let bytes = Array(domain.utf8)
+            var end = bytes.count
+            while end > 0 {
+                var start = end
+                while start > 0, bytes[start - 1] != UInt8(ascii: ".") { start -= 1 }
+                let found = bytes.withUnsafeBufferPointer { child(of: node, $0, start..<end) }
+                if let found {
+                    node = found
                 } else {
-                    nodes.append(Node())
-                    let next = nodes.count - 1
-                    nodes[node].children[key] = Int32(next)
-                    node = next
+                    nodes.append(Node(label: Array(bytes[start..<end]), value: nil))
+                    var key = bytes.withUnsafeBufferPointer { Self.edgeKey(parent: node, hash: Self.labelHash($0, start..<end)) }
+                    while edges[key] != nil { key &+= 1 }
+                    edges[key] = Int32(nodes.count - 1)
+                    node = nodes.count - 1
                 }
+                end = start - 1
             }
         }
         if nodes[node].value == nil { count += 1 }
@@ -67,32 +106,25 @@ public struct RouteTable<Value: Sendable>: Sendable {
     /// The value of the longest routing domain that is `name` or a parent of it, and that
     /// domain's depth in labels (0 for `.`); nil when not even `.` has a value.
     public func match(_ name: String) -> (value: Value, labels: Int)? {
+        var name = name
+        return name.withUTF8 { match(bytes: $0) }
+    }
+
+    private func match(bytes: UnsafeBufferPointer<UInt8>) -> (value: Value, labels: Int)? {
         var best: (value: Value, labels: Int)? = nodes[0].value.map { ($0, 0) }
         var node = 0
         var depth = 0
-        let utf8 = name.utf8
-        var end = utf8.endIndex
+        var end = bytes.count
         // A trailing dot ends no label.
-        if end > utf8.startIndex, utf8[utf8.index(before: end)] == UInt8(ascii: ".") { end = utf8.index(before: end) }
-        while end > utf8.startIndex {
+        if end > 0, bytes[end - 1] == UInt8(ascii: ".") { end -= 1 }
+        while end > 0 {
             var start = end
-            var hasUpper = false
-            while start > utf8.startIndex {
-                let before = utf8.index(before: start)
-                let byte = utf8[before]
-                if byte == UInt8(ascii: ".") { break }
-                if byte >= 0x41 && byte <= 0x5a { hasUpper = true }
-                start = before
-            }
-            guard start < end else { return best }  // an empty label: no deeper match
-            let label = Substring(utf8[start..<end])
-            let key = hasUpper ? Self.asciiLowercased(String(label)) : String(label)
-            guard let next = nodes[node].children[key] else { return best }
-            node = Int(next)
+            while start > 0, bytes[start - 1] != UInt8(ascii: ".") { start -= 1 }
+            guard start < end, let next = child(of: node, bytes, start..<end) else { return best }  // an empty label: no deeper match
+            node = next
             depth += 1
             if let value = nodes[node].value { best = (value, depth) }
-            guard start > utf8.startIndex else { break }
-            end = utf8.index(before: start)
+            end = start - 1
         }
         return best
     }
