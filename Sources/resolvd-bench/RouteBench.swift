@@ -38,16 +38,16 @@ struct RouteBench: ParsableCommand {
     func run() throws {
         print("command: \(CommandLine.arguments.joined(separator: " "))")
         var buildTimes: [Double] = []
-        var large = RouteTable<Int32>()
+        var large = RouteTable()
         for _ in 0..<runs {
             let start = monotonicNanoseconds()
-            var table = RouteTable<Int32>()
+            var table = RouteTable()
             table.insert(".", 0)
             for index in 0..<routes { table.insert(Self.domain(index), Int32(index % 64 + 1)) }
             buildTimes.append(Double(monotonicNanoseconds() - start) / 1e6)
             large = table
         }
-        var small = RouteTable<Int32>()
+        var small = RouteTable()
         small.insert(".", 0)
         small.insert(Self.domain(1), 1)
         // Half the names under a route (r<i>.…), half beside them (cached…): both walks.

@@ -16,7 +16,7 @@ public struct ConfiguredRoute: Hashable, Sendable {
     public init(parsing text: String) throws(ConfigurationError) {
         let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == "=" }).map(String.init)
         guard fields.count >= 2 else { throw ConfigurationError("'\(text)' is not DOMAIN SERVER [SERVER…]") }
-        guard let domain = RouteTable<Int>.normalized(fields[0]) else {
+        guard let domain = RouteTable.normalized(fields[0]) else {
             throw ConfigurationError("'\(fields[0])' is not a domain name")
         }
         var servers: [DNSServerAddress] = []

@@ -20,7 +20,7 @@ public struct Link: Hashable, Sendable {
         /// Parses `name` or `~name`; nil for text that is no domain.
         public init?(parsing text: String) {
             let routingOnly = text.hasPrefix("~")
-            guard let name = RouteTable<Int>.normalized(routingOnly ? String(text.dropFirst()) : text) else { return nil }
+            guard let name = RouteTable.normalized(routingOnly ? String(text.dropFirst()) : text) else { return nil }
             self.init(name: name, routingOnly: routingOnly)
         }
 

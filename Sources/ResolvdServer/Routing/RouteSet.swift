@@ -50,12 +50,12 @@ final class RouteSet: Sendable {
 
     /// `routes[0]` is the default route `.`.
     let routes: [Route]
-    private let table: RouteTable<Int32>
+    private let table: RouteTable
     /// The links' search domains, for names with fewer than `ndots` dots (docs/routing.md).
     private let searchDomains: [String]
     private let ndots: Int
 
-    private init(routes: [Route], table: RouteTable<Int32>, searchDomains: [String], ndots: Int) {
+    private init(routes: [Route], table: RouteTable, searchDomains: [String], ndots: Int) {
         self.routes = routes
         self.table = table
         self.searchDomains = searchDomains
@@ -64,7 +64,7 @@ final class RouteSet: Sendable {
 
     /// One route, `.`, to `resolver` (a daemon without routes, and the tests of the cache).
     convenience init(defaultResolver resolver: CoreResolver) {
-        var table = RouteTable<Int32>()
+        var table = RouteTable()
         table.insert(".", 0)
         let upstreams = RouteUpstreams(resolver: resolver, servers: resolver.configuration.servers, searchDomains: resolver.configuration.searchDomains)
         self.init(routes: [Route(name: ".", id: 0, domains: ["."], upstreams: upstreams)], table: table, searchDomains: [], ndots: 1)
@@ -160,7 +160,7 @@ final class RouteSet: Sendable {
 
         var kept: Set<ObjectIdentifier> = []
         var routes: [Route] = []
-        var table = RouteTable<Int32>()
+        var table = RouteTable()
         do {
             for plan in plans {
                 let upstreams: RouteUpstreams
