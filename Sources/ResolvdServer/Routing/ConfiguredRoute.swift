@@ -14,7 +14,8 @@ public struct ConfiguredRoute: Hashable, Sendable {
 
     /// Parses `DOMAIN SERVER [SERVER…]` (the file) or `DOMAIN=SERVER[,SERVER…]` (the flag).
     public init(parsing text: String) throws(ConfigurationError) {
-        let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == "=" }).map(String.init)
+        let separators: Set<UInt8> = [0x20, 0x09, UInt8(ascii: ","), UInt8(ascii: "=")]
+        let fields = text.utf8.split(whereSeparator: { separators.contains($0) }).map { String(Substring($0)) }
         guard fields.count >= 2 else { throw ConfigurationError("'\(text)' is not DOMAIN SERVER [SERVER…]") }
         guard let domain = RouteTable.normalized(fields[0]) else {
             throw ConfigurationError("'\(fields[0])' is not a domain name")
