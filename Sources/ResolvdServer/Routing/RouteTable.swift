@@ -40,17 +40,23 @@ public struct RouteTable: Sendable {
     /// The name in the form routes are kept in: ASCII lower case, no trailing dot, `.` for
     /// the root; nil for an empty label (`a..b`) or a label over 63 bytes.
     public static func normalized(_ domain: String) -> String? {
-        var text = domain.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5a }) ? asciiLowercased(domain) : domain
-        if text == "." || text.isEmpty { return "." }
-        if text.hasSuffix(".") { text.removeLast() }
-        for label in text.split(separator: ".", omittingEmptySubsequences: false) {
-            guard !label.isEmpty, label.utf8.count <= 63 else { return nil }
+        // On bytes: a configuration of 70,000 routes normalizes each domain twice.
+        var bytes = Array(domain.utf8)
+        if bytes.last == UInt8(ascii: ".") { bytes.removeLast() }
+        if bytes.isEmpty { return "." }
+        var labelLength = 0
+        for index in bytes.indices {
+            if bytes[index] == UInt8(ascii: ".") {
+                guard labelLength > 0 else { return nil }
+                labelLength = 0
+            } else {
+                bytes[index] = lower(bytes[index])
+                labelLength += 1
+                guard labelLength <= 63 else { return nil }
+            }
         }
-        return text
-    }
-
-    private static func asciiLowercased(_ text: String) -> String {
-        String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5a ? $0 | 0x20 : $0 }, as: UTF8.self)
+        guard labelLength > 0 else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     @inline(__always)
