@@ -8,6 +8,8 @@
 #
 #   scripts/callgrind-daemon.sh            # both workloads
 #   KEEP=/tmp/cg scripts/callgrind-daemon.sh   # keep the callgrind.out files there
+#   CONFIG=routes.conf WORKLOADS=cached scripts/callgrind-daemon.sh   # with this configuration
+#       file (e.g. 70,000 `route =` lines, docs/routing.md), only these workloads
 set -eu
 N1=${N1:-2000}
 N2=${N2:-6000}
@@ -29,7 +31,7 @@ trap cleanup EXIT
 
 # valgrind 3.19 cannot read the DWARF 5 that Swift emits: profile a copy without it.
 objcopy --strip-debug "$bin/resolvd" "$work/resolvd"
-: > "$work/empty.conf"
+if [ -n "${CONFIG:-}" ]; then cp "$CONFIG" "$work/empty.conf"; else : > "$work/empty.conf"; fi
 port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 # run WORKLOAD LOOKUPS: prints the daemon's total instruction count for that run.
@@ -52,7 +54,7 @@ run() {
     sed -n 's/^summary: //p' "$work/$1-$2.out"
 }
 
-for workload in cold cached; do
+for workload in ${WORKLOADS:-cold cached}; do
     first=$(run $workload "$N1")
     second=$(run $workload "$N2")
     echo "$workload: $(( (second - first) / (N2 - N1) )) instructions per lookup in resolvd ($N1 and $N2 lookups: $first, $second)"

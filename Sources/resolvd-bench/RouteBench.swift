@@ -83,6 +83,7 @@ struct RouteBench: ParsableCommand {
                 _ = try workload.run(workload: "warm-up", names: cachedNames)
                 let result = try workload.run(workload: label, names: cachedNames, repeatTo: cachedLookups)
                 rates[label, default: []].append(result.lookupsPerSecond)
+                print("run: resolvd \(label) answering after \(format(startTimes[label]!.last!, 0)) ms, cached \(format(result.lookupsPerSecond, 0)) lookups/s")
             }
         }
         for label in ["no routes", "\(routes) routes"] {
