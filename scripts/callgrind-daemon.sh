@@ -9,7 +9,8 @@
 #   scripts/callgrind-daemon.sh            # both workloads
 #   KEEP=/tmp/cg scripts/callgrind-daemon.sh   # keep the callgrind.out files there
 #   CONFIG=routes.conf WORKLOADS=cached scripts/callgrind-daemon.sh   # with this configuration
-#       file (e.g. 70,000 `route =` lines, docs/routing.md), only these workloads
+#       file (e.g. 70,000 `route =` lines, docs/routing.md), only these workloads;
+#       START_SECONDS (default 30): how long resolvd under valgrind may take to start
 set -eu
 N1=${N1:-2000}
 N2=${N2:-6000}
@@ -43,7 +44,7 @@ run() {
     tries=0
     until [ -S "$work/s.sock" ]; do
         tries=$((tries + 1))
-        [ $tries -le 300 ] || { echo "$0: resolvd under valgrind did not start; see $work/valgrind-$1-$2.log" >&2; exit 1; }
+        [ $tries -le $((${START_SECONDS:-30} * 10)) ] || { echo "$0: resolvd under valgrind did not start; see $work/valgrind-$1-$2.log" >&2; exit 1; }
         sleep 0.1
     done
     "$bin/resolvd-bench" all --only "$1" --runs 1 --names "$2" --cached-names 500 --cached-lookups "$2" --in-flight 200 \
