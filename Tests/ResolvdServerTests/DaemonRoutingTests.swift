@@ -148,4 +148,29 @@ import Testing
         }
         #expect(routes == ["www.corp.example": "corp.example", "www.example.org": "."])
     }
+
+    /// A reload (the `reload` op, as SIGHUP) builds the routes again from the file; links
+    /// set at run time stay.
+    @Test func aReloadRebuildsTheRoutesAndKeepsTheLinks() throws {
+        let publicServer = try ScriptedUpstream.start(script: .silentForSomeNames)
+        let first = try ScriptedUpstream.start(script: .silentForSomeNames)
+        let second = try ScriptedUpstream.start(script: .silentForSomeNames)
+        let vpn = try ScriptedUpstream.start(script: .silentForSomeNames)
+        defer { publicServer.stop(); first.stop(); second.stop(); vpn.stop() }
+        let daemon = try DaemonProcess.start(upstream: publicServer.serverAddress, config: "route = corp.example \(first.serverAddress)\n")
+        defer { daemon.stop() }
+        let client = try daemon.connect()
+        var id: Int64 = 1
+        let link = client.call(#"{"id":\#(id),"op":"link","interface":"lo","dns":["\#(vpn.serverAddress)"],"domains":["~vpn.example"]}"#, id: id)
+        id += 1
+        #expect(link?.status == 0)
+        #expect(Self.resolve(client, "a.corp.example", id: &id) == 0 && Self.resolve(client, "a.vpn.example", id: &id) == 0)
+        try daemon.rewriteConfig("route = corp.example \(second.serverAddress)\n")
+        #expect(client.call(#"{"id":\#(id),"op":"reload"}"#, id: id)?.status == 0)
+        id += 1
+        #expect(Self.resolve(client, "b.corp.example", id: &id) == 0 && Self.resolve(client, "b.vpn.example", id: &id) == 0)
+        #expect(Self.asked(first) == ["a.corp.example"] && Self.asked(second) == ["b.corp.example"])
+        #expect(Self.asked(vpn) == ["a.vpn.example", "b.vpn.example"], "the link outlived the reload")
+        #expect(Self.asked(publicServer).isEmpty)
+    }
 }
