@@ -122,6 +122,9 @@ final class LookupService: Sendable {
     let state: NIOLockedValueBox<State>
     /// The routes (docs/routing.md): which resolver asks a lookup's name (``RouteSet/route(for:)``).
     private let routesBox: NIOLockedValueBox<RouteSet>
+    /// Whether the routes have any but `.`: read per lookup without the box's lock, so that a
+    /// daemon without routes pays one atomic load for them.
+    private let routed = Atomic<Bool>(false)
     /// Where the share queue's wait timer and serve-stale's timers run.
     let timerLoop: any EventLoop
 
@@ -167,6 +170,7 @@ final class LookupService: Sendable {
         routesBox.withLockedValue { current in
             let old = current
             current = routes
+            routed.store(routes.isRouted, ordering: .relaxed)
             return old
         }
     }
@@ -211,7 +215,7 @@ final class LookupService: Sendable {
     ) -> Token {
         let now = MonotonicClock.milliseconds()
         // The route is part of the key: answers of different routes are kept apart.
-        let key = HashedKey(lookupKey, route: routes.route(for: lookupKey).id)
+        let key = HashedKey(lookupKey, route: routed.load(ordering: .relaxed) ? routesBox.withLockedValue { $0.routeID(for: lookupKey) } : 0)
         enum Plan {
             case hit(Result<LookupValue, ResolverError>)
             case hitAndRefresh(LookupValue, SharedLookup)

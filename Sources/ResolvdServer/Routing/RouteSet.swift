@@ -73,25 +73,37 @@ final class RouteSet: Sendable {
     var defaultRoute: Route { routes[0] }
     var allResolvers: [CoreResolver] { routes.map(\.resolver) }
 
-    /// The route that asks `name`: its longest routing domain; for a name with fewer than
-    /// `ndots` dots, a link's search domain that leads to a route; else `.`.
-    func route(for name: String) -> Route {
-        guard routes.count > 1 else { return routes[0] }
-        if let match = table.match(name), match.labels > 0 { return routes[Int(match.value)] }
+    /// Whether there is any route but `.` (else every name takes `.` without a match).
+    var isRouted: Bool { routes.count > 1 }
+
+    /// The index in ``routes`` of the route that asks `name`: its longest routing domain;
+    /// for a name with fewer than `ndots` dots, a link's search domain that leads to a
+    /// route; else `.` (0). The one decision; everything below reads it.
+    private func routeIndex(for name: String) -> Int {
+        guard routes.count > 1 else { return 0 }
+        if let match = table.match(name), match.labels > 0 { return Int(match.value) }
         if !searchDomains.isEmpty, name.utf8.last != UInt8(ascii: "."), name.utf8.count(where: { $0 == UInt8(ascii: ".") }) < ndots {
             for domain in searchDomains {
-                if let match = table.match(name + "." + domain), match.labels > 0 { return routes[Int(match.value)] }
+                if let match = table.match(name + "." + domain), match.labels > 0 { return Int(match.value) }
             }
         }
-        return routes[0]
+        return 0
     }
+
+    private func routeIndex(for request: LookupRequest) -> Int {
+        guard routes.count > 1, let name = request.routingName else { return 0 }
+        return routeIndex(for: name)
+    }
+
+    /// The route that asks `name`.
+    func route(for name: String) -> Route { routes[routeIndex(for: name)] }
 
     /// The route of a lookup: by the name it asks (the reverse name of an address); lookups
     /// that ask no name (services, protocols) take `.`.
-    func route(for request: LookupRequest) -> Route {
-        guard routes.count > 1, let name = request.routingName else { return routes[0] }
-        return route(for: name)
-    }
+    func route(for request: LookupRequest) -> Route { routes[routeIndex(for: request)] }
+
+    /// Its route's ``Route/id`` (the cache key's part), without copying the route.
+    func routeID(for request: LookupRequest) -> UInt32 { routes[routeIndex(for: request)].id }
 
     /// Each route's upstream statuses, labelled with its name (`stats` → `upstreams`).
     var upstreamStatuses: [UpstreamStatus] {
