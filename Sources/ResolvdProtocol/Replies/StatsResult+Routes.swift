@@ -35,24 +35,12 @@ public struct RouteStatistics: Hashable, Sendable {
 extension StatsResult {
     /// Writes `,"routes":[…]`.
     func writeRoutes<Sink: JSONSink>(to sink: inout Sink) {
-        sink.raw(",\"routes\":[")
-        for (index, route) in routes.enumerated() {
-            if index > 0 { sink.raw(",") }
-            route.write(to: &sink)
-        }
-        sink.raw("]")
+        Self.writeArray("routes", routes, to: &sink) { $0.write(to: &$1) }
     }
 
     /// Reads `routes`; absent (a daemon from before routes) reads as none.
     static func routes(in object: JSONObject) -> [RouteStatistics]? {
-        guard let value = object["routes"] else { return [] }
-        guard let array = value.arrayValue else { return nil }
-        var routes: [RouteStatistics] = []
-        for element in array {
-            guard let route = RouteStatistics(json: element) else { return nil }
-            routes.append(route)
-        }
-        return routes
+        array("routes", in: object, RouteStatistics.init(json:))
     }
 
     /// `resolvd_route_lookups_total{route=…}`; none without routes.
