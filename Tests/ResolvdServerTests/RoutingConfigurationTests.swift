@@ -66,6 +66,8 @@ import Glibc
         #expect(table.problem(setting: Link(interface: "a/b", servers: [], domains: [], defaultRoute: false)) != nil)
         #expect(table.revert("if3") && !table.revert("if3") && table.links.count == 63)
         #expect(Link.Domain(parsing: "~Corp.Example") == Link.Domain(name: "corp.example", routingOnly: true))
+        let tilde = Link(interface: "wg0", servers: ["10.0.0.1"], domains: [Link.Domain(parsing: "~.")!, Link.Domain(parsing: "corp.example")!], defaultRoute: false)
+        #expect(tilde.takesDefaultRoute && tilde.searchDomains == ["corp.example"], "~. is the default route, as resolved reads it")
     }
 
     /// Routes with the same servers are one route; more than 64 server lists are refused

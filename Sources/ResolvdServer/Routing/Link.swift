@@ -41,8 +41,12 @@ public struct Link: Hashable, Sendable {
         self.defaultRoute = defaultRoute
     }
 
-    /// Its search domains (those without `~`).
-    public var searchDomains: [String] { domains.filter { !$0.routingOnly }.map(\.name) }
+    /// Whether it takes the default route: `--default-route`, or `~.` among its domains (as
+    /// resolved reads it).
+    public var takesDefaultRoute: Bool { defaultRoute || domains.contains { $0.name == "." } }
+
+    /// Its search domains (those without `~`; never `.`).
+    public var searchDomains: [String] { domains.filter { !$0.routingOnly && $0.name != "." }.map(\.name) }
 }
 
 /// The links set at run time, bounded: at most ``maxLinks`` interfaces, each with at most

@@ -147,8 +147,8 @@ final class RouteSet: Sendable {
         let base = configuration.resolver
         var plans: [Plan] = []
         // `.`: the servers of the links that take the default route, else `dns`.
-        let defaultLinkServers = links.filter(\.defaultRoute).flatMap { link in link.servers.compactMap { try? DNSServerAddress(parsing: $0) } }
-        let defaultLinks = links.filter(\.defaultRoute).map(\.interface)
+        let defaultLinkServers = links.filter(\.takesDefaultRoute).flatMap { link in link.servers.compactMap { try? DNSServerAddress(parsing: $0) } }
+        let defaultLinks = links.filter(\.takesDefaultRoute).map(\.interface)
         plans.append(Plan(name: ".", idKey: defaultLinkServers.isEmpty ? "." : ".|" + defaultLinks.joined(separator: ","), servers: defaultLinkServers.isEmpty ? base.servers : defaultLinkServers, domains: ["."], searchDomains: base.searchDomains))
         // Configured routes with the same servers share one route (one resolver), named by its first domain.
         for route in configuration.routes where route.domain != "." {
