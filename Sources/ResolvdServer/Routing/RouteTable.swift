@@ -18,20 +18,24 @@ public struct RouteTable: Sendable {
     /// another module, ran unspecialized: ~800 ns a name in `resolvd-bench routes`).
     public typealias Value = Int32
 
-    /// A node: its label (lower case, for checking a hash match) and its value.
+    /// A node: where its label (lower case) is in ``labelBytes``, and its value (-1: none).
     private struct Node: Sendable {
-        var label: [UInt8]
-        var value: Value?
+        var labelStart: Int32
+        var labelLength: Int32
+        var value: Int32
     }
 
     /// Node 0 is the root (`.`).
-    private var nodes: [Node] = [Node(label: [], value: nil)]
-    /// Every edge of the trie in one table: (parent node, hash of the child's label) → child.
-    /// Integer keys, so a match hashes no strings: it hashes each label's bytes once (FNV-1a,
-    /// lower-cased on the way) and looks up one integer per label. Two labels of one parent
-    /// with the same hash take the next free slot (`hash + 1`, …), and a match compares the
-    /// label bytes of the node it finds, so a collision costs a probe, never a wrong route.
-    private var edges: [UInt64: Int32] = [:]
+    private var nodes: [Node] = [Node(labelStart: 0, labelLength: 0, value: -1)]
+    private var labelBytes: [UInt8] = []
+    /// Every edge of the trie in one open-addressing table (linear probing, at most half
+    /// full): the edge's key — the parent node mixed with the FNV-1a hash of the child's
+    /// lower-cased label — and the child. A match hashes each label's bytes once and probes
+    /// integers, no `String`, no allocation, no SipHash; it compares the label bytes of the
+    /// node a key leads to, so two labels with one key cost a probe, never a wrong route.
+    private var slotKeys: [UInt64] = Array(repeating: 0, count: 16)
+    private var slotNodes: [Int32] = Array(repeating: -1, count: 16)
+    private var edgeCount = 0
     /// Domains holding a value.
     public private(set) var count = 0
 
@@ -62,33 +66,71 @@ public struct RouteTable: Sendable {
     @inline(__always)
     private static func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte }
 
-    /// FNV-1a of the lower-cased bytes, mixed with the parent node.
+    /// FNV-1a of the lower-cased bytes of `range`, mixed with the parent node.
     @inline(__always)
-    private static func edgeKey(parent: Int, hash: UInt64) -> UInt64 {
-        (hash ^ (UInt64(truncatingIfNeeded: parent) &* 0x9E37_79B9_7F4A_7C15))
-    }
-
-    private static func labelHash(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
+    private static func edgeKey(parent: Int, _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for index in range { hash = (hash ^ UInt64(lower(bytes[index]))) &* 0x0000_0100_0000_01b3 }
-        return hash
+        return hash ^ (UInt64(truncatingIfNeeded: parent) &* 0x9E37_79B9_7F4A_7C15)
+    }
+
+    @inline(__always)
+    private func slot(of key: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((key ^ (key >> 29)) &* 0xBF58_476D_1CE4_E5B9) >> 7) & (slotKeys.count - 1)
     }
 
     /// The child of `parent` whose label is `bytes[range]` (lower-cased), if any.
     private func child(of parent: Int, _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
-        var key = Self.edgeKey(parent: parent, hash: Self.labelHash(bytes, range))
-        while let next = edges[key] {
-            let label = nodes[Int(next)].label
-            if label.count == range.count, zip(label, range).allSatisfy({ $0 == Self.lower(bytes[$1]) }) { return Int(next) }
-            key &+= 1
+        let key = Self.edgeKey(parent: parent, bytes, range)
+        var index = slot(of: key)
+        let mask = slotKeys.count - 1
+        while slotNodes[index] >= 0 {
+            if slotKeys[index] == key {
+                let node = nodes[Int(slotNodes[index])]
+                if Int(node.labelLength) == range.count, labelMatches(node, bytes, range) { return Int(slotNodes[index]) }
+            }
+            index = (index + 1) & mask
         }
         return nil
     }
 
-    /// Sets `domain`'s value (replacing one it had); false for a domain that is no name.
+    private func labelMatches(_ node: Node, _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        labelBytes.withUnsafeBufferPointer { label in
+            var position = Int(node.labelStart)
+            for index in range {
+                if label[position] != Self.lower(bytes[index]) { return false }
+                position += 1
+            }
+            return true
+        }
+    }
+
+    private mutating func addEdge(key: UInt64, child: Int32) {
+        if (edgeCount + 1) * 2 > slotKeys.count { grow() }
+        var index = slot(of: key)
+        while slotNodes[index] >= 0 { index = (index + 1) & (slotKeys.count - 1) }
+        slotKeys[index] = key
+        slotNodes[index] = child
+        edgeCount += 1
+    }
+
+    private mutating func grow() {
+        let (keys, children) = (slotKeys, slotNodes)
+        slotKeys = Array(repeating: 0, count: keys.count * 2)
+        slotNodes = Array(repeating: -1, count: keys.count * 2)
+        for (key, child) in zip(keys, children) where child >= 0 {
+            var index = slot(of: key)
+            while slotNodes[index] >= 0 { index = (index + 1) & (slotKeys.count - 1) }
+            slotKeys[index] = key
+            slotNodes[index] = child
+        }
+    }
+
+    /// Sets `domain`'s value (replacing one it had); false for a domain that is no name or
+    /// a negative value (-1 marks a node without one).
     @discardableResult
     public mutating func insert(_ domain: String, _ value: Value) -> Bool {
-        guard let domain = Self.normalized(domain) else { return false }
+        guard value >= 0, let domain = Self.normalized(domain) else { return false }
         var node = 0
         if domain != "." {
             let bytes = Array(domain.utf8)
@@ -96,20 +138,19 @@ public struct RouteTable: Sendable {
             while end > 0 {
                 var start = end
                 while start > 0, bytes[start - 1] != UInt8(ascii: ".") { start -= 1 }
-                let found = bytes.withUnsafeBufferPointer { child(of: node, $0, start..<end) }
+                let (found, key) = bytes.withUnsafeBufferPointer { (child(of: node, $0, start..<end), Self.edgeKey(parent: node, $0, start..<end)) }
                 if let found {
                     node = found
                 } else {
-                    nodes.append(Node(label: Array(bytes[start..<end]), value: nil))
-                    var key = bytes.withUnsafeBufferPointer { Self.edgeKey(parent: node, hash: Self.labelHash($0, start..<end)) }
-                    while edges[key] != nil { key &+= 1 }
-                    edges[key] = Int32(nodes.count - 1)
+                    nodes.append(Node(labelStart: Int32(labelBytes.count), labelLength: Int32(end - start), value: -1))
+                    labelBytes += bytes[start..<end]
+                    addEdge(key: key, child: Int32(nodes.count - 1))
                     node = nodes.count - 1
                 }
                 end = start - 1
             }
         }
-        if nodes[node].value == nil { count += 1 }
+        if nodes[node].value < 0 { count += 1 }
         nodes[node].value = value
         return true
     }
@@ -122,7 +163,7 @@ public struct RouteTable: Sendable {
     }
 
     private func match(bytes: UnsafeBufferPointer<UInt8>) -> (value: Value, labels: Int)? {
-        var best: (value: Value, labels: Int)? = nodes[0].value.map { ($0, 0) }
+        var best: (value: Value, labels: Int)? = nodes[0].value >= 0 ? (nodes[0].value, 0) : nil
         var node = 0
         var depth = 0
         var end = bytes.count
@@ -134,7 +175,8 @@ public struct RouteTable: Sendable {
             guard start < end, let next = child(of: node, bytes, start..<end) else { return best }  // an empty label: no deeper match
             node = next
             depth += 1
-            if let value = nodes[node].value { best = (value, depth) }
+            let value = nodes[node].value
+            if value >= 0 { best = (value, depth) }
             end = start - 1
         }
         return best
