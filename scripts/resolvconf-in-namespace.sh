@@ -22,7 +22,10 @@ export RESOLVD_SOCKET=$socket
 
 pids=""
 cleanup() { for pid in $pids; do kill "$pid" 2>/dev/null || true; done; }
+# Also when killed (a test's timeout, a closed pipe): the servers live in the namespace,
+# which lasts while they do.
 trap cleanup EXIT
+trap 'cleanup; exit 1' INT TERM HUP PIPE
 for server in public:127.0.0.1 vpn:127.0.0.2; do
   name=${server%%:*}
   dnsmasq --keep-in-foreground --user=root --no-resolv --no-hosts --port=53 --listen-address="${server#*:}" \
