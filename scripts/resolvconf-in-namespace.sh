@@ -21,7 +21,7 @@ resolvconf=$work/bin/resolvconf
 export RESOLVD_SOCKET=$socket
 
 pids=""
-cleanup() { for pid in $pids; do kill "$pid" 2>/dev/null || true; done; }
+cleanup() { for pid in $pids; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 # Also when killed (a test's timeout, a closed pipe): the servers live in the namespace,
 # which lasts while they do.
 trap cleanup EXIT
