@@ -116,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "resolvd-bench",
             dependencies: [
-                "ResolverCore", "ResolverTesting", "ResolvdProtocol", "CAres",
+                "ResolverCore", "ResolverTesting", "ResolvdProtocol", "ResolvdServer", "CAres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]

@@ -13,6 +13,9 @@
 #   scripts/callgrind-daemon.sh            # every workload
 #   WORKLOADS="cold cached" scripts/callgrind-daemon.sh
 #   KEEP=/tmp/cg scripts/callgrind-daemon.sh   # keep the callgrind.out files there
+#   CONFIG=routes.conf WORKLOADS=cached scripts/callgrind-daemon.sh   # with this configuration
+#       file (e.g. 70,000 `route =` lines, docs/routing.md), only these workloads;
+#       START_SECONDS (default 30): how long resolvd under valgrind may take to start
 set -eu
 N1=${N1:-2000}
 N2=${N2:-6000}
@@ -34,7 +37,7 @@ trap cleanup EXIT
 
 # valgrind 3.19 cannot read the DWARF 5 that Swift emits: profile a copy without it.
 objcopy --strip-debug "$bin/resolvd" "$work/resolvd"
-: > "$work/empty.conf"
+if [ -n "${CONFIG:-}" ]; then cp "$CONFIG" "$work/empty.conf"; else : > "$work/empty.conf"; fi
 port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 WORKLOADS=${WORKLOADS:-cold cached varlink-connection varlink-kept}
@@ -60,7 +63,7 @@ run() {
     tries=0
     until [ -S "$work/s.sock" ]; do
         tries=$((tries + 1))
-        [ $tries -le 300 ] || { echo "$0: resolvd under valgrind did not start; see $work/valgrind-$1-$2.log" >&2; exit 1; }
+        [ $tries -le $((${START_SECONDS:-30} * 10)) ] || { echo "$0: resolvd under valgrind did not start; see $work/valgrind-$1-$2.log" >&2; exit 1; }
         sleep 0.1
     done
     case $1 in
@@ -78,7 +81,7 @@ run() {
     sed -n 's/^summary: //p' "$work/$1-$2.out"
 }
 
-for workload in $WORKLOADS; do
+for workload in ${WORKLOADS:-cold cached}; do
     first=$(run $workload "$N1")
     second=$(run $workload "$N2")
     unit="lookup"

@@ -38,6 +38,22 @@ public enum DNSWire {
         return nil
     }
 
+    /// The first question's name, dotted and in lower case ("" for the root), or nil when
+    /// it is compressed or malformed (a query's never is).
+    static func questionName(_ msg: [UInt8]) -> String? {
+        guard msg.count > 12 else { return nil }
+        var labels: [String] = []
+        var i = 12
+        while i < msg.count {
+            let length = Int(msg[i])
+            if length == 0 { return labels.joined(separator: ".") }
+            guard length & 0xc0 == 0, i + 1 + length <= msg.count else { return nil }
+            labels.append(String(decoding: msg[(i + 1)..<(i + 1 + length)], as: UTF8.self).lowercased())
+            i += 1 + length
+        }
+        return nil
+    }
+
     /// The offset just past the question section, or nil if the message is malformed.
     static func questionEnd(_ msg: [UInt8]) -> Int? {
         guard msg.count >= 12 else { return nil }

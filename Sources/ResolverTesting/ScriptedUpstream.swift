@@ -67,17 +67,23 @@ public final class ScriptedUpstream: Sendable {
     /// Queries received so far (UDP).
     public var queriesReceived: Int { counter.current }
 
+    /// The names asked so far (UDP), in the order received, lower case: what a routing test
+    /// reads to see which upstream was asked what.
+    public var namesAsked: [String] { names.current }
+
     /// TCP connections accepted so far (the `truncatedThen…` scripts).
     public var connectionsAccepted: Int { accepted.current }
 
     private let counter: Locked<Int>
+    private let names: Locked<[String]>
     private let accepted: Locked<Int>
     private let worker: WorkerThread
 
-    private init(port: UInt16, script: Script, counter: Locked<Int>, accepted: Locked<Int>, worker: WorkerThread) {
+    private init(port: UInt16, script: Script, counter: Locked<Int>, names: Locked<[String]>, accepted: Locked<Int>, worker: WorkerThread) {
         self.port = port
         self.script = script
         self.counter = counter
+        self.names = names
         self.accepted = accepted
         self.worker = worker
     }
@@ -105,18 +111,19 @@ public final class ScriptedUpstream: Sendable {
             }
         }
         let counter = Locked(0)
+        let names = Locked<[String]>([])
         let accepted = Locked(0)
         let worker: WorkerThread
         do {
             worker = try WorkerThread(name: "ScriptedUpstream") { wake in
-                serve(udp: udp, tcp: tcp, wake: wake, script: script, counter: counter, accepted: accepted)
+                serve(udp: udp, tcp: tcp, wake: wake, script: script, counter: counter, names: names, accepted: accepted)
             }
         } catch {
             close(udp)
             if let tcp { close(tcp) }
             throw error
         }
-        return ScriptedUpstream(port: port, script: script, counter: counter, accepted: accepted, worker: worker)
+        return ScriptedUpstream(port: port, script: script, counter: counter, names: names, accepted: accepted, worker: worker)
     }
 
     /// Stops the responder thread and closes its socket. Idempotent.
@@ -183,7 +190,9 @@ public final class ScriptedUpstream: Sendable {
         }
     }
 
-    private static func serve(udp: Int32, tcp: Int32?, wake: Int32, script: Script, counter: Locked<Int>, accepted: Locked<Int>) {
+    private static func serve(
+        udp: Int32, tcp: Int32?, wake: Int32, script: Script, counter: Locked<Int>, names: Locked<[String]>, accepted: Locked<Int>
+    ) {
         /// Connections kept open and never read (``TCPBehaviour/hang``), closed on stop.
         var hanging: [Int32] = []
         defer {
@@ -200,6 +209,7 @@ public final class ScriptedUpstream: Sendable {
             if fds[0].revents != 0 { return }
             while let (query, from) = Socket.receive(udp) {
                 counter.withLock { $0 += 1 }
+                if let name = DNSWire.questionName(query) { names.withLock { $0.append(name) } }
                 if let reply = reply(to: query, script: script) {
                     Socket.send(udp, reply, to: from)
                 }

@@ -28,6 +28,8 @@ public struct UpstreamStatus: Hashable, Sendable {
     /// Round-trip time of the replies matched to their query, in microseconds; 0 before the first.
     public var roundTripP50Microseconds: Int
     public var roundTripP99Microseconds: Int
+    /// The route whose resolver asks it (docs/routing.md): `.` for the default route.
+    public var route: String = "."
 
     public init(
         address: String, up: Bool = true, sinceUnixMilliseconds: Int = 0, consecutiveFailures: Int = 0,

@@ -17,7 +17,7 @@ struct ResolvdBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resolvd-bench",
         abstract: "resolvd benchmarks against a local unbound.",
-        subcommands: [CoreBench.self, FullBench.self, CodecBench.self, SoakCommand.self, GlibcNamespaceChild.self],
+        subcommands: [CoreBench.self, FullBench.self, CodecBench.self, RouteBench.self, SoakCommand.self, GlibcNamespaceChild.self],
         defaultSubcommand: CoreBench.self)
 }
 

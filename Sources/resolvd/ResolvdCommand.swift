@@ -27,6 +27,9 @@ struct ResolvdCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Upstream DNS server HOST[:PORT]; repeatable (default: /etc/resolv.conf).")
     var dns: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("Names under DOMAIN go only to these servers (the longest domain wins; '.' is the default route); repeatable.", valueName: "DOMAIN=SERVER[,SERVER…]"))
+    var route: [String] = []
+
     @Option(name: .long, help: "Search domain for names with fewer than --ndots dots; repeatable, 'none' for no search list (default: /etc/resolv.conf).")
     var search: [String] = []
 
@@ -74,6 +77,7 @@ struct ResolvdCommand: AsyncParsableCommand {
         overrides.socketPath = socket
         overrides.varlinkSocket = varlinkSocket
         overrides.servers = dns
+        overrides.routes = route
         overrides.searchDomains = search.isEmpty ? nil : search.filter { $0 != "none" }
         overrides.ndots = ndots
         overrides.hostsFile = hostsFile

@@ -14,9 +14,12 @@ extension ObserveFormatter {
         "probes", "rtt p50 µs", "rtt p99 µs",
     ]
 
+    /// With routes (docs/routing.md), a *route* column after the address.
     static func upstreamTable(_ upstreams: [UpstreamStatus]) -> [String] {
-        table(upstreamHeader, upstreams.map { upstream in
-            [upstream.address, upstream.up ? "up" : "DOWN", utcTime(unixMilliseconds: upstream.sinceUnixMilliseconds)]
+        let routed = upstreams.contains { $0.route != "." }
+        let header = routed ? [upstreamHeader[0], "route"] + upstreamHeader.dropFirst() : upstreamHeader
+        return table(header, upstreams.map { upstream in
+            [upstream.address] + (routed ? [upstream.route] : []) + [upstream.up ? "up" : "DOWN", utcTime(unixMilliseconds: upstream.sinceUnixMilliseconds)]
                 + [
                     upstream.queries, upstream.answers, upstream.timeouts, upstream.serverFailures, upstream.refused,
                     upstream.truncated, upstream.errors, upstream.probes, upstream.roundTripP50Microseconds,

@@ -19,6 +19,8 @@ enum ObserveFormatter {
         let result = event.status == 0 ? "OK \(safe(event.summary))" : "\(event.error ?? String(event.status))"
         var line = [clock, pad(who, 22), pad(what, 40), pad(result, 30), pad(event.source.rawValue, 9), "\(event.latencyMicroseconds) µs"]
             .joined(separator: "  ")
+        // The route, when it is not the default one (docs/routing.md).
+        if let route = event.route, route != "." { line += "  via \(safe(route))" }
         if event.dropped > 0 { line += "  (\(event.dropped) events dropped before this one)" }
         return safe(line)
     }
@@ -79,6 +81,9 @@ enum ObserveFormatter {
         }
         if !stats.upstreams.isEmpty {
             lines += ["", "Upstreams"] + upstreamTable(stats.upstreams)
+        }
+        if stats.routes.count > 1 {
+            lines += ["", "Routes"] + table(["route", "domains", "lookups"], stats.routes.map { [$0.name, String($0.domains), String($0.lookups)] })
         }
         return lines
     }

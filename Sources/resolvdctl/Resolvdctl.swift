@@ -1,7 +1,19 @@
 import ArgumentParser
 
 /// The `resolvdctl` command: sends one protocol v1 request to resolvd and prints the reply.
+/// Run as `resolvconf` (by that name, argv[0]) it is ``Resolvconf``.
 @main
+enum ResolvdctlMain {
+    static func main() async {
+        let invokedAs = CommandLine.arguments.first.map { $0.split(separator: "/").last.map(String.init) ?? $0 } ?? ""
+        if invokedAs == "resolvconf" {
+            await Resolvconf.main(Array(CommandLine.arguments.dropFirst()))
+        } else {
+            await Resolvdctl.main()
+        }
+    }
+}
+
 struct Resolvdctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resolvdctl",
@@ -19,6 +31,7 @@ struct Resolvdctl: AsyncParsableCommand {
             ServiceByName.self, ServiceByPort.self,
             ProtocolByName.self, ProtocolByNumber.self,
             Hello.self, Stats.self, FlushCaches.self, CancelAll.self, Monitor.self, ShowCache.self,
+            StatusCommand.self, LinkCommand.self, RevertCommand.self,
         ]
     )
 

@@ -134,6 +134,7 @@ struct Session {
 /// Prints human output, each line escaped (``TerminalText``): whatever a client or an
 /// upstream put in a name, it reaches the terminal as text, never as control sequences.
 func printLines(_ lines: [String]) {
+    guard !lines.isEmpty else { return }
     print(renderedLines(lines))
 }
 

@@ -23,7 +23,7 @@ import Glibc
         #expect(hello.status == 0)
         #expect(hello.result?["server"]?.stringValue == "resolvd")
         #expect(hello.result?["protocol"]?.intValue == 1)
-        #expect(hello.result?["ops"]?.arrayValue?.count == 18)
+        #expect(hello.result?["ops"]?.arrayValue?.count == 21)
         // The readiness probe's connection may still be closing: wait for it to go.
         var nextID: Int64 = 2
         let stats = try #require(client.waitForStat("connections", toBe: 1, nextID: &nextID))

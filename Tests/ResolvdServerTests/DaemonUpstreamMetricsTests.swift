@@ -56,7 +56,8 @@ import Glibc
 
     /// The value of `name` for `upstream`, nil if there is no such sample.
     static func value(_ samples: [(type: String, sample: Sample)], _ name: String, upstream: String) -> Double? {
-        samples.first { $0.sample.name == name && $0.sample.labels == ["upstream": upstream] }?.sample.value
+        // Every upstream sample carries its route (docs/routing.md): these are all the default route's.
+        samples.first { $0.sample.name == name && $0.sample.labels == ["upstream": upstream, "route": "."] }?.sample.value
     }
 
     /// How the first upstream fails: every query answered SERVFAIL (FailingUpstream), or
@@ -276,7 +277,7 @@ import Glibc
         stats.cache.prefetches = 2
         stats.frontEnds = .init(v1: 5, varlink: 6)
         let text = stats.prometheusText
-        #expect(text.contains(#"resolvd_upstream_up{upstream="a\"quoted\\back\nslash:53"} 0"#), "\(text)")
+        #expect(text.contains(#"resolvd_upstream_up{upstream="a\"quoted\\back\nslash:53",route="."} 0"#), "\(text)")
         let samples = try Self.parse(text)
         #expect(Self.value(samples, "resolvd_upstream_timeouts_total", upstream: odd) == 3)
         #expect(Self.value(samples, "resolvd_upstream_consecutive_failures", upstream: odd) == 3)

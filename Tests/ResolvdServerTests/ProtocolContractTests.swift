@@ -231,11 +231,11 @@ import Glibc
         #expect(hello["version"]?.stringValue == "1.0.0")
         #expect(hello["protocol"] == .integer(1))
         let ops = hello["ops"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        #expect(ops.count == 18)
+        #expect(ops.count == 21)
         #expect(Set(ops) == [
             "getaddrinfo", "getnameinfo", "query", "gethostbyname", "gethostbyaddr", "getservbyname", "getservbyport",
             "getprotobyname", "getprotobynumber", "cancel", "cancel_async_request", "cancel_all", "hello", "stats",
-            "reload", "flush_cache", "monitor", "dump_cache",
+            "reload", "flush_cache", "monitor", "dump_cache", "link", "revert_link", "routes",
         ])
     }
 
@@ -262,13 +262,17 @@ import Glibc
         #expect(Set(stats.keys) == [
             "in_flight", "connections", "lookups", "completed", "cancelled", "aborted", "timed_out", "failed",
             "protocol_errors", "rejected", "connections_refused", "reloads", "coalesced", "cache", "upstream", "latency_us", "front_ends",
-            "clients", "lookups_by_op", "latency_histogram_us", "upstreams",
+            "clients", "lookups_by_op", "latency_histogram_us", "upstreams", "routes",
         ])
+        // One route, the default one (docs/routing.md).
+        let route = try #require(stats["routes"]?.arrayValue?.first?.objectValue)
+        #expect(stats["routes"]?.arrayValue?.count == 1 && route["name"] == "." && route["domains"] == .integer(1))
+        #expect(Set(route.keys) == ["name", "domains", "lookups"])
         // One entry per upstream (DaemonFailoverTests checks what they say).
         #expect(stats["upstreams"]?.arrayValue?.count == 1)
         let upstream = try #require(stats["upstreams"]?.arrayValue?.first?.objectValue)
         #expect(Set(upstream.keys) == [
-            "address", "up", "since_unix_ms", "consecutive_failures", "queries", "answers", "timeouts", "servfail",
+            "address", "up", "route", "since_unix_ms", "consecutive_failures", "queries", "answers", "timeouts", "servfail",
             "refused", "truncated", "errors", "probes", "rtt_p50_us", "rtt_p99_us",
         ])
         #expect(stats["front_ends"] == ["v1": 4, "varlink": 0, "dns": 0])

@@ -95,7 +95,7 @@ import Testing
         #expect(hello.status == 0, "\(hello.stderr)")
         let helloLines = hello.stdout.split(separator: "\n").map(String.init)
         #expect(helloLines.first?.hasPrefix("resolvd ") == true && helloLines.first?.hasSuffix("  protocol 1") == true, "\(hello.stdout)")
-        #expect(helloLines.contains { $0.hasPrefix("ops  ") && $0.contains(" getaddrinfo ") && $0.hasSuffix(" dump_cache") }, "\(hello.stdout)")
+        #expect(helloLines.contains { $0.hasPrefix("ops  ") && $0.contains(" getaddrinfo ") && $0.hasSuffix(" dump_cache link revert_link routes") }, "\(hello.stdout)")
         let helloJSON = try #require(Self.jsonReply(try Self.run(daemon, ["hello", "--json"])))
         #expect(helloJSON["result"]?.objectValue?["server"] == .string("resolvd"))
 

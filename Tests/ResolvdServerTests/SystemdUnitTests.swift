@@ -27,7 +27,7 @@ import Glibc
             "/usr/local/bin/resolvd", "/usr/local/bin/resolvdctl", "/usr/local/lib/systemd/system/resolvd.service",
             "/usr/local/lib/systemd/system/resolvd.socket", "/etc/resolvd/resolvd.conf", "/usr/local/share/doc/resolvd/systemd.md",
             "/usr/local/lib/systemd/system/resolvd-resolve.socket", "/usr/local/share/doc/resolvd/varlink.md",
-            "/usr/local/lib/systemd/system/resolvd-dns.socket", "/usr/local/share/doc/resolvd/stub.md",
+            "/usr/local/lib/systemd/system/resolvd-dns.socket", "/usr/local/share/doc/resolvd/stub.md", "/usr/local/share/doc/resolvd/routing.md",
         ] {
             #expect(access(destination + path, F_OK) == 0, "\(path) installed")
         }

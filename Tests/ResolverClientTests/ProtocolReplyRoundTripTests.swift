@@ -57,7 +57,7 @@ import Testing
         let info = ServerInfo(server: "resolvd", version: "1.0.0", protocolVersion: 1, ops: Operation.wireNames)
         let documented = try Self.documented(#"{"server": "resolvd", "version": "1.0.0", "protocol": 1, "ops": [...]}"#)
         let ops = #"["getaddrinfo","getnameinfo","query","gethostbyname","gethostbyaddr","getservbyname","getservbyport","#
-            + #""getprotobyname","getprotobynumber","cancel","cancel_async_request","cancel_all","hello","stats","reload","flush_cache","monitor","dump_cache"]"#
+            + #""getprotobyname","getprotobynumber","cancel","cancel_async_request","cancel_all","hello","stats","reload","flush_cache","monitor","dump_cache","link","revert_link","routes"]"#
         #expect(Self.line(info, id: 1) == #"{"id":1,"status":0,"result":"# + documented.replacing("[...]", with: ops) + "}\n")
     }
 
@@ -76,6 +76,7 @@ import Testing
         stats.upstreams = [UpstreamStatus(
             address: "192.0.2.53:53", up: true, sinceUnixMilliseconds: 1795977000000, queries: 3, answers: 3,
             roundTripP50Microseconds: 380, roundTripP99Microseconds: 1100)]
+        stats.routes = [RouteStatistics(name: ".", domains: 1, lookups: 2)]
         #expect(Self.line(stats, id: 9) == #"{"id":9,"status":0,"result":"# + example + "}\n")
         #expect(StatsResult(json: try JSONParser.parse(example)) == stats)
     }

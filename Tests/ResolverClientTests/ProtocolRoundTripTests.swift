@@ -46,6 +46,10 @@ import Testing
         .monitor,
         .dumpCache(limit: 1),
         .dumpCache(limit: Int(Request.maxDumpCacheLimit)),
+        .link(LinkSettings(interface: "wg0", servers: ["10.1.2.3", "[2001:db8::53]:53"], domains: ["corp.example", "~lab.test"], defaultRoute: true)),
+        .link(LinkSettings(interface: "tun0", servers: [], domains: [], defaultRoute: false)),
+        .revertLink(interface: "wg0"),
+        .routes,
     ]
 
     @Test func theTableHasEveryOperation() {

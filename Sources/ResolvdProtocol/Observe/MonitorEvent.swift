@@ -53,6 +53,9 @@ public struct MonitorEvent: Hashable, Sendable {
     /// The symbol of a non-zero status, such as `WSAHOST_NOT_FOUND`.
     public var error: String?
     public var source: Source
+    /// The route whose servers the answer came from (docs/routing.md): `.` for the default
+    /// route; nil for what no upstream answers (literal, hosts, database).
+    public var route: String?
     public var latencyMicroseconds: Int
     /// A short account of the answer: the addresses, or a record count.
     public var summary: String
@@ -61,7 +64,8 @@ public struct MonitorEvent: Hashable, Sendable {
 
     public init(
         time: String, peer: Peer?, frontend: String, operation: Operation, name: String? = nil, address: String? = nil,
-        type: String? = nil, status: Int32, error: String?, source: Source, latencyMicroseconds: Int, summary: String, dropped: Int = 0
+        type: String? = nil, status: Int32, error: String?, source: Source, route: String? = nil, latencyMicroseconds: Int, summary: String,
+        dropped: Int = 0
     ) {
         self.time = time
         self.peer = peer
@@ -73,6 +77,7 @@ public struct MonitorEvent: Hashable, Sendable {
         self.status = status
         self.error = error
         self.source = source
+        self.route = route
         self.latencyMicroseconds = latencyMicroseconds
         self.summary = summary
         self.dropped = dropped
@@ -117,6 +122,10 @@ extension MonitorEvent: JSONWritable {
         }
         sink.raw(",\"source\":")
         sink.string(source.rawValue)
+        if let route {
+            sink.raw(",\"route\":")
+            sink.string(route)
+        }
         sink.raw(",\"latency_us\":")
         sink.integer(latencyMicroseconds)
         sink.raw(",\"summary\":")
@@ -145,7 +154,7 @@ extension MonitorEvent: JSONWritable {
         self.init(
             time: time, peer: peer, frontend: frontend, operation: operation, name: object["name"]?.stringValue,
             address: object["address"]?.stringValue, type: object["type"]?.stringValue, status: status,
-            error: object["error"]?.stringValue, source: source, latencyMicroseconds: latency,
+            error: object["error"]?.stringValue, source: source, route: object["route"]?.stringValue, latencyMicroseconds: latency,
             summary: object["summary"]?.stringValue ?? "", dropped: object.integer("dropped") ?? 0)
     }
 }

@@ -108,6 +108,7 @@ extension StatsResult {
                 samples: samples))
         }
         families += upstreamAndCacheFamilies
+        families += routeFamilies
         let clientCounters: [(String, String, KeyPath<ClientStatistics, Int>)] = [
             ("client_lookups", "Lookups started by the busiest client uids.", \.lookups),
             ("client_cache_hits", "Lookups of the busiest client uids answered from the cache.", \.cacheHits),

@@ -42,7 +42,7 @@ extension StatsResult {
         func perUpstream(_ name: String, _ kind: PrometheusFamily.Kind, _ help: String, _ value: (UpstreamStatus) -> String) -> PrometheusFamily {
             PrometheusFamily(
                 name: "resolvd_upstream_\(name)", help: help, kind: kind,
-                samples: upstreams.map { ("", [("upstream", $0.address)], value($0)) })
+                samples: upstreams.map { ("", [("upstream", $0.address), ("route", $0.route)], value($0)) })
         }
         for (name, help, path) in Self.upstreamCounters {
             families.append(perUpstream("\(name)_total", .counter, help) { String($0[keyPath: path]) })

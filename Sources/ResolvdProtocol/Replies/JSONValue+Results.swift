@@ -17,7 +17,8 @@ extension LookupValue {
         case .getHostByName, .getHostByAddr: value = HostEntry(json: json).map(LookupValue.host)
         case .getServByName, .getServByPort: value = ServiceEntry(json: json).map(LookupValue.service)
         case .getProtoByName, .getProtoByNumber: value = ProtocolEntry(json: json).map(LookupValue.protocolEntry)
-        case .cancel, .cancelAsyncRequest, .cancelAll, .hello, .stats, .reload, .flushCache, .monitor, .dumpCache: value = nil
+        case .cancel, .cancelAsyncRequest, .cancelAll, .hello, .stats, .reload, .flushCache, .monitor, .dumpCache, .link, .revertLink, .routes:
+            value = nil
         }
         guard let value else { return nil }
         self = value

@@ -19,6 +19,8 @@ extension UpstreamStatus {
         guard let object = json.objectValue, let address = object["address"]?.stringValue,
               let up = object["up"]?.boolValue else { return nil }
         self.init(address: address, up: up)
+        // Absent from a daemon older than routes: every upstream was the default route's.
+        route = object["route"]?.stringValue ?? "."
         for (key, path) in Self.counters {
             guard let value: Int = object.integer(key) else { return nil }
             self[keyPath: path] = value
@@ -29,6 +31,8 @@ extension UpstreamStatus {
         sink.raw("{\"address\":")
         sink.string(address)
         sink.raw(up ? ",\"up\":true" : ",\"up\":false")
+        sink.raw(",\"route\":")
+        sink.string(route)
         for (key, path) in Self.counters {
             sink.raw(",")
             sink.string(key)
@@ -40,26 +44,41 @@ extension UpstreamStatus {
 }
 
 extension StatsResult {
-    /// Writes `,"upstreams":[…]` (the last member of the result).
+    /// Writes `,"upstreams":[…]` (before `routes`, the last member of the result).
     func writeUpstreams<Sink: JSONSink>(to sink: inout Sink) {
-        sink.raw(",\"upstreams\":[")
-        for (index, upstream) in upstreams.enumerated() {
-            if index > 0 { sink.raw(",") }
-            upstream.write(to: &sink)
-        }
-        sink.raw("]")
+        Self.writeArray("upstreams", upstreams, to: &sink) { $0.write(to: &$1) }
     }
 
     /// Reads `upstreams`: absent (a daemon from before it existed) reads as none; present,
     /// it must be an array of well-formed entries.
     static func upstreams(in object: JSONObject) -> [UpstreamStatus]? {
-        guard let value = object["upstreams"] else { return [] }
-        guard let array = value.arrayValue else { return nil }
-        var entries: [UpstreamStatus] = []
-        for element in array {
-            guard let entry = UpstreamStatus(json: element) else { return nil }
-            entries.append(entry)
+        array("upstreams", in: object, UpstreamStatus.init(json:))
+    }
+
+    /// Writes `,"KEY":[…]`, each element by `write`.
+    static func writeArray<Sink: JSONSink, Element>(
+        _ key: String, _ elements: [Element], to sink: inout Sink, _ write: (Element, inout Sink) -> Void
+    ) {
+        sink.raw(",")
+        sink.string(key)
+        sink.raw(":[")
+        for (index, element) in elements.enumerated() {
+            if index > 0 { sink.raw(",") }
+            write(element, &sink)
         }
-        return entries
+        sink.raw("]")
+    }
+
+    /// Reads the array member `key`: absent reads as empty (a daemon from before it
+    /// existed); present, every element must read.
+    static func array<Element>(_ key: String, in object: JSONObject, _ read: (JSONValue) -> Element?) -> [Element]? {
+        guard let value = object[key] else { return [] }
+        guard let array = value.arrayValue else { return nil }
+        var elements: [Element] = []
+        for json in array {
+            guard let element = read(json) else { return nil }
+            elements.append(element)
+        }
+        return elements
     }
 }

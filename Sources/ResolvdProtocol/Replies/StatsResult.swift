@@ -1,7 +1,7 @@
 import ResolverTypes
 
 /// What the `stats` op reports (docs/protocol.md, "Other ops"): integers, three groups of
-/// them in objects, and last the `upstreams` array (StatsResult+Upstreams.swift). The daemon fills one from its counters and writes it
+/// them in objects, then the `upstreams` array (StatsResult+Upstreams.swift) and last `routes` (StatsResult+Routes.swift). The daemon fills one from its counters and writes it
 /// (it is ``JSONWritable``); the client reads it back with ``init(json:)``.
 ///
 /// The wire names and their order are ``members``, the one table the writer, the reader
@@ -42,6 +42,8 @@ public struct StatsResult: Hashable, Sendable {
     public var latencyHistogram = LatencyHistogram()
     /// Each upstream's health and traffic (`upstreams`, StatsResult+Upstreams.swift).
     public var upstreams: [UpstreamStatus] = []
+    /// Each route and the lookups it took (`routes`, StatsResult+Routes.swift).
+    public var routes: [RouteStatistics] = []
 
     public init() {}
 
@@ -162,6 +164,8 @@ extension StatsResult {
         latencyHistogram = LatencyHistogram(json: object["latency_histogram_us"]) ?? LatencyHistogram()
         guard let upstreams = Self.upstreams(in: object) else { return nil }
         self.upstreams = upstreams
+        guard let routes = Self.routes(in: object) else { return nil }
+        self.routes = routes
     }
 }
 
@@ -196,6 +200,7 @@ extension StatsResult: JSONWritable {
         sink.raw(",\"latency_histogram_us\":")
         latencyHistogram.write(to: &sink)
         writeUpstreams(to: &sink)
+        writeRoutes(to: &sink)
         sink.raw("}")
     }
 }

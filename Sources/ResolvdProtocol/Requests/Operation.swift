@@ -21,6 +21,9 @@ public enum Operation: String, CaseIterable, Hashable, Sendable {
     case flushCache = "flush_cache"
     case monitor
     case dumpCache = "dump_cache"
+    case link
+    case revertLink = "revert_link"
+    case routes
 
     /// The op of a wire name. Written out rather than synthesized: for an enum of more than
     /// 16 cases Swift's synthesized initializer hashes the string into a lookup table, which
@@ -47,6 +50,9 @@ public enum Operation: String, CaseIterable, Hashable, Sendable {
         case "flush_cache": self = .flushCache
         case "monitor": self = .monitor
         case "dump_cache": self = .dumpCache
+        case "link": self = .link
+        case "revert_link": self = .revertLink
+        case "routes": self = .routes
         default: return nil
         }
     }
@@ -57,10 +63,10 @@ public enum Operation: String, CaseIterable, Hashable, Sendable {
         case lookup
         /// Cancels lookups of the same connection by their ids.
         case cancel
-        /// Reports on the daemon (`hello`, `stats`, `monitor`); anyone may ask.
+        /// Reports on the daemon (`hello`, `stats`, `monitor`, `routes`); anyone may ask.
         case information
         /// Changes state or shows what every client asked (`reload`, `flush_cache`,
-        /// `dump_cache`); admins only.
+        /// `dump_cache`, `link`, `revert_link`); admins only.
         case admin
     }
 
@@ -70,8 +76,8 @@ public enum Operation: String, CaseIterable, Hashable, Sendable {
             .getProtoByName, .getProtoByNumber:
             .lookup
         case .cancel, .cancelAsyncRequest, .cancelAll: .cancel
-        case .hello, .stats, .monitor: .information
-        case .reload, .flushCache, .dumpCache: .admin
+        case .hello, .stats, .monitor, .routes: .information
+        case .reload, .flushCache, .dumpCache, .link, .revertLink: .admin
         }
     }
 

@@ -6,6 +6,9 @@ enum Parameter: String, CaseIterable {
     case address, port, type, buflen, proto, number, handle, limit
     /// `"stale": false`: never answer this lookup from an expired cache entry.
     case stale
+    /// `link`, `revert_link`.
+    case interface, dns, domains
+    case defaultRoute = "default_route"
 
     /// By wire name, written out: with more than 16 cases the synthesized `init(rawValue:)`
     /// goes through a cached hash table (`_findStringSwitchCaseWithCache`: hashing and a
@@ -32,6 +35,10 @@ enum Parameter: String, CaseIterable {
         case "number": self = .number
         case "stale": self = .stale
         case "limit": self = .limit
+        case "interface": self = .interface
+        case "dns": self = .dns
+        case "domains": self = .domains
+        case "default_route": self = .defaultRoute
         default: return nil
         }
     }
@@ -57,6 +64,10 @@ enum Parameter: String, CaseIterable {
         case .handle: 1 << 15
         case .limit: 1 << 16
         case .stale: 1 << 17
+        case .interface: 1 << 18
+        case .dns: 1 << 19
+        case .domains: 1 << 20
+        case .defaultRoute: 1 << 21
         }
     }
 }

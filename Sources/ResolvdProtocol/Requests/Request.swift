@@ -37,6 +37,12 @@ public struct Request: Hashable, Sendable {
         case monitor
         /// Admin only: the cache's entries, at most `limit` of them.
         case dumpCache(limit: Int)
+        /// Admin only: set an interface's DNS servers and domains (docs/routing.md).
+        case link(LinkSettings)
+        /// Admin only: drop an interface's settings.
+        case revertLink(interface: String)
+        /// The routes and links in use.
+        case routes
 
         public var operation: Operation {
             switch self {
@@ -50,6 +56,9 @@ public struct Request: Hashable, Sendable {
             case .flushCache: .flushCache
             case .monitor: .monitor
             case .dumpCache: .dumpCache
+            case .link: .link
+            case .revertLink: .revertLink
+            case .routes: .routes
             }
         }
     }
@@ -62,5 +71,24 @@ public struct Request: Hashable, Sendable {
         guard let value = object["id"], let id = value.intValue, id >= 1, id <= maxID else { return nil }
         if case .double = value { return nil }  // 7.0 is not an integer id
         return id
+    }
+}
+
+/// What the `link` op sets for one interface, as asked: the daemon checks the interface,
+/// the addresses and the domains, and bounds them (docs/routing.md).
+public struct LinkSettings: Hashable, Sendable {
+    public var interface: String
+    /// `HOST[:PORT]` each.
+    public var servers: [String]
+    /// `domain` (routing and search) or `~domain` (routing only).
+    public var domains: [String]
+    /// Names no routing domain claims go to this link's servers.
+    public var defaultRoute: Bool
+
+    public init(interface: String, servers: [String], domains: [String], defaultRoute: Bool) {
+        self.interface = interface
+        self.servers = servers
+        self.domains = domains
+        self.defaultRoute = defaultRoute
     }
 }

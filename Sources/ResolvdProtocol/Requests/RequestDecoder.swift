@@ -103,6 +103,14 @@ package struct RequestDecoder {
             return .monitor
         case .dumpCache:
             return .dumpCache(limit: Int(try optionalInteger(.limit, in: 1...Request.maxDumpCacheLimit) ?? Request.defaultDumpCacheLimit))
+        case .link:
+            return .link(LinkSettings(
+                interface: try string(.interface), servers: try stringList(.dns), domains: try stringList(.domains),
+                defaultRoute: try optionalBool(.defaultRoute) ?? false))
+        case .revertLink:
+            return .revertLink(interface: try string(.interface))
+        case .routes:
+            return .routes
         }
     }
 
@@ -127,6 +135,18 @@ package struct RequestDecoder {
         guard let value = value(key) else { throw invalid("missing \"\(key.rawValue)\"") }
         guard let string = value.stringValue else { throw invalid("\"\(key.rawValue)\" must be a string") }
         return string
+    }
+
+    /// A list of strings; absent reads as empty. At most 1,024 items (a link's bounds are the daemon's).
+    private mutating func stringList(_ key: Parameter) throws(ResolverError) -> [String] {
+        guard let value = value(key) else { return [] }
+        guard let list = value.arrayValue, list.count <= 1024 else { throw invalid("\"\(key.rawValue)\" must be a list of at most 1024 strings") }
+        var strings: [String] = []
+        for item in list {
+            guard let string = item.stringValue else { throw invalid("\"\(key.rawValue)\" must be a list of strings") }
+            strings.append(string)
+        }
+        return strings
     }
 
     private mutating func optionalString(_ key: Parameter) throws(ResolverError) -> String? {

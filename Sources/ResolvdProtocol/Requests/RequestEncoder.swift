@@ -31,7 +31,14 @@ extension Request.Command {
             writer.integer(.handle, handle)
         case .dumpCache(let limit):
             writer.integer(.limit, Int64(limit))
-        case .cancelAll, .hello, .stats, .reload, .flushCache, .monitor:
+        case .link(let settings):
+            writer.string(.interface, settings.interface)
+            writer.stringList(.dns, settings.servers)
+            writer.stringList(.domains, settings.domains)
+            if settings.defaultRoute { writer.bool(.defaultRoute, true) }
+        case .revertLink(let interface):
+            writer.string(.interface, interface)
+        case .cancelAll, .hello, .stats, .reload, .flushCache, .monitor, .routes:
             break
         }
         sink = writer.sink
@@ -109,6 +116,16 @@ private struct ParameterWriter<Sink: JSONSink> {
         guard let value else { return }
         key(parameter)
         sink.string(value)
+    }
+
+    mutating func stringList(_ parameter: Parameter, _ values: [String]) {
+        key(parameter)
+        sink.strings(values)
+    }
+
+    mutating func bool(_ parameter: Parameter, _ value: Bool) {
+        key(parameter)
+        sink.raw(value ? "true" : "false")
     }
 
     mutating func integer<T: FixedWidthInteger>(_ parameter: Parameter, _ value: T) {

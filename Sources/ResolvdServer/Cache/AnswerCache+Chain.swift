@@ -30,7 +30,7 @@ extension AnswerCache {
         var keptStale = false
         var refresh = false
         for _ in 0...DNSChain.maxLinks {
-            let key = chain.isEmpty ? question : QuestionKey(canonicalName: name, type: question.type)
+            let key = chain.isEmpty ? question : question.sibling(name, type: question.type)
             if let found = entry(key, now: now, keptStale: &keptStale) {
                 dependencies.append(found.dependency)
                 switch found.entry.aged(by: found.elapsed) {
@@ -39,12 +39,12 @@ extension AnswerCache {
                 case .nameError(let soa): return .hit(.nameError(chain: chain, soa: soa), refresh: false)
                 }
             }
-            if let found = entry(.nameError(name), now: now, keptStale: &keptStale), case .nameError(let soa) = found.entry.aged(by: found.elapsed) {
+            if let found = entry(question.nameError(name), now: now, keptStale: &keptStale), case .nameError(let soa) = found.entry.aged(by: found.elapsed) {
                 dependencies.append(found.dependency)
                 return .hit(.nameError(chain: chain, soa: soa), refresh: false)
             }
             guard question.type != DNSQuestion.cname,
-                  let found = entry(QuestionKey(canonicalName: name, type: DNSQuestion.cname), now: now, keptStale: &keptStale),
+                  let found = entry(question.sibling(name, type: DNSQuestion.cname), now: now, keptStale: &keptStale),
                   case .records(let links) = found.entry.aged(by: found.elapsed), let link = links.first,
                   case .cname(let target) = link.data else { break }
             chain.append(link)
@@ -61,12 +61,12 @@ extension AnswerCache {
         var chain: [DNSRecord] = []
         var name = question.name
         for _ in 0...DNSChain.maxLinks {
-            let key = chain.isEmpty ? question : QuestionKey(canonicalName: name, type: question.type)
+            let key = chain.isEmpty ? question : question.sibling(name, type: question.type)
             if case .records(let records)? = staleEntry(key, now: now)?.withTTL(Self.staleTTL) {
                 return .records(chain: chain, records: records)
             }
             guard question.type != DNSQuestion.cname,
-                  case .records(let links)? = staleEntry(QuestionKey(canonicalName: name, type: DNSQuestion.cname), now: now)?.withTTL(Self.staleTTL),
+                  case .records(let links)? = staleEntry(question.sibling(name, type: DNSQuestion.cname), now: now)?.withTTL(Self.staleTTL),
                   let link = links.first, case .cname(let target) = link.data else { return nil }
             chain.append(link)
             name = DNSQuestion.canonical(target)
@@ -83,16 +83,16 @@ extension AnswerCache {
         }
         var end = question.name
         for link in chain {
-            store(QuestionKey(canonicalName: DNSQuestion.canonical(link.name), type: DNSQuestion.cname), .records([link]), ttl: positiveTTL(link.ttl), now: now)
+            store(question.sibling(DNSQuestion.canonical(link.name), type: DNSQuestion.cname), .records([link]), ttl: positiveTTL(link.ttl), now: now)
             if case .cname(let target) = link.data { end = DNSQuestion.canonical(target) }
         }
         switch outcome {
         case .records(_, let records):
-            store(QuestionKey(canonicalName: end, type: question.type), .records(records), ttl: positiveTTL(records.map(\.ttl).min() ?? 0), now: now)
+            store(question.sibling(end, type: question.type), .records(records), ttl: positiveTTL(records.map(\.ttl).min() ?? 0), now: now)
         case .nameError(_, let soa):
-            store(.nameError(end), .nameError(soa: soa), ttl: negativeTTL(soa), now: now)
+            store(question.nameError(end), .nameError(soa: soa), ttl: negativeTTL(soa), now: now)
         case .noData(_, let soa):
-            store(QuestionKey(canonicalName: end, type: question.type), .noData(soa: soa), ttl: negativeTTL(soa), now: now)
+            store(question.sibling(end, type: question.type), .noData(soa: soa), ttl: negativeTTL(soa), now: now)
         case .failure, .malformed:
             break
         }

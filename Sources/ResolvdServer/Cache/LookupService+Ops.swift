@@ -96,13 +96,14 @@ extension LookupService {
     /// for a refresh), under one lock: the cached path's shortcut past an ``OpLookup``.
     private func cachedOutcomes(_ questions: [DNSQuestion]) -> ([QuestionOutcome], [ComposedAnswers.Dependency])? {
         let now = MonotonicClock.milliseconds()
+        let keys = questions.map { QuestionKey($0, route: routeID(for: $0)) }
         return state.withLockedValue { state -> ([QuestionOutcome], [ComposedAnswers.Dependency])? in
             guard state.cacheEnabled else { return nil }
             var outcomes: [QuestionOutcome] = []
             var dependencies: [ComposedAnswers.Dependency] = []
             outcomes.reserveCapacity(questions.count)
-            for question in questions {
-                guard case .hit(let outcome, refresh: false) = state.cache.answer(QuestionKey(question), now: now, recording: &dependencies) else {
+            for key in keys {
+                guard case .hit(let outcome, refresh: false) = state.cache.answer(key, now: now, recording: &dependencies) else {
                     return nil
                 }
                 outcomes.append(outcome)

@@ -65,9 +65,10 @@ extension LookupService {
     private func answerStale(_ op: OpLookup, now: UInt64) {
         guard op.allowsStale else { return }
         let pending = op.pendingQuestions
+        let keys = pending.map { QuestionKey($0.question, route: routeID(for: $0.question)) }
         let stale = state.withLockedValue { state -> [QuestionOutcome]? in
             guard state.cacheEnabled else { return nil }
-            let answers = pending.compactMap { state.cache.staleAnswer(QuestionKey($0.question), now: now) }
+            let answers = keys.compactMap { state.cache.staleAnswer($0, now: now) }
             guard !answers.isEmpty, answers.count == pending.count else { return nil }
             return answers
         }

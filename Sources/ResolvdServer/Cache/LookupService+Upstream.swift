@@ -5,7 +5,10 @@ import ResolverCore
 /// the share on.
 extension LookupService {
     func startUpstream(_ shared: SharedLookup) {
-        let resolver = self.resolver
+        // The one place a lookup is given to a resolver: its name's route decides which.
+        let route = routes.route(for: shared.question.name)
+        route.upstreams.lookups.add(1, ordering: .relaxed)
+        let resolver = route.resolver
         let handle = startUpstream(shared, on: resolver)
         let cancelNow = state.withLockedValue { _ -> Bool in
             // Under the lock: SharedLookup's phase is guarded by it.

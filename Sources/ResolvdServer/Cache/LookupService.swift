@@ -129,7 +129,11 @@ final class LookupService: Sendable {
     let cacheMisses = Atomic<Int>(0)
     /// Lookups answered (in part) from expired entries: serve-stale.
     let staleAnswers = Atomic<Int>(0)
-    private let resolverBox: NIOLockedValueBox<CoreResolver>
+    /// The routes (docs/routing.md): which resolver asks a lookup's name (``RouteSet/route(for:)``).
+    private let routesBox: NIOLockedValueBox<RouteSet>
+    /// Whether the routes have any but `.`: read per lookup without the box's lock, so that a
+    /// daemon without routes pays one atomic load for them.
+    private let routed = Atomic<Bool>(false)
     /// Where the share queue's wait timer and serve-stale's timers run.
     let timerLoop: any EventLoop
 
@@ -138,7 +142,7 @@ final class LookupService: Sendable {
         resolver: CoreResolver, cacheEnabled: Bool, settings: AnswerCache.Settings, upstreamLookupsPerUID: Int = .max,
         timerLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
     ) {
-        self.resolverBox = NIOLockedValueBox(resolver)
+        self.routesBox = NIOLockedValueBox(RouteSet(defaultResolver: resolver))
         self.timerLoop = timerLoop
         var state = State(
             cache: AnswerCache(settings: settings), composed: ComposedAnswers(settings: settings), cacheEnabled: cacheEnabled, upstreamShare: UpstreamShare(perUID: upstreamLookupsPerUID))
@@ -164,10 +168,33 @@ final class LookupService: Sendable {
         state.withLockedValue { $0.upstreamShare.snapshot }
     }
 
-    var resolver: CoreResolver { resolverBox.withLockedValue { $0 } }
+    /// The default route's resolver: what the hosts file, the capacities and the databases
+    /// are taken from.
+    var resolver: CoreResolver { routes.defaultRoute.resolver }
 
-    /// Swaps in a new resolver (reload); questions in flight keep theirs.
-    func replace(resolver: CoreResolver, cacheEnabled: Bool, settings: AnswerCache.Settings) -> CoreResolver {
+    var routes: RouteSet { routesBox.withLockedValue { $0 } }
+
+    /// The number of the route that asks `question` (``Route/id``), part of its cache key; 0
+    /// (the default route's) without routes, for one atomic load.
+    func routeID(for question: DNSQuestion) -> UInt32 {
+        routed.load(ordering: .relaxed) ? routesBox.withLockedValue { $0.route(for: question.name).id } : 0
+    }
+
+    /// Swaps in new routes (a link change); shared lookups in flight keep their resolver.
+    func replace(routes: RouteSet) -> RouteSet {
+        // Answers composed over the old routes' entries go: a name may now be another route's.
+        state.withLockedValue { $0.composed.flush() }
+        return routesBox.withLockedValue { current in
+            let old = current
+            current = routes
+            routed.store(routes.isRouted, ordering: .relaxed)
+            return old
+        }
+    }
+
+    /// Swaps in new routes and cache settings (reload); shared lookups in flight keep their resolver.
+    func replace(routes: RouteSet, cacheEnabled: Bool, settings: AnswerCache.Settings) -> RouteSet {
+        let resolver = routes.defaultRoute.resolver
         state.withLockedValue { state in
             state.cacheEnabled = cacheEnabled
             state.cache.update(settings: settings)
@@ -179,11 +206,7 @@ final class LookupService: Sendable {
             // from now on ask theirs of the new one: none joins a question on the old.
             state.inFlight.removeAll()
         }
-        return resolverBox.withLockedValue { current in
-            let old = current
-            current = resolver
-            return old
-        }
+        return replace(routes: routes)
     }
 
     /// Answers `question` from the cache (before this returns), joins it in flight, or
@@ -195,7 +218,8 @@ final class LookupService: Sendable {
         completion: @escaping QuestionCompletion
     ) -> QuestionToken {
         let now = MonotonicClock.milliseconds()
-        let key = QuestionKey(question)
+        // The route is part of the key: answers of different routes are kept apart.
+        let key = QuestionKey(question, route: routeID(for: question))
         enum Plan {
             case hit(QuestionOutcome)
             case hitAndRefresh(QuestionOutcome, SharedLookup)

@@ -10,28 +10,36 @@ import ResolverCore
 struct QuestionKey: Hashable, Sendable, CustomStringConvertible {
     let name: String
     let type: UInt16
+    /// The route that asks it (``Route/id``, docs/routing.md): the same name may differ behind
+    /// a VPN's server and the public one, so their answers are kept apart. 0: the default.
+    let route: UInt32
     private let hash: Int
 
-    init(canonicalName name: String, type: UInt16) {
+    init(canonicalName name: String, type: UInt16, route: UInt32 = 0) {
         self.name = name
         self.type = type
+        self.route = route
         var hasher = Hasher()
         hasher.combine(name)
         hasher.combine(type)
+        if route != 0 { hasher.combine(route) }
         self.hash = hasher.finalize()
     }
 
-    init(_ question: DNSQuestion) {
-        self.init(canonicalName: DNSQuestion.canonical(question.name), type: question.type)
+    init(_ question: DNSQuestion, route: UInt32 = 0) {
+        self.init(canonicalName: DNSQuestion.canonical(question.name), type: question.type, route: route)
     }
 
-    /// The key of the "no such name" entry of `name` (canonical).
-    static func nameError(_ name: String) -> QuestionKey { QuestionKey(canonicalName: name, type: 0) }
+    /// The key of the same route for another name or type (a CNAME link's, its target's).
+    func sibling(_ name: String, type: UInt16) -> QuestionKey { QuestionKey(canonicalName: name, type: type, route: route) }
+
+    /// The key of the "no such name" entry of `name` (canonical), on this key's route.
+    func nameError(_ name: String) -> QuestionKey { sibling(name, type: 0) }
 
     func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 
     static func == (lhs: QuestionKey, rhs: QuestionKey) -> Bool {
-        lhs.hash == rhs.hash && lhs.type == rhs.type && lhs.name == rhs.name
+        lhs.hash == rhs.hash && lhs.type == rhs.type && lhs.route == rhs.route && lhs.name == rhs.name
     }
 
     var typeName: String { type == 0 ? "ANY" : DNSQuestion(name: name, type: type).typeName }

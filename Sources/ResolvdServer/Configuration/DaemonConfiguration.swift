@@ -15,6 +15,9 @@ public struct DaemonConfiguration: Hashable, Sendable {
     /// The Varlink socket (io.systemd.Resolve); its file has `socketMode` too.
     public var varlinkSocket = VarlinkSocket.besideSocket
     public var resolver: ResolverConfiguration
+    /// `route = DOMAIN SERVER…` and `--route`: names under DOMAIN go to those servers
+    /// (docs/routing.md); `resolver.servers` is the default route `.`.
+    public var routes: [ConfiguredRoute] = []
     public var limits = Limits()
     /// The answer cache; `false` with --no-cache. Coalescing stays on either way.
     public var cacheEnabled = true

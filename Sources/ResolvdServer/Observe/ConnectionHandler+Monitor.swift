@@ -79,7 +79,7 @@ extension ConnectionHandler {
     func reportToMonitors(id: Int64, result: Result<LookupValue, ResolverError>, source: LookupSource, latency: UInt64) {
         guard let key = monitoredLookups.removeValue(forKey: id) else { return }
         server.monitors.publishLookup(
-            key: key, result: result, peer: peer, frontend: "v1", source: source, latency: latency, resolver: server.lookups.resolver)
+            key: key, result: result, peer: peer, frontend: "v1", source: source, latency: latency, routes: server.lookups.routes)
     }
 }
 
@@ -88,13 +88,19 @@ extension MonitorHub {
     /// event is built only for a monitor with room in its queue.
     func publishLookup(
         key: LookupKey, result: Result<LookupValue, ResolverError>, peer: PeerCredentials?, frontend: String,
-        source: LookupSource, latency: UInt64, resolver: CoreResolver
+        source: LookupSource, latency: UInt64, routes: RouteSet
     ) {
         publish(uid: peer?.uid) {
             // Whether an answer is stale is known only when it comes, not when the lookup starts.
+            let route = routes.route(for: key)
             let source: MonitorEvent.Source =
-                if case .success(.stale) = result { .stale } else { source.monitorSource(for: key, resolver: resolver) }
-            return MonitorEvent(key: key, result: result, peer: peer, frontend: frontend, source: source, latencyMicroseconds: latency)
+                if case .success(.stale) = result { .stale } else { source.monitorSource(for: key, resolver: route.resolver) }
+            let routeName: String? = switch source {
+            case .literal, .hosts, .database: nil
+            case .cache, .upstream, .coalesced, .stale: route.name
+            }
+            return MonitorEvent(
+                key: key, result: result, peer: peer, frontend: frontend, source: source, route: routeName, latencyMicroseconds: latency)
         }
     }
 }

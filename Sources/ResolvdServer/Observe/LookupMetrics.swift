@@ -65,7 +65,7 @@ extension ServerContext {
 
     /// The whole `stats` result: the daemon's counters, the cache's, per client and per op.
     func statsResult(for reader: StatsReader) -> StatsResult {
-        var stats = self.stats.result(lookups: lookups.statistics, resolver: lookups.resolver)
+        var stats = self.stats.result(lookups: lookups.statistics, routes: lookups.routes)
         if case .peer(let peer) = reader, !admin.policy.isAdmin(peer) {
             stats.clients = peer.map { clients.statistics(of: $0.uid) } ?? []
         } else {

@@ -10,7 +10,7 @@ import Glibc
 extension MonitorEvent {
     init(
         key: LookupKey, result: Result<LookupValue, ResolverError>, peer: PeerCredentials?, frontend: String,
-        source: MonitorEvent.Source, latencyMicroseconds: UInt64
+        source: MonitorEvent.Source, route: String?, latencyMicroseconds: UInt64
     ) {
         var question = Self.question(of: key)
         let status: Int32
@@ -31,7 +31,7 @@ extension MonitorEvent {
         self.init(
             time: Self.now(), peer: peer.map { Peer(pid: $0.pid, uid: $0.uid, gid: $0.gid) }, frontend: frontend,
             operation: key.operation, name: question.name, address: question.address, type: question.type, status: status,
-            error: error, source: source, latencyMicroseconds: Int(clamping: latencyMicroseconds), summary: summary)
+            error: error, source: source, route: route, latencyMicroseconds: Int(clamping: latencyMicroseconds), summary: summary)
     }
 
     /// The question as the op has it: a name, an address, a type.

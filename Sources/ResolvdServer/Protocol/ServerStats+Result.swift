@@ -3,8 +3,10 @@ import ResolverCore
 
 extension ServerStats {
     /// The `stats` result: these counters, the answer cache's, and what the running
-    /// resolver measured at start (see ReceiveBufferCapacity; 0 when it could not).
-    func result(lookups: LookupService.Statistics, resolver: CoreResolver) -> StatsResult {
+    /// default route's resolver measured at start (see ReceiveBufferCapacity; 0 when it
+    /// could not), every route's upstreams and lookups.
+    func result(lookups: LookupService.Statistics, routes: RouteSet) -> StatsResult {
+        let resolver = routes.defaultRoute.resolver
         var result = StatsResult()
         result.inFlight = inFlight.load(ordering: .relaxed)
         result.connections = connections.load(ordering: .relaxed)
@@ -30,7 +32,8 @@ extension ServerStats {
             queriesInFlightPerChannel: resolver.queryLimitPerChannel,
             receiveBufferBytes: resolver.receiveBuffer?.grantedBytes ?? 0)
         result.latency = latencyPercentiles
-        result.upstreams = resolver.upstreamStatuses
+        result.upstreams = routes.upstreamStatuses
+        result.routes = routes.routes.map { RouteStatistics(name: $0.name, domains: $0.domains.count, lookups: $0.upstreams.lookups.load(ordering: .relaxed)) }
         return result
     }
 }

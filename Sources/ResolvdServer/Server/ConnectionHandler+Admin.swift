@@ -1,7 +1,8 @@
 import NIOCore
 import ResolverCore
 
-/// The admin ops, `reload` and `flush_cache`: they change state for every client, so only
+/// The admin ops, `reload` and `flush_cache` (and `link`, `revert_link`:
+/// ConnectionHandler+Links.swift): they change state for every client, so only
 /// an admin peer (``AdminPolicy``) may run them; anyone else is answered WSAEACCES.
 ///
 /// A reload runs off the event loop (``AdminControl/reload()``); until it answers it is
@@ -30,21 +31,32 @@ extension ConnectionHandler {
 
     /// `reload`: the same reload as SIGHUP; 0 once it took, else the reason it did not.
     func reload(id: Int64) {
-        guard let context, requireAdmin(id: id, op: "reload") else { return }
+        guard requireAdmin(id: id, op: "reload") else { return }
         server.logger.notice("reload requested", metadata: ["peer": "\(peer.map(\.description) ?? "unknown")"])
-        state.adminOpStarted()
         let admin = server.admin
+        runAdminTask(id: id) {
+            await admin.reload().map { EmptyResult() }.mapError {
+                .invalidArgument("reload failed; the running configuration is kept: \($0)")
+            }
+        }
+    }
+
+    /// Runs an admin op off the event loop and writes its reply when it is done; until then
+    /// it is work the ``ConnectionStateMachine`` waits for before closing a half-closed
+    /// connection.
+    func runAdminTask<Result: JSONWritable & Sendable>(id: Int64, _ body: @escaping @Sendable () async -> Swift.Result<Result, ResolverError>) {
+        guard let context else { return }
+        state.adminOpStarted()
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let promise = context.eventLoop.makePromise(of: Result<Void, ConfigurationError>.self)
-        promise.completeWithTask { await admin.reload() }
+        let promise = context.eventLoop.makePromise(of: Swift.Result<Result, ResolverError>.self)
+        promise.completeWithTask { await body() }
         promise.futureResult.whenSuccess { outcome in
             let this = handler.value
             switch outcome {
-            case .success:
-                this.writeLine(SuccessLine(id: id, result: EmptyResult()))
+            case .success(let result):
+                this.writeLine(SuccessLine(id: id, result: result))
             case .failure(let error):
-                this.write(ReplyEncoder.failure(
-                    id: id, error: .invalidArgument("reload failed; the running configuration is kept: \(error)"), allocator: this.allocator))
+                this.write(ReplyEncoder.failure(id: id, error: error, allocator: this.allocator))
             }
             this.execute(this.state.adminOpFinished())
         }

@@ -14,6 +14,7 @@ import ResolverCore
 /// - `+Cancellation`: `cancel`, `cancel_async_request`, `cancel_all` over this connection's
 ///   handles, with the engine's rule table (``CancelRules``).
 /// - `+Admin`: `reload` and `flush_cache`, for admin peers only.
+/// - `+Links`: `link` and `revert_link` (admins only) and `routes` (docs/routing.md).
 /// - `+Output`: batching of reply lines into one write per event-loop tick, and closing.
 ///
 /// Handles (request ids) belong to the connection: `inFlight` maps each lookup's id to its
@@ -232,6 +233,12 @@ extension ConnectionHandler {
             startMonitor(id: id)
         case .dumpCache(let limit):
             dumpCache(id: id, limit: limit)
+        case .link(let settings):
+            setLink(id: id, settings)
+        case .revertLink(let interface):
+            revertLink(id: id, interface: interface)
+        case .routes:
+            routes(id: id)
         }
     }
 }

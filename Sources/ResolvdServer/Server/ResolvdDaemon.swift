@@ -50,6 +50,9 @@ public actor ResolvdDaemon: Service {
     /// Listening sockets paused at EMFILE, resumed when a connection closes.
     private let acceptPauses = AcceptPauses()
     private var context: ServerContext?
+    var serverContext: ServerContext? { context }
+    /// The links set at run time (ResolvdDaemon+Links.swift); kept across reloads.
+    var links = LinkTable()
     let systemd: SystemdIntegration
     /// Where clients connect, for logs and STATUS=.
     var listeningDescription = ""
@@ -82,20 +85,28 @@ public actor ResolvdDaemon: Service {
     }
 
     public func run() async throws {
-        let resolver: CoreResolver
+        let routes: RouteSet
         do {
-            resolver = try CoreResolver(configuration: configuration.resolver)
+            routes = try RouteSet.build(configuration: configuration, links: [], reusing: nil).routes
         } catch {
-            throw ConfigurationError("cannot start the resolver: \(error.message)")
+            throw ConfigurationError("cannot start the resolver: \(error)")
         }
+        let resolver = routes.defaultRoute.resolver
         logReceiveBuffer(of: resolver)
         descriptorLimit = DescriptorLimit.raiseSoftLimit(logger: logger)
         configuration.limits = DescriptorLimit.fit(configuration, softLimit: descriptorLimit, logger: logger)
         let lookups = LookupService(
             resolver: resolver, cacheEnabled: configuration.cacheEnabled, settings: configuration.cache,
             upstreamLookupsPerUID: Self.upstreamLookupsPerUID(configuration, resolver: resolver))
+        _ = lookups.replace(routes: routes)
         let context = ServerContext(lookups: lookups, limits: configuration.limits, stats: stats, logger: logger)
         self.context = context
+        context.admin.setLinkHandlers(
+            set: { [weak self] settings in
+                guard let self else { return .failure(.invalidArgument("the daemon has stopped")) }
+                return await self.setLink(settings)
+            },
+            revert: { [weak self] interface in await self?.revertLink(interface) ?? false })
         context.admin.policy = AdminPolicy(group: configuration.adminGroup)
         context.admin.setReload { [weak self] in
             guard let self else { return .failure(ConfigurationError("the daemon has stopped")) }
@@ -183,7 +194,7 @@ public actor ResolvdDaemon: Service {
             channel.eventLoop.scheduleTask(deadline: forceCloseAt) { channel.close(promise: nil) }
             try? await channel.closeFuture.get()
         }
-        context.lookups.resolver.shutdown()
+        for resolver in context.lookups.routes.allResolvers { resolver.shutdown() }
         if !systemd.isSocketActivated {
             SocketFile.remove(path: path)
             if let varlinkPath { SocketFile.remove(path: varlinkPath) }
@@ -269,14 +280,16 @@ public actor ResolvdDaemon: Service {
     }
 
     /// The hosts, services and protocols files are re-read when they change on disk, at
-    /// most every two seconds, never per lookup.
+    /// most every two seconds, never per lookup; links whose interface is gone are dropped
+    /// on the same beat.
     private func watchDatabaseFiles(context: ServerContext) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(2))
+            dropVanishedLinks()
             do {
-                if try context.lookups.resolver.reloadDatabasesIfChanged() {
-                    logger.info("hosts/services/protocols files changed: re-read")
-                }
+                var changed = false
+                for resolver in context.lookups.routes.allResolvers where try resolver.reloadDatabasesIfChanged() { changed = true }
+                if changed { logger.info("hosts/services/protocols files changed: re-read") }
             } catch {
                 logger.error("cannot re-read a database file; keeping the old one", metadata: ["error": "\(error)"])
             }
@@ -298,14 +311,10 @@ public actor ResolvdDaemon: Service {
         guard let context else { return .failure(ConfigurationError("the daemon is not running")) }
         systemd.notifier?.reloading(status: "reloading the configuration")
         var next: DaemonConfiguration
-        let resolver: CoreResolver
+        let routes: RouteSet
         do {
             next = try reloadConfiguration()
-            do {
-                resolver = try CoreResolver(configuration: next.resolver)
-            } catch {
-                throw ConfigurationError("cannot start the resolver: \(error.message)")
-            }
+            routes = try RouteSet.build(configuration: next, links: links.links, reusing: nil).routes
         } catch {
             let failure = error as? ConfigurationError ?? ConfigurationError("\(error)")
             logger.error("reload failed; keeping the running configuration", metadata: ["error": "\(failure)"])
@@ -319,17 +328,15 @@ public actor ResolvdDaemon: Service {
         }
         configuration = next
         reloadProblem = nil
+        let resolver = routes.defaultRoute.resolver
         logReceiveBuffer(of: resolver)
-        let old = context.replace(resolver: resolver, configuration: next)
+        let old = context.replace(routes: routes, configuration: next)
         context.lookups.updateUpstreamShare(perUID: Self.upstreamLookupsPerUID(next, resolver: resolver))
         context.admin.policy = AdminPolicy(group: next.adminGroup)
         stats.reloads.add(1, ordering: .relaxed)
         logger.notice("configuration reloaded", metadata: ["upstreams": "\(next.resolver.servers.map(\.description).joined(separator: ","))"])
-        Task.detached {
-            // Lookups already started finish on the old resolver; retire it when idle.
-            while old.pendingCount > 0 { try? await Task.sleep(for: .milliseconds(50)) }
-            old.shutdown()
-        }
+        // Lookups already started finish on the old resolvers; retire them when idle.
+        Self.retireWhenIdle(old.allResolvers)
         systemd.notifier?.ready(status: statusText())
         return .success(())
     }

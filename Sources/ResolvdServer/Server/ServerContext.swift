@@ -30,11 +30,11 @@ final class ServerContext: Sendable {
 
     var limits: DaemonConfiguration.Limits { limitsBox.withLockedValue { $0 } }
 
-    /// Installs a new configuration's resolver, cache settings and limits; returns the
-    /// resolver they replace.
-    func replace(resolver: CoreResolver, configuration: DaemonConfiguration) -> CoreResolver {
+    /// Installs a new configuration's routes, cache settings and limits; returns the
+    /// routes they replace.
+    func replace(routes: RouteSet, configuration: DaemonConfiguration) -> RouteSet {
         limitsBox.withLockedValue { $0 = configuration.limits }
-        return lookups.replace(resolver: resolver, cacheEnabled: configuration.cacheEnabled, settings: configuration.cache)
+        return lookups.replace(routes: routes, cacheEnabled: configuration.cacheEnabled, settings: configuration.cache)
     }
 
     static let version = "1.0.0"

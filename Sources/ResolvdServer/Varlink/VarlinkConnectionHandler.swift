@@ -229,7 +229,7 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
         let fromCache = ServerContext.isFromCache(result, source: source)
         if let key = pending.monitored {
             server.monitors.publishLookup(
-                key: key, result: result, peer: peer, frontend: "varlink", source: source, latency: latency, resolver: server.lookups.resolver)
+                key: key, result: result, peer: peer, frontend: "varlink", source: source, latency: latency, routes: server.lookups.routes)
         }
         // Varlink has no way to say "stale" but FROM_CACHE: every caller (ResolveService's
         // lookups too) gets the entry's value itself.
