@@ -52,6 +52,27 @@ import Testing
         #expect(prometheus.contains(#"resolvd_upstream_queries_total{upstream="\#(corpServer.serverAddress)",route="corp.example"}"#))
     }
 
+    /// Routing is per DNS question (docs/routing.md): a short name is expanded by the search
+    /// list first, and each name it makes is routed by itself — `host` with the search domain
+    /// `corp.example` is asked as `host.corp.example`, of the route's server only; the PTR
+    /// question of an address by its reverse name.
+    @Test func eachQuestionIsRoutedByItsOwnName() throws {
+        let publicServer = try ScriptedUpstream.start(script: .silentForSomeNames)
+        let corpServer = try ScriptedUpstream.start(script: .silentForSomeNames)
+        defer { publicServer.stop(); corpServer.stop() }
+        let daemon = try DaemonProcess.start(
+            upstream: publicServer.serverAddress, config: "route = corp.example \(corpServer.serverAddress)\n",
+            extraArguments: ["--search", "corp.example"])
+        defer { daemon.stop() }
+        let client = try daemon.connect()
+        var id: Int64 = 1
+        #expect(Self.resolve(client, "host", id: &id) == 0)
+        #expect(Self.asked(corpServer) == ["host.corp.example"])
+        #expect(Self.asked(publicServer).isEmpty, "\(Self.asked(publicServer))")
+        #expect(Self.resolve(client, "www.example.org", id: &id) == 0)
+        #expect(Self.asked(publicServer) == ["www.example.org"])
+    }
+
     @Test func theSameNameIsCachedApartPerRoute() throws {
         let publicServer = try ScriptedUpstream.start(script: .silentForSomeNames)
         let corpServer = try ScriptedUpstream.start(script: .silentForSomeNames)
