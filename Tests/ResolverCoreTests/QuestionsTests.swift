@@ -36,6 +36,17 @@ import Testing
         #expect(outcome.canonicalName == "End.Test" && outcome.chainTTL == 30 && outcome.aliases == ["WWW.test", "mid.test"])
     }
 
+    /// The root, asked as `.`, owns the records the parser writes with the name `""`.
+    @Test func theRootIsTheRootWrittenEitherWay() {
+        let message = DNSMessage(id: 1, rcode: 0, answers: [Self.record("", .ns(target: "a.root-servers.test"))])
+        guard case .records(_, let records) = QuestionOutcome(message, for: DNSQuestion(name: ".", type: DNSRecordType.ns.number)) else {
+            Issue.record("the root's records were not its own")
+            return
+        }
+        #expect(records.count == 1 && DNSQuestion.canonical(".") == "" && DNSQuestion.sameName(".", ""))
+        #expect(message.answers(chainedFrom: ".").count == 1)
+    }
+
     @Test func negativesKeepTheirSOA() {
         let soa = Self.record("test", .soa(mname: "ns.test", rname: "h.test", serial: 1, refresh: 1, retry: 1, expire: 1, minimum: 5))
         var message = DNSMessage(id: 1, rcode: 3, authority: [soa])

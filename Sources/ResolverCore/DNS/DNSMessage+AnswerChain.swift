@@ -7,25 +7,19 @@ extension DNSMessage {
     /// daemon's cache would take it as part of that answer. Names compare case-insensitively;
     /// a chain longer than ``maxChainLength`` names is not followed further.
     func answers(chainedFrom name: String) -> [DNSRecord] {
-        var chain: Set<String> = [Self.canonical(name)]
+        var chain: Set<String> = [DNSQuestion.canonical(name)]
         // Follow CNAMEs whatever order they come in; each round adds at least one name.
         for _ in 0..<Self.maxChainLength {
             var grew = false
             for record in answers {
-                guard case .cname(let target) = record.data, chain.contains(Self.canonical(record.name)) else { continue }
-                grew = chain.insert(Self.canonical(target)).inserted || grew
+                guard case .cname(let target) = record.data, chain.contains(DNSQuestion.canonical(record.name)) else { continue }
+                grew = chain.insert(DNSQuestion.canonical(target)).inserted || grew
             }
             if !grew { break }
         }
-        return answers.filter { chain.contains(Self.canonical($0.name)) }
+        return answers.filter { chain.contains(DNSQuestion.canonical($0.name)) }
     }
 
     /// CNAME links followed at most (as many as glibc's resolver follows: 16).
     static let maxChainLength = 16
-
-    private static func canonical(_ name: String) -> String {
-        var lowered = name.lowercased()
-        if lowered.hasSuffix(".") { lowered.removeLast() }
-        return lowered
-    }
 }

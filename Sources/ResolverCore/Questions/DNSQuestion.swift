@@ -13,12 +13,13 @@ public struct DNSQuestion: Hashable, Sendable, CustomStringConvertible {
         self.type = type
     }
 
-    /// The canonical form of a name: ASCII lower case, no trailing dot (RFC 4343). A name in
-    /// that form already is returned as it is (no copy: most names are asked in lower case).
+    /// The canonical form of a name: ASCII lower case, no trailing dot (RFC 4343); the root
+    /// (`.`) is `""`, as ``DNSMessage`` writes it. A name in that form already is returned as
+    /// it is (no copy: most names are asked in lower case).
     public static func canonical(_ name: String) -> String {
         if isCanonical(name) { return name }
         var lowered = name.lowercased()
-        if lowered.hasSuffix("."), lowered.count > 1 { lowered.removeLast() }
+        if lowered.hasSuffix(".") { lowered.removeLast() }
         return lowered
     }
 
@@ -34,14 +35,14 @@ public struct DNSQuestion: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Whether two names are the same name: ASCII letters compared without case (RFC 4343),
-    /// a trailing dot ignored; no allocation.
+    /// a trailing dot ignored (so `.` is the root, `""`); no allocation.
     public static func sameName(_ lhs: String, _ rhs: String) -> Bool {
         var lhs = lhs
         var rhs = rhs
         return lhs.withUTF8 { a in
             rhs.withUTF8 { b in
-                let aCount = a.last == UInt8(ascii: ".") && a.count > 1 ? a.count - 1 : a.count
-                let bCount = b.last == UInt8(ascii: ".") && b.count > 1 ? b.count - 1 : b.count
+                let aCount = a.last == UInt8(ascii: ".") ? a.count - 1 : a.count
+                let bCount = b.last == UInt8(ascii: ".") ? b.count - 1 : b.count
                 guard aCount == bCount else { return false }
                 for index in 0..<aCount where a[index] != b[index] {
                     let x = a[index] | 0x20, y = b[index] | 0x20
