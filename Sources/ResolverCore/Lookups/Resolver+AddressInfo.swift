@@ -30,9 +30,7 @@ extension Resolver {
         if let problem = DNSName.validationError(request.name) {
             return startFailed(.invalidArgument("bad name: \(problem)"), owner: owner, completion: completion)
         }
-        if let match = databases.hosts.addresses(for: request.name, family: plan.queryFamily), !match.addresses.isEmpty {
-            let found = match.addresses.compactMap { IPAddress(parsing: $0.text) }.map { AddressInfoPlan.Found(address: $0, ttl: 0) }
-            let answer = plan.answer(found: found, canonicalName: match.canonicalName)
+        if let answer = plan.hostsAnswer(databases.hosts) {
             return start(owner: owner, timeout: request.timeout, work: { lookup, _ in lookup.finish(answer) }, completion: completion)
         }
         let family = plan.queryFamily.cFamily

@@ -24,20 +24,13 @@ extension Resolver {
         let finish: @Sendable (HostEntry) -> Result<HostEntry, ResolverError> = { entry in
             Self.fitting(entry, bufferLength: bufferLength)
         }
-        if let literal = IPAddress(parsing: name) {
-            let answer: Result<HostEntry, ResolverError> =
-                (family == .unspecified || family == literal.family)
-                ? finish(HostEntry(name: literal.text, aliases: [], family: literal.family, addresses: [literal.text], ttl: 0))
-                : .failure(ResolverError(code: .hostNotFound, message: "'\(name)' is not an address of the family asked"))
+        if let answer = Self.literalHostEntry(name, family: family, bufferLength: bufferLength) {
             return start(owner: owner, timeout: timeout, work: { lookup, _ in lookup.finish(answer) }, completion: completion)
         }
         if let problem = DNSName.validationError(name) {
             return startFailed(.invalidArgument("bad name: \(problem)"), owner: owner, completion: completion)
         }
-        if let match = databases.hosts.addresses(for: name, family: family), !match.addresses.isEmpty {
-            let found = match.addresses.compactMap { IPAddress(parsing: $0.text) }.map { AddressInfoPlan.Found(address: $0, ttl: 0) }
-            let entry = Self.hostEntry(name: match.canonicalName, aliases: match.aliases, found: found, family: family)
-            let answer = entry.map(finish) ?? .failure(ResolverError(code: .noData, message: "\(name): no address"))
+        if let answer = Self.hostsHostEntry(name, family: family, bufferLength: bufferLength, hosts: databases.hosts) {
             return start(owner: owner, timeout: timeout, work: { lookup, _ in lookup.finish(answer) }, completion: completion)
         }
         return start(owner: owner, timeout: timeout, work: { lookup, loop in
@@ -67,9 +60,7 @@ extension Resolver {
         guard let ip = IPAddress(parsing: address) else {
             return startFailed(.invalidArgument("'\(address)' is not an IP address"), owner: owner, completion: completion)
         }
-        if let local = databases.hosts.names(for: address) {
-            let answer = Self.fitting(
-                HostEntry(name: local.name, aliases: local.aliases, family: ip.family, addresses: [ip.text]), bufferLength: bufferLength)
+        if let answer = Self.hostsHostEntry(address: ip, text: address, bufferLength: bufferLength, hosts: databases.hosts) {
             return start(owner: owner, timeout: timeout, work: { lookup, _ in lookup.finish(answer) }, completion: completion)
         }
         return start(owner: owner, timeout: timeout, work: { lookup, loop in

@@ -16,17 +16,12 @@ extension Resolver {
         guard let address = IPAddress(parsing: request.address) else {
             return startFailed(.invalidArgument("'\(request.address)' is not an IP address"), owner: owner, completion: completion)
         }
-        let databases = self.databases
-        let service = Self.serviceName(port: request.port, flags: request.flags, services: databases.services)
-        let numeric = NameInfo(host: address.text, service: service)
+        let (numeric, shorten, hosts) = Self.nameInfoParts(request, address: address, databases: databases)
+        let service = numeric.service
         if request.flags.contains(.numericHost) {
             return start(owner: owner, timeout: request.timeout, work: { lookup, _ in lookup.finish(.success(numeric)) }, completion: completion)
         }
-        let shorten: @Sendable (String) -> String = { name in
-            Self.stripLocalDomain(name, flags: request.flags, localDomain: databases.localDomain)
-        }
-        if let local = databases.hosts.names(for: request.address) {
-            let answer = NameInfo(host: shorten(local.name), service: service)
+        if let answer = hosts {
             return start(owner: owner, timeout: request.timeout, work: { lookup, _ in lookup.finish(.success(answer)) }, completion: completion)
         }
         return start(owner: owner, timeout: request.timeout, work: { lookup, loop in

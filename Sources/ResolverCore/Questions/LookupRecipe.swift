@@ -65,11 +65,7 @@ extension Resolver {
         } catch {
             return .local(.failure(error))
         }
-        if let literal = plan.literalAnswer() { return .local(literal) }
-        if let match = databases.hosts.addresses(for: request.name, family: plan.queryFamily), !match.addresses.isEmpty {
-            let found = match.addresses.compactMap { IPAddress(parsing: $0.text) }.map { AddressInfoPlan.Found(address: $0, ttl: 0) }
-            return .local(plan.answer(found: found, canonicalName: match.canonicalName))
-        }
+        if let local = plan.literalAnswer() ?? plan.hostsAnswer(databases.hosts) { return .local(local) }
         let name = request.name
         return .questions(LookupRecipe(
             rounds: addressQuestions(for: name, family: plan.queryFamily),
@@ -83,16 +79,9 @@ extension Resolver {
 
     /// gethostbyname: as getaddrinfo, into a hostent of one family.
     public func hostByNamePlan(_ name: String, family: AddressFamily, bufferLength: Int) -> LookupPlan<HostEntry> {
-        if let literal = IPAddress(parsing: name) {
-            return .local(
-                (family == .unspecified || family == literal.family)
-                    ? Self.fitting(HostEntry(name: literal.text, aliases: [], family: literal.family, addresses: [literal.text], ttl: 0), bufferLength: bufferLength)
-                    : .failure(ResolverError(code: .hostNotFound, message: "'\(name)' is not an address of the family asked")))
-        }
-        if let match = databases.hosts.addresses(for: name, family: family), !match.addresses.isEmpty {
-            let found = match.addresses.compactMap { IPAddress(parsing: $0.text) }.map { AddressInfoPlan.Found(address: $0, ttl: 0) }
-            let entry = Self.hostEntry(name: match.canonicalName, aliases: match.aliases, found: found, family: family)
-            return .local(entry.map { Self.fitting($0, bufferLength: bufferLength) } ?? .failure(ResolverError(code: .noData, message: "\(name): no address")))
+        if let local = Self.literalHostEntry(name, family: family, bufferLength: bufferLength)
+            ?? Self.hostsHostEntry(name, family: family, bufferLength: bufferLength, hosts: databases.hosts) {
+            return .local(local)
         }
         return .questions(LookupRecipe(
             rounds: addressQuestions(for: name, family: family),
@@ -112,16 +101,10 @@ extension Resolver {
         guard let address = IPAddress(parsing: request.address) else {
             return .local(.failure(.invalidArgument("'\(request.address)' is not an IP address")))
         }
-        let databases = self.databases
-        let service = Self.serviceName(port: request.port, flags: request.flags, services: databases.services)
-        let numeric = NameInfo(host: address.text, service: service)
+        let (numeric, shorten, hosts) = Self.nameInfoParts(request, address: address, databases: databases)
         if request.flags.contains(.numericHost) { return .local(.success(numeric)) }
-        let shorten: @Sendable (String) -> String = { name in
-            Self.stripLocalDomain(name, flags: request.flags, localDomain: databases.localDomain)
-        }
-        if let local = databases.hosts.names(for: request.address) {
-            return .local(.success(NameInfo(host: shorten(local.name), service: service)))
-        }
+        if let hosts { return .local(.success(hosts)) }
+        let service = numeric.service
         let flags = request.flags
         return .questions(Self.reverseRecipe(address, text: request.address) { result in
             switch result {
@@ -138,10 +121,7 @@ extension Resolver {
         guard let ip = IPAddress(parsing: address) else {
             return .local(.failure(.invalidArgument("'\(address)' is not an IP address")))
         }
-        if let local = databases.hosts.names(for: address) {
-            return .local(Self.fitting(
-                HostEntry(name: local.name, aliases: local.aliases, family: ip.family, addresses: [ip.text]), bufferLength: bufferLength))
-        }
+        if let local = Self.hostsHostEntry(address: ip, text: address, bufferLength: bufferLength, hosts: databases.hosts) { return .local(local) }
         return .questions(Self.reverseRecipe(ip, text: address) { result in
             result.flatMap { names in
                 Self.fitting(HostEntry(name: names.name, aliases: names.aliases, family: ip.family, addresses: [ip.text]), bufferLength: bufferLength)
