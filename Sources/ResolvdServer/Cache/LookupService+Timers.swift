@@ -17,7 +17,6 @@ extension LookupService {
     func armDeadline(_ op: OpLookup, after timeout: Duration) {
         let deadline = MonotonicClock.milliseconds() &+ MonotonicClock.nanoseconds(timeout) / 1_000_000
         state.withLockedValue { state in
-            guard !op.isDone else { return }  // answered from the cache before its deadline was set
             state.deadlines.add(op, at: deadline)
             op.holdsDeadline = true
             armDeadlineTimer(&state)

@@ -113,14 +113,3 @@ struct LookupServiceStubAnswering: StubAnswering {
         }
     }
 }
-
-extension LookupSource {
-    /// The monitor's word for a question's path.
-    var monitorSource: MonitorEvent.Source {
-        switch self {
-        case .cache: .cache
-        case .coalesced: .coalesced
-        case .upstream, .local: .upstream
-        }
-    }
-}

@@ -24,12 +24,7 @@ enum LookupSource: UInt8, Sendable {
     /// The `source` of a monitor event for a lookup of `key` that took this path;
     /// `resolver` tells whether its hosts file answers the question.
     func monitorSource(for key: LookupKey, resolver: CoreResolver) -> MonitorEvent.Source {
-        switch self {
-        case .cache: return .cache
-        case .coalesced: return .coalesced
-        case .upstream: return .upstream
-        case .local: break
-        }
+        guard self == .local else { return monitorSource }
         switch key {
         case .serviceByName, .serviceByPort, .protocolByName, .protocolByNumber:
             return .database
@@ -46,6 +41,16 @@ enum LookupSource: UInt8, Sendable {
             return resolver.hostsFileAnswers(address: address) ? .hosts : .upstream
         case .query:
             return .upstream
+        }
+    }
+
+    /// The monitor's word for the path, without refining "local" (a DNS question's own path:
+    /// never local).
+    var monitorSource: MonitorEvent.Source {
+        switch self {
+        case .cache: .cache
+        case .coalesced: .coalesced
+        case .upstream, .local: .upstream
         }
     }
 
