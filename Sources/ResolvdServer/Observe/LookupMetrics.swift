@@ -41,15 +41,10 @@ final class LookupMetrics: Sendable {
 }
 
 extension ServerStats {
-    /// The latency histogram in `bounds` (µs), cumulative, as Prometheus wants it. `sum` is
-    /// the histogram's mean times its count (3 significant digits).
-    func latencyHistogram(bounds: [Int] = LatencyHistogram.defaultBounds) -> LatencyHistogram {
-        latency.withLockedValue { histogram in
-            let count = Int(histogram.totalCount)
-            guard count > 0 else { return LatencyHistogram(bounds: bounds, counts: bounds.map { _ in 0 }, count: 0, sum: 0) }
-            let counts = bounds.map { Int(histogram.count(within: 0...UInt64($0))) }
-            return LatencyHistogram(bounds: bounds, counts: counts, count: count, sum: Int(histogram.mean * Double(count)))
-        }
+    /// The latency histogram in ``LatencyHistogram/defaultBounds`` (µs), cumulative, as
+    /// Prometheus wants it, with the exact sum.
+    func latencyHistogram() -> LatencyHistogram {
+        latency.withLockedValue { $0.cumulative }
     }
 }
 

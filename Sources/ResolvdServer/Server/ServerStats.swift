@@ -1,4 +1,3 @@
-import Histogram
 import NIOConcurrencyHelpers
 import ResolvdProtocol
 import Synchronization
@@ -23,18 +22,19 @@ public final class ServerStats: Sendable {
     /// Connections refused by `max_connections`, its per-uid share or the admins' slots.
     let connectionsRefused = Atomic<Int>(0)
     let reloads = Atomic<Int>(0)
-    /// Lookup latency from request to reply, in microseconds (1 µs … 1 hour, 3 digits).
-    let latency = NIOLockedValueBox(Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three))
+    /// Lookup latency from request to reply, in microseconds.
+    let latency = NIOLockedValueBox(LatencyRecord())
 
     public init() {}
 
     func recordLatency(microseconds: UInt64) {
-        latency.withLockedValue { _ = $0.record(max(1, min(microseconds, 3_600_000_000))) }
+        latency.withLockedValue { $0.record(microseconds: microseconds) }
     }
 
     /// p50, p90, p99, p999 in microseconds (0 before the first lookup).
     var latencyPercentiles: StatsResult.Latency {
-        latency.withLockedValue { histogram in
+        latency.withLockedValue { record in
+            let histogram = record.histogram
             guard histogram.totalCount > 0 else { return StatsResult.Latency() }
             func at(_ percentile: Double) -> Int { Int(histogram.valueAtPercentile(percentile)) }
             return StatsResult.Latency(p50: at(50), p90: at(90), p99: at(99), p999: at(99.9))
