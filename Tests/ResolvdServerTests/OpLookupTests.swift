@@ -15,14 +15,14 @@ import Testing
     static func recipe() -> LookupRecipe<LookupValue> {
         LookupRecipe(
             rounds: [[question("a.test"), question("a.test", DNSQuestion.aaaa)], [question("b.test"), question("b.test", DNSQuestion.aaaa)]],
-            decide: { outcomes in
-                for outcome in outcomes {
-                    if case .records(_, let records) = outcome { return .success(.query(QueryAnswer(records: records))) }
-                    if case .failure(let error) = outcome { return .failure(error) }
-                }
-                return nil
-            },
-            exhausted: { sawNoData in .failure(ResolverError(code: sawNoData ? .noData : .hostNotFound, message: "none")) })
+            name: "a"
+        ) { outcomes in
+            for outcome in outcomes {
+                if case .records(_, let records) = outcome { return .success(.query(QueryAnswer(records: records))) }
+                if case .failure(let error) = outcome { return .failure(error) }
+            }
+            return nil
+        }
     }
 
     final class Answers: Sendable {
@@ -34,7 +34,7 @@ import Testing
         let op = OpLookup(
             recipe: recipe(), owner: ShareOwner(uid: 1, connection: 1), allowsStale: true, consultingCache: true, hasTimeout: false,
             completion: answers.record)
-        _ = op.state.withLockedValue { op.begin(&$0, round: 0) }
+        _ = op.state.withLock { op.begin(&$0, round: 0) }
         return op
     }
 

@@ -11,15 +11,15 @@ extension LookupRequest {
     func plan(_ resolver: CoreResolver) -> LookupPlan<LookupValue> {
         switch self {
         case .addressInfo(let request):
-            resolver.addressInfoPlan(request).map(LookupValue.addressInfo)
+            resolver.addressInfoPlan(request, as: LookupValue.addressInfo)
         case .nameInfo(let request):
-            resolver.nameInfoPlan(request).map(LookupValue.nameInfo)
+            resolver.nameInfoPlan(request, as: LookupValue.nameInfo)
         case .query(let name, let type, _):
-            resolver.queryPlan(name, type: type).map(LookupValue.query)
+            resolver.queryPlan(name, type: type, as: LookupValue.query)
         case .hostByName(let name, let family, let bufferLength, _):
-            resolver.hostByNamePlan(name, family: family, bufferLength: bufferLength).map(LookupValue.host)
+            resolver.hostByNamePlan(name, family: family, bufferLength: bufferLength, as: LookupValue.host)
         case .hostByAddress(let address, let bufferLength, _):
-            resolver.hostByAddressPlan(address, bufferLength: bufferLength).map(LookupValue.host)
+            resolver.hostByAddressPlan(address, bufferLength: bufferLength, as: LookupValue.host)
         case .serviceByName(let name, let proto, let bufferLength):
             resolver.serviceByNamePlan(name, proto: proto, bufferLength: bufferLength).map(LookupValue.service)
         case .serviceByPort(let port, let proto, let bufferLength):

@@ -81,11 +81,11 @@ extension LookupService {
                 recipe: recipe, owner: owner, allowsStale: allowsStale, consultingCache: consultingCache, hasTimeout: lookupKey.timeout != nil,
                 completion: completion)
             if let timeout = lookupKey.timeout { armDeadline(op, after: timeout) }
-            let questions = op.state.withLockedValue { op.begin(&$0, round: 0) }
+            let questions = op.state.withLock { op.begin(&$0, round: 0) }
             ask(questions, round: 0, for: op)
             if consultingCache {
                 // A hit: answered from the cache before `ask` returned.
-                let hit = op.state.withLockedValue { $0.done && $0.source == .cache }
+                let hit = op.state.withLock { $0.done && $0.source == .cache }
                 if hit { cacheHits.add(1, ordering: .relaxed) } else { cacheMisses.add(1, ordering: .relaxed) }
             }
             return Token(op: op, answeredSource: .cache)
@@ -119,10 +119,7 @@ extension LookupService {
         for (index, question) in questions.enumerated() {
             let token = ask(
                 question, owner: op.owner, allowsStale: op.allowsStale, consultingCache: op.consultingCache,
-                channelHint: ObjectIdentifier(op).hashValue >> 4
-            ) { [self] outcome, stale, source in
-                carryOut(op.answered(round: round, index: index, outcome: outcome, stale: stale, source: source), for: op)
-            }
+                channelHint: ObjectIdentifier(op).hashValue >> 4, recipient: .op(op, round: Int32(round), index: Int32(index)))
             if !op.asked(round: round, index: index, token: token) { cancel(token, with: .cancelled) }
         }
     }

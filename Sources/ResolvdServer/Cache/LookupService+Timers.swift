@@ -95,7 +95,7 @@ extension LookupService {
             return (answered, stale, staying.isEmpty ? state.lastWaiterLeft(shared) : .nothing)
         }
         guard let stale else { return }
-        for waiter in answered { waiter.completion(stale, true, waiter.source) }
+        for waiter in answered { deliver(stale, stale: true, source: waiter.source, to: waiter.recipient) }
         carryOut(left)
     }
 }

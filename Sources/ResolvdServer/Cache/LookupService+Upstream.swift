@@ -77,19 +77,30 @@ extension LookupService {
             // The upstreams failed: serve-stale answers those waiters that allow it.
             return (waiters, state.staleAnswer(shared.key, for: waiters, now: now), next)
         }
-        Self.answer(waiters, stale: stale, otherwise: outcome)
+        answer(waiters, stale: stale, otherwise: outcome)
         if let next { startQueued(next) }
     }
 
     /// Answers each waiter of a finished question: with `stale` where there is one and it
     /// allows it, else with `outcome`.
-    static func answer(_ waiters: [SharedLookup.Waiter], stale: QuestionOutcome?, otherwise outcome: QuestionOutcome) {
+    func answer(_ waiters: [SharedLookup.Waiter], stale: QuestionOutcome?, otherwise outcome: QuestionOutcome) {
         for waiter in waiters {
             if let stale, waiter.allowsStale {
-                waiter.completion(stale, true, waiter.source)
+                deliver(stale, stale: true, source: waiter.source, to: waiter.recipient)
             } else {
-                waiter.completion(outcome, false, waiter.source)
+                deliver(outcome, stale: false, source: waiter.source, to: waiter.recipient)
             }
+        }
+    }
+
+    /// Gives a waiter its question's outcome: to its op (which may complete or ask its next
+    /// round) or to its completion.
+    func deliver(_ outcome: QuestionOutcome, stale: Bool, source: LookupSource, to recipient: SharedLookup.Recipient) {
+        switch recipient {
+        case .op(let op, let round, let index):
+            carryOut(op.answered(round: Int(round), index: Int(index), outcome: outcome, stale: stale, source: source), for: op)
+        case .completion(let completion):
+            completion(outcome, stale, source)
         }
     }
 }

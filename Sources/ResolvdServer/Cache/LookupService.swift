@@ -217,6 +217,13 @@ final class LookupService: Sendable {
         _ question: DNSQuestion, owner: Owner, allowsStale: Bool, consultingCache: Bool, channelHint: Int? = nil,
         completion: @escaping QuestionCompletion
     ) -> QuestionToken {
+        ask(question, owner: owner, allowsStale: allowsStale, consultingCache: consultingCache, channelHint: channelHint, recipient: .completion(completion))
+    }
+
+    /// The same, for whichever ``SharedLookup/Recipient`` the outcome goes to.
+    func ask(
+        _ question: DNSQuestion, owner: Owner, allowsStale: Bool, consultingCache: Bool, channelHint: Int?, recipient: SharedLookup.Recipient
+    ) -> QuestionToken {
         let now = MonotonicClock.milliseconds()
         // The route is part of the key: answers of different routes are kept apart.
         let key = QuestionKey(question, route: routeID(for: question))
@@ -244,13 +251,13 @@ final class LookupService: Sendable {
                 }
             }
             if let shared = state.inFlight[key] {
-                shared.join((id, allowsStale, .coalesced, completion))
+                shared.join((id, allowsStale, .coalesced, recipient))
                 state.coalesced += 1
                 // Nobody waits in another uid's queue: joining one of its waiting questions starts it.
                 let promoted = shared.owner?.uid != owner.uid && state.promote(shared)
                 return (QuestionToken(id: id, shared: shared, source: .coalesced), promoted ? .startNew(shared, staleKept: false) : .joined)
             }
-            let shared = SharedLookup(question, key: key, first: (id, allowsStale, .upstream, completion), owner: owner)
+            let shared = SharedLookup(question, key: key, first: (id, allowsStale, .upstream, recipient), owner: owner)
             shared.channelHint = channelHint
             state.inFlight[key] = shared
             let token = QuestionToken(id: id, shared: shared, source: .upstream)
@@ -259,9 +266,9 @@ final class LookupService: Sendable {
         }
         switch plan {
         case .hit(let outcome):
-            completion(outcome, false, .cache)
+            deliver(outcome, stale: false, source: .cache, to: recipient)
         case .hitAndRefresh(let outcome, let refresh):
-            completion(outcome, false, .cache)
+            deliver(outcome, stale: false, source: .cache, to: recipient)
             startUpstream(refresh)
         case .joined:
             break
@@ -279,12 +286,12 @@ final class LookupService: Sendable {
     @discardableResult
     func cancel(_ token: QuestionToken, with error: ResolverError) -> Bool {
         guard let shared = token.shared else { return false }  // answered from the cache at once
-        let (completion, left) = state.withLockedValue { state -> (QuestionCompletion?, State.Left) in
-            guard let (completion, wasLast) = shared.remove(waiter: token.id) else { return (nil, .nothing) }
-            return (completion, wasLast ? state.lastWaiterLeft(shared) : .nothing)
+        let (recipient, left) = state.withLockedValue { state -> (SharedLookup.Recipient?, State.Left) in
+            guard let (recipient, wasLast) = shared.remove(waiter: token.id) else { return (nil, .nothing) }
+            return (recipient, wasLast ? state.lastWaiterLeft(shared) : .nothing)
         }
-        guard let completion else { return false }
-        completion(.failure(error), false, token.source)
+        guard let recipient else { return false }
+        deliver(.failure(error), stale: false, source: token.source, to: recipient)
         carryOut(left)
         return true
     }

@@ -1,6 +1,6 @@
-import NIOConcurrencyHelpers
 import ResolvdProtocol
 import ResolverCore
+import Synchronization
 
 /// One front end's request in flight — a getaddrinfo, a gethostbyaddr, a query … — made of
 /// the DNS questions of its ``LookupRecipe``, asked a round at a time through the
@@ -21,6 +21,9 @@ final class OpLookup: @unchecked Sendable {
         var round = 0
         /// The current round's waiters, nil where the question has answered.
         var tokens: [LookupService.QuestionToken?] = []
+        /// The current round's outcomes, nil where the question has not answered; empty
+        /// until the first answer (a waiting lookup does not hold room for them: a
+        /// `QuestionOutcome` is ~120 bytes, and 10,000 lookups may wait).
         var outcomes: [QuestionOutcome?] = []
         var remaining = 0
         /// A round had the name but no record of the type (c-ares' ENODATA over ENOTFOUND).
@@ -29,6 +32,8 @@ final class OpLookup: @unchecked Sendable {
         var stale = false
         /// The most costly path a question of it took, for `monitor`.
         var source = LookupSource.cache
+
+        func hasAnswered(_ index: Int) -> Bool { !outcomes.isEmpty && outcomes[index] != nil }
     }
 
     let recipe: LookupRecipe<LookupValue>
@@ -38,7 +43,9 @@ final class OpLookup: @unchecked Sendable {
     /// It has a `timeout_ms` (and so, until answered, a deadline in the service's timer).
     let hasTimeout: Bool
     let completion: LookupService.AnsweredCompletion
-    let state = NIOLockedValueBox(State())
+    /// Inline in the object (a `Mutex` is a word): a box would be one more allocation per
+    /// lookup (docs/performance.md, row 7d).
+    let state = Mutex(State())
     /// Its deadline is in the service's ``WaitDeadlines`` (guarded by the service's lock).
     var holdsDeadline = false
 
@@ -54,7 +61,7 @@ final class OpLookup: @unchecked Sendable {
         self.completion = completion
     }
 
-    var isDone: Bool { state.withLockedValue(\.done) }
+    var isDone: Bool { state.withLock(\.done) }
 
     /// What a question's answer does to the op.
     enum Step {
@@ -65,9 +72,10 @@ final class OpLookup: @unchecked Sendable {
 
     /// Question `index` of `round` came back, by `source`.
     func answered(round: Int, index: Int, outcome: QuestionOutcome, stale: Bool, source: LookupSource) -> Step {
-        state.withLockedValue { state in
-            guard !state.done, state.round == round, state.outcomes[index] == nil else { return .nothing }
+        state.withLock { state in
+            guard !state.done, state.round == round, !state.hasAnswered(index) else { return .nothing }
             if source.rawValue > state.source.rawValue { state.source = source }
+            if state.outcomes.isEmpty { state.outcomes = Array(repeating: nil, count: state.tokens.count) }
             state.outcomes[index] = outcome
             state.tokens[index] = nil
             state.stale = state.stale || stale
@@ -82,7 +90,7 @@ final class OpLookup: @unchecked Sendable {
             let next = round + 1
             guard next < recipe.rounds.count else {
                 state.done = true
-                return .complete(recipe.exhausted(state.sawNoData))
+                return .complete(.failure(recipe.exhausted(state.sawNoData)))
             }
             return .askNextRound(begin(&state, round: next), round: next)
         }
@@ -93,7 +101,7 @@ final class OpLookup: @unchecked Sendable {
         let questions = recipe.rounds[round]
         state.round = round
         state.tokens = Array(repeating: nil, count: questions.count)
-        state.outcomes = Array(repeating: nil, count: questions.count)
+        state.outcomes = []
         state.remaining = questions.count
         return questions
     }
@@ -102,10 +110,10 @@ final class OpLookup: @unchecked Sendable {
     /// already; notes the path it took. False when the op was answered meanwhile (a cancel,
     /// its deadline): the caller takes the waiter off its question.
     func asked(round: Int, index: Int, token: LookupService.QuestionToken) -> Bool {
-        state.withLockedValue { state in
+        state.withLock { state in
             if token.source.rawValue > state.source.rawValue { state.source = token.source }
             if state.done { return false }
-            if state.round == round, state.outcomes[index] == nil { state.tokens[index] = token }
+            if state.round == round, !state.hasAnswered(index) { state.tokens[index] = token }
             return true
         }
     }
@@ -113,22 +121,21 @@ final class OpLookup: @unchecked Sendable {
     /// Marks it answered; the waiters still to take off their questions and the path it took
     /// so far, or nil when it was answered already.
     func finish() -> (waiting: [LookupService.QuestionToken], source: LookupSource)? {
-        state.withLockedValue { state in
+        state.withLock { state in
             guard !state.done else { return nil }
             state.done = true
             return (state.tokens.compactMap { $0 }, state.source)
         }
     }
 
-    var source: LookupSource { state.withLockedValue(\.source) }
+    var source: LookupSource { state.withLock(\.source) }
 
     /// The questions it still waits for (serve-stale at its deadline).
     var pendingQuestions: [(round: Int, index: Int, question: DNSQuestion)] {
-        state.withLockedValue { state in
+        state.withLock { state in
             guard !state.done else { return [] }
-            return state.outcomes.indices.compactMap { index in
-                state.outcomes[index] == nil ? (state.round, index, recipe.rounds[state.round][index]) : nil
-            }
+            let questions = recipe.rounds[state.round]
+            return questions.indices.compactMap { index in state.hasAnswered(index) ? nil : (state.round, index, questions[index]) }
         }
     }
 }

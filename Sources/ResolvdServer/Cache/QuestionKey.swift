@@ -6,24 +6,29 @@ import ResolverCore
 /// (RFC 2308 §5).
 ///
 /// Its hash is computed once: the table and the cache look one key up several times per
-/// lookup, and hashing the name's bytes each time showed in profiles.
+/// lookup, and hashing the name's bytes each time showed in profiles. The name's own hash is
+/// kept too, so that the keys of the same name's other types — the cache looks up a name's
+/// "no such name" and CNAME entries on every miss — hash no bytes at all.
 struct QuestionKey: Hashable, Sendable, CustomStringConvertible {
     let name: String
     let type: UInt16
     /// The route that asks it (``Route/id``, docs/routing.md): the same name may differ behind
     /// a VPN's server and the public one, so their answers are kept apart. 0: the default.
     let route: UInt32
+    private let nameHash: Int
     private let hash: Int
 
     init(canonicalName name: String, type: UInt16, route: UInt32 = 0) {
+        self.init(name, nameHash: name.hashValue, type: type, route: route)
+    }
+
+    private init(_ name: String, nameHash: Int, type: UInt16, route: UInt32) {
         self.name = name
         self.type = type
         self.route = route
-        var hasher = Hasher()
-        hasher.combine(name)
-        hasher.combine(type)
-        if route != 0 { hasher.combine(route) }
-        self.hash = hasher.finalize()
+        self.nameHash = nameHash
+        // Mixed, not hashed: `hash(into:)` feeds it to the table's seeded hasher anyway.
+        self.hash = nameHash &+ Int(type) &* 0x1F35_A7BD_3C6E_4F29 &+ Int(route) &* 0x6C62_272E_07BB_0142
     }
 
     init(_ question: DNSQuestion, route: UInt32 = 0) {
@@ -31,7 +36,12 @@ struct QuestionKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The key of the same route for another name or type (a CNAME link's, its target's).
-    func sibling(_ name: String, type: UInt16) -> QuestionKey { QuestionKey(canonicalName: name, type: type, route: route) }
+    func sibling(_ name: String, type: UInt16) -> QuestionKey {
+        name == self.name ? withType(type) : QuestionKey(canonicalName: name, type: type, route: route)
+    }
+
+    /// The key of the same name and route for another type: no bytes hashed.
+    func withType(_ type: UInt16) -> QuestionKey { QuestionKey(name, nameHash: nameHash, type: type, route: route) }
 
     /// The key of the "no such name" entry of `name` (canonical), on this key's route.
     func nameError(_ name: String) -> QuestionKey { sibling(name, type: 0) }

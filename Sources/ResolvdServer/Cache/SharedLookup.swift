@@ -9,8 +9,16 @@ final class SharedLookup: @unchecked Sendable {
     typealias Completion = LookupService.QuestionCompletion
     /// The upstream lookup, once it has started: what cancelling it takes.
     typealias Upstream = (resolver: CoreResolver, handle: LookupHandle)
+    /// Whom a waiter's outcome goes to. An op's question names its op, round and index
+    /// rather than a closure over them: every waiting lookup has a waiter per question, and
+    /// each closure's context would be an allocation (docs/performance.md, row 7d).
+    enum Recipient: Sendable {
+        case op(OpLookup, round: Int32, index: Int32)
+        /// Any other asker (the DNS stub's questions).
+        case completion(Completion)
+    }
     /// `allowsStale`: false for a request with `"stale": false` (serve-stale, docs/cache.md).
-    typealias Waiter = (id: UInt64, allowsStale: Bool, source: LookupSource, completion: Completion)
+    typealias Waiter = (id: UInt64, allowsStale: Bool, source: LookupSource, recipient: Recipient)
 
     enum Phase {
         /// In `State.inFlight`, joinable; `upstream` is nil until the start call has
@@ -76,13 +84,13 @@ final class SharedLookup: @unchecked Sendable {
         phase = .attached(waiters: waiters, upstream: upstream)
     }
 
-    /// Removes waiter `id` if it is still waiting: its completion, and whether it was the last.
-    func remove(waiter id: UInt64) -> (completion: Completion, wasLast: Bool)? {
+    /// Removes waiter `id` if it is still waiting: whom it answers, and whether it was the last.
+    func remove(waiter id: UInt64) -> (recipient: Recipient, wasLast: Bool)? {
         guard case .attached(var waiters, let upstream) = phase,
               let index = waiters.firstIndex(where: { $0.id == id }) else { return nil }
         phase = .finished
-        let completion = waiters.remove(at: index).completion
+        let recipient = waiters.remove(at: index).recipient
         phase = .attached(waiters: waiters, upstream: upstream)
-        return (completion, waiters.isEmpty)
+        return (recipient, waiters.isEmpty)
     }
 }

@@ -7,21 +7,26 @@ enum DNSName {
     /// Why `name` cannot be looked up, or `nil` when it can. A single trailing dot
     /// (an absolute name) is allowed and not counted.
     static func validationError(_ name: String) -> String? {
-        var utf8 = Substring(name).utf8[...]
-        if utf8.last == UInt8(ascii: ".") { utf8 = utf8.dropLast() }
-        if utf8.isEmpty { return "the name is empty" }
-        if utf8.count > 253 { return "the name is longer than 253 characters" }
-        var labelLength = 0
-        for byte in utf8 {
-            if byte < 0x20 || byte == 0x7f { return "the name contains a control character" }
-            if byte == UInt8(ascii: ".") {
-                if labelLength == 0 { return "the name has an empty label" }
-                labelLength = 0
-            } else {
-                labelLength += 1
-                if labelLength > 63 { return "the name has a label longer than 63 characters" }
+        // Over the contiguous UTF-8 bytes: every question asked upstream is checked, and
+        // walking a Substring's UTF-8 view cost ~50 instructions a byte.
+        var name = name
+        return name.withUTF8 { all -> String? in
+            var bytes = all[...]
+            if bytes.last == UInt8(ascii: ".") { bytes = bytes.dropLast() }
+            if bytes.isEmpty { return "the name is empty" }
+            if bytes.count > 253 { return "the name is longer than 253 characters" }
+            var labelLength = 0
+            for byte in bytes {
+                if byte < 0x20 || byte == 0x7f { return "the name contains a control character" }
+                if byte == UInt8(ascii: ".") {
+                    if labelLength == 0 { return "the name has an empty label" }
+                    labelLength = 0
+                } else {
+                    labelLength += 1
+                    if labelLength > 63 { return "the name has a label longer than 63 characters" }
+                }
             }
+            return nil
         }
-        return nil
     }
 }

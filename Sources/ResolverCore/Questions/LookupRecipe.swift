@@ -23,25 +23,28 @@ public struct LookupRecipe<Value: Sendable>: Sendable {
     /// The answer from one round's outcomes (in the round's order), or nil for "no such
     /// name or no data: ask the next round".
     public let decide: @Sendable ([QuestionOutcome]) -> Result<Value, ResolverError>?
-    /// The answer when every round said "ask the next": `sawNoData` when one of them had the
-    /// name but no record of the type (c-ares: ENODATA over ENOTFOUND).
-    public let exhausted: @Sendable (_ sawNoData: Bool) -> Result<Value, ResolverError>
+    /// The name looked up, for the error when every round said "ask the next".
+    public let name: String
 
-    public init(
-        rounds: [[DNSQuestion]], decide: @escaping @Sendable ([QuestionOutcome]) -> Result<Value, ResolverError>?,
-        exhausted: @escaping @Sendable (_ sawNoData: Bool) -> Result<Value, ResolverError>
-    ) {
+    /// One closure per recipe, not two: a lookup waiting for its questions keeps its recipe,
+    /// and each closure's context is an allocation (docs/performance.md, row 7d).
+    public init(rounds: [[DNSQuestion]], name: String, decide: @escaping @Sendable ([QuestionOutcome]) -> Result<Value, ResolverError>?) {
         self.rounds = rounds
+        self.name = name
         self.decide = decide
-        self.exhausted = exhausted
     }
 
-    /// The recipe with its answer mapped (the daemon wraps each kind of answer in its own value).
+    /// The answer when every round said "ask the next": ENODATA when one of them had the
+    /// name but no record of the type, else ENOTFOUND (c-ares' getaddrinfo). Only the
+    /// search-list recipes get here: a recipe of one round always decides.
+    public func exhausted(_ sawNoData: Bool) -> ResolverError {
+        .fromAres(sawNoData ? ARES_ENODATA : ARES_ENOTFOUND, name: name)
+    }
+
+    /// The recipe with its answer mapped.
     public func map<Other: Sendable>(_ transform: @escaping @Sendable (Value) -> Other) -> LookupRecipe<Other> {
         let decide = self.decide
-        let exhausted = self.exhausted
-        return LookupRecipe<Other>(
-            rounds: rounds, decide: { decide($0)?.map(transform) }, exhausted: { exhausted($0).map(transform) })
+        return LookupRecipe<Other>(rounds: rounds, name: name) { decide($0)?.map(transform) }
     }
 }
 
@@ -57,7 +60,11 @@ extension LookupPlan {
 extension Resolver {
     /// getaddrinfo: literals and hosts-file names answered at once; else the A and/or AAAA
     /// questions of each search-list name, until one has addresses.
-    public func addressInfoPlan(_ request: AddressInfoRequest) -> LookupPlan<AddressInfo> {
+    public func addressInfoPlan(_ request: AddressInfoRequest) -> LookupPlan<AddressInfo> { addressInfoPlan(request, as: { $0 }) }
+
+    /// The same, its answer wrapped by `wrap` inside the recipe's one closure (the daemon's
+    /// plans: no second closure per lookup as ``LookupPlan/map(_:)`` would make).
+    public func addressInfoPlan<Value: Sendable>(_ request: AddressInfoRequest, as wrap: @escaping @Sendable (AddressInfo) -> Value) -> LookupPlan<Value> {
         let databases = self.databases
         let plan: AddressInfoPlan
         do {
@@ -65,83 +72,91 @@ extension Resolver {
         } catch {
             return .local(.failure(error))
         }
-        if let local = plan.literalAnswer() ?? plan.hostsAnswer(databases.hosts) { return .local(local) }
-        let name = request.name
-        return .questions(LookupRecipe(
-            rounds: addressQuestions(for: name, family: plan.queryFamily),
-            decide: { outcomes in
-                let (found, canonical, failure) = Self.addresses(in: outcomes)
-                if !found.isEmpty { return plan.answer(found: found, canonicalName: canonical) }
-                return failure.map { .failure($0) }
-            },
-            exhausted: { sawNoData in .failure(Self.notFound(name, sawNoData: sawNoData)) }))
+        if let local = plan.literalAnswer() ?? plan.hostsAnswer(databases.hosts) { return .local(local.map(wrap)) }
+        return .questions(LookupRecipe(rounds: addressQuestions(for: request.name, family: plan.queryFamily), name: request.name) { outcomes in
+            let (found, canonical, failure) = Self.addresses(in: outcomes)
+            if !found.isEmpty { return plan.answer(found: found, canonicalName: canonical).map(wrap) }
+            return failure.map { .failure($0) }
+        })
     }
 
     /// gethostbyname: as getaddrinfo, into a hostent of one family.
     public func hostByNamePlan(_ name: String, family: AddressFamily, bufferLength: Int) -> LookupPlan<HostEntry> {
+        hostByNamePlan(name, family: family, bufferLength: bufferLength, as: { $0 })
+    }
+
+    public func hostByNamePlan<Value: Sendable>(
+        _ name: String, family: AddressFamily, bufferLength: Int, as wrap: @escaping @Sendable (HostEntry) -> Value
+    ) -> LookupPlan<Value> {
         if let local = Self.literalHostEntry(name, family: family, bufferLength: bufferLength)
             ?? Self.hostsHostEntry(name, family: family, bufferLength: bufferLength, hosts: databases.hosts) {
-            return .local(local)
+            return .local(local.map(wrap))
         }
-        return .questions(LookupRecipe(
-            rounds: addressQuestions(for: name, family: family),
-            decide: { outcomes in
-                let (found, canonical, failure) = Self.addresses(in: outcomes)
-                guard !found.isEmpty else { return failure.map { .failure($0) } }
-                var aliases: [String] = []
-                for alias in outcomes.flatMap(\.aliases) where alias != canonical && !aliases.contains(alias) { aliases.append(alias) }
-                let entry = Self.hostEntry(name: canonical ?? name, aliases: aliases, found: found, family: family)
-                return entry.map { Self.fitting($0, bufferLength: bufferLength) } ?? .failure(ResolverError(code: .noData, message: "\(name): no address"))
-            },
-            exhausted: { sawNoData in .failure(Self.notFound(name, sawNoData: sawNoData)) }))
+        return .questions(LookupRecipe(rounds: addressQuestions(for: name, family: family), name: name) { outcomes in
+            let (found, canonical, failure) = Self.addresses(in: outcomes)
+            guard !found.isEmpty else { return failure.map { .failure($0) } }
+            var aliases: [String] = []
+            for alias in outcomes.flatMap(\.aliases) where alias != canonical && !aliases.contains(alias) { aliases.append(alias) }
+            let entry = Self.hostEntry(name: canonical ?? name, aliases: aliases, found: found, family: family)
+            return (entry.map { Self.fitting($0, bufferLength: bufferLength) } ?? .failure(ResolverError(code: .noData, message: "\(name): no address"))).map(wrap)
+        })
     }
 
     /// getnameinfo: numeric and hosts-file answers at once; else the address's PTR question.
-    public func nameInfoPlan(_ request: NameInfoRequest) -> LookupPlan<NameInfo> {
+    public func nameInfoPlan(_ request: NameInfoRequest) -> LookupPlan<NameInfo> { nameInfoPlan(request, as: { $0 }) }
+
+    public func nameInfoPlan<Value: Sendable>(_ request: NameInfoRequest, as wrap: @escaping @Sendable (NameInfo) -> Value) -> LookupPlan<Value> {
         guard let address = IPAddress(parsing: request.address) else {
             return .local(.failure(.invalidArgument("'\(request.address)' is not an IP address")))
         }
         let (numeric, shorten, hosts) = Self.nameInfoParts(request, address: address, databases: databases)
-        if request.flags.contains(.numericHost) { return .local(.success(numeric)) }
-        if let hosts { return .local(.success(hosts)) }
+        if request.flags.contains(.numericHost) { return .local(.success(wrap(numeric))) }
+        if let hosts { return .local(.success(wrap(hosts))) }
         let service = numeric.service
         let flags = request.flags
         return .questions(Self.reverseRecipe(address, text: request.address) { result in
             switch result {
-            case .success(let names): return .success(NameInfo(host: shorten(names.name), service: service))
+            case .success(let names): return .success(wrap(NameInfo(host: shorten(names.name), service: service)))
             case .failure(let error):
                 if flags.contains(.nameRequired) || error.code == .tryAgain || error.code == .notEnoughMemory { return .failure(error) }
-                return .success(numeric)
+                return .success(wrap(numeric))
             }
         })
     }
 
     /// gethostbyaddr: the hosts file at once; else the address's PTR question.
     public func hostByAddressPlan(_ address: String, bufferLength: Int) -> LookupPlan<HostEntry> {
+        hostByAddressPlan(address, bufferLength: bufferLength, as: { $0 })
+    }
+
+    public func hostByAddressPlan<Value: Sendable>(
+        _ address: String, bufferLength: Int, as wrap: @escaping @Sendable (HostEntry) -> Value
+    ) -> LookupPlan<Value> {
         guard let ip = IPAddress(parsing: address) else {
             return .local(.failure(.invalidArgument("'\(address)' is not an IP address")))
         }
-        if let local = Self.hostsHostEntry(address: ip, text: address, bufferLength: bufferLength, hosts: databases.hosts) { return .local(local) }
+        if let local = Self.hostsHostEntry(address: ip, text: address, bufferLength: bufferLength, hosts: databases.hosts) {
+            return .local(local.map(wrap))
+        }
         return .questions(Self.reverseRecipe(ip, text: address) { result in
             result.flatMap { names in
                 Self.fitting(HostEntry(name: names.name, aliases: names.aliases, family: ip.family, addresses: [ip.text]), bufferLength: bufferLength)
-            }
+            }.map(wrap)
         })
     }
 
     /// DnsQueryEx: one question, no search list; the records of the name and its CNAME chain.
-    public func queryPlan(_ name: String, type: DNSRecordType) -> LookupPlan<QueryAnswer> {
-        .questions(LookupRecipe(
-            rounds: [[DNSQuestion(name: name, type: type.number)]],
-            decide: { outcomes in
-                switch outcomes[0] {
-                case .records(let chain, let records): return .success(QueryAnswer(records: chain + records))
-                case .nameError(_, let soa): return .failure(Self.negative(ARES_ENOTFOUND, name: name, soa: soa))
-                case .noData(_, let soa): return .failure(Self.negative(ARES_ENODATA, name: name, soa: soa))
-                case .failure(let error), .malformed(let error): return .failure(error)
-                }
-            },
-            exhausted: { _ in .failure(.fromAres(ARES_ENOTFOUND, name: name)) }))
+    public func queryPlan(_ name: String, type: DNSRecordType) -> LookupPlan<QueryAnswer> { queryPlan(name, type: type, as: { $0 }) }
+
+    public func queryPlan<Value: Sendable>(_ name: String, type: DNSRecordType, as wrap: @escaping @Sendable (QueryAnswer) -> Value) -> LookupPlan<Value> {
+        .questions(LookupRecipe(rounds: [[DNSQuestion(name: name, type: type.number)]], name: name) { outcomes in
+            switch outcomes[0] {
+            case .records(let chain, let records): return .success(wrap(QueryAnswer(records: chain + records)))
+            case .nameError(_, let soa): return .failure(Self.negative(ARES_ENOTFOUND, name: name, soa: soa))
+            case .noData(_, let soa): return .failure(Self.negative(ARES_ENODATA, name: name, soa: soa))
+            case .failure(let error), .malformed(let error): return .failure(error)
+            }
+        })
     }
 
     // MARK: - Shared parts
@@ -195,28 +210,21 @@ extension Resolver {
         _ address: IPAddress, text: String,
         _ finish: @escaping @Sendable (Result<(name: String, aliases: [String]), ResolverError>) -> Result<Value, ResolverError>
     ) -> LookupRecipe<Value> {
-        LookupRecipe(
-            rounds: [[DNSQuestion(name: address.reverseName, type: DNSQuestion.ptr)]],
-            decide: { outcomes in
-                switch outcomes[0] {
-                case .records(_, let records):
-                    let targets = records.compactMap { record -> String? in
-                        if case .ptr(let target) = record.data { return target }
-                        return nil
-                    }
-                    guard let last = targets.last else { return finish(.failure(.fromAresReverse(ARES_ENODATA, address: text))) }
-                    return finish(.success((last, targets)))
-                case .nameError: return finish(.failure(.fromAresReverse(ARES_ENOTFOUND, address: text)))
-                case .noData: return finish(.failure(.fromAresReverse(ARES_ENODATA, address: text)))
-                case .failure(let error): return finish(.failure(error))
-                case .malformed(let error): return finish(.failure(error.asReadByCAres))
+        LookupRecipe(rounds: [[DNSQuestion(name: address.reverseName, type: DNSQuestion.ptr)]], name: text) { outcomes in
+            switch outcomes[0] {
+            case .records(_, let records):
+                let targets = records.compactMap { record -> String? in
+                    if case .ptr(let target) = record.data { return target }
+                    return nil
                 }
-            },
-            exhausted: { _ in finish(.failure(.fromAresReverse(ARES_ENOTFOUND, address: text))) })
-    }
-
-    private static func notFound(_ name: String, sawNoData: Bool) -> ResolverError {
-        .fromAres(sawNoData ? ARES_ENODATA : ARES_ENOTFOUND, name: name)
+                guard let last = targets.last else { return finish(.failure(.fromAresReverse(ARES_ENODATA, address: text))) }
+                return finish(.success((last, targets)))
+            case .nameError: return finish(.failure(.fromAresReverse(ARES_ENOTFOUND, address: text)))
+            case .noData: return finish(.failure(.fromAresReverse(ARES_ENODATA, address: text)))
+            case .failure(let error): return finish(.failure(error))
+            case .malformed(let error): return finish(.failure(error.asReadByCAres))
+            }
+        }
     }
 
     /// NXDOMAIN or NODATA, with the zone's negative TTL for the caller's records.
