@@ -90,7 +90,7 @@ extension LookupService {
                   let stale = state.cache.staleAnswer(shared.key, now: now) else { return ([], nil, .nothing) }
             let answered = waiters.filter(\.allowsStale)
             let staying = waiters.filter { !$0.allowsStale }
-            shared.phase = .attached(waiters: staying, upstream: upstream)
+            shared.phase = .attached(waiters: SharedLookup.Waiters(staying), upstream: upstream)
             // Nobody waits any more: exactly as when the last waiter cancels.
             return (answered, stale, staying.isEmpty ? state.lastWaiterLeft(shared) : .nothing)
         }

@@ -61,7 +61,7 @@ extension LookupService {
 
     private func complete(_ shared: SharedLookup, with outcome: QuestionOutcome) {
         let now = MonotonicClock.milliseconds()
-        let (waiters, stale, next) = state.withLockedValue { state -> ([Waiter], QuestionOutcome?, SharedLookup?) in
+        let (waiters, stale, next) = state.withLockedValue { state -> (SharedLookup.Waiters, QuestionOutcome?, SharedLookup?) in
             if shared.isPrefetch { state.prefetching -= 1 }
             // Its slot goes to the owner's next waiting question, if any.
             let next = state.giveBackSlot(shared)
@@ -83,7 +83,7 @@ extension LookupService {
 
     /// Answers each waiter of a finished question: with `stale` where there is one and it
     /// allows it, else with `outcome`.
-    func answer(_ waiters: [SharedLookup.Waiter], stale: QuestionOutcome?, otherwise outcome: QuestionOutcome) {
+    func answer(_ waiters: SharedLookup.Waiters, stale: QuestionOutcome?, otherwise outcome: QuestionOutcome) {
         for waiter in waiters {
             if let stale, waiter.allowsStale {
                 deliver(stale, stale: true, source: waiter.source, to: waiter.recipient)

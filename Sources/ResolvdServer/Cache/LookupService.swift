@@ -92,9 +92,9 @@ final class LookupService: Sendable {
 
         /// Takes `shared` out of the coalescing table and marks it finished; returns its
         /// waiters, for the caller to answer once the lock is released.
-        mutating func finish(_ shared: SharedLookup) -> [Waiter] {
+        mutating func finish(_ shared: SharedLookup) -> SharedLookup.Waiters {
             if inFlight[shared.key] === shared { inFlight[shared.key] = nil }
-            var waiters: [Waiter] = []
+            var waiters = SharedLookup.Waiters()
             switch shared.phase {
             case .attached(let attached, _): waiters = attached
             case .detached: detached -= 1
@@ -106,7 +106,7 @@ final class LookupService: Sendable {
 
         /// Serve-stale for `waiters` whose question failed: the expired answer kept, when
         /// one of them allows it, else nil.
-        func staleAnswer(_ key: QuestionKey, for waiters: [Waiter], now: UInt64) -> QuestionOutcome? {
+        func staleAnswer(_ key: QuestionKey, for waiters: SharedLookup.Waiters, now: UInt64) -> QuestionOutcome? {
             guard waiters.contains(where: \.allowsStale) else { return nil }
             return cache.staleAnswer(key, now: now)
         }

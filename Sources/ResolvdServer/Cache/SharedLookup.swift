@@ -23,7 +23,7 @@ final class SharedLookup: @unchecked Sendable {
     enum Phase {
         /// In `State.inFlight`, joinable; `upstream` is nil until the start call has
         /// returned its handle (or while it waits in its owner's share queue).
-        case attached(waiters: [Waiter], upstream: Upstream?)
+        case attached(waiters: Waiters, upstream: Upstream?)
         /// The last waiter left; still running so that its answer fills the cache, and
         /// counted in `State.detached`.
         case detached(upstream: Upstream?)
@@ -63,14 +63,14 @@ final class SharedLookup: @unchecked Sendable {
     init(_ question: DNSQuestion, key: QuestionKey, first: Waiter, owner: ShareOwner) {
         self.key = key
         self.question = question
-        self.phase = .attached(waiters: [first], upstream: nil)
+        self.phase = .attached(waiters: Waiters(first), upstream: nil)
         self.owner = owner
     }
 
     init(prefetching question: DNSQuestion, key: QuestionKey) {
         self.key = key
         self.question = question
-        self.phase = .attached(waiters: [], upstream: nil)
+        self.phase = .attached(waiters: Waiters(), upstream: nil)
         self.owner = nil
     }
 
@@ -86,11 +86,10 @@ final class SharedLookup: @unchecked Sendable {
 
     /// Removes waiter `id` if it is still waiting: whom it answers, and whether it was the last.
     func remove(waiter id: UInt64) -> (recipient: Recipient, wasLast: Bool)? {
-        guard case .attached(var waiters, let upstream) = phase,
-              let index = waiters.firstIndex(where: { $0.id == id }) else { return nil }
+        guard case .attached(var waiters, let upstream) = phase else { return nil }
         phase = .finished
-        let recipient = waiters.remove(at: index).recipient
-        phase = .attached(waiters: waiters, upstream: upstream)
-        return (recipient, waiters.isEmpty)
+        defer { phase = .attached(waiters: waiters, upstream: upstream) }
+        guard let waiter = waiters.remove(id: id) else { return nil }
+        return (waiter.recipient, waiters.isEmpty)
     }
 }
