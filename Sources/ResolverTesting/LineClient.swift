@@ -123,11 +123,15 @@ public final class LineClient {
     public func waitForStat(_ key: String, toBe value: Int64, nextID: inout Int64, timeout: Duration = .seconds(5)) -> JSONObject? {
         let deadline = ContinuousClock.now + timeout
         var stats: JSONObject?
+        // 5 ms at first, then up to 100 ms between polls: a daemon busy with thousands of
+        // lookups (and slowed by ThreadSanitizer) is not kept busier answering `stats`.
+        var pause: useconds_t = 5_000
         repeat {
             stats = call(#"{"id":\#(nextID),"op":"stats"}"#, id: nextID)?.result
             nextID += 1
             if stats?[key]?.intValue == value { break }
-            usleep(10_000)
+            usleep(pause)
+            pause = min(pause * 2, 100_000)
         } while ContinuousClock.now < deadline
         return stats
     }
