@@ -70,6 +70,32 @@ import Glibc
         #expect(holder.wait())
     }
 
+    /// A question waiting in its uid's queue is not a question in flight: another uid asking
+    /// the same one starts it at once on its own share (nobody waits in another uid's queue),
+    /// and the waiting one, when its turn comes, takes that one's answer — joined in flight
+    /// or from the cache — so the upstream is asked once for both.
+    @Test func anotherUIDsSameQuestionStartsOnItsOwnShareAndTheQueuedOneTakesItsAnswer() throws {
+        let (service, proxy, unbound) = try Self.service(AnswerCache.Settings(), perUID: 1)
+        defer { proxy.stop(); unbound.stop() }
+        proxy.hold()
+        let holder = Log()
+        _ = service.start(Self.query("v4only.example.test"), owner: Self.uid, completion: holder.handler)
+        #expect(proxy.waitUntil(repliesHeld: 1))
+        let queued = Log()
+        _ = service.start(Self.query("www.example.test"), owner: Self.uid, completion: queued.handler)
+        #expect(service.upstreamShareSnapshot[Self.uid]?.waiting == 1)
+        let other = Log()
+        _ = service.start(Self.query("www.example.test"), owner: Self.uid + 1, completion: other.handler)
+        #expect(proxy.waitUntil(repliesHeld: 2), "the other uid's question went upstream at once")
+        #expect(service.upstreamShareSnapshot[Self.uid]?.waiting == 1 && service.upstreamShareSnapshot[Self.uid + 1]?.inFlight == 1)
+        #expect(queued.count == 0 && other.count == 0)
+        proxy.release()
+        #expect(holder.wait() && other.wait() && queued.wait())
+        #expect(holder.code == .noError && other.code == .noError && queued.code == .noError)
+        #expect(proxy.questionsForwarded["www.example.test 1"] == 1, "\(proxy.questionsForwarded)")
+        #expect(service.upstreamShareSnapshot.isEmpty)
+    }
+
     /// A lookup waiting in its uid's queue waits no longer than its own timeout: answered
     /// WSAETIMEDOUT at its `timeout_ms`, not when the holder's 5 s try ends and it gets its
     /// turn; it leaves the queue, is answered once, and a later identical lookup runs anew.

@@ -14,7 +14,7 @@ import Testing
     /// decides; two negatives go on; a failure decides.
     static func recipe() -> LookupRecipe<LookupValue> {
         LookupRecipe(
-            rounds: [[question("a.test"), question("a.test", DNSQuestion.aaaa)], [question("b.test"), question("b.test", DNSQuestion.aaaa)]],
+            rounds: QuestionRounds(names: ["a.test", "b.test"], types: [DNSQuestion.a, DNSQuestion.aaaa]),
             name: "a"
         ) { outcomes in
             for outcome in outcomes {
@@ -39,7 +39,7 @@ import Testing
     }
 
     static func token(_ id: UInt64, _ source: LookupSource) -> LookupService.QuestionToken {
-        LookupService.QuestionToken(id: id, shared: nil, source: source)
+        LookupService.QuestionToken(id: id, place: .answered, source: source)
     }
 
     @Test func negativesGoOnToTheNextRoundAndAnAnswerCompletesOnce() {
@@ -49,11 +49,11 @@ import Testing
             Issue.record("decided with one question of two answered")
             return
         }
-        guard case .askNextRound(let next, round: 1) = op.answered(round: 0, index: 1, outcome: .noData(chain: [], soa: nil), stale: false, source: .upstream) else {
+        guard case .askNextRound(round: 1) = op.answered(round: 0, index: 1, outcome: .noData(chain: [], soa: nil), stale: false, source: .upstream) else {
             Issue.record("two negatives did not go on to the next name")
             return
         }
-        #expect(next.map(\.name) == ["b.test", "b.test"])
+        #expect(op.pendingQuestions.map(\.question) == [Self.question("b.test"), Self.question("b.test", DNSQuestion.aaaa)])
         // A late answer of the old round changes nothing.
         guard case .nothing = op.answered(round: 0, index: 0, outcome: Self.records, stale: false, source: .upstream) else {
             Issue.record("an old round's answer was taken")
@@ -101,5 +101,22 @@ import Testing
             Issue.record("not marked stale")
             return
         }
+    }
+
+    /// A question queued in the share whose turn comes before `ask` has returned its queued
+    /// token: the turn's token is kept, the queued one does not overwrite it; a turn of a
+    /// question the op no longer waits for places nothing.
+    @Test func aTurnsTokenIsKeptAndOnlyWhileTheOpWaitsForTheQuestion() {
+        let op = Self.op(Answers())
+        var placed = 0
+        #expect(op.turnCame(round: 0, index: 0) { placed += 1; return Self.token(7, .coalesced) })
+        #expect(op.asked(round: 0, index: 0, token: Self.token(5, .upstream)))
+        #expect(op.token(round: 0, index: 0)?.id == 7, "the queued token did not overwrite the turn's")
+        #expect(!op.turnCame(round: 1, index: 0) { placed += 1; return Self.token(8, .upstream) }, "not its round")
+        _ = op.answered(round: 0, index: 1, outcome: .noData(chain: [], soa: nil), stale: false, source: .upstream)
+        #expect(!op.turnCame(round: 0, index: 1) { placed += 1; return Self.token(9, .upstream) }, "answered already")
+        #expect(op.finish()?.waiting.map(\.id) == [7])
+        #expect(!op.turnCame(round: 0, index: 0) { placed += 1; return Self.token(10, .upstream) }, "the op is done")
+        #expect(placed == 1)
     }
 }

@@ -7,7 +7,10 @@ import Testing
 /// of them taken out by id.
 @Suite struct SharedLookupWaitersTests {
     static func waiter(_ id: UInt64, allowsStale: Bool = true) -> SharedLookup.Waiter {
-        (id, allowsStale, .upstream, .completion { _, _, _ in })
+        let lone = LoneQuestion(
+            DNSQuestion(name: "www.example.test", type: 1), owner: ShareOwner(uid: nil, connection: 0), allowsStale: allowsStale, consultingCache: true
+        ) { _, _, _ in }
+        return (id, allowsStale, .upstream, .lone(lone))
     }
 
     @Test func keepsTheOrderTheyCameIn() {

@@ -1,15 +1,24 @@
 import ResolverTesting
+import Synchronization
 import Testing
 
 @testable import ResolvdServer
 
 /// ``UpstreamShare`` on its own, without sockets or clocks: the per-uid cap, the
-/// per-connection cap within it, the turns between a uid's connections, withdraw and
-/// promotion in O(1), and nothing left behind.
+/// per-connection cap within it, the turns between a uid's connections, withdraw in O(1)
+/// with the withdrawn entries swept, and nothing left behind.
 @Suite struct UpstreamShareTests {
     final class Lookup {
+        static let tickets = Atomic<UInt64>(0)
         let name: String
-        init(_ name: String) { self.name = name }
+        let ticket: UInt64
+        /// Whose queue it waits in, once it waits.
+        var owner: ShareOwner?
+
+        init(_ name: String) {
+            self.name = name
+            ticket = Self.tickets.add(1, ordering: .relaxed).newValue
+        }
     }
 
     /// The share behind a reference, so that its mutating calls can sit inside `#expect`.
@@ -23,10 +32,18 @@ import Testing
         var perConnection: Int { share.perConnection }
         var snapshot: [UInt32?: (inFlight: Int, waiting: Int)] { share.snapshot }
         func connection(_ owner: ShareOwner) -> (inFlight: Int, waiting: Int) { share.connection(owner) }
-        func acquire(_ lookup: Lookup, owner: ShareOwner) -> Bool { share.acquire(lookup, owner: owner) }
-        func release(_ owner: ShareOwner) -> Lookup? { share.release(owner) }
-        func withdraw(_ lookup: Lookup) -> Bool { share.withdraw(lookup) }
-        func promote(_ lookup: Lookup) -> Bool { share.promote(lookup) }
+        func queueLength(_ owner: ShareOwner) -> Int { share.queueLength(owner) }
+        func acquire(_ lookup: Lookup, owner: ShareOwner) -> Bool {
+            lookup.owner = owner
+            return share.acquire(lookup, ticket: lookup.ticket, owner: owner)
+        }
+        /// The next lookup, checked to come from the uid released and to carry its own owner.
+        func release(_ owner: ShareOwner) -> Lookup? {
+            guard let (next, nextOwner) = share.release(owner) else { return nil }
+            #expect(nextOwner == next.owner && nextOwner.uid == owner.uid)
+            return next
+        }
+        func withdraw(_ lookup: Lookup) -> Bool { share.withdraw(lookup.ticket, owner: lookup.owner!) }
     }
 
     static func owner(_ uid: UInt32?, _ connection: UInt64 = 1) -> ShareOwner { ShareOwner(uid: uid, connection: connection) }
@@ -121,17 +138,28 @@ import Testing
         #expect(share.snapshot.isEmpty && share.connection(owner) == (0, 0))
     }
 
-    @Test func promotionStartsAWaitingLookupAtOnce() {
+    /// Withdrawn entries stay in the queue until they come up, but never more than about as
+    /// many as still wait: a client asking and cancelling behind a full share cannot grow it.
+    @Test func withdrawnEntriesAreSweptBeforeTheyOutnumberTheWaitingOnes() {
         let share = Share(perUID: 1)
-        let owner = Self.owner(7)
-        let waiting = Lookup("joined")
-        #expect(share.acquire(Lookup("first"), owner: owner))
-        #expect(!share.acquire(waiting, owner: owner))
-        #expect(!share.promote(Lookup("other")), "not waiting: nothing to promote")
-        #expect(share.promote(waiting))
-        #expect(share.snapshot[7]?.inFlight == 2 && share.snapshot[7]?.waiting == 0)
-        #expect(share.release(owner) == nil && share.release(owner) == nil)
-        #expect(share.snapshot[7] == nil)
+        let owner = Self.owner(65534)
+        #expect(share.acquire(Lookup("running"), owner: owner))
+        let staying = (0..<100).map { Lookup("s\($0)") }
+        for lookup in staying { #expect(!share.acquire(lookup, owner: owner)) }
+        var longest = 0
+        for cycle in 0..<100_000 {
+            let churn = Lookup("c\(cycle)")
+            #expect(!share.acquire(churn, owner: owner))
+            #expect(share.withdraw(churn))
+            longest = max(longest, share.queueLength(owner))
+        }
+        #expect(share.connection(owner).waiting == 100)
+        #expect(longest > 200, "the sweep's bound was reached: \(longest)")
+        #expect(longest <= 2 * 100 + 17, "the queue held \(longest) entries for 100 waiting")
+        var started: [String] = []
+        while let next = share.release(owner) { started.append(next.name) }
+        #expect(started == staying.map(\.name))
+        #expect(share.snapshot.isEmpty && share.queueLength(owner) == 0)
     }
 
     @Test func theShareIsAtLeastOne() {
@@ -142,16 +170,15 @@ import Testing
         #expect(share.acquire(Lookup("a"), owner: Self.owner(1)) && !share.acquire(Lookup("b"), owner: Self.owner(1)))
     }
 
-    /// Random acquire/release/withdraw/promote against a model that counts what must hold:
-    /// the caps are never passed (but by promotion), every waiting lookup is started or
-    /// withdrawn exactly once, and nothing is left behind.
+    /// Random acquire/release/withdraw against a model that counts what must hold: the caps
+    /// are never passed, every waiting lookup is started or withdrawn exactly once, and
+    /// nothing is left behind.
     @Test func randomOperationsKeepTheInvariants() {
         let seed = UInt64(0x5EED_0020)
         var random = SplitMix64(seed: seed)
         let share = Share(perUID: 6)
         var running: [(Lookup, ShareOwner)] = []
         var waiting: [(Lookup, ShareOwner)] = []
-        var promoted = 0
         for step in 0..<20_000 {
             let owner = Self.owner(UInt32(random.next() % 2), random.next() % 3 + 1)
             switch random.next() % 4 {
@@ -167,13 +194,8 @@ import Testing
                 }
             case 3 where !waiting.isEmpty:
                 let index = Int(random.next() % UInt64(waiting.count))
-                if random.next() % 2 == 0 {
-                    #expect(share.withdraw(waiting[index].0))
-                } else {
-                    #expect(share.promote(waiting[index].0))
-                    running.append(waiting[index])
-                    promoted += 1
-                }
+                #expect(share.withdraw(waiting[index].0))
+                #expect(!share.withdraw(waiting[index].0), "seed \(seed): withdrawn twice")
                 waiting.remove(at: index)
             default:
                 break
@@ -185,7 +207,7 @@ import Testing
                 #expect(share.snapshot[uid]?.waiting ?? 0 == waitingCount, "seed \(seed) step \(step)")
                 #expect(waitingCount == 0 || inFlight > 0, "seed \(seed) step \(step): lookups wait with nothing running to start them")
             }
-            if promoted == 0 { #expect(running.count { $0.1.uid == 0 } <= 6 && running.count { $0.1.uid == 1 } <= 6, "seed \(seed)") }
+            #expect(running.count { $0.1.uid == 0 } <= 6 && running.count { $0.1.uid == 1 } <= 6, "seed \(seed)")
         }
         for (lookup, _) in waiting { #expect(share.withdraw(lookup)) }
         for (_, owner) in running { #expect(share.release(owner) == nil) }

@@ -81,8 +81,8 @@ extension LookupService {
                 recipe: recipe, owner: owner, allowsStale: allowsStale, consultingCache: consultingCache, hasTimeout: lookupKey.timeout != nil,
                 completion: completion)
             if let timeout = lookupKey.timeout { armDeadline(op, after: timeout) }
-            let questions = op.state.withLock { op.begin(&$0, round: 0) }
-            ask(questions, round: 0, for: op)
+            op.state.withLock { op.begin(&$0, round: 0) }
+            ask(round: 0, for: op)
             if consultingCache {
                 // A hit: answered from the cache before `ask` returned.
                 let hit = op.state.withLock { $0.done && $0.source == .cache }
@@ -115,13 +115,16 @@ extension LookupService {
     /// Asks one round's questions; each answer goes to the op, which may complete or ask the
     /// next round (a cache hit comes back before `ask` returns: a round answered from the
     /// cache goes on to the next inside this loop's call, at most one level per round).
-    private func ask(_ questions: [DNSQuestion], round: Int, for op: OpLookup) {
-        for (index, question) in questions.enumerated() {
-            let token = ask(
-                question, owner: op.owner, allowsStale: op.allowsStale, consultingCache: op.consultingCache,
-                channelHint: ObjectIdentifier(op).hashValue >> 4, recipient: .op(op, round: Int32(round), index: Int32(index)))
-            if !op.asked(round: round, index: index, token: token) { cancel(token, with: .cancelled) }
+    private func ask(round: Int, for op: OpLookup) {
+        for index in 0..<op.recipe.rounds.questionsPerRound {
+            let token = ask(op.recipe.rounds.question(round, index), recipient: .op(op, round: Int32(round), index: Int32(index)))
+            if !op.asked(round: round, index: index, token: token) { leave(token, owner: op.owner) }
         }
+    }
+
+    /// An op's questions go to one channel, so that its A and AAAA ride the same connection.
+    static func channelHint(for op: OpLookup) -> Int {
+        ObjectIdentifier(op).hashValue >> 4
     }
 
     func carryOut(_ step: OpLookup.Step, for op: OpLookup) {
@@ -131,7 +134,7 @@ extension LookupService {
             if case .success(.stale) = result { staleAnswers.add(1, ordering: .relaxed) }
             op.completion(result, op.source)
             if op.hasTimeout { leftDeadline(op) }
-        case .askNextRound(let questions, let round): ask(questions, round: round, for: op)
+        case .askNextRound(let round): ask(round: round, for: op)
         }
     }
 
@@ -149,7 +152,7 @@ extension LookupService {
         guard let (waiting, source) = op.finish() else { return false }
         op.completion(.failure(error), source)
         if op.hasTimeout { leftDeadline(op) }
-        for question in waiting { cancel(question, with: error) }  // the op is done: their answers are dropped
+        for question in waiting { leave(question, owner: op.owner) }
         return true
     }
 }

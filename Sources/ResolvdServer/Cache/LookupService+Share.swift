@@ -2,18 +2,14 @@ import DequeModule
 import ResolverCore
 
 /// The service's side of the upstream share (docs/cache.md, "A fair share of the
-/// upstreams"): what a question's last waiter leaving, its finishing or its being joined
-/// does to the share's queues and slots. Under the service's lock, like all of `State`;
-/// the resolver is called by the caller afterwards, with what these return.
+/// upstreams"): what a question's last waiter leaving or its finishing does to the share's
+/// slots, and what a queued question does when its turn comes. Under the service's lock,
+/// like all of `State`; the resolver is called by the caller afterwards, with what these return.
 extension LookupService.State {
-    /// The next lookup ``LookupService/startQueued(_:)`` starts, skipping those nobody
-    /// waits for any more; nil (and nobody starting) when there is none.
-    mutating func nextToStart() -> SharedLookup? {
-        while let next = toStart.popFirst() {
-            next.queuedToStart = false
-            if case .finished = next.phase { continue }
-            return next
-        }
+    /// The next turn ``LookupService/startQueued(_:)`` takes; nil (and nobody taking them)
+    /// when there is none.
+    mutating func nextToStart() -> LookupService.Turn? {
+        if let next = toStart.popFirst() { return next }
         starting = false
         return nil
     }
@@ -22,24 +18,20 @@ extension LookupService.State {
     /// outside the lock.
     struct Left {
         var cancelUpstream: SharedLookup.Upstream?
-        var startNext: SharedLookup?
+        var startNext: LookupService.Turn?
         static let nothing = Left()
     }
 
     /// The last waiter of `shared` left: what ``LastWaiterRule`` decides, done to the share
-    /// and the phase; the rest (a cancel, the next start) is for the caller.
+    /// and the phase; the rest (a cancel, the next turn) is for the caller.
     mutating func lastWaiterLeft(_ shared: SharedLookup) -> Left {
         guard case .attached(_, let upstream) = shared.phase else { return .nothing }
         if inFlight[shared.key] === shared { inFlight[shared.key] = nil }
-        let rule = LastWaiterRule.decide(
-            waitingInQueue: upstreamShare.withdraw(shared), queuedToStart: shared.queuedToStart,
-            detachedBelowLimit: detached < detachedLimit, holdsSlot: shared.holdsSlot)
+        let rule = LastWaiterRule.decide(detachedBelowLimit: detached < detachedLimit, holdsSlot: shared.holdsSlot)
         var left = Left()
-        if rule.givesSlotBack { left.startNext = giveBackSlot(shared) }
         switch rule {
-        case .leaveQueue, .dropUnstarted:
-            shared.phase = .finished  // skipped by startQueued
         case .detach:
+            left.startNext = giveBackSlot(shared)
             detached += 1
             shared.phase = .detached(upstream: upstream)
         case .orphan:
@@ -51,21 +43,56 @@ extension LookupService.State {
         return left
     }
 
-    /// `shared` no longer needs its slot of the share: the owner's next waiting lookup,
-    /// which now holds it and must be started, or nil.
-    mutating func giveBackSlot(_ shared: SharedLookup) -> SharedLookup? {
+    /// `shared` no longer needs its slot of the share: the owner's next queued question,
+    /// whose turn it now is, or nil.
+    mutating func giveBackSlot(_ shared: SharedLookup) -> LookupService.Turn? {
         guard shared.holdsSlot, let owner = shared.owner else { return nil }
         shared.holdsSlot = false
-        guard let next = upstreamShare.release(owner) else { return nil }
-        next.holdsSlot = true
-        return next
+        return upstreamShare.release(owner).map { ($0.item, $0.owner) }
     }
 
-    /// Another uid joined waiting lookup `shared`: it leaves its queue and starts now,
-    /// over its owner's share.
-    mutating func promote(_ shared: SharedLookup) -> Bool {
-        guard upstreamShare.promote(shared) else { return false }
-        shared.holdsSlot = true
-        return true
+    /// What a queued question does when its turn comes.
+    enum TurnTaken {
+        /// Its question starts upstream on the slot.
+        case start(SharedLookup, staleKept: Bool)
+        /// The cache has answered it meanwhile (the answer for its recipient).
+        case answered(QuestionOutcome)
+        /// It joined the question in flight, or nobody waits for it any more.
+        case nothing
+    }
+
+    /// `turn`'s question came up holding a slot of its owner's share: answered from the cache
+    /// or joined in flight when someone asked the same meanwhile, else started; when it does
+    /// not start, the slot goes to the owner's next queued question at once (queued to
+    /// `toStart`, for the loop that runs this).
+    mutating func takeTurn(_ turn: LookupService.Turn, question: DNSQuestion, key: QuestionKey, now: UInt64) -> TurnTaken {
+        var taken = TurnTaken.nothing
+        nextToken += 1
+        let id = nextToken
+        let stillWaits = turn.recipient.turnCame { () -> LookupService.QuestionToken in
+            var staleKept = false
+            if turn.recipient.consultingCache, cacheEnabled {
+                switch cache.answer(key, now: now) {
+                case .hit(let outcome, _):
+                    taken = .answered(outcome)
+                    return LookupService.QuestionToken(id: id, place: .answered, source: .cache)
+                case .miss(let kept):
+                    staleKept = kept
+                }
+            }
+            if let shared = inFlight[key] {
+                shared.join((id, turn.recipient.allowsStale, .coalesced, turn.recipient))
+                coalesced += 1
+                return LookupService.QuestionToken(id: id, place: .inFlight(shared), source: .coalesced)
+            }
+            let shared = SharedLookup(question, key: key, first: (id, turn.recipient.allowsStale, .upstream, turn.recipient), owner: turn.owner)
+            shared.channelHint = turn.recipient.channelHint
+            inFlight[key] = shared
+            taken = .start(shared, staleKept: staleKept)
+            return LookupService.QuestionToken(id: id, place: .inFlight(shared), source: .upstream)
+        }
+        if stillWaits, case .start = taken { return taken }
+        if let next = upstreamShare.release(turn.owner) { toStart.append((next.item, next.owner)) }
+        return taken
     }
 }

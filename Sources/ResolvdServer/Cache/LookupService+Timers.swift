@@ -75,6 +75,31 @@ extension LookupService {
         for (question, outcome) in zip(pending, stale) {
             carryOut(op.answered(round: question.round, index: question.index, outcome: outcome, stale: true, source: .cache), for: op)
         }
+        // Answered: it no longer waits where it did (in the share queue, or on a question in flight).
+        for case let token? in pending.map(\.token) { leave(token, owner: op.owner) }
+    }
+
+    /// The client response timer of a question that waits in its owner's share queue under
+    /// `ticket`: when it fires, the question is answered stale and leaves the queue if it is
+    /// still there, or its question in flight is (the turn came meanwhile).
+    func armStaleTimer(queued ticket: UInt64, _ recipient: SharedLookup.Recipient, key: QuestionKey) {
+        let delay = state.withLockedValue { $0.cache.settings.staleAnswerAfterMilliseconds }
+        guard delay > 0, recipient.allowsStale else { return }
+        timerLoop.scheduleTask(in: .milliseconds(Int64(delay))) { [self] in answerStale(queued: ticket, recipient, key: key) }
+    }
+
+    private func answerStale(queued ticket: UInt64, _ recipient: SharedLookup.Recipient, key: QuestionKey) {
+        let now = MonotonicClock.milliseconds()
+        let stale = state.withLockedValue { state -> QuestionOutcome? in
+            guard state.upstreamShare.isWaiting(ticket), let stale = state.cache.staleAnswer(key, now: now) else { return nil }
+            _ = state.upstreamShare.withdraw(ticket, owner: recipient.owner)
+            return stale
+        }
+        if let stale {
+            deliver(stale, stale: true, source: .upstream, to: recipient)
+        } else if let shared = recipient.waitingOn {
+            answerStale(shared)
+        }
     }
 
     func armStaleTimer(_ shared: SharedLookup) {

@@ -29,16 +29,15 @@ extension LookupService {
         if cancelNow { resolver.cancel(handle) }
     }
 
-    /// Starts lookups that a finished one freed a slot for, in one loop per thread at a
-    /// time: a start can complete before it returns (a resolver shutting down, a cancel
-    /// of an abandoned lookup), and that completion frees the next slot — which is queued
-    /// here for the loop already running instead of started from inside the completion, so
-    /// that the stack stays flat however long the queue (a recursion here once took 99,803
-    /// frames and the daemon with it). A thread that finds another thread starting hands
-    /// its lookups over and returns.
-    func startQueued(_ first: SharedLookup) {
+    /// Takes the turns of queued questions that a finished one freed a slot for, in one loop
+    /// per thread at a time: a start can complete before it returns (a resolver shutting
+    /// down, a cancel of an abandoned lookup), and that completion frees the next slot —
+    /// which is queued here for the loop already running instead of taken from inside the
+    /// completion, so that the stack stays flat however long the queue (a recursion here once
+    /// took 99,803 frames and the daemon with it). A thread that finds another thread taking
+    /// turns hands its turn over and returns.
+    func startQueued(_ first: Turn) {
         let runs = state.withLockedValue { state -> Bool in
-            first.queuedToStart = true
             state.toStart.append(first)
             guard !state.starting else { return false }
             state.starting = true
@@ -46,7 +45,27 @@ extension LookupService {
         }
         guard runs else { return }
         while let next = state.withLockedValue({ $0.nextToStart() }) {
-            startUpstream(next)
+            takeTurn(next)
+        }
+    }
+
+    /// A queued question's turn (``LookupService/State/takeTurn(_:question:key:now:)``):
+    /// started, answered from the cache, joined, or passed over when nobody waits for it.
+    private func takeTurn(_ turn: Turn) {
+        let question = turn.recipient.question
+        let key = QuestionKey(question, route: routeID(for: question))
+        let now = MonotonicClock.milliseconds()
+        switch state.withLockedValue({ $0.takeTurn(turn, question: question, key: key, now: now) }) {
+        case .start(let shared, let staleKept):
+            // Serve-stale's timer runs from the question's ask (``armStaleTimer(queued:_:key:)``
+            // finds it here if it fires later); this one covers an entry that expired while
+            // the question waited.
+            if staleKept { armStaleTimer(shared) }
+            startUpstream(shared)
+        case .answered(let outcome):
+            deliver(outcome, stale: false, source: .cache, to: turn.recipient)
+        case .nothing:
+            break
         }
     }
 
@@ -61,9 +80,9 @@ extension LookupService {
 
     private func complete(_ shared: SharedLookup, with outcome: QuestionOutcome) {
         let now = MonotonicClock.milliseconds()
-        let (waiters, stale, next) = state.withLockedValue { state -> (SharedLookup.Waiters, QuestionOutcome?, SharedLookup?) in
+        let (waiters, stale, next) = state.withLockedValue { state -> (SharedLookup.Waiters, QuestionOutcome?, Turn?) in
             if shared.isPrefetch { state.prefetching -= 1 }
-            // Its slot goes to the owner's next waiting question, if any.
+            // Its slot goes to the owner's next queued question, if any.
             let next = state.giveBackSlot(shared)
             let waiters = state.finish(shared)
             guard state.cacheEnabled else { return (waiters, nil, next) }
@@ -99,8 +118,8 @@ extension LookupService {
         switch recipient {
         case .op(let op, let round, let index):
             carryOut(op.answered(round: Int(round), index: Int(index), outcome: outcome, stale: stale, source: source), for: op)
-        case .completion(let completion):
-            completion(outcome, stale, source)
+        case .lone(let lone):
+            lone.answer(outcome, stale: stale, source: source)
         }
     }
 }

@@ -43,16 +43,30 @@ final class LookupService: Sendable {
     /// given with the answer, which may come before `ask` returns its token.
     typealias QuestionCompletion = @Sendable (QuestionOutcome, _ stale: Bool, _ source: LookupSource) -> Void
 
-    /// One waiter of a question.
+    /// One waiter of a question, and where it waits.
     struct QuestionToken: Sendable {
+        enum Place: Sendable {
+            /// From the cache: nothing to take it off.
+            case answered
+            case inFlight(SharedLookup)
+            /// In its owner's share queue, under its ticket (`id`).
+            case queued
+        }
+
         let id: UInt64
-        /// The question in flight it waits on; nil for an answer from the cache.
-        let shared: SharedLookup?
+        let place: Place
         let source: LookupSource
+
+        /// The question in flight it waits on.
+        var shared: SharedLookup? {
+            if case .inFlight(let shared) = place { shared } else { nil }
+        }
     }
 
     typealias Waiter = SharedLookup.Waiter
     typealias Owner = ShareOwner
+    /// A queued question whose turn came: it holds a slot of `owner`'s share.
+    typealias Turn = (recipient: SharedLookup.Recipient, owner: ShareOwner)
 
     struct State: Sendable {
         var cache: AnswerCache
@@ -63,7 +77,8 @@ final class LookupService: Sendable {
         var nextToken: UInt64 = 0
         var coalesced = 0
         var detached = 0
-        var upstreamShare: UpstreamShare<SharedLookup>
+        /// Questions over their owner's share wait in its queue as their recipients.
+        var upstreamShare: UpstreamShare<SharedLookup.Recipient>
         /// Prefetches started, and running now (at most `prefetchLimit`).
         var prefetches = 0
         var prefetching = 0
@@ -74,9 +89,9 @@ final class LookupService: Sendable {
         /// armed for (``LookupService+Timers``).
         var deadlines = WaitDeadlines<OpLookup>()
         var deadlineTimer: (at: UInt64, task: Scheduled<Void>)?
-        /// Questions to start that a completion freed slots for, and whether a thread is
-        /// starting them already (``LookupService/startQueued(_:)``).
-        var toStart = Deque<SharedLookup>()
+        /// Queued questions whose turn a completion gave them, and whether a thread is
+        /// taking them already (``LookupService/startQueued(_:)``).
+        var toStart = Deque<Turn>()
         var starting = false
 
         /// A background refresh of `question`, unless it is in flight already or the
@@ -209,41 +224,48 @@ final class LookupService: Sendable {
         return replace(routes: routes)
     }
 
-    /// Answers `question` from the cache (before this returns), joins it in flight, or
-    /// starts it upstream — at once if `owner` is within its share, else when its turn comes
-    /// (``UpstreamShare``). `consultingCache` false (Varlink's SD_RESOLVED_NO_CACHE) skips
-    /// the cache but still joins a question in flight, and the answer still fills the cache.
+    /// A lone question (the DNS stub's): answered from the cache (before this returns),
+    /// joined in flight, or started upstream — at once if `owner` is within its share, else
+    /// when its turn comes (``UpstreamShare``). `consultingCache` false skips the cache but
+    /// still joins a question in flight, and the answer still fills the cache. Cancel it with
+    /// ``cancel(_:)``.
     func ask(
-        _ question: DNSQuestion, owner: Owner, allowsStale: Bool, consultingCache: Bool, channelHint: Int? = nil,
-        completion: @escaping QuestionCompletion
-    ) -> QuestionToken {
-        ask(question, owner: owner, allowsStale: allowsStale, consultingCache: consultingCache, channelHint: channelHint, recipient: .completion(completion))
+        _ question: DNSQuestion, owner: Owner, allowsStale: Bool, consultingCache: Bool, completion: @escaping QuestionCompletion
+    ) -> LoneQuestion {
+        let lone = LoneQuestion(question, owner: owner, allowsStale: allowsStale, consultingCache: consultingCache, completion: completion)
+        let token = ask(question, recipient: .lone(lone))
+        if !lone.asked(token) { leave(token, owner: owner) }
+        return lone
     }
 
-    /// The same, for whichever ``SharedLookup/Recipient`` the outcome goes to.
-    func ask(
-        _ question: DNSQuestion, owner: Owner, allowsStale: Bool, consultingCache: Bool, channelHint: Int?, recipient: SharedLookup.Recipient
-    ) -> QuestionToken {
+    /// A lone question is cancelled: its completion does not run, and it leaves its question.
+    func cancel(_ lone: LoneQuestion) {
+        if let token = lone.cancel() { leave(token, owner: lone.owner) }
+    }
+
+    /// Asks `question` for `recipient` (an op's question or a lone one): from the cache, by
+    /// joining it in flight, by starting it, or in the owner's share queue.
+    func ask(_ question: DNSQuestion, recipient: SharedLookup.Recipient) -> QuestionToken {
         let now = MonotonicClock.milliseconds()
         // The route is part of the key: answers of different routes are kept apart.
         let key = QuestionKey(question, route: routeID(for: question))
+        let (owner, allowsStale) = (recipient.owner, recipient.allowsStale)
         enum Plan {
             case hit(QuestionOutcome)
             case hitAndRefresh(QuestionOutcome, SharedLookup)
             case joined
-            /// A new question upstream, or a waiting one another uid joined (promoted).
             case startNew(SharedLookup, staleKept: Bool)
-            /// Over its owner's share: started by a later completion of the owner's.
-            case waiting(SharedLookup, staleKept: Bool)
+            /// Over its owner's share: its turn comes with a later completion of the owner's.
+            case waiting(staleKept: Bool)
         }
         let (token, plan) = state.withLockedValue { state -> (QuestionToken, Plan) in
             state.nextToken += 1
             let id = state.nextToken
             var staleKept = false
-            if consultingCache, state.cacheEnabled {
+            if recipient.consultingCache, state.cacheEnabled {
                 switch state.cache.answer(key, now: now) {
                 case .hit(let outcome, let refresh):
-                    let token = QuestionToken(id: id, shared: nil, source: .cache)
+                    let token = QuestionToken(id: id, place: .answered, source: .cache)
                     guard refresh, let prefetch = state.startPrefetch(question, key: key) else { return (token, .hit(outcome)) }
                     return (token, .hitAndRefresh(outcome, prefetch))
                 case .miss(let kept):
@@ -253,16 +275,18 @@ final class LookupService: Sendable {
             if let shared = state.inFlight[key] {
                 shared.join((id, allowsStale, .coalesced, recipient))
                 state.coalesced += 1
-                // Nobody waits in another uid's queue: joining one of its waiting questions starts it.
-                let promoted = shared.owner?.uid != owner.uid && state.promote(shared)
-                return (QuestionToken(id: id, shared: shared, source: .coalesced), promoted ? .startNew(shared, staleKept: false) : .joined)
+                return (QuestionToken(id: id, place: .inFlight(shared), source: .coalesced), .joined)
+            }
+            // A question that waits is its recipient in the queue, not a joinable question:
+            // the same question asked meanwhile waits its own turn, or starts on its own
+            // uid's share, and joins whichever starts first when its turn comes.
+            guard state.upstreamShare.acquire(recipient, ticket: id, owner: owner) else {
+                return (QuestionToken(id: id, place: .queued, source: .upstream), .waiting(staleKept: staleKept))
             }
             let shared = SharedLookup(question, key: key, first: (id, allowsStale, .upstream, recipient), owner: owner)
-            shared.channelHint = channelHint
+            shared.channelHint = recipient.channelHint
             state.inFlight[key] = shared
-            let token = QuestionToken(id: id, shared: shared, source: .upstream)
-            shared.holdsSlot = state.upstreamShare.acquire(shared, owner: owner)
-            return shared.holdsSlot ? (token, .startNew(shared, staleKept: staleKept)) : (token, .waiting(shared, staleKept: staleKept))
+            return (QuestionToken(id: id, place: .inFlight(shared), source: .upstream), .startNew(shared, staleKept: staleKept))
         }
         switch plan {
         case .hit(let outcome):
@@ -272,8 +296,8 @@ final class LookupService: Sendable {
             startUpstream(refresh)
         case .joined:
             break
-        case .waiting(let shared, let staleKept):
-            if staleKept { armStaleTimer(shared) }
+        case .waiting(let staleKept):
+            if staleKept { armStaleTimer(queued: token.id, recipient, key: key) }
         case .startNew(let shared, let staleKept):
             if staleKept { armStaleTimer(shared) }
             startUpstream(shared)
@@ -281,19 +305,22 @@ final class LookupService: Sendable {
         return token
     }
 
-    /// Takes one waiter off its question and answers it with `error` (as a failure
-    /// outcome) before returning; false when it had already been answered.
-    @discardableResult
-    func cancel(_ token: QuestionToken, with error: ResolverError) -> Bool {
-        guard let shared = token.shared else { return false }  // answered from the cache at once
-        let (recipient, left) = state.withLockedValue { state -> (SharedLookup.Recipient?, State.Left) in
-            guard let (recipient, wasLast) = shared.remove(waiter: token.id) else { return (nil, .nothing) }
-            return (recipient, wasLast ? state.lastWaiterLeft(shared) : .nothing)
+    /// Takes a waiter whose asker has been answered already (a cancel, a close, a deadline)
+    /// off where it waits: out of its owner's share queue, or off its question in flight —
+    /// which the last waiter leaving detaches (``LastWaiterRule``). Nothing is delivered.
+    func leave(_ token: QuestionToken, owner: Owner) {
+        switch token.place {
+        case .answered:
+            return
+        case .queued:
+            state.withLockedValue { _ = $0.upstreamShare.withdraw(token.id, owner: owner) }
+        case .inFlight(let shared):
+            let left = state.withLockedValue { state -> State.Left in
+                guard let (_, wasLast) = shared.remove(waiter: token.id), wasLast else { return .nothing }
+                return state.lastWaiterLeft(shared)
+            }
+            carryOut(left)
         }
-        guard let recipient else { return false }
-        deliver(.failure(error), stale: false, source: token.source, to: recipient)
-        carryOut(left)
-        return true
     }
 
     /// What the last waiter's leaving asks of the resolver and the share, outside the lock.

@@ -20,7 +20,7 @@ final class OpLookup: @unchecked Sendable {
         var done = false
         var round = 0
         /// The current round's waiters, nil where the question has answered.
-        var tokens: [LookupService.QuestionToken?] = []
+        var tokens = RoundTokens()
         /// The current round's outcomes, nil where the question has not answered; empty
         /// until the first answer (a waiting lookup does not hold room for them: a
         /// `QuestionOutcome` is ~120 bytes, and 10,000 lookups may wait).
@@ -66,7 +66,7 @@ final class OpLookup: @unchecked Sendable {
     /// What a question's answer does to the op.
     enum Step {
         case nothing
-        case askNextRound([DNSQuestion], round: Int)
+        case askNextRound(round: Int)
         case complete(Result<LookupValue, ResolverError>)
     }
 
@@ -75,7 +75,7 @@ final class OpLookup: @unchecked Sendable {
         state.withLock { state in
             guard !state.done, state.round == round, !state.hasAnswered(index) else { return .nothing }
             if source.rawValue > state.source.rawValue { state.source = source }
-            if state.outcomes.isEmpty { state.outcomes = Array(repeating: nil, count: state.tokens.count) }
+            if state.outcomes.isEmpty { state.outcomes = Array(repeating: nil, count: recipe.rounds.questionsPerRound) }
             state.outcomes[index] = outcome
             state.tokens[index] = nil
             state.stale = state.stale || stale
@@ -92,30 +92,48 @@ final class OpLookup: @unchecked Sendable {
                 state.done = true
                 return .complete(.failure(recipe.exhausted(state.sawNoData)))
             }
-            return .askNextRound(begin(&state, round: next), round: next)
+            begin(&state, round: next)
+            return .askNextRound(round: next)
         }
     }
 
-    /// Starts `round`: its questions, with room for their waiters and outcomes.
-    func begin(_ state: inout State, round: Int) -> [DNSQuestion] {
-        let questions = recipe.rounds[round]
+    /// Starts `round`: room for its questions' waiters; its outcomes come with the first answer.
+    func begin(_ state: inout State, round: Int) {
         state.round = round
-        state.tokens = Array(repeating: nil, count: questions.count)
+        state.tokens = RoundTokens()
         state.outcomes = []
-        state.remaining = questions.count
-        return questions
+        state.remaining = recipe.rounds.questionsPerRound
     }
 
     /// Keeps the waiter of question `index` of `round` (for a cancel), unless it has answered
-    /// already; notes the path it took. False when the op was answered meanwhile (a cancel,
-    /// its deadline): the caller takes the waiter off its question.
+    /// already or its turn in the share queue came meanwhile (``turnCame(round:index:_:)``
+    /// kept a newer token); notes the path it took. False when the op was answered meanwhile
+    /// (a cancel, its deadline): the caller takes the waiter off its question.
     func asked(round: Int, index: Int, token: LookupService.QuestionToken) -> Bool {
         state.withLock { state in
             if token.source.rawValue > state.source.rawValue { state.source = token.source }
             if state.done { return false }
-            if state.round == round, !state.hasAnswered(index) { state.tokens[index] = token }
+            if state.round == round, !state.hasAnswered(index), state.tokens[index] == nil { state.tokens[index] = token }
             return true
         }
+    }
+
+    /// Question `index` of `round` waited in the share queue and its turn came: when the op
+    /// still waits for it, `place` makes its new token (under the service's lock), which is
+    /// kept; false when the op no longer waits for it.
+    func turnCame(round: Int, index: Int, _ place: () -> LookupService.QuestionToken) -> Bool {
+        state.withLock { state in
+            guard !state.done, state.round == round, !state.hasAnswered(index) else { return false }
+            let token = place()
+            if token.source.rawValue > state.source.rawValue { state.source = token.source }
+            state.tokens[index] = token
+            return true
+        }
+    }
+
+    /// Where question `index` of `round` waits, if the op still waits for it.
+    func token(round: Int, index: Int) -> LookupService.QuestionToken? {
+        state.withLock { state in state.done || state.round != round ? nil : state.tokens[index] }
     }
 
     /// Marks it answered; the waiters still to take off their questions and the path it took
@@ -124,18 +142,39 @@ final class OpLookup: @unchecked Sendable {
         state.withLock { state in
             guard !state.done else { return nil }
             state.done = true
-            return (state.tokens.compactMap { $0 }, state.source)
+            return (state.tokens.all, state.source)
         }
     }
 
     var source: LookupSource { state.withLock(\.source) }
 
-    /// The questions it still waits for (serve-stale at its deadline).
-    var pendingQuestions: [(round: Int, index: Int, question: DNSQuestion)] {
+    /// The questions it still waits for and where (serve-stale at its deadline).
+    var pendingQuestions: [(round: Int, index: Int, question: DNSQuestion, token: LookupService.QuestionToken?)] {
         state.withLock { state in
             guard !state.done else { return [] }
-            let questions = recipe.rounds[state.round]
-            return questions.indices.compactMap { index in state.hasAnswered(index) ? nil : (state.round, index, questions[index]) }
+            return (0..<recipe.rounds.questionsPerRound).compactMap { index in
+                state.hasAnswered(index) ? nil : (state.round, index, recipe.rounds.question(state.round, index), state.tokens[index])
+            }
         }
+    }
+}
+
+extension OpLookup {
+    /// A round's waiters, kept inline: a round asks at most two questions
+    /// (``QuestionRounds``), and an array of them was an allocation per waiting lookup
+    /// (docs/performance.md, row 7d).
+    struct RoundTokens {
+        private var first: LookupService.QuestionToken?
+        private var second: LookupService.QuestionToken?
+
+        subscript(index: Int) -> LookupService.QuestionToken? {
+            get { index == 0 ? first : second }
+            set {
+                if index == 0 { first = newValue } else { second = newValue }
+            }
+        }
+
+        /// The waiters still held, in order.
+        var all: [LookupService.QuestionToken] { [first, second].compactMap { $0 } }
     }
 }

@@ -12,17 +12,19 @@ final class SharedLookup: @unchecked Sendable {
     /// Whom a waiter's outcome goes to. An op's question names its op, round and index
     /// rather than a closure over them: every waiting lookup has a waiter per question, and
     /// each closure's context would be an allocation (docs/performance.md, row 7d).
+    /// It is also what waits in the owner's share queue while a question waits for a slot
+    /// (``SharedLookup+Recipient``).
     enum Recipient: Sendable {
         case op(OpLookup, round: Int32, index: Int32)
-        /// Any other asker (the DNS stub's questions).
-        case completion(Completion)
+        /// A question asked on its own (the DNS stub's).
+        case lone(LoneQuestion)
     }
     /// `allowsStale`: false for a request with `"stale": false` (serve-stale, docs/cache.md).
     typealias Waiter = (id: UInt64, allowsStale: Bool, source: LookupSource, recipient: Recipient)
 
     enum Phase {
         /// In `State.inFlight`, joinable; `upstream` is nil until the start call has
-        /// returned its handle (or while it waits in its owner's share queue).
+        /// returned its handle.
         case attached(waiters: Waiters, upstream: Upstream?)
         /// The last waiter left; still running so that its answer fills the cache, and
         /// counted in `State.detached`.
@@ -36,8 +38,7 @@ final class SharedLookup: @unchecked Sendable {
         /// prefetch, or a lookup answered without the upstreams): its upstream lookup has
         /// been cancelled, or is cancelled as soon as it starts.
         case abandoned
-        /// Its completion has run (or it left the share queue unstarted); every waiter has
-        /// been answered.
+        /// Its completion has run; every waiter has been answered.
         case finished
     }
 
@@ -52,19 +53,18 @@ final class SharedLookup: @unchecked Sendable {
     /// (`prefetch_share_percent`).
     let owner: ShareOwner?
     /// It holds a slot of its owner's share, to be given back when it finishes or when
-    /// nobody waits for it any more. False for prefetches, for lookups answered without
-    /// the upstreams that were let past a full share, and for those that gave theirs back.
+    /// nobody waits for it any more. False for prefetches and for those that gave theirs back.
     var holdsSlot = false
-    /// Taken from the share queue and handed to ``LookupService/startQueued(_:)``, not yet started.
-    var queuedToStart = false
 
     var isPrefetch: Bool { owner == nil }
 
+    /// A question that starts now, holding a slot of `owner`'s share.
     init(_ question: DNSQuestion, key: QuestionKey, first: Waiter, owner: ShareOwner) {
         self.key = key
         self.question = question
         self.phase = .attached(waiters: Waiters(first), upstream: nil)
         self.owner = owner
+        self.holdsSlot = true
     }
 
     init(prefetching question: DNSQuestion, key: QuestionKey) {

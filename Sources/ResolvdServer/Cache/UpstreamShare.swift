@@ -18,43 +18,34 @@ import Glibc
 /// finds a free slot at once. Within a uid, one connection (one program) holds at most
 /// three quarters of the uid's share, so the same user's other programs find slots too —
 /// under nss-resolve every program of a user shares one uid — and the turns keep one
-/// connection's backlog from standing before another's. A lookup of another uid that
-/// joins a waiting lookup (coalescing) starts it at once (``promote(_:)``): nobody waits
-/// in another uid's queue.
+/// connection's backlog from standing before another's.
 ///
-/// Every operation is O(1) but ``release(_:)``, which may pass over the uid's connections
-/// that are at their own cap (at most `max_connections_per_uid` of them): a waiting lookup
-/// is a node of its connection's doubly linked list, found through one dictionary, so a
-/// lookup whose last waiter leaves is ``withdraw(_:)``n at once and leaves nothing behind.
+/// A waiting lookup is an `Item` (a value: the service's is whom the answer goes to) with a
+/// ticket, in its connection's queue. Withdrawing one is O(1): its ticket leaves the set of
+/// waiting tickets, and its entry stays in the queue until it comes up (skipped) or until
+/// the withdrawn entries outnumber the waiting ones (swept) — so a queue holds at most about
+/// twice what waits in it. Every operation is O(1) amortized but ``release(_:)``, which may
+/// pass over the uid's connections that are at their own cap (at most
+/// `max_connections_per_uid` of them).
 ///
 /// It counts and queues the lookups it is given; it does not start, cancel, time out or
-/// answer them (``LookupService`` does, with what ``acquire(_:owner:)`` and
+/// answer them (``LookupService`` does, with what ``acquire(_:ticket:owner:)`` and
 /// ``release(_:)`` return). It is a value: its owner keeps it under its own lock
 /// (LookupService's `state`), so a lookup costs no lock of its own.
-struct UpstreamShare<Lookup: AnyObject> {
+struct UpstreamShare<Item> {
     typealias Owner = ShareOwner
+    typealias Waiting = (ticket: UInt64, item: Item)
 
     /// One connection's lookups: how many are in flight, and its queue.
     fileprivate struct Connection {
         var inFlight = 0
-        var first: ObjectIdentifier?
-        var last: ObjectIdentifier?
+        /// Its waiting lookups in order, and withdrawn ones not yet passed over or swept.
+        var queue = Deque<Waiting>()
+        /// How many of `queue` still wait.
         var waiting = 0
         /// In its uid's `turns`.
         var hasTurn = false
         var isIdle: Bool { inFlight == 0 && waiting == 0 }
-
-        mutating func enqueue(_ id: ObjectIdentifier) {
-            if first == nil { first = id }
-            last = id
-            waiting += 1
-        }
-
-        mutating func unlink(_ id: ObjectIdentifier, previous: ObjectIdentifier?, next: ObjectIdentifier?) {
-            if first == id { first = next }
-            if last == id { last = previous }
-            waiting -= 1
-        }
     }
 
     /// One uid's lookups. Buckets are kept once made: there are at most as many as uids
@@ -77,14 +68,6 @@ struct UpstreamShare<Lookup: AnyObject> {
         }
     }
 
-    /// A waiting lookup: a node of its connection's list.
-    fileprivate struct Node {
-        let lookup: Lookup
-        let owner: Owner
-        var previous: ObjectIdentifier?
-        var next: ObjectIdentifier?
-    }
-
     var perUID: Int {
         didSet { perUID = max(1, perUID) }
     }
@@ -94,47 +77,47 @@ struct UpstreamShare<Lookup: AnyObject> {
     var perConnection: Int { perUID < 2 ? perUID : perUID - max(1, perUID / 4) }
 
     private var buckets: [uid_t?: Bucket] = [:]
-    private var nodes: [ObjectIdentifier: Node] = [:]
+    /// The tickets that wait: one leaves when it is withdrawn or comes up.
+    private var waitingTickets = Set<UInt64>()
 
     init(perUID: Int) {
         self.perUID = max(1, perUID)
     }
 
-    /// Charges `lookup` to `owner`: true when it may start now (it holds a slot until
-    /// ``release(_:)``); false when it waits, to be returned by a later ``release(_:)`` of
-    /// the same uid, or taken out by ``promote(_:)`` or ``withdraw(_:)``.
-    mutating func acquire(_ lookup: Lookup, owner: Owner) -> Bool {
+    /// Charges a lookup to `owner`: true when it may start now (it holds a slot until
+    /// ``release(_:)``); false when `item` waits under `ticket` (unique while it waits), to
+    /// be returned by a later ``release(_:)`` of the same uid, or taken out by
+    /// ``withdraw(_:owner:)``.
+    mutating func acquire(_ item: @autoclosure () -> Item, ticket: UInt64, owner: Owner) -> Bool {
         let (perUID, perConnection) = (self.perUID, self.perConnection)
-        return Self.acquire(lookup, owner, perUID, perConnection, &buckets[owner.uid, default: Bucket()], &nodes)
+        guard Self.mayStart(owner, perUID, perConnection, &buckets[owner.uid, default: Bucket()]) else {
+            Self.enqueue((ticket, item()), owner, &buckets[owner.uid, default: Bucket()])
+            waitingTickets.insert(ticket)
+            return false
+        }
+        return true
     }
 
     /// A lookup charged to `owner` has finished (or no longer needs its slot): the uid's
-    /// next waiting lookup by turns, which takes the slot and must be started now, or nil.
-    mutating func release(_ owner: Owner) -> Lookup? {
+    /// next waiting lookup by turns, which takes the slot and must be started now, and its
+    /// owner; or nil.
+    mutating func release(_ owner: Owner) -> (item: Item, owner: Owner)? {
         let (perUID, perConnection) = (self.perUID, self.perConnection)
-        return Self.release(owner, perUID, perConnection, &buckets[owner.uid, default: Bucket()], &nodes)
+        return Self.release(owner, perUID, perConnection, &buckets[owner.uid, default: Bucket()], &waitingTickets)
     }
 
-    /// Takes `lookup` out of its queue to be started now, over its owner's share (another
-    /// uid joined it); false if it is not waiting.
-    mutating func promote(_ lookup: Lookup) -> Bool {
-        guard let owner = nodes[ObjectIdentifier(lookup)]?.owner else { return false }
-        Self.take(ObjectIdentifier(lookup), &buckets[owner.uid, default: Bucket()], &nodes)
-        buckets[owner.uid, default: Bucket()].charge(owner.connection)
+    /// Takes the lookup waiting under `ticket` out of `owner`'s queue for good (nobody waits
+    /// for it any more, or it was answered otherwise); false if it does not wait (it has
+    /// come up, or left already).
+    mutating func withdraw(_ ticket: UInt64, owner: Owner) -> Bool {
+        guard waitingTickets.remove(ticket) != nil else { return false }
+        Self.withdrawn(owner, &buckets[owner.uid, default: Bucket()], waitingTickets)
         return true
     }
 
-    /// Takes `lookup` out of its queue for good (nobody waits for it any more, or it waited
-    /// past its own timeout); false if it is not waiting (it has started, or finished).
-    mutating func withdraw(_ lookup: Lookup) -> Bool {
-        guard let owner = nodes[ObjectIdentifier(lookup)]?.owner else { return false }
-        Self.take(ObjectIdentifier(lookup), &buckets[owner.uid, default: Bucket()], &nodes)
-        return true
-    }
-
-    /// Whether `lookup` waits in a queue.
-    func isWaiting(_ lookup: Lookup) -> Bool {
-        nodes[ObjectIdentifier(lookup)] != nil
+    /// Whether a lookup waits under `ticket`.
+    func isWaiting(_ ticket: UInt64) -> Bool {
+        waitingTickets.contains(ticket)
     }
 
     /// Upstream lookups in flight and waiting, per uid that has any (for tests and stats).
@@ -142,79 +125,104 @@ struct UpstreamShare<Lookup: AnyObject> {
         buckets.filter { $0.value.inFlight > 0 || $0.value.waiting > 0 }.mapValues { ($0.inFlight, $0.waiting) }
     }
 
-    /// Upstream lookups in flight and waiting of one connection (for tests).
+    /// Upstream lookups in flight and waiting of one connection, and the entries its queue
+    /// holds, withdrawn ones not yet swept included (for tests).
     func connection(_ owner: Owner) -> (inFlight: Int, waiting: Int) {
         let connection = buckets[owner.uid]?.connections[owner.connection]
         return (connection?.inFlight ?? 0, connection?.waiting ?? 0)
     }
 
-    // MARK: The queues (static, so that a bucket and the nodes can be borrowed at once)
+    /// The entries `owner`'s queue holds, withdrawn ones not yet passed over included (tests).
+    func queueLength(_ owner: Owner) -> Int {
+        buckets[owner.uid]?.connections[owner.connection]?.queue.count ?? 0
+    }
 
-    private static func acquire(
-        _ lookup: Lookup, _ owner: Owner, _ perUID: Int, _ perConnection: Int, _ bucket: inout Bucket, _ nodes: inout [ObjectIdentifier: Node]
-    ) -> Bool {
+    // MARK: The queues (static, so that a bucket and the tickets can be borrowed at once)
+
+    private static func mayStart(_ owner: Owner, _ perUID: Int, _ perConnection: Int, _ bucket: inout Bucket) -> Bool {
         let connection = bucket.connections[owner.connection]
         // A connection with lookups waiting queues behind them, whatever the counts say.
-        if bucket.inFlight < perUID, (connection?.inFlight ?? 0) < perConnection, (connection?.waiting ?? 0) == 0 {
-            bucket.charge(owner.connection)
-            return true
-        }
-        let id = ObjectIdentifier(lookup)
-        let last = connection?.last
-        if let last { nodes[last]?.next = id }
-        nodes[id] = Node(lookup: lookup, owner: owner, previous: last, next: nil)
-        bucket.connections[owner.connection, default: Connection()].enqueue(id)
+        guard bucket.inFlight < perUID, (connection?.inFlight ?? 0) < perConnection, (connection?.waiting ?? 0) == 0 else { return false }
+        bucket.charge(owner.connection)
+        return true
+    }
+
+    private static func enqueue(_ waiting: Waiting, _ owner: Owner, _ bucket: inout Bucket) {
         bucket.waiting += 1
+        bucket.connections[owner.connection, default: Connection()].queue.append(waiting)
+        bucket.connections[owner.connection, default: Connection()].waiting += 1
         if !bucket.connections[owner.connection, default: Connection()].hasTurn {
             bucket.connections[owner.connection, default: Connection()].hasTurn = true
             bucket.turns.append(owner.connection)
         }
-        return false
+    }
+
+    private static func withdrawn(_ owner: Owner, _ bucket: inout Bucket, _ waitingTickets: Set<UInt64>) {
+        bucket.waiting -= 1
+        guard bucket.connections[owner.connection] != nil else { return }
+        Self.withdrawn(from: &bucket.connections[owner.connection]!, waitingTickets)
+        // Left in the turns while it has one: `nextInTurn` drops it when it comes up.
+        bucket.dropIfIdle(owner.connection)
+    }
+
+    private static func withdrawn(from connection: inout Connection, _ waitingTickets: Set<UInt64>) {
+        connection.waiting -= 1
+        if connection.waiting == 0 {
+            connection.queue.removeAll()
+        } else if connection.queue.count > 2 * connection.waiting + 16 {
+            // Withdrawn entries outnumber the waiting ones: sweep them (amortized O(1) each).
+            connection.queue.removeAll { !waitingTickets.contains($0.ticket) }
+        }
     }
 
     private static func release(
-        _ owner: Owner, _ perUID: Int, _ perConnection: Int, _ bucket: inout Bucket, _ nodes: inout [ObjectIdentifier: Node]
-    ) -> Lookup? {
+        _ owner: Owner, _ perUID: Int, _ perConnection: Int, _ bucket: inout Bucket, _ waitingTickets: inout Set<UInt64>
+    ) -> (item: Item, owner: Owner)? {
         bucket.inFlight -= 1
         bucket.connections[owner.connection]?.inFlight -= 1
         bucket.dropIfIdle(owner.connection)
-        guard bucket.inFlight < perUID, let next = nextInTurn(&bucket, perConnection: perConnection),
-              let node = nodes[next] else { return nil }
-        take(next, &bucket, &nodes)
-        bucket.charge(node.owner.connection)
-        return node.lookup
+        guard bucket.inFlight < perUID, let next = nextInTurn(&bucket, perConnection: perConnection, &waitingTickets) else { return nil }
+        let nextOwner = Owner(uid: owner.uid, connection: next.connection)
+        bucket.charge(next.connection)
+        return (next.item, nextOwner)
     }
 
-    /// The first waiting lookup of the first connection in turn that is under its own cap;
-    /// that connection goes to the back of the turns (it still has its turn while lookups
-    /// wait). Connections with nothing waiting any more (withdrawn) leave the turns here.
-    private static func nextInTurn(_ bucket: inout Bucket, perConnection: Int) -> ObjectIdentifier? {
+    /// Takes the first waiting lookup of the first connection in turn that is under its own
+    /// cap; that connection goes to the back of the turns (it still has its turn while
+    /// lookups wait). Connections with nothing waiting any more leave the turns here.
+    private static func nextInTurn(
+        _ bucket: inout Bucket, perConnection: Int, _ waitingTickets: inout Set<UInt64>
+    ) -> (item: Item, connection: UInt64)? {
         var passed = 0
         while passed < bucket.turns.count, let connectionID = bucket.turns.popFirst() {
-            guard let connection = bucket.connections[connectionID], let first = connection.first else {
-                bucket.connections[connectionID]?.hasTurn = false
+            // Its counts only: a copy of the connection would make the queue's buffer copy on write.
+            guard let waiting = bucket.connections[connectionID]?.waiting, let inFlight = bucket.connections[connectionID]?.inFlight else { continue }
+            guard waiting > 0 else {
+                bucket.connections[connectionID]!.hasTurn = false
+                bucket.connections[connectionID]!.queue.removeAll()
                 bucket.dropIfIdle(connectionID)
                 continue
             }
             bucket.turns.append(connectionID)
-            guard connection.inFlight < perConnection else {
+            guard inFlight < perConnection else {
                 passed += 1
                 continue
             }
-            return first
+            bucket.waiting -= 1
+            return (takeFirst(from: &bucket.connections[connectionID]!, &waitingTickets), connectionID)
         }
         return nil
     }
 
-    /// Unlinks waiting lookup `id` (which waits in `bucket`); the slot counts are the caller's.
-    private static func take(_ id: ObjectIdentifier, _ bucket: inout Bucket, _ nodes: inout [ObjectIdentifier: Node]) {
-        guard let node = nodes.removeValue(forKey: id) else { return }
-        if let previous = node.previous { nodes[previous]?.next = node.next }
-        if let next = node.next { nodes[next]?.previous = node.previous }
-        bucket.waiting -= 1
-        bucket.connections[node.owner.connection]?.unlink(id, previous: node.previous, next: node.next)
-        // Left in the turns while it has one: `nextInTurn` drops it when it comes up.
-        bucket.dropIfIdle(node.owner.connection)
+    /// The first entry of `connection`'s queue that waits (it has one); withdrawn entries
+    /// ahead of it are passed over for good.
+    private static func takeFirst(from connection: inout Connection, _ waitingTickets: inout Set<UInt64>) -> Item {
+        while let first = connection.queue.popFirst() {
+            guard waitingTickets.remove(first.ticket) != nil else { continue }
+            connection.waiting -= 1
+            return first.item
+        }
+        preconditionFailure("a connection counted waiting lookups with none in its queue")
     }
 }
 
@@ -238,6 +246,6 @@ extension ResolvdDaemon {
     }
 }
 
-extension UpstreamShare: Sendable where Lookup: Sendable {}
-extension UpstreamShare.Node: Sendable where Lookup: Sendable {}
-extension UpstreamShare.Bucket: Sendable where Lookup: Sendable {}
+extension UpstreamShare: Sendable where Item: Sendable {}
+extension UpstreamShare.Connection: Sendable where Item: Sendable {}
+extension UpstreamShare.Bucket: Sendable where Item: Sendable {}

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// ``StubAnswering`` on the ``LookupService``: a DNS question is asked as it is — one
-/// question of the DNS cache (``LookupService/ask(_:owner:allowsStale:consultingCache:channelHint:completion:)``),
+/// question of the DNS cache (``LookupService/ask(_:owner:allowsStale:consultingCache:completion:)``),
 /// shared with every op of v1 and Varlink (a name asked through the stub and as a v1 `query`
 /// costs one upstream query); its outcome goes on the wire as it came: the CNAME chain and
 /// the records, TTLs counting down from the cache; NXDOMAIN and NODATA with the zone's SOA in
@@ -43,14 +43,14 @@ struct LookupServiceStubAnswering: StubAnswering {
             }
             return .answered
         }
-        let token = lookups.ask(
+        let lone = lookups.ask(
             DNSQuestion(name: question.name, type: question.type), owner: ShareOwner(uid: owner.uid, connection: owner.connection),
             allowsStale: true, consultingCache: true
         ) { outcome, stale, source in
             completion(Self.answer(outcome, source: stale ? .stale : source.monitorSource))
         }
         let lookups = self.lookups
-        return StubTicket { lookups.cancel(token, with: .aborted) }
+        return StubTicket { lookups.cancel(lone) }
     }
 
     private func hostsFileKey(_ question: StubQuestion, resolver: CoreResolver) -> LookupKey? {

@@ -48,6 +48,7 @@ struct AddressInfoPlan: Sendable {
     /// sockets only without a service; a named service only for the protocols the services
     /// database lists it under.
     private static func makeSockets(for request: AddressInfoRequest, services: ServicesDatabase) throws(ResolverError) -> [Socket] {
+        if request.service?.isEmpty ?? true, let common = commonSockets(request.socketType, request.transport) { return common }
         let candidates: [(SocketType, TransportProtocol?)] = [(.stream, .tcp), (.datagram, .udp), (.raw, nil)]
         var matching = candidates.filter { type, transport in
             (request.socketType == nil || request.socketType == type)
@@ -84,6 +85,25 @@ struct AddressInfoPlan: Sendable {
         }
         return sockets
     }
+
+    /// The sockets of the usual hints without a service, made once: each getaddrinfo would
+    /// otherwise make the same array and hold it while it waits (docs/performance.md, row 7d).
+    /// Nil for the rest (raw sockets, mismatched hints), which ``makeSockets(for:services:)``
+    /// works out.
+    private static func commonSockets(_ type: SocketType?, _ transport: TransportProtocol?) -> [Socket]? {
+        switch (type, transport) {
+        case (nil, nil): anySocket
+        case (.stream, nil), (.stream, .tcp), (nil, .tcp): streamSocket
+        case (.datagram, nil), (.datagram, .udp), (nil, .udp): datagramSocket
+        default: nil
+        }
+    }
+
+    private static let anySocket = [
+        Socket(type: .stream, transport: .tcp, port: 0), Socket(type: .datagram, transport: .udp, port: 0), Socket(type: .raw, transport: nil, port: 0),
+    ]
+    private static let streamSocket = [Socket(type: .stream, transport: .tcp, port: 0)]
+    private static let datagramSocket = [Socket(type: .datagram, transport: .udp, port: 0)]
 
     private static func numericPort(_ service: String) -> UInt16? {
         guard !service.isEmpty, service.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }

@@ -19,7 +19,7 @@ public enum LookupPlan<Value: Sendable>: Sendable {
 
 public struct LookupRecipe<Value: Sendable>: Sendable {
     /// The questions of each round, asked one round at a time.
-    public let rounds: [[DNSQuestion]]
+    public let rounds: QuestionRounds
     /// The answer from one round's outcomes (in the round's order), or nil for "no such
     /// name or no data: ask the next round".
     public let decide: @Sendable ([QuestionOutcome]) -> Result<Value, ResolverError>?
@@ -28,7 +28,7 @@ public struct LookupRecipe<Value: Sendable>: Sendable {
 
     /// One closure per recipe, not two: a lookup waiting for its questions keeps its recipe,
     /// and each closure's context is an allocation (docs/performance.md, row 7d).
-    public init(rounds: [[DNSQuestion]], name: String, decide: @escaping @Sendable ([QuestionOutcome]) -> Result<Value, ResolverError>?) {
+    public init(rounds: QuestionRounds, name: String, decide: @escaping @Sendable ([QuestionOutcome]) -> Result<Value, ResolverError>?) {
         self.rounds = rounds
         self.name = name
         self.decide = decide
@@ -149,7 +149,7 @@ extension Resolver {
     public func queryPlan(_ name: String, type: DNSRecordType) -> LookupPlan<QueryAnswer> { queryPlan(name, type: type, as: { $0 }) }
 
     public func queryPlan<Value: Sendable>(_ name: String, type: DNSRecordType, as wrap: @escaping @Sendable (QueryAnswer) -> Value) -> LookupPlan<Value> {
-        .questions(LookupRecipe(rounds: [[DNSQuestion(name: name, type: type.number)]], name: name) { outcomes in
+        .questions(LookupRecipe(rounds: QuestionRounds(name, type: type.number), name: name) { outcomes in
             switch outcomes[0] {
             case .records(let chain, let records): return .success(wrap(QueryAnswer(records: chain + records)))
             case .nameError(_, let soa): return .failure(Self.negative(ARES_ENOTFOUND, name: name, soa: soa))
@@ -161,13 +161,13 @@ extension Resolver {
 
     // MARK: - Shared parts
 
-    private func addressQuestions(for name: String, family: AddressFamily) -> [[DNSQuestion]] {
+    private func addressQuestions(for name: String, family: AddressFamily) -> QuestionRounds {
         let types: [UInt16] = switch family {
         case .inet: [DNSQuestion.a]
         case .inet6: [DNSQuestion.aaaa]
         case .unspecified: [DNSQuestion.a, DNSQuestion.aaaa]
         }
-        return searchNames(for: name).map { candidate in types.map { DNSQuestion(name: candidate, type: $0) } }
+        return QuestionRounds(names: searchNames(for: name), types: types)
     }
 
     /// The addresses of one round (TTLs lowered to the chain's smallest), the canonical name,
@@ -210,7 +210,7 @@ extension Resolver {
         _ address: IPAddress, text: String,
         _ finish: @escaping @Sendable (Result<(name: String, aliases: [String]), ResolverError>) -> Result<Value, ResolverError>
     ) -> LookupRecipe<Value> {
-        LookupRecipe(rounds: [[DNSQuestion(name: address.reverseName, type: DNSQuestion.ptr)]], name: text) { outcomes in
+        LookupRecipe(rounds: QuestionRounds(address.reverseName, type: DNSQuestion.ptr), name: text) { outcomes in
             switch outcomes[0] {
             case .records(_, let records):
                 let targets = records.compactMap { record -> String? in
