@@ -59,6 +59,29 @@ import Testing
         #expect(composed.answer(Self.key, now: 1, cache: &cache) == nil)
     }
 
+    /// An answer names its entries by slot and stamp: an evicted entry's slot, free or taken by
+    /// another question's entry, holds nothing it was made from.
+    @Test func anEvictedEntryMakesItAMissWhetherItsSlotIsFreeOrReused() {
+        var settings = AnswerCache.Settings()
+        settings.maxEntries = 1
+        var cache = AnswerCache(settings: settings)
+        cache.store(.records(chain: [], records: [AnswerCacheTests.record("a.test", ttl: 100)]), for: AnswerCacheTests.key("a.test"), now: 0)
+        var dependencies: [ComposedAnswers.Dependency] = []
+        _ = cache.answer(AnswerCacheTests.key("a.test"), now: 0, recording: &dependencies)
+        var composed = ComposedAnswers(settings: .init())
+        composed.store(Self.key, Self.value, madeFrom: dependencies, now: 0)
+        #expect(composed.answer(Self.key, now: 1, cache: &cache) != nil)
+        // b.test takes a new slot and evicts a.test: a.test's slot is free.
+        cache.store(.records(chain: [], records: [AnswerCacheTests.record("b.test", ttl: 100)]), for: AnswerCacheTests.key("b.test"), now: 2)
+        #expect(cache.count == 1)
+        composed.store(Self.key, Self.value, madeFrom: dependencies, now: 2)
+        #expect(composed.answer(Self.key, now: 3, cache: &cache) == nil, "served from a free slot")
+        // c.test takes a.test's old slot (b.test is evicted).
+        cache.store(.records(chain: [], records: [AnswerCacheTests.record("c.test", ttl: 100)]), for: AnswerCacheTests.key("c.test"), now: 4)
+        composed.store(Self.key, Self.value, madeFrom: dependencies, now: 4)
+        #expect(composed.answer(Self.key, now: 5, cache: &cache) == nil, "served from another question's entry")
+    }
+
     @Test func boundedByAQuarterOfTheCachesEntries() {
         var settings = AnswerCache.Settings()
         settings.maxEntries = 40

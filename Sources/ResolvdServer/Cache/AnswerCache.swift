@@ -105,7 +105,7 @@ public struct AnswerCache: Sendable {
         let refreshAt = refreshAt(node)
         return Found(
             entry: node.entry, elapsed: UInt32(clamping: (now - node.storedAt) / 1000), dueForRefresh: now > refreshAt,
-            dependency: ComposedAnswers.Dependency(key: key, stamp: node.stamp, expiresAt: node.expiresAt, refreshAt: refreshAt))
+            dependency: ComposedAnswers.Dependency(slot: slot, stamp: node.stamp, expiresAt: node.expiresAt, refreshAt: refreshAt))
     }
 
     /// From when a hit asks for a refresh (prefetch): the last 10 % of a positive entry's TTL
@@ -119,7 +119,10 @@ public struct AnswerCache: Sendable {
     /// Whether the entry a composed answer was made from is still there, unchanged and live
     /// at `now` (and so is kept as recently used).
     mutating func holds(_ dependency: ComposedAnswers.Dependency, now: UInt64) -> Bool {
-        guard let slot = index[dependency.key], nodes[Int(slot)].stamp == dependency.stamp, dependency.expiresAt > now else { return false }
+        // By slot and stamp, not by key: no hashing on the cached path. A slot's stamp changes
+        // with every store into it and is 0 while the slot is free (stamps start at 1).
+        let slot = dependency.slot
+        guard Int(slot) < nodes.count, nodes[Int(slot)].stamp == dependency.stamp, dependency.expiresAt > now else { return false }
         moveToNewest(slot)
         return true
     }
@@ -207,8 +210,10 @@ public struct AnswerCache: Sendable {
         let node = nodes[Int(slot)]
         index[node.key] = nil
         bytes -= node.bytes
-        // Release the records' memory now; the slot itself is reused.
+        // Release the records' memory now; the slot itself is reused. No composed answer holds
+        // it from now on: its stamp is no store's.
         nodes[Int(slot)].entry = .noData(soa: nil)
+        nodes[Int(slot)].stamp = 0
         free.append(slot)
     }
 
@@ -227,9 +232,10 @@ public struct AnswerCache: Sendable {
     }
 
     private mutating func unlink(_ slot: Int32) {
-        let node = nodes[Int(slot)]
-        if node.newer >= 0 { nodes[Int(node.newer)].older = node.older } else { newest = node.older }
-        if node.older >= 0 { nodes[Int(node.older)].newer = node.newer } else { oldest = node.newer }
+        // The links only: a copy of the node would retain and release its key and records.
+        let (newer, older) = (nodes[Int(slot)].newer, nodes[Int(slot)].older)
+        if newer >= 0 { nodes[Int(newer)].older = older } else { newest = older }
+        if older >= 0 { nodes[Int(older)].newer = newer } else { oldest = newer }
         nodes[Int(slot)].newer = -1
         nodes[Int(slot)].older = -1
     }

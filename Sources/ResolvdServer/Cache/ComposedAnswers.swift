@@ -7,7 +7,7 @@ import ResolverCore
 /// docs/performance.md).
 ///
 /// An answer holds no records of its own authority: it names the cache entries it was made
-/// from (``Dependency``: key and stamp) and is served only while every one of them is still
+/// from (``Dependency``: slot and stamp) and is served only while every one of them is still
 /// there, unchanged and live — a refreshed, evicted or expired entry makes it a miss, and the
 /// request is composed afresh. TTLs count down from when it was composed, so from when each
 /// record was stored (to the second). It is not served from the last tenth of an entry's TTL
@@ -18,9 +18,10 @@ import ResolverCore
 /// kept (``LookupService+Ops``), never a local answer (the hosts file and literals are not
 /// the cache's) nor a failure. It takes no lock: the service owns it under its own.
 struct ComposedAnswers {
-    /// One cache entry an answer was made from.
+    /// One cache entry an answer was made from: its slot in the cache and the stamp of the
+    /// store that put it there.
     struct Dependency {
-        let key: QuestionKey
+        let slot: Int32
         let stamp: UInt64
         let expiresAt: UInt64
         /// From when a hit on it asks for a prefetch.
@@ -75,7 +76,7 @@ struct ComposedAnswers {
         guard !dependencies.isEmpty else { return }
         let validUntil = dependencies.reduce(UInt64.max) { min($0, $1.expiresAt, $1.refreshAt) }
         guard validUntil > now else { return }
-        let size = 96 + dependencies.count * 48 + value.estimatedBytes
+        let size = 96 + dependencies.count * 32 + value.estimatedBytes
         remove(key)
         while answers.count >= maxEntries || bytes + size > maxBytes, let any = answers.keys.first { remove(any) }
         answers[key] = Answer(value: value, composedAt: now, validUntil: validUntil, dependencies: dependencies, bytes: size)
