@@ -33,6 +33,16 @@ import Glibc
 
     private static func query(_ name: String) -> LookupKey { .query(name: name, type: .a, timeout: nil) }
 
+    /// The uid's one slot (`perUID: 1`) taken by a lookup on the held, silent upstream: what
+    /// the uid's later uncached lookups wait behind.
+    private static func takeTheOnlySlot(_ service: LookupService, _ proxy: DelayingProxy) -> Log {
+        proxy.hold()
+        let holder = Log()
+        _ = service.start(query("v4only.example.test"), owner: uid, completion: holder.handler)
+        #expect(proxy.waitUntil(repliesHeld: 1))
+        return holder
+    }
+
     @Test func aLookupWaitingForItsUIDsShareIsStillAnsweredStaleOnTime() throws {
         var settings = AnswerCache.Settings()
         (settings.maxTTL, settings.maxStale, settings.staleAnswerAfterMilliseconds) = (1, 60, 200)
@@ -43,12 +53,7 @@ import Glibc
         _ = service.start(kept, owner: Self.uid, completion: fresh.handler)
         #expect(fresh.wait() && fresh.code == .noError)
         usleep(1_100_000)  // expired; kept for serve-stale
-        proxy.hold()
-
-        // The uid's one slot: a lookup on the silent upstream.
-        let holder = Log()
-        _ = service.start(Self.query("v4only.example.test"), owner: Self.uid, completion: holder.handler)
-        #expect(proxy.waitUntil(repliesHeld: 1))
+        let holder = Self.takeTheOnlySlot(service, proxy)
         let started = ContinuousClock.now
         let waiting = Log()
         _ = service.start(kept, owner: Self.uid, completion: waiting.handler)
@@ -77,10 +82,7 @@ import Glibc
     @Test func anotherUIDsSameQuestionStartsOnItsOwnShareAndTheQueuedOneTakesItsAnswer() throws {
         let (service, proxy, unbound) = try Self.service(AnswerCache.Settings(), perUID: 1)
         defer { proxy.stop(); unbound.stop() }
-        proxy.hold()
-        let holder = Log()
-        _ = service.start(Self.query("v4only.example.test"), owner: Self.uid, completion: holder.handler)
-        #expect(proxy.waitUntil(repliesHeld: 1))
+        let holder = Self.takeTheOnlySlot(service, proxy)
         let queued = Log()
         _ = service.start(Self.query("www.example.test"), owner: Self.uid, completion: queued.handler)
         #expect(service.upstreamShareSnapshot[Self.uid]?.waiting == 1)
@@ -102,10 +104,7 @@ import Glibc
     @Test func aLookupWaitingForItsUIDsShareTimesOutOnItsOwnTimeout() throws {
         let (service, proxy, unbound) = try Self.service(AnswerCache.Settings(), perUID: 1)
         defer { proxy.stop(); unbound.stop() }
-        proxy.hold()
-        let holder = Log()
-        _ = service.start(Self.query("v4only.example.test"), owner: Self.uid, completion: holder.handler)
-        #expect(proxy.waitUntil(repliesHeld: 1))
+        let holder = Self.takeTheOnlySlot(service, proxy)
 
         let limited = LookupKey.query(name: "www.example.test", type: .a, timeout: .milliseconds(300))
         let started = ContinuousClock.now
