@@ -125,8 +125,7 @@ struct UpstreamShare<Item> {
         buckets.filter { $0.value.inFlight > 0 || $0.value.waiting > 0 }.mapValues { ($0.inFlight, $0.waiting) }
     }
 
-    /// Upstream lookups in flight and waiting of one connection, and the entries its queue
-    /// holds, withdrawn ones not yet swept included (for tests).
+    /// Upstream lookups in flight and waiting of one connection (for tests).
     func connection(_ owner: Owner) -> (inFlight: Int, waiting: Int) {
         let connection = buckets[owner.uid]?.connections[owner.connection]
         return (connection?.inFlight ?? 0, connection?.waiting ?? 0)
