@@ -28,7 +28,9 @@ struct StubTCPFrameDecoder: ByteToMessageDecoder {
 /// Bounds: `dns_max_queries_per_tcp_connection` questions in flight (more are answered
 /// REFUSED); the connection is closed after `dns_tcp_idle_timeout_ms` with no question in
 /// flight and nothing read; past `max_queued_reply_bytes` of answers unread the connection
-/// is not read until it drains. When the connection closes, every question still in flight
+/// is not read until half of them are read, and the questions of the read burst it is in
+/// wait unanswered until then (``BackPressuredConnection``, shared with v1, Varlink and the
+/// metrics endpoint). When the connection closes, every question still in flight
 /// is cancelled: its waiter leaves the lookup (detached or abandoned by the cache's rules)
 /// and counts as aborted. There is no half-closure: a client's end of input closes the
 /// connection (a client that closed could not be told from one that only shut down its
@@ -42,7 +44,13 @@ final class DNSStubTCPHandler: ChannelInboundHandler {
     private let owner: StubOwner
     private var inFlight = StubInFlight<UInt64>()
     private var nextQuestion: UInt64 = 0
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
+    /// Questions read while the client's answers are unread past the bound: answered once it
+    /// has read half of them, never if it closes first. Without it, every question of the
+    /// read burst in hand when the bound was crossed (hundreds of KiB: thousands of
+    /// questions) was answered at once, holding the event loop — and every other client on
+    /// it — while a client that never reads had their answers queued past the bound.
+    var backPressure = ReplyBackPressure<ByteBuffer>()
 
     /// The `clients` counters of the peer's uid, when the kernel named one.
     private var client: ClientCounters?
@@ -55,12 +63,12 @@ final class DNSStubTCPHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        let bound = lookups.server.limits.maxQueuedReplyBytes
-        context.channel.setOption(.writeBufferWaterMark, value: .init(low: bound / 2, high: bound)).whenFailure { _ in }
+        setWriteBufferWaterMarks(context: context, bound: lookups.server.limits.maxQueuedReplyBytes)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         self.context = nil
+        backPressure.channelInactive()  // held questions are never answered: the client left
         cancelAll()
         lookups.release(client)
         client = nil
@@ -68,7 +76,12 @@ final class DNSStubTCPHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
+        runOrHold(unwrapInboundIn(data))
+    }
+
+    /// One question, read just now or held until now.
+    func runRequest(_ frame: ByteBuffer) {
+        guard let context else { return }
         let query: StubQuery
         do {
             query = try StubQuery(parsing: frame.readableBytesView)
@@ -107,11 +120,7 @@ final class DNSStubTCPHandler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        // Answers unread past the bound: stop reading questions until the client reads.
-        let writable = context.channel.isWritable
-        context.channel.setOption(.autoRead, value: writable).whenFailure { _ in }
-        if writable { context.read() }
-        context.fireChannelWritabilityChanged()
+        backPressureWritabilityChanged(context: context)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -142,4 +151,12 @@ final class DNSStubTCPHandler: ChannelInboundHandler {
             lookups.end(entry.startedAt, entry.question, nil, owner: owner, client: client)
         }
     }
+}
+
+extension DNSStubTCPHandler: BackPressuredConnection {
+    /// Every answer is flushed as it is written: nothing is batched.
+    func heldFramesRan() {}
+
+    /// Never held: there is no half-closure (the end of input closes the connection).
+    func heldInputClosed() {}
 }
