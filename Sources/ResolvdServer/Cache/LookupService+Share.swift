@@ -80,16 +80,10 @@ extension LookupService.State {
                     staleKept = kept
                 }
             }
-            if let shared = inFlight[key] {
-                shared.join((id, turn.recipient.allowsStale, .coalesced, turn.recipient))
-                coalesced += 1
-                return LookupService.QuestionToken(id: id, place: .inFlight(shared), source: .coalesced)
-            }
-            let shared = SharedLookup(question, key: key, first: (id, turn.recipient.allowsStale, .upstream, turn.recipient), owner: turn.owner)
-            shared.channelHint = turn.recipient.channelHint
-            inFlight[key] = shared
+            if let shared = inFlight[key] { return join(shared, id: id, turn.recipient) }
+            let (shared, token) = startQuestion(question, key: key, id: id, turn.recipient, owner: turn.owner)
             taken = .start(shared, staleKept: staleKept)
-            return LookupService.QuestionToken(id: id, place: .inFlight(shared), source: .upstream)
+            return token
         }
         if stillWaits, case .start = taken { return taken }
         if let next = upstreamShare.release(turn.owner) { toStart.append((next.item, next.owner)) }

@@ -91,8 +91,7 @@ extension LookupService {
     private func answerStale(queued ticket: UInt64, _ recipient: SharedLookup.Recipient, key: QuestionKey) {
         let now = MonotonicClock.milliseconds()
         let stale = state.withLockedValue { state -> QuestionOutcome? in
-            guard state.upstreamShare.isWaiting(ticket), let stale = state.cache.staleAnswer(key, now: now) else { return nil }
-            _ = state.upstreamShare.withdraw(ticket, owner: recipient.owner)
+            guard let stale = state.cache.staleAnswer(key, now: now), state.upstreamShare.withdraw(ticket, owner: recipient.owner) else { return nil }
             return stale
         }
         if let stale {

@@ -105,6 +105,24 @@ final class LookupService: Sendable {
             return shared
         }
 
+        /// `recipient` joins question `shared` in flight as waiter `id`: its token.
+        mutating func join(_ shared: SharedLookup, id: UInt64, _ recipient: SharedLookup.Recipient) -> QuestionToken {
+            shared.join((id, recipient.allowsStale, .coalesced, recipient))
+            coalesced += 1
+            return QuestionToken(id: id, place: .inFlight(shared), source: .coalesced)
+        }
+
+        /// A new question in flight, joinable, holding a slot of `owner`'s share, with
+        /// `recipient` its first waiter (`id`): the question to start, and the waiter's token.
+        mutating func startQuestion(
+            _ question: DNSQuestion, key: QuestionKey, id: UInt64, _ recipient: SharedLookup.Recipient, owner: ShareOwner
+        ) -> (SharedLookup, QuestionToken) {
+            let shared = SharedLookup(question, key: key, first: (id, recipient.allowsStale, .upstream, recipient), owner: owner)
+            shared.channelHint = recipient.channelHint
+            inFlight[key] = shared
+            return (shared, QuestionToken(id: id, place: .inFlight(shared), source: .upstream))
+        }
+
         /// Takes `shared` out of the coalescing table and marks it finished; returns its
         /// waiters, for the caller to answer once the lock is released.
         mutating func finish(_ shared: SharedLookup) -> SharedLookup.Waiters {
@@ -249,7 +267,7 @@ final class LookupService: Sendable {
         let now = MonotonicClock.milliseconds()
         // The route is part of the key: answers of different routes are kept apart.
         let key = QuestionKey(question, route: routeID(for: question))
-        let (owner, allowsStale) = (recipient.owner, recipient.allowsStale)
+        let owner = recipient.owner
         enum Plan {
             case hit(QuestionOutcome)
             case hitAndRefresh(QuestionOutcome, SharedLookup)
@@ -272,21 +290,15 @@ final class LookupService: Sendable {
                     staleKept = kept
                 }
             }
-            if let shared = state.inFlight[key] {
-                shared.join((id, allowsStale, .coalesced, recipient))
-                state.coalesced += 1
-                return (QuestionToken(id: id, place: .inFlight(shared), source: .coalesced), .joined)
-            }
+            if let shared = state.inFlight[key] { return (state.join(shared, id: id, recipient), .joined) }
             // A question that waits is its recipient in the queue, not a joinable question:
             // the same question asked meanwhile waits its own turn, or starts on its own
             // uid's share, and joins whichever starts first when its turn comes.
             guard state.upstreamShare.acquire(recipient, ticket: id, owner: owner) else {
                 return (QuestionToken(id: id, place: .queued, source: .upstream), .waiting(staleKept: staleKept))
             }
-            let shared = SharedLookup(question, key: key, first: (id, allowsStale, .upstream, recipient), owner: owner)
-            shared.channelHint = recipient.channelHint
-            state.inFlight[key] = shared
-            return (QuestionToken(id: id, place: .inFlight(shared), source: .upstream), .startNew(shared, staleKept: staleKept))
+            let (shared, token) = state.startQuestion(question, key: key, id: id, recipient, owner: owner)
+            return (token, .startNew(shared, staleKept: staleKept))
         }
         switch plan {
         case .hit(let outcome):
@@ -316,7 +328,7 @@ final class LookupService: Sendable {
             state.withLockedValue { _ = $0.upstreamShare.withdraw(token.id, owner: owner) }
         case .inFlight(let shared):
             let left = state.withLockedValue { state -> State.Left in
-                guard let (_, wasLast) = shared.remove(waiter: token.id), wasLast else { return .nothing }
+                guard shared.remove(waiter: token.id) == true else { return .nothing }
                 return state.lastWaiterLeft(shared)
             }
             carryOut(left)

@@ -84,12 +84,13 @@ final class SharedLookup: @unchecked Sendable {
         phase = .attached(waiters: waiters, upstream: upstream)
     }
 
-    /// Removes waiter `id` if it is still waiting: whom it answers, and whether it was the last.
-    func remove(waiter id: UInt64) -> (recipient: Recipient, wasLast: Bool)? {
+    /// Removes waiter `id` if it is still waiting: whether it was the last (nil when it was
+    /// not waiting).
+    func remove(waiter id: UInt64) -> Bool? {
         guard case .attached(var waiters, let upstream) = phase else { return nil }
         phase = .finished
         defer { phase = .attached(waiters: waiters, upstream: upstream) }
-        guard let waiter = waiters.remove(id: id) else { return nil }
-        return (waiter.recipient, waiters.isEmpty)
+        guard waiters.remove(id: id) != nil else { return nil }
+        return waiters.isEmpty
     }
 }

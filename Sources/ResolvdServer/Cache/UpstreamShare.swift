@@ -115,11 +115,6 @@ struct UpstreamShare<Item> {
         return true
     }
 
-    /// Whether a lookup waits under `ticket`.
-    func isWaiting(_ ticket: UInt64) -> Bool {
-        waitingTickets.contains(ticket)
-    }
-
     /// Upstream lookups in flight and waiting, per uid that has any (for tests and stats).
     var snapshot: [uid_t?: (inFlight: Int, waiting: Int)] {
         buckets.filter { $0.value.inFlight > 0 || $0.value.waiting > 0 }.mapValues { ($0.inFlight, $0.waiting) }
