@@ -143,7 +143,16 @@ public final class DaemonProcess: Sendable {
         return nil
     }
 
+    /// Stops the daemon (SIGTERM, then SIGKILL after 5 s) and removes its directory. A daemon
+    /// that had already exited on its own — a crash in the middle of a test — is reported on
+    /// stderr with its exit status and everything it printed, before the log goes with the
+    /// directory: the test's own failures then say what happened.
     public func stop() {
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid {
+            let report = "resolvd exited before stop (wait status \(status)); its stderr:\n\(log)\n"
+            _ = report.withCString { write(2, $0, strlen($0)) }
+        }
         kill(pid, SIGTERM)
         if waitForExit(timeout: .seconds(5)) == nil {
             kill(pid, SIGKILL)

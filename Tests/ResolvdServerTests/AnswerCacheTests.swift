@@ -40,6 +40,20 @@ import Testing
         #expect(cache.count == 0)
     }
 
+    /// Each thread reads the clock before it takes the service's lock, so a lookup can come
+    /// with a `now` a little before the time another thread stored the entry at: a hit at
+    /// its full TTL, not an arithmetic trap (which stopped the daemon in a Varlink stress test).
+    @Test func aHitReadAtATimeBeforeTheStoreIsAtItsFullTTL() {
+        var cache = AnswerCache(settings: .init())
+        cache.store(.records(chain: [], records: [Self.record("a.test", ttl: 10)]), for: Self.key("a.test"), now: 5_000)
+        #expect(Self.ttls(cache.answer(Self.key("a.test"), now: 4_999)) == [10])
+        let dumped = cache.entries(limit: 10, now: 4_999).map { dumped -> [UInt32] in
+            guard case .records(let records) = dumped.entry else { return [] }
+            return records.map(\.ttl)
+        }
+        #expect(dumped == [[10]])  // dump_cache too
+    }
+
     /// A CNAME chain is stored link by link: the alias answers through its target's entry, the
     /// target answers on its own, and another type of the alias follows the same link.
     @Test func chainsAreStoredAsLinksAndFollowed() {

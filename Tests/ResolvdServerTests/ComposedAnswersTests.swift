@@ -33,6 +33,19 @@ import Testing
         #expect(dependencies.count == 1)
     }
 
+    /// A `now` read before another thread composed the answer (the clock is read before
+    /// the lock): served at its full TTL, not an arithmetic trap.
+    @Test func servedAtItsFullTTLToALookupThatReadTheClockBeforeItWasComposed() {
+        var (cache, dependencies) = Self.cache()
+        var composed = ComposedAnswers(settings: .init())
+        composed.store(Self.key, Self.value, madeFrom: dependencies, now: 3_000)
+        guard case .query(let answer)? = composed.answer(Self.key, now: 2_999, cache: &cache) else {
+            Issue.record("not served")
+            return
+        }
+        #expect(answer.records.map(\.ttl) == [100])
+    }
+
     @Test func aReplacedEntryMakesItAMiss() {
         var (cache, dependencies) = Self.cache()
         var composed = ComposedAnswers(settings: .init())

@@ -104,7 +104,7 @@ public struct AnswerCache: Sendable {
         moveToNewest(slot)
         let refreshAt = refreshAt(node)
         return Found(
-            entry: node.entry, elapsed: UInt32(clamping: (now - node.storedAt) / 1000), dueForRefresh: now > refreshAt,
+            entry: node.entry, elapsed: MonotonicClock.secondsElapsed(from: node.storedAt, to: now), dueForRefresh: now > refreshAt,
             dependency: ComposedAnswers.Dependency(slot: slot, stamp: node.stamp, expiresAt: node.expiresAt, refreshAt: refreshAt))
     }
 
@@ -177,7 +177,7 @@ public struct AnswerCache: Sendable {
         while slot >= 0, result.count < limit {
             let node = nodes[Int(slot)]
             if node.expiresAt > now {
-                result.append((node.key, node.entry.aged(by: UInt32(clamping: (now - node.storedAt) / 1000)), (node.expiresAt - now) / 1000, node.bytes))
+                result.append((node.key, node.entry.aged(by: MonotonicClock.secondsElapsed(from: node.storedAt, to: now)), (node.expiresAt - now) / 1000, node.bytes))
             }
             slot = node.older
         }

@@ -69,7 +69,7 @@ struct ComposedAnswers {
             remove(key)
             return nil
         }
-        return answer.value.aged(by: UInt32(clamping: (now - answer.composedAt) / 1000))
+        return answer.value.aged(by: MonotonicClock.secondsElapsed(from: answer.composedAt, to: now))
     }
 
     mutating func store(_ key: Key, _ value: LookupValue, madeFrom dependencies: [Dependency], now: UInt64) {

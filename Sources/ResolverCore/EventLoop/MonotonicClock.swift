@@ -38,6 +38,14 @@ package enum MonotonicClock {
         return .milliseconds(deadline > now ? Int64(clamping: deadline - now) : 1)
     }
 
+    /// Whole seconds from `start` to `now` (both in ``milliseconds()``), 0 when `now` is
+    /// earlier: threads read the clock before taking a shared lock, so a reader's `now` can
+    /// be a millisecond behind a time another thread stored under that lock meanwhile.
+    @inlinable
+    package static func secondsElapsed(from start: UInt64, to now: UInt64) -> UInt32 {
+        now > start ? UInt32(clamping: (now - start) / 1000) : 0
+    }
+
     /// `now()` plus `duration`, saturating.
     package static func deadline(after duration: Duration) -> UInt64 {
         let (sum, overflow) = now().addingReportingOverflow(nanoseconds(duration))
