@@ -163,3 +163,9 @@ extension Duration {
         return Int32(clamping: ms)
     }
 }
+
+/// A loopback port that was free for UDP and TCP a moment ago. Another process can take it
+/// before the caller's server binds it: callers try again with another when the bind fails.
+public func freeLoopbackPort() throws -> UInt16 {
+    try Socket.freePort()
+}

@@ -30,9 +30,9 @@ public final class UnboundServer: Sendable {
     /// clauses, so bare server options work and it may open clauses of its own. To forward
     /// some name to a fixture on 127.0.0.1 add `do-not-query-localhost: no`. `port` nil
     /// picks a free port; a given port (e.g. 53 inside a private network namespace) is
-    /// tried once.
+    /// tried once. `threads` is unbound's `num-threads`.
     public static func start(
-        zones: [Zone] = [.example, .reverse4, .reverse6], extraConfig: String = "", port fixedPort: UInt16? = nil
+        zones: [Zone] = [.example, .reverse4, .reverse6], extraConfig: String = "", port fixedPort: UInt16? = nil, threads: Int = 1
     ) throws -> UnboundServer {
         guard access(executable, X_OK) == 0 else {
             throw FixtureError("unbound is not installed: apt-get install unbound")
@@ -48,7 +48,7 @@ public final class UnboundServer: Sendable {
             // A port found free can be taken before unbound binds it; then try another.
             for _ in 0..<(fixedPort == nil ? 5 : 1) {
                 let port = try fixedPort ?? Socket.freePort()
-                let config = try configuration(directory: directory, port: port, zones: zones, extraConfig: extraConfig)
+                let config = try configuration(directory: directory, port: port, zones: zones, extraConfig: extraConfig, threads: threads)
                 try writeFile("\(directory)/unbound.conf", config)
                 let pid = try spawn(directory: directory)
                 let server = UnboundServer(port: port, directory: directory, pid: pid)
@@ -166,7 +166,7 @@ public final class UnboundServer: Sendable {
 
     // MARK: - Configuration
 
-    private static func configuration(directory: String, port: UInt16, zones: [Zone], extraConfig: String) throws -> String {
+    private static func configuration(directory: String, port: UInt16, zones: [Zone], extraConfig: String, threads: Int) throws -> String {
         // Never used (see the type's comment), but closed in any case.
         let closedPort = try Socket.freePort()
         // unbound has built-in local zones (test., RFC 1918/5737/3849 reverse zones, ...)
@@ -188,7 +188,7 @@ public final class UnboundServer: Sendable {
             "  access-control: 127.0.0.0/8 allow",
             "  so-rcvbuf: 8m",
             "  so-sndbuf: 8m",
-            "  num-threads: 1",
+            "  num-threads: \(threads)",
             "  outgoing-range: 4096",
             "  num-queries-per-thread: 2048",
             "  verbosity: 0",

@@ -13,10 +13,10 @@ import Glibc
 struct FullBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "all",
-        abstract: "resolvd over its socket (cold, cached, one at a time), ResolverCore, a c-ares loop, getaddrinfo_a, dnsperf, cancellation.")
+        abstract: "resolvd over its socket (cold, cached, one at a time), ResolverCore, a c-ares loop, getaddrinfo_a, dnsperf, the DNS stub beside unbound and dnsmasq, cancellation.")
 
     enum Part: String, CaseIterable, ExpressibleByArgument {
-        case cold, cached, single, core, ares, glibc, dnsperf, cancel
+        case cold, cached, single, core, ares, glibc, dnsperf, stub, cancel
     }
 
     @Option(help: "Measured runs (medians are printed).")
@@ -82,7 +82,8 @@ struct FullBench: ParsableCommand {
     private func checkPrograms() throws {
         var needed: [(String, String)] = [("unbound", "unbound")]
         if wants(.glibc) { needed += [("unshare", "util-linux"), ("ip", "iproute2"), ("mount", "mount")] }
-        if wants(.dnsperf) { needed.append(("dnsperf", "dnsperf")) }
+        if wants(.dnsperf) || wants(.stub) { needed.append(("dnsperf", "dnsperf")) }
+        if wants(.stub) { needed.append(("dnsmasq", "dnsmasq-base")) }
         let missing = needed.filter { findProgram($0.0) == nil }
         guard missing.isEmpty else {
             throw BenchError("missing: " + missing.map { "\($0.0) (Debian package \($0.1))" }.joined(separator: ", ")
@@ -109,6 +110,9 @@ struct FullBench: ParsableCommand {
         let ares = AresLoopWorkload(server: (unbound.host, unbound.port), timeoutMilliseconds: 2_000, tries: 2)
         let dnsperf = DNSPerfWorkload(server: (unbound.host, unbound.port), clients: dnsperfClients, outstanding: inFlight)
         let cancel = CancelWorkload(silent: silent, pending: pending, samples: cancelSamples, cycles: cycles)
+        let stub = StubComparison(
+            upstream: unbound, dnsperf: { DNSPerfWorkload(server: ($0, $1), clients: dnsperfClients, outstanding: inFlight) },
+            cachedNames: CoreBench.names(prefix: "cached", count: cachedNames), cachedPasses: max(1, cachedLookups / (2 * cachedNames)), coldNames: names)
 
         print("upstream: unbound \(unbound.serverAddress) (1 thread, 8 MiB socket buffers), zone *.wild.example.test A + AAAA")
         print("resolvd: \(DaemonChild.executable) --dns \(unbound.serverAddress) --hosts-file none (defaults: 2 channels, cache on)")
@@ -184,6 +188,15 @@ struct FullBench: ParsableCommand {
                 table.dnsperfCached.append(cached)
                 if perRun { print("run \(index) dnsperf cold \(format(cold.queriesPerSecond, 0)) q/s (lost \(cold.lost)), cached \(format(cached.queriesPerSecond, 0)) q/s (lost \(cached.lost))") }
             }
+            if wants(.stub) {
+                let result = try stub.run(run: index)
+                table.stub.append(result)
+                if perRun {
+                    print("run \(index) dnsperf q/s (cold / cached): " + StubComparison.servers.map {
+                        "\($0) \(format(result.cold[$0]?.queriesPerSecond ?? 0, 0)) / \(format(result.cached[$0]?.queriesPerSecond ?? 0, 0))"
+                    }.joined(separator: ", "))
+                }
+            }
             if wants(.cancel) {
                 let result = try cancel.run(run: index)
                 table.cancels.append(result)
@@ -219,6 +232,7 @@ private struct Table {
     var results: [String: [RunResult]] = [:]
     var dnsperfCold: [DNSPerfWorkload.Result] = []
     var dnsperfCached: [DNSPerfWorkload.Result] = []
+    var stub: [StubComparison.Result] = []
     var cancels: [CancelWorkload.Result] = []
     var single: [OneAtATimeWorkload.Result] = []
 
@@ -273,6 +287,7 @@ private struct Table {
                              "lost \(runs.map(\.lost).reduce(0, +))", "—", "—"])
             }
         }
+        rows += stubRows()
         if !cancels.isEmpty {
             let toReply = cancels.map { ($0.toReply) }
             let toCancelled = cancels.map { ($0.toCancelled) }
@@ -319,6 +334,9 @@ private struct Table {
         ratio("1/4 resolvd cold / c-ares loop", cold, rate("ares"), target: 1.0)
         ratio("1/5 resolvd cold / getaddrinfo_a", cold, rate("glibc"), target: nil)
         ratio("2/6b resolvd cached lookups/s / dnsperf cached queries/s", cached, dnsCached, target: 1.0)
+        ratio("6c/6e resolvd stub cold / unbound forwarder cold", stubRate(\.cold, "resolvd"), stubRate(\.cold, "unbound"), target: nil)
+        ratio("6d/6f resolvd stub cached / unbound forwarder cached", stubRate(\.cached, "resolvd"), stubRate(\.cached, "unbound"), target: 1.0)
+        ratio("6d/6h resolvd stub cached / dnsmasq cached", stubRate(\.cached, "resolvd"), stubRate(\.cached, "dnsmasq"), target: nil)
         if let runs = results["cold"] {
             let failed = runs.map { $0.failures + $0.wrongAnswers }.reduce(0, +)
             Swift.print("failed cold lookups through the socket: \(failed)  (target 0: \(failed == 0 ? "met" : "MISSED"))")
@@ -344,6 +362,28 @@ private struct Table {
 }
 
 extension Table {
+    /// The median queries/s of `server` in the stub part's `phase` (cold or cached), if it ran.
+    fileprivate func stubRate(_ phase: KeyPath<StubComparison.Result, [String: DNSPerfWorkload.Result]>, _ server: String) -> Double? {
+        let runs = stub.compactMap { $0[keyPath: phase][server] }
+        return runs.isEmpty ? nil : median(runs.map(\.queriesPerSecond))
+    }
+
+    /// Rows 6c–6h: dnsperf against resolvd's stub, unbound and dnsmasq forwarding to the bench unbound.
+    fileprivate func stubRows() -> [[String]] {
+        guard !stub.isEmpty else { return [] }
+        let labels = [("resolvd", "resolvd's DNS stub", "6c", "6d"), ("unbound", "unbound forwarder", "6e", "6f"), ("dnsmasq", "dnsmasq forwarder", "6g", "6h")]
+        var rows: [[String]] = []
+        for (server, label, coldNumber, cachedNumber) in labels {
+            for (number, phase, what) in [(coldNumber, \StubComparison.Result.cold, "cold names"), (cachedNumber, \StubComparison.Result.cached, "cached names repeated")] {
+                let runs = stub.compactMap { $0[keyPath: phase][server] }
+                rows.append([number, "dnsperf → \(label), \(what)", format(median(runs.map(\.queriesPerSecond)), 0), "queries/s",
+                             runs.map { format($0.queriesPerSecond, 0) }.joined(separator: " / "), "—", "—",
+                             "lost \(runs.map(\.lost).reduce(0, +))", "—", "—"])
+            }
+        }
+        return rows
+    }
+
     /// The one-at-a-time rows (8a–8c) in µs, and what resolvd adds to a cold lookup.
     fileprivate func printSingle() {
         guard !single.isEmpty else { return }
