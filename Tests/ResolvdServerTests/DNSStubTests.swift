@@ -1,3 +1,4 @@
+import NIOCore
 import ResolvdProtocol
 import ResolverCore
 import ResolverTesting
@@ -45,6 +46,27 @@ import Glibc
         let plain = try DNSStubClient.run(["ask", "www.example.test", "AAAA"], port: port)
         #expect(plain["answers"] == "www.example.test. AAAA 2001:db8::10")
         #expect(plain["edns"] == "-1")  // no OPT back to a query without one
+    }
+
+    /// One UDP socket per event loop on the address (SO_REUSEPORT), so that queries are
+    /// answered on every core; the kernel spreads client sockets over them by address and
+    /// port, and every one of them answers: 64 client sockets, 64 answers.
+    @Test func everyEventLoopServesItsOwnUDPSocketOnTheAddress() throws {
+        let (daemon, port) = try Self.daemon()
+        defer { daemon.stop() }
+        let hex = String(port, radix: 16, uppercase: true)
+        let local = "0100007F:" + String(repeating: "0", count: 4 - hex.count) + hex
+        let table = try #require(try? readWholeFile("/proc/net/udp"))
+        let sockets = table.split(separator: "\n").filter { $0.split(separator: " ").dropFirst().first == Substring(local) }
+        #expect(sockets.count == System.coreCount, "\(sockets)")
+        var answered = 0
+        for client in 0..<64 {
+            // A new client socket each time: another source port, hashed to either socket.
+            if let reply = try? DNSProbe.query("w\(client).wild.example.test", port: UInt16(port)), reply.rcode == 0, reply.answerCount == 1 {
+                answered += 1
+            }
+        }
+        #expect(answered == 64)
     }
 
     @Test func cnameChainsComeFirst() throws {

@@ -10,8 +10,10 @@ import NIOPosix
 /// Binds the DNS stub listener: UDP and TCP on each `dns_listen` address, over one
 /// ``DNSStubLookups`` (the bookkeeping) and one ``StubAnswering`` (the lookup service).
 ///
-/// UDP sockets read datagrams in batches (`recvmmsg`, NIO's
-/// `datagramVectorReadMessageCount`); TCP connections over `dns_max_tcp_connections`, or
+/// Each address gets one UDP socket per event loop (`SO_REUSEPORT`: the kernel keeps each
+/// client socket on one of them, by its address and port), so that queries are answered on
+/// every core, not one; they read datagrams in batches (`recvmmsg`, NIO's
+/// `datagramVectorReadMessageCount`). TCP connections over `dns_max_tcp_connections`, or
 /// over `dns_max_tcp_connections_per_source` from one address, are closed as they are
 /// accepted (``DNSStubServer/TCPAdmission``); a loopback client's source is its uid
 /// (``StubSourceUID``). Under socket activation the sockets named `dns` are adopted and
@@ -50,7 +52,7 @@ enum DNSStubServer {
         do {
             if activated.isEmpty {
                 for listen in listens {
-                    channels.append(try await bindUDP(.address(listen), lookups: lookups))
+                    channels += try await bindUDPOnEveryLoop(listen, lookups: lookups)
                     channels.append(
                         try await bindTCP(.address(listen), lookups: lookups, admission: admission, acceptPauses: acceptPauses, logger: logger))
                     logger.notice("dns stub listening", metadata: ["address": "\(listen)"])
@@ -72,10 +74,30 @@ enum DNSStubServer {
         return channels
     }
 
-    private static func bindUDP(_ target: Target, lookups: DNSStubLookups) async throws -> any Channel {
+    /// One UDP socket on `listen` per event loop, in one `SO_REUSEPORT` group: the first
+    /// binds the port (the kernel's choice for port 0), the others the same.
+    private static func bindUDPOnEveryLoop(_ listen: MetricsListen, lookups: DNSStubLookups) async throws -> [any Channel] {
+        var channels: [any Channel] = []
+        do {
+            for loop in MultiThreadedEventLoopGroup.singleton.makeIterator() {
+                var address = listen
+                if let port = channels.first?.localAddress?.port { address.port = port }
+                channels.append(try await bindUDP(.address(address), lookups: lookups, on: loop, reusingPort: true))
+            }
+        } catch {
+            for channel in channels { channel.close(promise: nil) }
+            throw error
+        }
+        return channels
+    }
+
+    private static func bindUDP(
+        _ target: Target, lookups: DNSStubLookups, on loop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next(), reusingPort: Bool = false
+    ) async throws -> any Channel {
         let bound = lookups.server.limits.maxQueuedReplyBytes
-        let bootstrap = DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let bootstrap = DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SocketOptionName(SO_REUSEPORT)), value: reusingPort ? 1 : 0)
             .channelOption(.datagramVectorReadMessageCount, value: datagramsPerRead)
             // Room for a burst of queries while the loop is busy (the kernel caps it at rmem_max).
             .channelOption(.socketOption(.so_rcvbuf), value: receiveBufferBytes)

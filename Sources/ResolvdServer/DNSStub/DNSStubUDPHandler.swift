@@ -40,6 +40,10 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
     /// By source: the sending socket's uid on loopback (``StubSourceUID``), else its address.
     private var sources: [String: Source] = [:]
     private var uids = StubSourceUID()
+    /// The uids asked of the kernel in this read burst, by client address: a burst's datagrams
+    /// were all queued before it was read, so a client's socket asked once answers for its
+    /// others (each ask is a netlink round trip), and nothing is kept past the burst.
+    private var burstUIDs: [(client: SocketAddress, uid: uid_t?)] = []
     private var context: ChannelHandlerContext?
     /// Answers written since the last flush: one flush per burst of answers.
     private var unflushed = false
@@ -76,7 +80,7 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
         guard !inFlight.contains(key) else { return }  // a repeat joins the first
         var uid: uid_t?
         if StubSourceUID.isLoopback(envelope.remoteAddress), let local = context.channel.localAddress {
-            uid = uids.uid(client: envelope.remoteAddress, server: local, tcp: false)
+            uid = sendingUID(envelope.remoteAddress, server: local)
         }
         let address = uid.map { "uid \($0)" } ?? envelope.remoteAddress.ipAddress ?? "?"
         let limits = lookups.server.limits
@@ -105,7 +109,17 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         reading = false
+        burstUIDs.removeAll(keepingCapacity: true)
         flushIfNeeded()
+    }
+
+    /// The uid of the loopback socket at `client`: asked once per read burst (a linear
+    /// search: a burst holds at most ``DNSStubServer/datagramsPerRead`` datagrams).
+    private func sendingUID(_ client: SocketAddress, server: SocketAddress) -> uid_t? {
+        if let known = burstUIDs.first(where: { $0.client == client }) { return known.uid }
+        let uid = uids.uid(client: client, server: server, tcp: false)
+        burstUIDs.append((client, uid))
+        return uid
     }
 
     private func answered(_ key: Key, head: StubReplyHead, limit: Int, _ answer: StubAnswer, owner: StubOwner) {
