@@ -19,12 +19,20 @@ extension AnswerCache {
     }
 
     mutating func answer(_ question: QuestionKey, now: UInt64) -> Lookup {
-        var ignored: [ComposedAnswers.Dependency] = []
-        return answer(question, now: now, recording: &ignored)
+        // No array to note dependencies in: one that is appended to allocates, on every hit.
+        var none: [ComposedAnswers.Dependency]? = nil
+        return lookUp(question, now: now, recording: &none)
     }
 
     /// The same, noting each entry the answer was taken from in `dependencies`.
     mutating func answer(_ question: QuestionKey, now: UInt64, recording dependencies: inout [ComposedAnswers.Dependency]) -> Lookup {
+        var recorded = Optional(dependencies)
+        dependencies = []  // `recorded` holds the only reference: appended to in place
+        defer { dependencies = recorded ?? [] }
+        return lookUp(question, now: now, recording: &recorded)
+    }
+
+    private mutating func lookUp(_ question: QuestionKey, now: UInt64, recording dependencies: inout [ComposedAnswers.Dependency]?) -> Lookup {
         var chain: [DNSRecord] = []
         var name = question.name
         var keptStale = false
@@ -32,7 +40,7 @@ extension AnswerCache {
         for _ in 0...DNSChain.maxLinks {
             let key = chain.isEmpty ? question : question.sibling(name, type: question.type)
             if let found = entry(key, now: now, keptStale: &keptStale) {
-                dependencies.append(found.dependency)
+                dependencies?.append(found.dependency)
                 switch found.entry.aged(by: found.elapsed) {
                 case .records(let records): return .hit(.records(chain: chain, records: records), refresh: refresh || found.dueForRefresh)
                 case .noData(let soa): return .hit(.noData(chain: chain, soa: soa), refresh: false)
@@ -40,7 +48,7 @@ extension AnswerCache {
                 }
             }
             if let found = entry(question.nameError(name), now: now, keptStale: &keptStale), case .nameError(let soa) = found.entry.aged(by: found.elapsed) {
-                dependencies.append(found.dependency)
+                dependencies?.append(found.dependency)
                 return .hit(.nameError(chain: chain, soa: soa), refresh: false)
             }
             guard question.type != DNSQuestion.cname,
@@ -48,7 +56,7 @@ extension AnswerCache {
                   case .records(let links) = found.entry.aged(by: found.elapsed), let link = links.first,
                   case .cname(let target) = link.data else { break }
             chain.append(link)
-            dependencies.append(found.dependency)
+            dependencies?.append(found.dependency)
             refresh = refresh || found.dueForRefresh
             name = DNSQuestion.canonical(target)
         }

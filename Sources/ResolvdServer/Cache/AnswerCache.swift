@@ -92,9 +92,11 @@ public struct AnswerCache: Sendable {
     /// an expired one is still kept for serve-stale.
     mutating func entry(_ key: QuestionKey, now: UInt64, keptStale: inout Bool) -> Found? {
         guard let slot = index[key] else { return nil }
-        let node = nodes[Int(slot)]
-        guard node.expiresAt > now else {
-            if node.staleUntil > now {
+        // Field by field, not `let node = nodes[slot]`: a copy of the whole node retained its
+        // key and entry once more on every hit.
+        let expiresAt = nodes[Int(slot)].expiresAt
+        guard expiresAt > now else {
+            if nodes[Int(slot)].staleUntil > now {
                 keptStale = true
             } else {
                 remove(slot)
@@ -102,18 +104,18 @@ public struct AnswerCache: Sendable {
             return nil
         }
         moveToNewest(slot)
-        let refreshAt = refreshAt(node)
+        let refreshAt = refreshAt(storedAt: nodes[Int(slot)].storedAt, expiresAt: expiresAt, isPositive: nodes[Int(slot)].entry.isPositive)
         return Found(
-            entry: node.entry, elapsed: MonotonicClock.secondsElapsed(from: node.storedAt, to: now), dueForRefresh: now > refreshAt,
-            dependency: ComposedAnswers.Dependency(slot: slot, stamp: node.stamp, expiresAt: node.expiresAt, refreshAt: refreshAt))
+            entry: nodes[Int(slot)].entry, elapsed: MonotonicClock.secondsElapsed(from: nodes[Int(slot)].storedAt, to: now), dueForRefresh: now > refreshAt,
+            dependency: ComposedAnswers.Dependency(slot: slot, stamp: nodes[Int(slot)].stamp, expiresAt: expiresAt, refreshAt: refreshAt))
     }
 
     /// From when a hit asks for a refresh (prefetch): the last 10 % of a positive entry's TTL
     /// of at least 10 s; never for others.
-    private func refreshAt(_ node: Node) -> UInt64 {
-        let lifetime = node.expiresAt - node.storedAt
-        guard node.entry.isPositive, lifetime >= 10_000 else { return .max }
-        return node.expiresAt - lifetime / 10
+    private func refreshAt(storedAt: UInt64, expiresAt: UInt64, isPositive: Bool) -> UInt64 {
+        let lifetime = expiresAt - storedAt
+        guard isPositive, lifetime >= 10_000 else { return .max }
+        return expiresAt - lifetime / 10
     }
 
     /// Whether the entry a composed answer was made from is still there, unchanged and live

@@ -25,6 +25,14 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
         let remote: SocketAddress
         let id: UInt16
         let question: [UInt8]
+
+        /// The question's bytes as one block: the synthesized hash fed them to the hasher
+        /// one byte at a time.
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(remote)
+            hasher.combine(id)
+            question.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
     }
 
     /// One source's questions in flight, its queue in the upstream share and its uid's

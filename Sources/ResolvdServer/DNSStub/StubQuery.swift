@@ -163,35 +163,67 @@ struct WireReader {
     }
 
     /// An uncompressed name (a query's names have nothing before them to point at), as
-    /// text; nil when malformed.
+    /// text; nil when malformed. Measured first, then written as UTF-8 into one string of
+    /// its size: built scalar by scalar it was a twentieth of the stub's cached path (perf).
     mutating func name() -> String? {
-        var text = ""
-        var wireLength = 0
+        var end = offset
+        var textLength = 0
         while true {
-            guard offset < bytes.count else { return nil }
-            let length = Int(bytes[offset])
-            wireLength += length + 1
-            guard length <= 63, wireLength <= 255, offset + 1 + length <= bytes.count else { return nil }
-            offset += 1
-            if length == 0 { return text }
-            if !text.isEmpty { text.append(".") }
-            for byte in bytes[offset..<(offset + length)] { Self.appendEscaped(byte, to: &text) }
-            offset += length
+            guard end < bytes.count else { return nil }
+            let length = Int(bytes[end])
+            guard length <= 63, end + 1 + length - offset <= 255, end + 1 + length <= bytes.count else { return nil }
+            if length == 0 { break }
+            if textLength > 0 { textLength += 1 }
+            for byte in bytes[(end + 1)..<(end + 1 + length)] { textLength += Self.escapedLength(byte) }
+            end += 1 + length
+        }
+        let bytes = self.bytes
+        let start = offset
+        offset = end + 1
+        return String(unsafeUninitializedCapacity: textLength) { out in
+            var position = start
+            var count = 0
+            while position < end {
+                let length = Int(bytes[position])
+                if count > 0 {
+                    out[count] = UInt8(ascii: ".")
+                    count += 1
+                }
+                for byte in bytes[(position + 1)..<(position + 1 + length)] { count = Self.writeEscaped(byte, to: out, at: count) }
+                position += 1 + length
+            }
+            return count
         }
     }
 
-    /// One byte of a label as `dig` prints it.
-    static func appendEscaped(_ byte: UInt8, to text: inout String) {
+    /// The characters `writeEscaped` writes for `byte`.
+    static func escapedLength(_ byte: UInt8) -> Int {
         switch byte {
         case UInt8(ascii: "."), UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "("), UInt8(ascii: ")"),
              UInt8(ascii: ";"), UInt8(ascii: "@"), UInt8(ascii: "$"):
-            text.append("\\")
-            text.unicodeScalars.append(Unicode.Scalar(byte))
+            2
+        case 0x21...0x7E: 1
+        default: 4
+        }
+    }
+
+    /// One byte of a label as `dig` prints it, written at `index`; the index after it.
+    static func writeEscaped(_ byte: UInt8, to out: UnsafeMutableBufferPointer<UInt8>, at index: Int) -> Int {
+        switch byte {
+        case UInt8(ascii: "."), UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "("), UInt8(ascii: ")"),
+             UInt8(ascii: ";"), UInt8(ascii: "@"), UInt8(ascii: "$"):
+            out[index] = UInt8(ascii: "\\")
+            out[index + 1] = byte
+            return index + 2
         case 0x21...0x7E:
-            text.unicodeScalars.append(Unicode.Scalar(byte))
+            out[index] = byte
+            return index + 1
         default:
-            let digits = String(byte)
-            text.append("\\" + String(repeating: "0", count: 3 - digits.count) + digits)
+            out[index] = UInt8(ascii: "\\")
+            out[index + 1] = UInt8(ascii: "0") + byte / 100
+            out[index + 2] = UInt8(ascii: "0") + byte / 10 % 10
+            out[index + 3] = UInt8(ascii: "0") + byte % 10
+            return index + 4
         }
     }
 }

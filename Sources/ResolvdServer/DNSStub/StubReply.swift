@@ -44,9 +44,10 @@ enum StubReplyEncoder {
     static func encode(_ head: StubReplyHead, answer: [StubRecord] = [], authority: [StubRecord] = [], limit: Int) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512)
-        let questionName = head.question.map { Array($0.dropLast(4)) }
         writeHeader(head, counts: (answer.count, authority.count), truncated: false, to: &out)
         if let question = head.question { out += question }
+        // The question's name: where it is in `out`, for owner names to point at.
+        let questionName = head.question.map { StubQuery.headerLength..<(StubQuery.headerLength + $0.count - 4) }
         for record in answer { append(record, questionName: questionName, to: &out) }
         for record in authority { append(record, questionName: questionName, to: &out) }
         appendOPT(head, to: &out)
@@ -84,28 +85,31 @@ enum StubReplyEncoder {
         append16(0, to: &out)  // no options
     }
 
-    private static func append(_ record: StubRecord, questionName: [UInt8]?, to out: inout [UInt8]) {
-        let name: String
-        let type: UInt16
-        let ttl: UInt32
-        let rdata: [UInt8]
+    /// Written straight into `out`: the owner name first, then replaced by a pointer to the
+    /// question when it is the question's name.
+    private static func append(_ record: StubRecord, questionName: Range<Int>?, to out: inout [UInt8]) {
+        let nameStart = out.count
+        switch record {
+        case .parsed(let parsed): DNSRecord.appendName(parsed.name, to: &out)
+        case .raw(let name, _, _, _): DNSRecord.appendName(name, to: &out)
+        }
+        if let questionName, equalIgnoringASCIICase(out[nameStart...], out[questionName]) {
+            out.removeSubrange(nameStart...)
+            append16(0xC000 | UInt16(StubQuery.headerLength), to: &out)
+        }
         switch record {
         case .parsed(let parsed):
-            (name, type, ttl, rdata) = (parsed.name, parsed.type.number, parsed.ttl, parsed.data.wireFormat)
-        case .raw(let rawName, let rawType, let rawTTL, let rawData):
-            (name, type, ttl, rdata) = (rawName, rawType, rawTTL, rawData)
+            append16(parsed.type.number, to: &out)
+            append16(DNSWireType.classIN, to: &out)
+            append32(parsed.ttl, to: &out)
+            parsed.data.appendWireFormat(to: &out)
+        case .raw(_, let type, let ttl, let rdata):
+            append16(type, to: &out)
+            append16(DNSWireType.classIN, to: &out)
+            append32(ttl, to: &out)
+            append16(UInt16(truncatingIfNeeded: rdata.count), to: &out)
+            out += rdata
         }
-        let wire = wireName(name)
-        if let questionName, equalIgnoringASCIICase(wire, questionName) {
-            append16(0xC000 | UInt16(StubQuery.headerLength), to: &out)
-        } else {
-            out += wire
-        }
-        append16(type, to: &out)
-        append16(DNSWireType.classIN, to: &out)
-        append32(ttl, to: &out)
-        append16(UInt16(truncatingIfNeeded: rdata.count), to: &out)
-        out += rdata
     }
 
     /// A name as text in wire form (``DNSRecord/appendName(_:to:)``).
@@ -115,7 +119,7 @@ enum StubReplyEncoder {
         return out
     }
 
-    static func equalIgnoringASCIICase(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+    static func equalIgnoringASCIICase(_ lhs: ArraySlice<UInt8>, _ rhs: ArraySlice<UInt8>) -> Bool {
         guard lhs.count == rhs.count else { return false }
         for (a, b) in zip(lhs, rhs) where lowercase(a) != lowercase(b) { return false }
         return true

@@ -15,9 +15,7 @@ extension DNSRecord {
         Self.append16(type.number, to: &out)
         Self.append16(1, to: &out)  // IN
         Self.append32(ttl, to: &out)
-        let rdata = data.wireFormat
-        Self.append16(UInt16(truncatingIfNeeded: rdata.count), to: &out)
-        out += rdata
+        data.appendWireFormat(to: &out)
         return out
     }
 
@@ -26,37 +24,48 @@ extension DNSRecord {
     /// name read from an answer is written as the same bytes; a label longer than 63 bytes
     /// is cut there.
     static func appendName(_ name: String, to out: inout [UInt8]) {
-        var label: [UInt8] = []
-        let bytes = Array(name.utf8)
-        var index = 0
-        func endLabel() {
-            guard !label.isEmpty else { return }
-            let kept = label.prefix(63)
-            out.append(UInt8(kept.count))
-            out += kept
-            label.removeAll(keepingCapacity: true)
-        }
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\\"), index + 1 < bytes.count {
-                if index + 3 < bytes.count, let value = decimal(bytes[(index + 1)...(index + 3)]) {
-                    label.append(value)
-                    index += 4
-                } else {
-                    label.append(bytes[index + 1])
-                    index += 2
+        // Straight into `out`, each label's length byte patched when the label ends: no
+        // array per label or per name (this runs for every record of every stub answer).
+        var name = name
+        name.withUTF8 { bytes in
+            var lengthAt = out.count
+            var length = 0
+            out.append(0)
+            var index = 0
+            while index < bytes.count {
+                var byte = bytes[index]
+                index += 1
+                if byte == UInt8(ascii: ".") {
+                    if length > 0 {
+                        out[lengthAt] = UInt8(length)
+                        lengthAt = out.count
+                        length = 0
+                        out.append(0)
+                    }
+                    continue
                 }
-                continue
+                if byte == UInt8(ascii: "\\"), index < bytes.count {
+                    if index + 2 < bytes.count, let value = decimal(bytes[index...(index + 2)]) {
+                        byte = value
+                        index += 3
+                    } else {
+                        byte = bytes[index]
+                        index += 1
+                    }
+                }
+                guard length < 63 else { continue }  // a longer label is cut at 63
+                out.append(byte)
+                length += 1
             }
-            if byte == UInt8(ascii: ".") { endLabel() } else { label.append(byte) }
-            index += 1
+            if length > 0 {
+                out[lengthAt] = UInt8(length)
+                out.append(0)
+            }
         }
-        endLabel()
-        out.append(0)
     }
 
     /// Three decimal digits of a `\DDD` escape, when they are digits and at most 255.
-    private static func decimal(_ digits: ArraySlice<UInt8>) -> UInt8? {
+    private static func decimal(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> UInt8? {
         var value = 0
         for digit in digits {
             guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) else { return nil }
@@ -66,7 +75,8 @@ extension DNSRecord {
     }
 
     static func append16(_ value: UInt16, to out: inout [UInt8]) {
-        out += [UInt8(value >> 8), UInt8(value & 0xff)]
+        out.append(UInt8(value >> 8))
+        out.append(UInt8(value & 0xff))
     }
 
     static func append32(_ value: UInt32, to out: inout [UInt8]) {
@@ -76,7 +86,7 @@ extension DNSRecord {
 
     /// A DNS character-string: a length byte and at most 255 bytes.
     static func appendCharacterString(_ text: String, to out: inout [UInt8]) {
-        let bytes = Array(text.utf8.prefix(255))
+        let bytes = text.utf8.prefix(255)
         out.append(UInt8(bytes.count))
         out += bytes
     }
@@ -86,15 +96,31 @@ extension DNSRecordData {
     /// The RDATA in wire format.
     var wireFormat: [UInt8] {
         var out: [UInt8] = []
+        appendRDATA(to: &out)
+        return out
+    }
+
+    /// RDLENGTH and the RDATA, appended to `out`.
+    func appendWireFormat(to out: inout [UInt8]) {
+        let lengthAt = out.count
+        out.append(0)
+        out.append(0)
+        appendRDATA(to: &out)
+        let length = out.count - lengthAt - 2
+        out[lengthAt] = UInt8(truncatingIfNeeded: length >> 8)
+        out[lengthAt + 1] = UInt8(truncatingIfNeeded: length)
+    }
+
+    private func appendRDATA(to out: inout [UInt8]) {
         switch self {
         case .a(let address):
-            var bytes = [UInt8](repeating: 0, count: 4)
-            _ = inet_pton(AF_INET, address, &bytes)
-            out = bytes
+            var binary = in_addr()
+            _ = inet_pton(AF_INET, address, &binary)
+            withUnsafeBytes(of: &binary) { out += $0 }
         case .aaaa(let address):
-            var bytes = [UInt8](repeating: 0, count: 16)
-            _ = inet_pton(AF_INET6, address, &bytes)
-            out = bytes
+            var binary = in6_addr()
+            _ = inet_pton(AF_INET6, address, &binary)
+            withUnsafeBytes(of: &binary) { out += $0 }
         case .cname(let target), .ns(let target), .ptr(let target):
             DNSRecord.appendName(target, to: &out)
         case .mx(let preference, let exchange):
@@ -112,14 +138,13 @@ extension DNSRecordData {
         case .caa(let critical, let tag, let value):
             out.append(critical ? 0x80 : 0)
             DNSRecord.appendCharacterString(tag, to: &out)
-            out += Array(value.utf8)
+            out += value.utf8
         case .naptr(let order, let preference, let flags, let service, let regexp, let replacement):
             DNSRecord.append16(order, to: &out)
             DNSRecord.append16(preference, to: &out)
             for text in [flags, service, regexp] { DNSRecord.appendCharacterString(text, to: &out) }
             DNSRecord.appendName(replacement, to: &out)
         }
-        return out
     }
 }
 
