@@ -256,6 +256,21 @@ final class LookupService: Sendable {
         return lone
     }
 
+    /// A lone question's answer when the cache has it live (the DNS stub's hits): no waiter,
+    /// no token, nothing to cancel; a hit in the last tenth of its TTL starts its refresh, as
+    /// ``ask(_:recipient:)`` does. Nil otherwise (a miss, an expired entry, the cache off):
+    /// then ``ask(_:owner:allowsStale:consultingCache:completion:)``.
+    func cachedAnswer(_ question: DNSQuestion) -> QuestionOutcome? {
+        let now = MonotonicClock.milliseconds()
+        let key = QuestionKey(question, route: routeID(for: question))
+        let (outcome, refresh) = state.withLockedValue { state -> (QuestionOutcome?, SharedLookup?) in
+            guard state.cacheEnabled, case .hit(let outcome, let refresh) = state.cache.answer(key, now: now) else { return (nil, nil) }
+            return (outcome, refresh ? state.startPrefetch(question, key: key) : nil)
+        }
+        if let refresh { startUpstream(refresh) }
+        return outcome
+    }
+
     /// A lone question is cancelled: its completion does not run, and it leaves its question.
     func cancel(_ lone: LoneQuestion) {
         if let token = lone.cancel() { leave(token, owner: lone.owner) }

@@ -48,10 +48,11 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
     /// By source: the sending socket's uid on loopback (``StubSourceUID``), else its address.
     private var sources: [String: Source] = [:]
     private var uids = StubSourceUID()
-    /// The uids asked of the kernel in this read burst, by client address: a burst's datagrams
-    /// were all queued before it was read, so a client's socket asked once answers for its
-    /// others (each ask is a netlink round trip), and nothing is kept past the burst.
-    private var burstUIDs: [(client: SocketAddress, uid: uid_t?)] = []
+    /// The loopback clients of this read burst: each socket's uid, asked of the kernel once
+    /// (a burst's datagrams were all queued before it was read, so one ask answers for a
+    /// socket's others; each is a netlink round trip), and its uid's `clients` counters,
+    /// registered once. Nothing is kept past the burst.
+    private var burstClients: [(address: SocketAddress, uid: uid_t?, counters: ClientCounters?)] = []
     private var context: ChannelHandlerContext?
     /// Answers written since the last flush: one flush per burst of answers.
     private var unflushed = false
@@ -70,6 +71,7 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         uids.close()
+        endBurst()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -87,10 +89,19 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
         let key = Key(remote: envelope.remoteAddress, id: query.id, question: query.question)
         guard !inFlight.contains(key) else { return }  // a repeat joins the first
         var uid: uid_t?
+        var counters: ClientCounters?
         if StubSourceUID.isLoopback(envelope.remoteAddress), let local = context.channel.localAddress {
-            uid = sendingUID(envelope.remoteAddress, server: local)
+            (uid, counters) = burstClient(envelope.remoteAddress, server: local)
         }
         let address = uid.map { "uid \($0)" } ?? envelope.remoteAddress.ipAddress ?? "?"
+        let question = StubQuestion(query)
+        // A cache hit (or localhost, NOTIMP) holds nothing: no bound to check, nothing in flight.
+        if let answer = lookups.answering.answerAtOnce(question) {
+            let startedAt = lookups.begin(question, client: counters)
+            lookups.end(startedAt, question, answer, owner: StubOwner(uid: uid, source: address, connection: 0), client: counters)
+            reply(answer, head: query.replyHead(.noError), limit: query.udpReplyLimit(serverSize: Int(StubReplyEncoder.advertisedUDPSize)), to: key.remote)
+            return
+        }
         let limits = lookups.server.limits
         var source = sources[address] ?? Source(client: nil)
         guard source.inFlight < limits.dnsMaxQueriesPerSource,
@@ -104,7 +115,6 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
         if source.inFlight == 0 { source = Source(client: lookups.register(uid)) }
         source.inFlight += 1
         sources[address] = source
-        let question = StubQuestion(query)
         let owner = StubOwner(uid: uid, source: address, connection: source.connection)
         inFlight.insert(key, question, startedAt: lookups.begin(question, client: source.client))
         let head = query.replyHead(.noError)
@@ -117,17 +127,23 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         reading = false
-        burstUIDs.removeAll(keepingCapacity: true)
+        endBurst()
         flushIfNeeded()
     }
 
-    /// The uid of the loopback socket at `client`: asked once per read burst (a linear
-    /// search: a burst holds at most ``DNSStubServer/datagramsPerRead`` datagrams).
-    private func sendingUID(_ client: SocketAddress, server: SocketAddress) -> uid_t? {
-        if let known = burstUIDs.first(where: { $0.client == client }) { return known.uid }
+    /// The uid of the loopback socket at `client` and its counters, once per read burst (a
+    /// linear search: a burst holds at most ``DNSStubServer/datagramsPerRead`` datagrams).
+    private func burstClient(_ client: SocketAddress, server: SocketAddress) -> (uid_t?, ClientCounters?) {
+        if let known = burstClients.first(where: { $0.address == client }) { return (known.uid, known.counters) }
         let uid = uids.uid(client: client, server: server, tcp: false)
-        burstUIDs.append((client, uid))
-        return uid
+        let counters = lookups.register(uid)
+        burstClients.append((client, uid, counters))
+        return (uid, counters)
+    }
+
+    private func endBurst() {
+        for client in burstClients { lookups.release(client.counters) }
+        burstClients.removeAll(keepingCapacity: true)
     }
 
     private func answered(_ key: Key, head: StubReplyHead, limit: Int, _ answer: StubAnswer, owner: StubOwner) {
@@ -140,9 +156,13 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
         }
         lookups.end(entry.startedAt, entry.question, answer, owner: owner, client: client)
         if sources[owner.source] == nil { lookups.release(client) }
+        reply(answer, head: head, limit: limit, to: key.remote)
+    }
+
+    private func reply(_ answer: StubAnswer, head: StubReplyHead, limit: Int, to remote: SocketAddress) {
         var head = head
         head.rcode = answer.rcode
-        send(StubReplyEncoder.encode(head, answer: answer.answer, authority: answer.authority, limit: limit), to: key.remote)
+        send(StubReplyEncoder.encode(head, answer: answer.answer, authority: answer.authority, limit: limit), to: remote)
         // Answers that arrive outside a read burst are flushed at once.
         if !reading { flushIfNeeded() }
     }

@@ -27,6 +27,16 @@ struct LookupServiceStubAnswering: StubAnswering {
     /// A hosts-file entry's buffer: large enough for any entry (a v1 default would fail long ones).
     private static let hostBufferLength = 1 << 16
 
+    func answerAtOnce(_ question: StubQuestion) -> StubAnswer? {
+        if let local = StubLocalNames.localhostAnswer(question) { return local }
+        guard question.qclass == DNSWireType.classIN, DNSRecordType(number: question.type) != nil else { return Self.notImplemented }
+        // A hosts-file name is answered by gethostbyname/gethostbyaddr, through `ask`.
+        guard hostsFileKey(question, resolver: lookups.resolver) == nil else { return nil }
+        return lookups.cachedAnswer(DNSQuestion(name: question.name, type: question.type)).map { Self.answer($0, source: .cache) }
+    }
+
+    private static let notImplemented = StubAnswer(rcode: .notImplemented, status: .typeNotFound, source: .upstream, fromCache: false)
+
     func ask(_ question: StubQuestion, owner: StubOwner, completion: @escaping @Sendable (StubAnswer) -> Void) -> StubTicket {
         if let local = StubLocalNames.localhostAnswer(question) {
             completion(local)
@@ -34,7 +44,7 @@ struct LookupServiceStubAnswering: StubAnswering {
         }
         let resolver = lookups.resolver
         guard question.qclass == DNSWireType.classIN, DNSRecordType(number: question.type) != nil else {
-            completion(StubAnswer(rcode: .notImplemented, status: .typeNotFound, source: .upstream, fromCache: false))
+            completion(Self.notImplemented)
             return .answered
         }
         if let key = hostsFileKey(question, resolver: resolver) {

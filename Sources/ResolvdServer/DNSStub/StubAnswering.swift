@@ -17,6 +17,15 @@ protocol StubAnswering: Sendable {
     /// the returned ticket is cancelled first (then it may still run, with an answer the
     /// caller ignores). A question answered at once (the cache) completes before this returns.
     func ask(_ question: StubQuestion, owner: StubOwner, completion: @escaping @Sendable (StubAnswer) -> Void) -> StubTicket
+
+    /// The answer when the service has it without waiting (a live cache entry, `localhost`,
+    /// NOTIMP), else nil (then ``ask(_:owner:completion:)``): nothing is held for it, so the
+    /// listener answers it without its in-flight bookkeeping.
+    func answerAtOnce(_ question: StubQuestion) -> StubAnswer?
+}
+
+extension StubAnswering {
+    func answerAtOnce(_ question: StubQuestion) -> StubAnswer? { nil }
 }
 
 /// A question as the client sent it.
