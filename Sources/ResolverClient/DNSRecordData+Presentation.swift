@@ -15,6 +15,7 @@ extension DNSRecordData {
         case .caa(let critical, let tag, let value): "\(critical ? 128 : 0) \(tag) \(Self.quote(value))"
         case .naptr(let order, let preference, let flags, let service, let regexp, let replacement):
             "\(order) \(preference) \(Self.quote(flags)) \(Self.quote(service)) \(Self.quote(regexp)) \(replacement)"
+        case .unknown: genericPresentation ?? ""
         }
     }
 

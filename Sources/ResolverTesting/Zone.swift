@@ -37,6 +37,8 @@ public struct Zone: Sendable, Hashable {
         txt         300   IN TXT   "hello world" "second string"
         caa         300   IN CAA   0 issue "ca.example.net"
         naptr       300   IN NAPTR 100 10 "S" "SIP+D2U" "" _sip._udp.example.test.
+        https       300   IN TYPE65     \\# 3 000100
+        private     300   IN TYPE65280  \\# 3 abcdef
         short       5     IN A     192.0.2.60
         longttl     86400 IN A     192.0.2.61
         *.wild      300   IN A     192.0.2.99

@@ -42,12 +42,12 @@ enum ResultFormatter {
     static func records(_ records: [DNSRecord]) -> [String] {
         let nameWidth = records.map(\.name.count).max() ?? 0
         let ttlWidth = records.map { String($0.ttl).count }.max() ?? 0
-        let typeWidth = records.map(\.type.rawValue.count).max() ?? 0
+        let typeWidth = records.map(\.typeName.count).max() ?? 0
         return records.map { record in
             [
                 pad(record.name, to: nameWidth),
                 pad(String(record.ttl), to: ttlWidth),
-                pad(record.type.rawValue, to: typeWidth),
+                pad(record.typeName, to: typeWidth),
                 record.data.presentation,
             ].joined(separator: "  ")
         }

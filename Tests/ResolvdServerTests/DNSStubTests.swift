@@ -69,6 +69,28 @@ import Glibc
         #expect(answered == 64)
     }
 
+    /// A type resolvd has no parser for passes through as the upstream sent it (RFC 3597),
+    /// cached like any other (dump_cache shows it in RFC 3597's text form); a type whose
+    /// data could hold compressed names (MB) is NOTIMP.
+    @Test func typesWithoutAParserPassThroughAndAreCached() throws {
+        let (daemon, port) = try Self.daemon()
+        defer { daemon.stop() }
+        let https = try DNSStubClient.run(["ask", "https.example.test", "HTTPS"], port: port)
+        #expect(https["rcode"] == "NOERROR")
+        #expect(https["answers"] == "https.example.test. HTTPS 1 .")
+        let privateType = try DNSStubClient.run(["ask", "Private.example.test", "TYPE65280"], port: port)
+        #expect(privateType["answers"] == ##"Private.example.test. TYPE65280 \# 3 abcdef"##)
+        let client = try daemon.connect()
+        let dump = try #require(client.call(#"{"id":1,"op":"dump_cache"}"#, id: 1)?.result)
+        let entries = try #require(DumpCacheResult(json: .object(dump))?.entries)
+        let cached = entries.first { $0.question == "private.example.test" }
+        #expect(cached?.type == "TYPE65280")
+        #expect(cached?.records.map(\.data) == [.unknown(type: 65_280, rdata: [0xAB, 0xCD, 0xEF])])
+        // Asked again: the same bytes, from the cache.
+        #expect(try DNSStubClient.run(["ask", "private.example.test", "TYPE65280"], port: port)["answers"] == ##"private.example.test. TYPE65280 \# 3 abcdef"##)
+        #expect(try DNSStubClient.run(["ask", "www.example.test", "MB"], port: port)["rcode"] == "NOTIMP")
+    }
+
     @Test func cnameChainsComeFirst() throws {
         let (daemon, port) = try Self.daemon()
         defer { daemon.stop() }

@@ -86,6 +86,12 @@ enum DNSMessageFuzzing {
             hasher.combine(service)
             hasher.combine(regexp)
             hasher.combine(replacement)
+        case .unknown(let type, let rdata):
+            // Kept opaque only for types with no parser and no compressible name inside.
+            precondition(DNSRecordData.isKeptOpaque(type), "type \(type) kept opaque")
+            precondition(rdata.count <= 65_535)
+            hasher.combine(type)
+            hasher.combine(rdata)
         }
     }
 

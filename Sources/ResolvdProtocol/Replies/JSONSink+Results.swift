@@ -91,7 +91,7 @@ extension JSONSink {
         raw("{\"name\":")
         string(record.name)
         raw(",\"type\":")
-        string(record.type.rawValue)
+        string(record.typeName)
         raw(",\"ttl\":")
         integer(record.ttl)
         switch record.data {
@@ -129,6 +129,9 @@ extension JSONSink {
             field("service", service)
             field("regexp", regexp)
             field("replacement", replacement)
+        case .unknown:
+            // RFC 3597's generic form: `dump_cache` shows what the DNS stub cached of such types.
+            field("rdata", record.data.genericPresentation ?? "")
         }
         raw("}")
     }

@@ -127,9 +127,15 @@ extension DNSRecord {
     public init?(json: JSONValue) {
         guard let object = json.objectValue,
             let name = object["name"]?.stringValue,
-            let type = object.word("type", DNSRecordType.self),
-            let ttl: UInt32 = object.integer("ttl"),
-            let data = DNSRecordData(type: type, members: object)
+            let ttl: UInt32 = object.integer("ttl")
+        else { return nil }
+        if let type = object.word("type", DNSRecordType.self), let data = DNSRecordData(type: type, members: object) {
+            self.init(name: name, ttl: ttl, data: data)
+            return
+        }
+        // A type resolvd keeps opaque (`dump_cache`): `TYPE65` and RFC 3597's `rdata`.
+        guard let type = object["type"]?.stringValue, type.hasPrefix("TYPE"), let number = UInt16(type.dropFirst(4)),
+              let rdata = object["rdata"]?.stringValue, let data = DNSRecordData(type: number, genericPresentation: rdata)
         else { return nil }
         self.init(name: name, ttl: ttl, data: data)
     }

@@ -68,6 +68,7 @@ extension DNSRecordData {
         case .caa(_, let tag, let value): return 8 + size(tag) + size(value)
         case .naptr(_, _, let flags, let service, let regexp, let replacement):
             return 8 + size(flags) + size(service) + size(regexp) + size(replacement)
+        case .unknown(_, let rdata): return 24 + rdata.count
         }
     }
 }

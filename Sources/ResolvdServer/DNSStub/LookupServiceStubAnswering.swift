@@ -18,8 +18,11 @@ import Glibc
 /// hosts file (TTL 0) through `gethostbyname`/`gethostbyaddr`; `localhost` is
 /// ``StubLocalNames``' and never reaches the service.
 ///
-/// What it does not do: answer types ``DNSRecordType`` does not list (NOTIMP: the engine's
-/// parser keeps no records of other types), pass DO/CD questions to the upstream with those
+/// A type resolvd has no parser for is asked like any other and its records go back as the
+/// upstream sent them (RFC 3597 opaque RDATA), cached by the same rules; the few types whose
+/// RDATA could hold compressed names, OPT, and meta types are NOTIMP.
+///
+/// What it does not do: pass DO/CD questions to the upstream with those
 /// bits (they are asked as plain questions and get no DNSSEC records), ask classes other than
 /// IN (NOTIMP).
 struct LookupServiceStubAnswering: StubAnswering {
@@ -29,10 +32,16 @@ struct LookupServiceStubAnswering: StubAnswering {
 
     func answerAtOnce(_ question: StubQuestion) -> StubAnswer? {
         if let local = StubLocalNames.localhostAnswer(question) { return local }
-        guard question.qclass == DNSWireType.classIN, DNSRecordType(number: question.type) != nil else { return Self.notImplemented }
+        guard Self.isAskedUpstream(question) else { return Self.notImplemented }
         // A hosts-file name is answered by gethostbyname/gethostbyaddr, through `ask`.
         guard hostsFileKey(question, resolver: lookups.resolver) == nil else { return nil }
         return lookups.cachedAnswer(DNSQuestion(name: question.name, type: question.type)).map { Self.answer($0, source: .cache) }
+    }
+
+    /// Class IN, and a type resolvd parses or keeps opaque (``DNSRecordData/isKeptOpaque(_:)``);
+    /// any other is NOTIMP.
+    private static func isAskedUpstream(_ question: StubQuestion) -> Bool {
+        question.qclass == DNSWireType.classIN && (DNSRecordType(number: question.type) != nil || DNSRecordData.isKeptOpaque(question.type))
     }
 
     private static let notImplemented = StubAnswer(rcode: .notImplemented, status: .typeNotFound, source: .upstream, fromCache: false)
@@ -43,7 +52,7 @@ struct LookupServiceStubAnswering: StubAnswering {
             return .answered
         }
         let resolver = lookups.resolver
-        guard question.qclass == DNSWireType.classIN, DNSRecordType(number: question.type) != nil else {
+        guard Self.isAskedUpstream(question) else {
             completion(Self.notImplemented)
             return .answered
         }

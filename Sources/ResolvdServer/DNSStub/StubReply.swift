@@ -99,7 +99,7 @@ enum StubReplyEncoder {
         }
         switch record {
         case .parsed(let parsed):
-            append16(parsed.type.number, to: &out)
+            append16(parsed.data.typeNumber, to: &out)
             append16(DNSWireType.classIN, to: &out)
             append32(parsed.ttl, to: &out)
             parsed.data.appendWireFormat(to: &out)

@@ -12,7 +12,7 @@ extension DNSRecord {
     var wireFormat: [UInt8] {
         var out: [UInt8] = []
         Self.appendName(name, to: &out)
-        Self.append16(type.number, to: &out)
+        Self.append16(data.typeNumber, to: &out)
         Self.append16(1, to: &out)  // IN
         Self.append32(ttl, to: &out)
         data.appendWireFormat(to: &out)
@@ -144,6 +144,8 @@ extension DNSRecordData {
             DNSRecord.append16(preference, to: &out)
             for text in [flags, service, regexp] { DNSRecord.appendCharacterString(text, to: &out) }
             DNSRecord.appendName(replacement, to: &out)
+        case .unknown(_, let rdata):
+            out += rdata
         }
     }
 }

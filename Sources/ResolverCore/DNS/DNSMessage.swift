@@ -236,7 +236,8 @@ struct DNSMessageParser {
     }
 
     /// Reads one resource record starting at `position` and moves `position` past it.
-    /// Returns `nil` for a record of a type ``DNSRecordType`` does not list.
+    /// Returns `nil` for a record of a type that is neither parsed nor kept opaque
+    /// (``DNSRecordData/isKeptOpaque(_:)``).
     private func record(at position: inout Int) throws(ParseError) -> DNSRecord? {
         let owner = try scanName(at: position, limit: count)
         var p = owner.end
@@ -256,7 +257,8 @@ struct DNSMessageParser {
 
     // MARK: RDATA
 
-    /// Parses the RDATA in `start..<end` of a record of type `type`; `nil` for an unlisted type.
+    /// Parses the RDATA in `start..<end` of a record of type `type`; the bytes as they are for
+    /// a type kept opaque; `nil` for any other.
     /// The RDATA must be consumed exactly.
     private func rdata(type: UInt16, from start: Int, end: Int) throws(ParseError) -> DNSRecordData? {
         let length = end - start
@@ -331,7 +333,8 @@ struct DNSMessageParser {
             )
 
         default:
-            return nil
+            guard DNSRecordData.isKeptOpaque(type) else { return nil }
+            return .unknown(type: type, rdata: Array(UnsafeRawBufferPointer(rebasing: bytes[start..<end])))
         }
     }
 

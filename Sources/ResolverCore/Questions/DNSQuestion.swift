@@ -145,7 +145,3 @@ public enum QuestionOutcome: Sendable {
     }
 }
 
-extension DNSRecordData {
-    /// The RR type number on the wire.
-    public var typeNumber: UInt16 { type.number }
-}
