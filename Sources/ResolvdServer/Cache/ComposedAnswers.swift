@@ -93,6 +93,25 @@ struct ComposedAnswers {
     }
 }
 
+/// Where an answer taken from the cache came from: the entries it was made from and the
+/// service's generation of answers then — what a front end keeps to serve the same answer
+/// again without asking the cache (the DNS stub's written replies), checked with
+/// ``LookupService/stillHolds(_:now:)``. `validUntil` is the earliest end or refresh point of
+/// its entries: past it, it is asked afresh (and a refresh can start).
+struct AnswerProvenance: Sendable {
+    let dependencies: [ComposedAnswers.Dependency]
+    let generation: UInt64
+    let madeAt: UInt64
+    let validUntil: UInt64
+
+    init(dependencies: [ComposedAnswers.Dependency], generation: UInt64, madeAt: UInt64) {
+        self.dependencies = dependencies
+        self.generation = generation
+        self.madeAt = madeAt
+        self.validUntil = dependencies.isEmpty ? 0 : dependencies.reduce(UInt64.max) { min($0, $1.expiresAt, $1.refreshAt) }
+    }
+}
+
 extension LookupRequest {
     /// The same request without its `timeout_ms` (the op's, not the answer's).
     var withoutTimeout: LookupRequest {

@@ -93,6 +93,9 @@ final class LookupService: Sendable {
         /// taking them already (``LookupService/startQueued(_:)``).
         var toStart = Deque<Turn>()
         var starting = false
+        /// Bumped whenever answers made earlier must not be served again whatever their
+        /// entries say (`flush_cache`, a reload, a route change): ``AnswerProvenance``.
+        var answersGeneration: UInt64 = 0
 
         /// A background refresh of `question`, unless it is in flight already or the
         /// prefetch bound is reached.
@@ -216,7 +219,10 @@ final class LookupService: Sendable {
     /// Swaps in new routes (a link change); shared lookups in flight keep their resolver.
     func replace(routes: RouteSet) -> RouteSet {
         // Answers composed over the old routes' entries go: a name may now be another route's.
-        state.withLockedValue { $0.composed.flush() }
+        state.withLockedValue { state in
+            state.composed.flush()
+            state.answersGeneration += 1
+        }
         return routesBox.withLockedValue { current in
             let old = current
             current = routes
@@ -234,6 +240,7 @@ final class LookupService: Sendable {
             state.prefetchLimit = Self.prefetchLimit(resolver, settings)
             state.detachedLimit = Self.detachedLimit(resolver)
             state.composed = ComposedAnswers(settings: settings)
+            state.answersGeneration += 1
             if !cacheEnabled { state.cache.flush() }
             // Questions in flight run on for their waiters on the old resolver, but lookups
             // from now on ask theirs of the new one: none joins a question on the old.
@@ -260,15 +267,31 @@ final class LookupService: Sendable {
     /// no token, nothing to cancel; a hit in the last tenth of its TTL starts its refresh, as
     /// ``ask(_:recipient:)`` does. Nil otherwise (a miss, an expired entry, the cache off):
     /// then ``ask(_:owner:allowsStale:consultingCache:completion:)``.
-    func cachedAnswer(_ question: DNSQuestion) -> QuestionOutcome? {
+    /// With the answer comes its provenance, for a front end that keeps what it wrote.
+    func cachedAnswer(_ question: DNSQuestion) -> (QuestionOutcome, AnswerProvenance)? {
         let now = MonotonicClock.milliseconds()
         let key = QuestionKey(question, route: routeID(for: question))
-        let (outcome, refresh) = state.withLockedValue { state -> (QuestionOutcome?, SharedLookup?) in
-            guard state.cacheEnabled, case .hit(let outcome, let refresh) = state.cache.answer(key, now: now) else { return (nil, nil) }
-            return (outcome, refresh ? state.startPrefetch(question, key: key) : nil)
+        var dependencies: [ComposedAnswers.Dependency] = []
+        let (answer, refresh) = state.withLockedValue { state -> ((QuestionOutcome, AnswerProvenance)?, SharedLookup?) in
+            guard state.cacheEnabled, case .hit(let outcome, let refresh) = state.cache.answer(key, now: now, recording: &dependencies) else {
+                return (nil, nil)
+            }
+            let provenance = AnswerProvenance(dependencies: dependencies, generation: state.answersGeneration, madeAt: now)
+            return ((outcome, provenance), refresh ? state.startPrefetch(question, key: key) : nil)
         }
         if let refresh { startUpstream(refresh) }
-        return outcome
+        return answer
+    }
+
+    /// Whether an answer made earlier (``AnswerProvenance``) may be served again at `now`:
+    /// no flush or route change since, every entry it was made from still there, unchanged,
+    /// live and not in the last tenth of its TTL. Checked by slot and stamp: no hashing.
+    func stillHolds(_ provenance: AnswerProvenance, now: UInt64) -> Bool {
+        guard now < provenance.validUntil else { return false }
+        return state.withLockedValue { state in
+            state.cacheEnabled && state.answersGeneration == provenance.generation
+                && provenance.dependencies.allSatisfy { state.cache.holds($0, now: now) }
+        }
     }
 
     /// A lone question is cancelled: its completion does not run, and it leaves its question.
@@ -365,6 +388,7 @@ final class LookupService: Sendable {
     func flushCache() -> Int {
         state.withLockedValue { state in
             state.composed.flush()
+            state.answersGeneration += 1
             return state.cache.flush()
         }
     }

@@ -45,6 +45,8 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
 
     private let lookups: DNSStubLookups
     private var inFlight = StubInFlight<Key>()
+    /// Replies written from the cache, to write again while they hold.
+    private var writtenAnswers = StubWrittenAnswers()
     /// By source: the sending socket's uid on loopback (``StubSourceUID``), else its address.
     private var sources: [String: Source] = [:]
     private var uids = StubSourceUID()
@@ -59,6 +61,9 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
     /// True while the `channelRead` calls of one burst run: their answers (cache hits,
     /// answered inside `ask`) are flushed once, at its end.
     private var reading = false
+
+    /// Written replies kept (tests).
+    var writtenAnswerCount: Int { writtenAnswers.count }
 
     init(lookups: DNSStubLookups) {
         self.lookups = lookups
@@ -96,12 +101,7 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
         let address = uid.map { "uid \($0)" } ?? envelope.remoteAddress.ipAddress ?? "?"
         let question = StubQuestion(query)
         // A cache hit (or localhost, NOTIMP) holds nothing: no bound to check, nothing in flight.
-        if let answer = lookups.answering.answerAtOnce(question) {
-            let startedAt = lookups.begin(question, client: counters)
-            lookups.end(startedAt, question, answer, owner: StubOwner(uid: uid, source: address, connection: 0), client: counters)
-            reply(answer, head: query.replyHead(.noError), limit: query.udpReplyLimit(serverSize: Int(StubReplyEncoder.advertisedUDPSize)), to: key.remote)
-            return
-        }
+        if answerAtOnce(query, question, owner: StubOwner(uid: uid, source: address, connection: 0), client: counters, to: key.remote) { return }
         let limits = lookups.server.limits
         var source = sources[address] ?? Source(client: nil)
         guard source.inFlight < limits.dnsMaxQueriesPerSource,
@@ -144,6 +144,36 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
     private func endBurst() {
         for client in burstClients { lookups.release(client.counters) }
         burstClients.removeAll(keepingCapacity: true)
+    }
+
+    /// Answers `query` when that needs no waiting — a reply written earlier that still
+    /// holds (``StubWrittenAnswers``), else an answer the service has at once (kept for next
+    /// time when it is the cache's) — counted like any other; false when it must be asked.
+    private func answerAtOnce(_ query: StubQuery, _ question: StubQuestion, owner: StubOwner, client: ClientCounters?, to remote: SocketAddress) -> Bool {
+        let head = query.replyHead(.noError)
+        let limit = query.udpReplyLimit(serverSize: Int(StubReplyEncoder.advertisedUDPSize))
+        if let written = writtenAnswers.entry(for: query.question) {
+            let now = MonotonicClock.milliseconds()
+            if !lookups.answering.stillHolds(written.provenance, now: now) {
+                writtenAnswers.remove(query.question)
+            } else if let bytes = StubReplyEncoder.reply(head, from: written, now: now, limit: limit) {
+                let startedAt = lookups.begin(question, client: client)
+                lookups.end(startedAt, question, written.answer, owner: owner, client: client)
+                send(bytes, to: remote)
+                if !reading { flushIfNeeded() }
+                return true
+            }
+        }
+        guard let answer = lookups.answering.answerAtOnce(question) else { return false }
+        let startedAt = lookups.begin(question, client: client)
+        lookups.end(startedAt, question, answer, owner: owner, client: client)
+        var replyHead = head
+        replyHead.rcode = answer.rcode
+        let bytes = StubReplyEncoder.encode(replyHead, answer: answer.answer, authority: answer.authority, limit: limit)
+        if answer.provenance != nil, bytes[2] & 0x02 == 0 { writtenAnswers.store(question: query.question, reply: bytes, answer: answer) }
+        send(bytes, to: remote)
+        if !reading { flushIfNeeded() }
+        return true
     }
 
     private func answered(_ key: Key, head: StubReplyHead, limit: Int, _ answer: StubAnswer, owner: StubOwner) {

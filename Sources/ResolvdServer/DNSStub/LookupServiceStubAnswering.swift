@@ -35,7 +35,14 @@ struct LookupServiceStubAnswering: StubAnswering {
         guard Self.isAskedUpstream(question) else { return Self.notImplemented }
         // A hosts-file name is answered by gethostbyname/gethostbyaddr, through `ask`.
         guard hostsFileKey(question, resolver: lookups.resolver) == nil else { return nil }
-        return lookups.cachedAnswer(DNSQuestion(name: question.name, type: question.type)).map { Self.answer($0, source: .cache) }
+        guard let (outcome, provenance) = lookups.cachedAnswer(DNSQuestion(name: question.name, type: question.type)) else { return nil }
+        var answer = Self.answer(outcome, source: .cache)
+        answer.provenance = provenance
+        return answer
+    }
+
+    func stillHolds(_ provenance: AnswerProvenance, now: UInt64) -> Bool {
+        lookups.stillHolds(provenance, now: now)
     }
 
     /// Class IN, and a type resolvd parses or keeps opaque (``DNSRecordData/isKeptOpaque(_:)``);

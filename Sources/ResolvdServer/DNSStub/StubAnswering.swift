@@ -22,10 +22,15 @@ protocol StubAnswering: Sendable {
     /// NOTIMP), else nil (then ``ask(_:owner:completion:)``): nothing is held for it, so the
     /// listener answers it without its in-flight bookkeeping.
     func answerAtOnce(_ question: StubQuestion) -> StubAnswer?
+
+    /// Whether an answer given earlier with `provenance` may be given again at `now`
+    /// (``StubWrittenAnswers``): nothing it was made from has changed or expired.
+    func stillHolds(_ provenance: AnswerProvenance, now: UInt64) -> Bool
 }
 
 extension StubAnswering {
     func answerAtOnce(_ question: StubQuestion) -> StubAnswer? { nil }
+    func stillHolds(_ provenance: AnswerProvenance, now: UInt64) -> Bool { false }
 }
 
 /// A question as the client sent it.
@@ -71,6 +76,9 @@ struct StubAnswer: Sendable {
     var source: MonitorEvent.Source
     /// Whether it came from the cache (counted as a cache hit per client).
     var fromCache: Bool
+    /// For an answer wholly from the cache: what it was made from, so that the listener may
+    /// write the same bytes again while that holds (``StubWrittenAnswers``).
+    var provenance: AnswerProvenance?
 }
 
 /// Cancels an unanswered question: its waiter leaves, and the lookup behind it is

@@ -60,7 +60,7 @@ enum StubReplyEncoder {
         return out
     }
 
-    private static func writeHeader(_ head: StubReplyHead, counts: (Int, Int), truncated: Bool, to out: inout [UInt8]) {
+    static func writeHeader(_ head: StubReplyHead, counts: (Int, Int), truncated: Bool, to out: inout [UInt8]) {
         append16(head.id, to: &out)
         var flags: UInt16 = 0x8000 | UInt16(head.opcode & 0xF) << 11 | 0x0080  // QR, opcode, RA
         if truncated { flags |= 0x0200 }
@@ -74,7 +74,7 @@ enum StubReplyEncoder {
         append16(head.edns == nil ? 0 : 1, to: &out)
     }
 
-    private static func appendOPT(_ head: StubReplyHead, to out: inout [UInt8]) {
+    static func appendOPT(_ head: StubReplyHead, to out: inout [UInt8]) {
         guard let edns = head.edns else { return }
         out.append(0)  // the root
         append16(DNSWireType.opt, to: &out)
