@@ -45,6 +45,12 @@ public final class ScriptedUpstream: Sendable {
         case truncatedThenTCPCloses
         /// TC over UDP; over TCP every connection is accepted and reset (SO_LINGER 0: RST).
         case truncatedThenTCPResets
+        /// A signed zone as a DNSSEC-aware upstream answers it: an A query gets `A 192.0.2.1`
+        /// (TTL 300) and, when it has DO, that record's RRSIG and an OPT with DO back; a name
+        /// whose first label starts with `nx` gets NXDOMAIN with the zone's SOA and, with DO,
+        /// an NSEC and its RRSIG in the authority section. What it saw of each query's DO and
+        /// CD bits is in ``dnssecBitsSeen``.
+        case signed
 
         /// What this script does with an accepted TCP connection; nil: nothing listens.
         var tcp: TCPBehaviour? {
@@ -52,7 +58,7 @@ public final class ScriptedUpstream: Sendable {
             case .truncatedThenTCPHangs: .hang
             case .truncatedThenTCPCloses: .close
             case .truncatedThenTCPResets: .reset
-            case .truncatedAnswerRecord, .strayAnswerRecord, .silentForSomeNames, .servfailForSomeNames, .wrongID, .compressionLoop: nil
+            case .truncatedAnswerRecord, .strayAnswerRecord, .silentForSomeNames, .servfailForSomeNames, .wrongID, .compressionLoop, .signed: nil
             }
         }
     }
@@ -74,17 +80,24 @@ public final class ScriptedUpstream: Sendable {
     /// TCP connections accepted so far (the `truncatedThen…` scripts).
     public var connectionsAccepted: Int { accepted.current }
 
+    /// Each UDP query's DNSSEC bits as received, in order: `"DO CD"`, `"DO"`, `"CD"` or `""`.
+    public var dnssecBitsSeen: [String] { bits.current }
+
     private let counter: Locked<Int>
     private let names: Locked<[String]>
     private let accepted: Locked<Int>
+    private let bits: Locked<[String]>
     private let worker: WorkerThread
 
-    private init(port: UInt16, script: Script, counter: Locked<Int>, names: Locked<[String]>, accepted: Locked<Int>, worker: WorkerThread) {
+    private init(
+        port: UInt16, script: Script, counter: Locked<Int>, names: Locked<[String]>, accepted: Locked<Int>, bits: Locked<[String]>, worker: WorkerThread
+    ) {
         self.port = port
         self.script = script
         self.counter = counter
         self.names = names
         self.accepted = accepted
+        self.bits = bits
         self.worker = worker
     }
 
@@ -113,17 +126,18 @@ public final class ScriptedUpstream: Sendable {
         let counter = Locked(0)
         let names = Locked<[String]>([])
         let accepted = Locked(0)
+        let bits = Locked<[String]>([])
         let worker: WorkerThread
         do {
             worker = try WorkerThread(name: "ScriptedUpstream") { wake in
-                serve(udp: udp, tcp: tcp, wake: wake, script: script, counter: counter, names: names, accepted: accepted)
+                serve(udp: udp, tcp: tcp, wake: wake, script: script, counter: counter, names: names, accepted: accepted, bits: bits)
             }
         } catch {
             close(udp)
             if let tcp { close(tcp) }
             throw error
         }
-        return ScriptedUpstream(port: port, script: script, counter: counter, names: names, accepted: accepted, worker: worker)
+        return ScriptedUpstream(port: port, script: script, counter: counter, names: names, accepted: accepted, bits: bits, worker: worker)
     }
 
     /// Stops the responder thread and closes its socket. Idempotent.
@@ -187,11 +201,74 @@ public final class ScriptedUpstream: Sendable {
             guard var reply = DNSWire.emptyReply(to: query, rcode: 0) else { return nil }
             reply[2] |= 0x02  // TC
             return reply
+        case .signed:
+            return signedReply(to: query)
         }
     }
 
+    /// DO (the OPT's flags, when the query has one right after its question) and CD.
+    static func dnssecBits(_ query: [UInt8]) -> (dnssecOK: Bool, checkingDisabled: Bool) {
+        let checkingDisabled = query.count > 3 && query[3] & 0x10 != 0
+        guard let end = DNSWire.questionEnd(query), query.count >= end + 11, query[11] >= 1, query[end] == 0, query[end + 2] == 41 else {
+            return (false, checkingDisabled)
+        }
+        return (query[end + 7] & 0x80 != 0, checkingDisabled)
+    }
+
+    /// ``Script/signed``'s reply.
+    private static func signedReply(to query: [UInt8]) -> [UInt8]? {
+        guard let questionEnd = DNSWire.questionEnd(query), query.count > 13 else { return nil }
+        let dnssecOK = dnssecBits(query).dnssecOK
+        let zone = DNSWire.labels("example.test")
+        func record(_ owner: [UInt8], _ type: UInt16, _ data: [UInt8]) -> [UInt8] {
+            owner + [UInt8(type >> 8), UInt8(type & 0xff), 0, 1, 0, 0, 0x01, 0x2c, UInt8(data.count >> 8), UInt8(data.count & 0xff)] + data
+        }
+        // RRSIG (RFC 4034 §3.1) over `covered`: algorithm 8, 2 labels, TTL 300, a fixed
+        // validity, key tag 4242, the zone as signer (uncompressed), 16 bytes of "signature".
+        func rrsig(_ owner: [UInt8], covering covered: UInt16) -> [UInt8] {
+            let data: [UInt8] = [UInt8(covered >> 8), UInt8(covered & 0xff), 8, 2, 0, 0, 0x01, 0x2c,
+                                 0x6a, 0x00, 0x00, 0x00, 0x69, 0x00, 0x00, 0x00, 0x10, 0x92] + zone + Array(repeating: 0xab, count: 16)
+            return record(owner, 46, data)
+        }
+        let firstLabel = query[13..<min(13 + Int(query[12]), query.count)]
+        var sections: [UInt8] = []
+        var counts = (answer: 0, authority: 0)
+        let rcode: UInt8
+        if firstLabel.starts(with: Array("nx".utf8)) {
+            rcode = 3
+            let soa = DNSWire.labels("ns.example.test") + DNSWire.labels("hostmaster.example.test") + [0, 0, 0, 1, 0, 0, 0x0e, 0x10, 0, 0, 0x02, 0x58, 0, 1, 0x51, 0x80, 0, 0, 0, 0x3c]
+            sections += record(zone, 6, soa)
+            counts.authority = 1
+            if dnssecOK {
+                // NSEC (RFC 4034 §4): the next name, uncompressed, and a type bitmap (A, NS, SOA, RRSIG, NSEC).
+                let nsec = DNSWire.labels("www.example.test") + [0, 6, 0x62, 0x00, 0x00, 0x00, 0x00, 0x03]
+                sections += record(zone, 47, nsec) + rrsig(zone, covering: 47) + rrsig(zone, covering: 6)
+                counts.authority += 3
+            }
+        } else {
+            rcode = 0
+            guard query[questionEnd - 4] == 0, query[questionEnd - 3] == 1 else { return DNSWire.emptyReply(to: query, rcode: 0) }
+            sections += record([0xc0, 0x0c], 1, [192, 0, 2, 1])
+            counts.answer = 1
+            if dnssecOK {
+                sections += rrsig([0xc0, 0x0c], covering: 1)
+                counts.answer += 1
+            }
+        }
+        guard var reply = DNSWire.emptyReply(to: query, rcode: rcode) else { return nil }
+        reply[7] = UInt8(counts.answer)
+        reply[9] = UInt8(counts.authority)
+        reply += sections
+        if dnssecOK {
+            reply[11] = 1
+            reply += [0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 0]  // OPT: 1,232 bytes, DO
+        }
+        return reply
+    }
+
     private static func serve(
-        udp: Int32, tcp: Int32?, wake: Int32, script: Script, counter: Locked<Int>, names: Locked<[String]>, accepted: Locked<Int>
+        udp: Int32, tcp: Int32?, wake: Int32, script: Script, counter: Locked<Int>, names: Locked<[String]>, accepted: Locked<Int>,
+        bits: Locked<[String]>
     ) {
         /// Connections kept open and never read (``TCPBehaviour/hang``), closed on stop.
         var hanging: [Int32] = []
@@ -210,6 +287,8 @@ public final class ScriptedUpstream: Sendable {
             while let (query, from) = Socket.receive(udp) {
                 counter.withLock { $0 += 1 }
                 if let name = DNSWire.questionName(query) { names.withLock { $0.append(name) } }
+                let seen = dnssecBits(query)
+                bits.withLock { $0.append([seen.dnssecOK ? "DO" : nil, seen.checkingDisabled ? "CD" : nil].compactMap { $0 }.joined(separator: " ")) }
                 if let reply = reply(to: query, script: script) {
                     Socket.send(udp, reply, to: from)
                 }

@@ -91,6 +91,37 @@ import Glibc
         #expect(try DNSStubClient.run(["ask", "www.example.test", "MB"], port: port)["rcode"] == "NOTIMP")
     }
 
+    /// A DO or CD question goes upstream with its bits and comes back as the upstream sent
+    /// it — RRSIG in the answer, NSEC and RRSIG beside the SOA of an NXDOMAIN — never from
+    /// or into the cache: each such question is its own upstream query, and a plain
+    /// question neither gets nor gives a DNSSEC answer.
+    @Test func dnssecQuestionsArePassedThroughUncached() throws {
+        let upstream = try ScriptedUpstream.start(script: .signed)
+        defer { upstream.stop() }
+        let (daemon, port) = try Self.daemon(upstream: upstream.serverAddress, tries: 1)
+        defer { daemon.stop() }
+        let signed = try DNSStubClient.run(["ask", "www.example.test", "A", "edns", "1232", "do"], port: port)
+        #expect(signed["rcode"] == "NOERROR")
+        #expect(signed["do"] == "True")
+        #expect(signed["order"] == "A,RRSIG")
+        #expect(signed["answers"]?.contains("www.example.test. RRSIG A 8 2 300") == true, "\(signed)")
+        let again = try DNSStubClient.run(["ask", "www.example.test", "A", "edns", "1232", "do"], port: port)
+        #expect(again["answers"] == signed["answers"])
+        let checking = try DNSStubClient.run(["ask", "www.example.test", "A", "cd"], port: port)
+        #expect(checking["order"] == "A")
+        let plain = try DNSStubClient.run(["ask", "www.example.test", "A"], port: port)
+        #expect(plain["order"] == "A")
+        let plainAgain = try DNSStubClient.run(["ask", "www.example.test", "A"], port: port)
+        #expect(plainAgain["order"] == "A")
+        #expect(upstream.dnssecBitsSeen == ["DO", "DO", "CD", ""], "one upstream query each, with its bits; the plain one cached once")
+        let missing = try DNSStubClient.run(["ask", "nxname.example.test", "A", "edns", "1232", "do"], port: port)
+        #expect(missing["rcode"] == "NXDOMAIN")
+        #expect(missing["authority"] == "example.test. NSEC;example.test. RRSIG;example.test. RRSIG;example.test. SOA")
+        let client = try daemon.connect()
+        let dump = try #require(client.call(#"{"id":1,"op":"dump_cache"}"#, id: 1)?.result)
+        #expect(dump["total"]?.intValue == 1, "only the plain question's answer: \(dump)")
+    }
+
     @Test func cnameChainsComeFirst() throws {
         let (daemon, port) = try Self.daemon()
         defer { daemon.stop() }

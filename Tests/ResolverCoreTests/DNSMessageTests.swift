@@ -242,6 +242,41 @@ struct ResponseBuilder {
         #expect(message.answers.map(\.typeName) == ["TYPE99", "A", "TYPE65", "TYPE65534", "A"])
     }
 
+    /// A DNSSEC-aware query: CD in the header, an OPT with DO and 1,232 bytes.
+    @Test func dnssecQueriesCarryTheirBits() throws {
+        let both = try #require(DNSQueryBuilder.query(id: 7, name: "a.test", type: 1, dnssec: [.dnssecOK, .checkingDisabled]))
+        #expect(both[3] & 0x10 != 0)
+        #expect(Array(both[10..<12]) == [0, 1])
+        #expect(Array(both.suffix(11)) == [0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 0])
+        let checking = try #require(DNSQueryBuilder.query(id: 7, name: "a.test", type: 1, dnssec: [.checkingDisabled]))
+        #expect(checking == DNSQueryBuilder.query(id: 7, name: "a.test", type: 1).enumerated().map { $0.offset == 3 ? $0.element | 0x10 : $0.element })
+        #expect(DNSQueryBuilder.query(id: 7, name: "a..test", type: 1, dnssec: [.dnssecOK]) == nil)
+    }
+
+    /// A DNSSEC question's reply is passed through whole: every answer and authority record.
+    @Test func aDNSSECQuestionsReplyIsPassedThrough() throws {
+        var b = ResponseBuilder(flags: 0x8183)
+        b.question("nope.example.test", type: 1)
+        b.record(.authority, "example.test", type: 47, ttl: 5) { $0.raw([0, 6, 0x40, 0, 0, 0, 0, 3]) }
+        b.record(.authority, "example.test", type: 6, ttl: 60) {
+            $0.name("ns.example.test"); $0.name("admin.example.test")
+            $0.u32(1); $0.u32(2); $0.u32(3); $0.u32(4); $0.u32(60)
+        }
+        let message = try DNSMessage(parsing: b.message)
+        guard case .passedThrough(let rcode, let answer, let authority) = QuestionOutcome(
+            message, for: DNSQuestion(name: "nope.example.test", type: 1, dnssec: .dnssecOK))
+        else {
+            Issue.record("not passed through")
+            return
+        }
+        #expect(rcode == 3 && answer.isEmpty)
+        #expect(authority.map(\.typeName) == ["TYPE47", "SOA"])
+        guard case .nameError = QuestionOutcome(message, for: DNSQuestion(name: "nope.example.test", type: 1)) else {
+            Issue.record("a plain question's reply is read as before")
+            return
+        }
+    }
+
     /// RFC 3597 §5's text form, written and read back.
     @Test func opaqueRDATAHasTheGenericTextForm() {
         let data = DNSRecordData.unknown(type: 65, rdata: [0, 1, 0, 0xAB])

@@ -87,7 +87,7 @@ extension AnswerCache {
         let chain: [DNSRecord]
         switch outcome {
         case .records(let links, _), .nameError(let links, _), .noData(let links, _): chain = links
-        case .failure, .malformed: return
+        case .failure, .malformed, .passedThrough: return
         }
         var end = question.name
         for link in chain {
@@ -101,7 +101,7 @@ extension AnswerCache {
             store(question.nameError(end), .nameError(soa: soa), ttl: negativeTTL(soa), now: now)
         case .noData(_, let soa):
             store(question.sibling(end, type: question.type), .noData(soa: soa), ttl: negativeTTL(soa), now: now)
-        case .failure, .malformed:
+        case .failure, .malformed, .passedThrough:
             break
         }
     }

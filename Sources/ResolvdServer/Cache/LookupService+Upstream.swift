@@ -90,6 +90,8 @@ extension LookupService {
             case .records, .nameError, .noData:
                 state.cache.store(outcome, for: shared.key, now: now)
                 return (waiters, nil, next)
+            case .passedThrough:
+                return (waiters, nil, next)  // a DNSSEC question's: never cached
             case .failure, .malformed:
                 break
             }

@@ -15,33 +15,37 @@ struct QuestionKey: Hashable, Sendable, CustomStringConvertible {
     /// The route that asks it (``Route/id``, docs/routing.md): the same name may differ behind
     /// a VPN's server and the public one, so their answers are kept apart. 0: the default.
     let route: UInt32
+    /// A DNSSEC question's DO and CD (``DNSQuestion/dnssec``): it coalesces only with the same
+    /// bits, and the cache never holds it (its replies are passed through, not stored).
+    let dnssec: UInt8
     private let nameHash: Int
     private let hash: Int
 
-    init(canonicalName name: String, type: UInt16, route: UInt32 = 0) {
-        self.init(name, nameHash: name.hashValue, type: type, route: route)
+    init(canonicalName name: String, type: UInt16, route: UInt32 = 0, dnssec: UInt8 = 0) {
+        self.init(name, nameHash: name.hashValue, type: type, route: route, dnssec: dnssec)
     }
 
-    private init(_ name: String, nameHash: Int, type: UInt16, route: UInt32) {
+    private init(_ name: String, nameHash: Int, type: UInt16, route: UInt32, dnssec: UInt8) {
         self.name = name
         self.type = type
         self.route = route
+        self.dnssec = dnssec
         self.nameHash = nameHash
         // Mixed, not hashed: `hash(into:)` feeds it to the table's seeded hasher anyway.
-        self.hash = nameHash &+ Int(type) &* 0x1F35_A7BD_3C6E_4F29 &+ Int(route) &* 0x6C62_272E_07BB_0142
+        self.hash = nameHash &+ Int(type) &* 0x1F35_A7BD_3C6E_4F29 &+ Int(route) &* 0x6C62_272E_07BB_0142 &+ Int(dnssec) &* 0x2545_F491_4F6C_DD1D
     }
 
     init(_ question: DNSQuestion, route: UInt32 = 0) {
-        self.init(canonicalName: DNSQuestion.canonical(question.name), type: question.type, route: route)
+        self.init(canonicalName: DNSQuestion.canonical(question.name), type: question.type, route: route, dnssec: question.dnssec.rawValue)
     }
 
     /// The key of the same route for another name or type (a CNAME link's, its target's).
     func sibling(_ name: String, type: UInt16) -> QuestionKey {
-        name == self.name ? withType(type) : QuestionKey(canonicalName: name, type: type, route: route)
+        name == self.name ? withType(type) : QuestionKey(canonicalName: name, type: type, route: route, dnssec: dnssec)
     }
 
     /// The key of the same name and route for another type: no bytes hashed.
-    func withType(_ type: UInt16) -> QuestionKey { QuestionKey(name, nameHash: nameHash, type: type, route: route) }
+    func withType(_ type: UInt16) -> QuestionKey { QuestionKey(name, nameHash: nameHash, type: type, route: route, dnssec: dnssec) }
 
     /// The key of the "no such name" entry of `name` (canonical), on this key's route.
     func nameError(_ name: String) -> QuestionKey { sibling(name, type: 0) }
@@ -49,7 +53,7 @@ struct QuestionKey: Hashable, Sendable, CustomStringConvertible {
     func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 
     static func == (lhs: QuestionKey, rhs: QuestionKey) -> Bool {
-        lhs.hash == rhs.hash && lhs.type == rhs.type && lhs.route == rhs.route && lhs.name == rhs.name
+        lhs.hash == rhs.hash && lhs.type == rhs.type && lhs.route == rhs.route && lhs.dnssec == rhs.dnssec && lhs.name == rhs.name
     }
 
     var typeName: String { type == 0 ? "ANY" : DNSQuestion(name: name, type: type).typeName }

@@ -22,9 +22,12 @@ import Glibc
 /// upstream sent them (RFC 3597 opaque RDATA), cached by the same rules; the few types whose
 /// RDATA could hold compressed names, OPT, and meta types are NOTIMP.
 ///
-/// What it does not do: pass DO/CD questions to the upstream with those
-/// bits (they are asked as plain questions and get no DNSSEC records), ask classes other than
-/// IN (NOTIMP).
+/// A DO or CD question goes to the upstream with those bits and its reply comes back as the
+/// upstream sent it (every answer and authority record: RRSIG, NSEC… kept opaque), never from
+/// or into the cache; it coalesces only with the same question with the same bits, and is
+/// charged to its owner's share like any other. resolvd does not validate (no AD).
+///
+/// What it does not do: ask classes other than IN (NOTIMP).
 struct LookupServiceStubAnswering: StubAnswering {
     let lookups: LookupService
     /// A hosts-file entry's buffer: large enough for any entry (a v1 default would fail long ones).
@@ -33,8 +36,9 @@ struct LookupServiceStubAnswering: StubAnswering {
     func answerAtOnce(_ question: StubQuestion) -> StubAnswer? {
         if let local = StubLocalNames.localhostAnswer(question) { return local }
         guard Self.isAskedUpstream(question) else { return Self.notImplemented }
-        // A hosts-file name is answered by gethostbyname/gethostbyaddr, through `ask`.
-        guard hostsFileKey(question, resolver: lookups.resolver) == nil else { return nil }
+        // A DO or CD question goes upstream with its bits (never the cache); a hosts-file
+        // name is answered by gethostbyname/gethostbyaddr: both through `ask`.
+        guard Self.dnssecBits(question).isEmpty, hostsFileKey(question, resolver: lookups.resolver) == nil else { return nil }
         guard let (outcome, provenance) = lookups.cachedAnswer(DNSQuestion(name: question.name, type: question.type)) else { return nil }
         var answer = Self.answer(outcome, source: .cache)
         answer.provenance = provenance
@@ -49,6 +53,14 @@ struct LookupServiceStubAnswering: StubAnswering {
     /// any other is NOTIMP.
     private static func isAskedUpstream(_ question: StubQuestion) -> Bool {
         question.qclass == DNSWireType.classIN && (DNSRecordType(number: question.type) != nil || DNSRecordData.isKeptOpaque(question.type))
+    }
+
+    /// DO and CD as the client sent them.
+    static func dnssecBits(_ question: StubQuestion) -> DNSQuestion.DNSSECBits {
+        var bits: DNSQuestion.DNSSECBits = []
+        if question.dnssecOK { bits.insert(.dnssecOK) }
+        if question.checkingDisabled { bits.insert(.checkingDisabled) }
+        return bits
     }
 
     private static let notImplemented = StubAnswer(rcode: .notImplemented, status: .typeNotFound, source: .upstream, fromCache: false)
@@ -69,9 +81,10 @@ struct LookupServiceStubAnswering: StubAnswering {
             }
             return .answered
         }
+        let dnssec = Self.dnssecBits(question)
         let lone = lookups.ask(
-            DNSQuestion(name: question.name, type: question.type), owner: ShareOwner(uid: owner.uid, connection: owner.connection),
-            allowsStale: true, consultingCache: true
+            DNSQuestion(name: question.name, type: question.type, dnssec: dnssec), owner: ShareOwner(uid: owner.uid, connection: owner.connection),
+            allowsStale: dnssec.isEmpty, consultingCache: dnssec.isEmpty
         ) { outcome, stale, source in
             completion(Self.answer(outcome, source: stale ? .stale : source.monitorSource))
         }
@@ -111,6 +124,12 @@ struct LookupServiceStubAnswering: StubAnswering {
                 source: source, fromCache: fromCache)
         case .failure(let error), .malformed(let error):
             return StubAnswer(rcode: .serverFailure, status: error.code, source: source, fromCache: fromCache)
+        case .passedThrough(let rcode, let answer, let authority):
+            // Only NOERROR and NXDOMAIN replies are read (the rest are failures, above).
+            let nameError = rcode == DNSResponseCode.nameError.rawValue
+            return StubAnswer(
+                rcode: nameError ? .nameError : .noError, answer: answer.map { .parsed($0) }, authority: authority.map { .parsed($0) },
+                status: nameError ? .hostNotFound : answer.isEmpty ? .noData : .noError, source: source, fromCache: false)
         }
     }
 

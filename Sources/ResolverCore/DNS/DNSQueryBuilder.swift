@@ -8,6 +8,19 @@ enum DNSQueryBuilder {
     /// trailing dot, `""` or `"."` for the root, and `\.`, `\\`, `\x` or `\DDD` escapes inside labels.
     /// An invalid name (an empty label, a label over 63 bytes, a name over 255 bytes, a bad escape)
     /// is a programming error and traps; use ``encodeName(_:)`` to check a name first.
+    /// A DNSSEC-aware query: `query(id:name:type:)` with CD set when asked, and an OPT
+    /// (RFC 6891: root owner, `udpSize`, version 0, DO when asked) when DO is.
+    /// Nil for a name ``encodeName(_:)`` rejects.
+    static func query(id: UInt16, name: String, type: UInt16, dnssec: DNSQuestion.DNSSECBits, udpSize: UInt16 = 1232) -> [UInt8]? {
+        guard encodeName(name) != nil else { return nil }
+        var message = query(id: id, name: name, type: type)
+        if dnssec.contains(.checkingDisabled) { message[3] |= 0x10 }
+        guard dnssec.contains(.dnssecOK) else { return message }
+        message[11] = 1  // ARCOUNT
+        message += [0, 0, 41, UInt8(udpSize >> 8), UInt8(udpSize & 0xFF), 0, 0, 0x80, 0, 0, 0]
+        return message
+    }
+
     static func query(id: UInt16, name: String, type: UInt16, recursionDesired: Bool = true) -> [UInt8] {
         guard let encodedName = encodeName(name) else {
             preconditionFailure("DNSQueryBuilder: invalid name \(name.debugDescription)")

@@ -39,6 +39,19 @@ extension ChannelLoop {
         }
     }
 
+    /// ares_send: a query built by the caller (its id included), the raw answer (empty on
+    /// failure). c-ares still does the transport: servers, tries, TCP after a truncated reply.
+    func send(_ query: [UInt8], handler: @escaping (Int32, UnsafeRawBufferPointer) -> Void) {
+        start(queries: 1, handler: handler) { channel, box in
+            query.withUnsafeBufferPointer { bytes in
+                ares_send(channel, bytes.baseAddress, Int32(bytes.count), { argument, status, _, answer, length in
+                    AresCallbackBox<UnsafeRawBufferPointer>.fire(
+                        argument, status: status, payload: UnsafeRawBufferPointer(start: answer, count: answer == nil ? 0 : Int(length)))
+                }, box)
+            }
+        }
+    }
+
     /// ares_getaddrinfo for a name (never a literal, never with a service: resolvd does
     /// those itself). The result list is freed after `handler` returns.
     func addressInfo(

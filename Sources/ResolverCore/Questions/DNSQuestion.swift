@@ -7,10 +7,23 @@
 public struct DNSQuestion: Hashable, Sendable, CustomStringConvertible {
     public var name: String
     public var type: UInt16
+    /// DO and CD, as a DNSSEC-aware client sent them (the DNS stub's): such a question goes
+    /// upstream with those bits and its reply comes back as sent (``QuestionOutcome/passedThrough(rcode:answer:authority:)``),
+    /// never from or into the cache. Empty for every question of resolvd's own ops.
+    public var dnssec: DNSSECBits
 
-    public init(name: String, type: UInt16) {
+    /// DO (RFC 3225) and CD (RFC 4035 §3.2.2) of a question.
+    public struct DNSSECBits: OptionSet, Hashable, Sendable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        public static let dnssecOK = DNSSECBits(rawValue: 1)
+        public static let checkingDisabled = DNSSECBits(rawValue: 2)
+    }
+
+    public init(name: String, type: UInt16, dnssec: DNSSECBits = []) {
         self.name = name.hasSuffix(".") && name.count > 1 ? String(name.dropLast()) : name
         self.type = type
+        self.dnssec = dnssec
     }
 
     /// The canonical form of a name: ASCII lower case, no trailing dot (RFC 4343); the root
@@ -80,11 +93,20 @@ public enum QuestionOutcome: Sendable {
     case noData(chain: [DNSRecord], soa: DNSRecord?)
     case failure(ResolverError)
     case malformed(ResolverError)
+    /// A DO or CD question's reply as the upstream sent it: its RCODE (NOERROR or NXDOMAIN)
+    /// and every record of its answer and authority sections, in order — RRSIG, NSEC and the
+    /// other DNSSEC types kept opaque (``DNSRecordData/unknown(type:rdata:)``). Never cached.
+    case passedThrough(rcode: UInt8, answer: [DNSRecord], authority: [DNSRecord])
 
     /// What an upstream's reply says about `question`: only the records that the question's
     /// name and its CNAME chain own (``DNSMessage/answers(chainedFrom:)``), nothing else a
-    /// reply may carry.
+    /// reply may carry — except for a question with DNSSEC bits, whose reply is passed
+    /// through whole.
     public init(_ message: DNSMessage, for question: DNSQuestion) {
+        guard question.dnssec.isEmpty else {
+            self = .passedThrough(rcode: message.rcode, answer: message.answers, authority: message.authority)
+            return
+        }
         let soa = message.authority.first { $0.type == .soa }
         var chain: [DNSRecord] = []
         var owner = question.name
@@ -112,7 +134,7 @@ public enum QuestionOutcome: Sendable {
     public var chainTTL: UInt32? {
         switch self {
         case .records(let chain, _), .nameError(let chain, _), .noData(let chain, _): chain.map(\.ttl).min()
-        case .failure, .malformed: nil
+        case .failure, .malformed, .passedThrough: nil
         }
     }
 
@@ -122,7 +144,7 @@ public enum QuestionOutcome: Sendable {
         case .records(let chain, _), .nameError(let chain, _), .noData(let chain, _):
             guard case .cname(let target)? = chain.last?.data else { return nil }
             return target
-        case .failure, .malformed: return nil
+        case .failure, .malformed, .passedThrough: return nil
         }
     }
 
@@ -133,14 +155,14 @@ public enum QuestionOutcome: Sendable {
             var seen: [String] = []
             for link in chain where !seen.contains(link.name) { seen.append(link.name) }
             return seen
-        case .failure, .malformed: return []
+        case .failure, .malformed, .passedThrough: return []
         }
     }
 
     public var isNegative: Bool {
         switch self {
         case .nameError, .noData: true
-        case .records, .failure, .malformed: false
+        case .records, .failure, .malformed, .passedThrough: false
         }
     }
 }

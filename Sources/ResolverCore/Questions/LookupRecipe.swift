@@ -155,6 +155,7 @@ extension Resolver {
             case .nameError(_, let soa): return .failure(Self.negative(ARES_ENOTFOUND, name: name, soa: soa))
             case .noData(_, let soa): return .failure(Self.negative(ARES_ENODATA, name: name, soa: soa))
             case .failure(let error), .malformed(let error): return .failure(error)
+            case .passedThrough: return .failure(Self.passedThroughToAnOp(name))
             }
         })
     }
@@ -197,6 +198,8 @@ extension Resolver {
                 failure = failure ?? error.asReadByCAres
             case .nameError, .noData:
                 break
+            case .passedThrough:
+                failure = failure ?? Self.passedThroughToAnOp("")
             }
         }
         return (found, canonical, failure)
@@ -223,8 +226,15 @@ extension Resolver {
             case .noData: return finish(.failure(.fromAresReverse(ARES_ENODATA, address: text)))
             case .failure(let error): return finish(.failure(error))
             case .malformed(let error): return finish(.failure(error.asReadByCAres))
+            case .passedThrough: return finish(.failure(Self.passedThroughToAnOp(text)))
             }
         }
+    }
+
+    /// Cannot happen: an op's questions carry no DNSSEC bits, and only those are passed
+    /// through (``QuestionOutcome/passedThrough(rcode:answer:authority:)``).
+    private static func passedThroughToAnOp(_ name: String) -> ResolverError {
+        ResolverError(code: .noRecovery, message: "\(name): a DNSSEC question's reply reached an op")
     }
 
     /// NXDOMAIN or NODATA, with the zone's negative TTL for the caller's records.

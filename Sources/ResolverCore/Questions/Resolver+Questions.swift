@@ -24,7 +24,7 @@ extension Resolver {
             }, completion: completion)
         }
         return start(owner: owner, timeout: nil, channelHint: channelHint, work: { lookup, loop in
-            loop.query(name: question.name, type: question.type) { status, answer in
+            let handle = { (status: Int32, answer: UnsafeRawBufferPointer) in
                 guard lookup.isPending else { return }  // cancelled: drop the late answer
                 guard status == ARES_SUCCESS || status == ARES_ENOTFOUND || status == ARES_ENODATA else {
                     lookup.finish(.success(.failure(.fromAres(status, name: question.name))))
@@ -38,6 +38,17 @@ extension Resolver {
                             ? .malformed(ResolverError(code: .noRecovery, message: "\(question.name): malformed answer: \(error)"))
                             : .failure(.fromAres(status, name: question.name))))
                 }
+            }
+            if question.dnssec.isEmpty {
+                loop.query(name: question.name, type: question.type, handler: handle)
+            } else {
+                // DO/CD go upstream as the client sent them; the id is drawn here (ares_send
+                // keeps the one it is given), from the system's CSPRNG.
+                guard let query = DNSQueryBuilder.query(id: UInt16.random(in: .min ... .max), name: question.name, type: question.type, dnssec: question.dnssec) else {
+                    lookup.finish(.success(.failure(.invalidArgument("bad name: \(question.name)"))))
+                    return
+                }
+                loop.send(query, handler: handle)
             }
         }, completion: completion)
     }
