@@ -112,6 +112,18 @@ public actor ResolvdDaemon: Service {
             guard let self else { return .failure(ConfigurationError("the daemon has stopped")) }
             return await self.reload()
         }
+        // Every listener before the Unix sockets: a client that found the v1 socket answering
+        // (as the tests and `systemctl` readiness do) finds the DNS stub and metrics too.
+        // `metrics_listen` (Observe/MetricsServer.swift); taken at start only, not on reload.
+        let metricsServer = try await MetricsServer.start(
+            configuration.metricsListen, context: context, acceptPauses: acceptPauses, logger: logger)
+        defer { metricsServer?.channel.close(promise: nil) }
+        metricsAddress = metricsServer?.bound
+        // `dns_listen` (DNSStub/): taken at start only, like metrics_listen.
+        let stubChannels = try await DNSStubServer.start(
+            configuration.dnsListen, adopting: systemd.dnsSockets, context: context, answering: LookupServiceStubAnswering(lookups: lookups), acceptPauses: acceptPauses,
+            logger: logger)
+        defer { for channel in stubChannels { channel.close(promise: nil) } }
         let path = configuration.socketPath
         let varlinkPath = configuration.varlinkSocketPath
         var servers: [any Channel]
@@ -136,16 +148,6 @@ public actor ResolvdDaemon: Service {
             try SocketFile.setMode(path: path, mode: configuration.socketMode)
             listeningDescription = path
         }
-        // `metrics_listen` (Observe/MetricsServer.swift); taken at start only, not on reload.
-        let metricsServer = try await MetricsServer.start(
-            configuration.metricsListen, context: context, acceptPauses: acceptPauses, logger: logger)
-        defer { metricsServer?.channel.close(promise: nil) }
-        metricsAddress = metricsServer?.bound
-        // `dns_listen` (DNSStub/): taken at start only, like metrics_listen.
-        let stubChannels = try await DNSStubServer.start(
-            configuration.dnsListen, adopting: systemd.dnsSockets, context: context, answering: LookupServiceStubAnswering(lookups: lookups), acceptPauses: acceptPauses,
-            logger: logger)
-        defer { for channel in stubChannels { channel.close(promise: nil) } }
         state = .running(socketPath: listeningDescription)
         logger.notice(
             "resolvd listening",
