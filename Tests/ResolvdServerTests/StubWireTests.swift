@@ -114,7 +114,7 @@ import Testing
         let query = try StubQuery(parsing: bytes)
         var head = query.replyHead(.noError)
         head.rcode = .noError
-        let record = StubRecord.parsed(DNSRecord(name: "www.example.test", ttl: 300, data: .a(address: "192.0.2.10")))
+        let record = DNSRecord(name: "www.example.test", ttl: 300, data: .a(address: "192.0.2.10"))
         let reply = StubReplyEncoder.encode(head, answer: [record], limit: 1232)
         #expect(Array(reply[0..<2]) == [0x12, 0x34])
         #expect(reply[2] & 0x80 != 0)  // QR
@@ -145,7 +145,7 @@ import Testing
     @Test func aLongAnswerIsTruncatedToTheClientsSize() throws {
         let query = try StubQuery(parsing: Self.query(type: 16))
         let records = (0..<40).map { index in
-            StubRecord.parsed(DNSRecord(name: "www.example.test", ttl: 60, data: .txt(strings: [String(repeating: "x", count: 40) + "\(index)"])))
+            DNSRecord(name: "www.example.test", ttl: 60, data: .txt(strings: [String(repeating: "x", count: 40) + "\(index)"]))
         }
         let whole = StubReplyEncoder.encode(query.replyHead(.noError), answer: records, limit: StubReplyEncoder.tcpLimit)
         #expect(whole.count > 512)
@@ -158,7 +158,7 @@ import Testing
 
     @Test func rawRecordsPassThrough() throws {
         let query = try StubQuery(parsing: Self.query(type: 65))
-        let raw = StubRecord.raw(name: "www.example.test", type: 65, ttl: 30, rdata: [0, 1, 0])
+        let raw = DNSRecord(name: "www.example.test", ttl: 30, data: .unknown(type: 65, rdata: [0, 1, 0]))
         let reply = StubReplyEncoder.encode(query.replyHead(.noError), answer: [raw], limit: 512)
         #expect(Array(reply.suffix(15)) == [0xC0, 12, 0, 65, 0, 1, 0, 0, 0, 30, 0, 3, 0, 1, 0])
     }
@@ -181,9 +181,9 @@ import Testing
 
     @Test func localhostIsAnsweredLocally() {
         let a = StubLocalNames.localhostAnswer(StubQuestion(name: "LocalHost", type: 1, qclass: 1))
-        #expect(a?.answer == [.parsed(DNSRecord(name: "LocalHost", ttl: 0, data: .a(address: "127.0.0.1")))])
+        #expect(a?.answer == [DNSRecord(name: "LocalHost", ttl: 0, data: .a(address: "127.0.0.1"))])
         let aaaa = StubLocalNames.localhostAnswer(StubQuestion(name: "x.localhost", type: 28, qclass: 1))
-        #expect(aaaa?.answer == [.parsed(DNSRecord(name: "x.localhost", ttl: 0, data: .aaaa(address: "::1")))])
+        #expect(aaaa?.answer == [DNSRecord(name: "x.localhost", ttl: 0, data: .aaaa(address: "::1"))])
         let mx = StubLocalNames.localhostAnswer(StubQuestion(name: "localhost", type: 15, qclass: 1))
         #expect(mx?.rcode == .noError && mx?.answer == [])
         #expect(StubLocalNames.localhostAnswer(StubQuestion(name: "notlocalhost", type: 1, qclass: 1)) == nil)

@@ -98,9 +98,9 @@ import Testing
     @Test func ttlsCountDownFromWhenTheReplyWasWritten() throws {
         let head = try StubQuery(parsing: Self.query(id: 7, edns: false)).replyHead(.noError)
         let record = DNSRecord(name: "www.example.test", ttl: 300, data: .a(address: "192.0.2.10"))
-        let reply = StubReplyEncoder.encode(head, answer: [.parsed(record)], limit: 512)
+        let reply = StubReplyEncoder.encode(head, answer: [record], limit: 512)
         var written = StubWrittenAnswers()
-        var answer = StubAnswer(rcode: .noError, answer: [.parsed(record)], status: .noError, source: .cache, fromCache: true)
+        var answer = StubAnswer(rcode: .noError, answer: [record], status: .noError, source: .cache, fromCache: true)
         answer.provenance = AnswerProvenance(
             dependencies: [ComposedAnswers.Dependency(slot: 0, stamp: 1, expiresAt: .max, refreshAt: .max)], generation: 0, madeAt: 10_000)
         written.store(question: head.question!, reply: reply, answer: answer)
@@ -117,12 +117,12 @@ import Testing
     @Test func theTableIsBoundedByEntries() throws {
         var written = StubWrittenAnswers()
         let record = DNSRecord(name: "www.example.test", ttl: 300, data: .a(address: "192.0.2.10"))
-        var answer = StubAnswer(rcode: .noError, answer: [.parsed(record)], status: .noError, source: .cache, fromCache: true)
+        var answer = StubAnswer(rcode: .noError, answer: [record], status: .noError, source: .cache, fromCache: true)
         answer.provenance = AnswerProvenance(dependencies: [], generation: 0, madeAt: 0)
         var largest = 0
         for index in 0...StubWrittenAnswers.maxEntries {
             let head = try StubQuery(parsing: Self.query(id: 1, name: ["n\(index)", "example", "test"], edns: false)).replyHead(.noError)
-            written.store(question: head.question!, reply: StubReplyEncoder.encode(head, answer: [.parsed(record)], limit: 512), answer: answer)
+            written.store(question: head.question!, reply: StubReplyEncoder.encode(head, answer: [record], limit: 512), answer: answer)
             largest = max(largest, written.count)
         }
         #expect(largest == StubWrittenAnswers.maxEntries, "the bound was reached")

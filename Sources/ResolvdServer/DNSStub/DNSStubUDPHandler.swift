@@ -152,26 +152,27 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
     private func answerAtOnce(_ query: StubQuery, _ question: StubQuestion, owner: StubOwner, client: ClientCounters?, to remote: SocketAddress) -> Bool {
         let head = query.replyHead(.noError)
         let limit = query.udpReplyLimit(serverSize: Int(StubReplyEncoder.advertisedUDPSize))
+        var reply: (answer: StubAnswer, bytes: [UInt8])?
         if let written = writtenAnswers.entry(for: query.question) {
             let now = MonotonicClock.milliseconds()
             if !lookups.answering.stillHolds(written.provenance, now: now) {
                 writtenAnswers.remove(query.question)
             } else if let bytes = StubReplyEncoder.reply(head, from: written, now: now, limit: limit) {
-                let startedAt = lookups.begin(question, client: client)
-                lookups.end(startedAt, question, written.answer, owner: owner, client: client)
-                send(bytes, to: remote)
-                if !reading { flushIfNeeded() }
-                return true
+                reply = (written.answer, bytes)
             }
         }
-        guard let answer = lookups.answering.answerAtOnce(question) else { return false }
+        if reply == nil, let answer = lookups.answering.answerAtOnce(question) {
+            var answerHead = head
+            answerHead.rcode = answer.rcode
+            let bytes = StubReplyEncoder.encode(answerHead, answer: answer.answer, authority: answer.authority, limit: limit)
+            let truncated = bytes[2] & 0x02 != 0  // TC: the whole answer did not fit
+            if answer.provenance != nil, !truncated { writtenAnswers.store(question: query.question, reply: bytes, answer: answer) }
+            reply = (answer, bytes)
+        }
+        guard let reply else { return false }
         let startedAt = lookups.begin(question, client: client)
-        lookups.end(startedAt, question, answer, owner: owner, client: client)
-        var replyHead = head
-        replyHead.rcode = answer.rcode
-        let bytes = StubReplyEncoder.encode(replyHead, answer: answer.answer, authority: answer.authority, limit: limit)
-        if answer.provenance != nil, bytes[2] & 0x02 == 0 { writtenAnswers.store(question: query.question, reply: bytes, answer: answer) }
-        send(bytes, to: remote)
+        lookups.end(startedAt, question, reply.answer, owner: owner, client: client)
+        send(reply.bytes, to: remote)
         if !reading { flushIfNeeded() }
         return true
     }
@@ -186,13 +187,9 @@ final class DNSStubUDPHandler: ChannelInboundHandler {
         }
         lookups.end(entry.startedAt, entry.question, answer, owner: owner, client: client)
         if sources[owner.source] == nil { lookups.release(client) }
-        reply(answer, head: head, limit: limit, to: key.remote)
-    }
-
-    private func reply(_ answer: StubAnswer, head: StubReplyHead, limit: Int, to remote: SocketAddress) {
         var head = head
         head.rcode = answer.rcode
-        send(StubReplyEncoder.encode(head, answer: answer.answer, authority: answer.authority, limit: limit), to: remote)
+        send(StubReplyEncoder.encode(head, answer: answer.answer, authority: answer.authority, limit: limit), to: key.remote)
         // Answers that arrive outside a read burst are flushed at once.
         if !reading { flushIfNeeded() }
     }

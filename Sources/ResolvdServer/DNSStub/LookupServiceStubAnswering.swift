@@ -113,14 +113,14 @@ struct LookupServiceStubAnswering: StubAnswering {
         let fromCache = source == .cache || source == .stale
         switch outcome {
         case .records(let chain, let records):
-            return StubAnswer(rcode: .noError, answer: (chain + records).map { .parsed($0) }, status: .noError, source: source, fromCache: fromCache)
+            return StubAnswer(rcode: .noError, answer: chain + records, status: .noError, source: source, fromCache: fromCache)
         case .nameError(let chain, let soa):
             return StubAnswer(
-                rcode: .nameError, answer: chain.map { .parsed($0) }, authority: soa.map { [.parsed($0)] } ?? [], status: .hostNotFound,
+                rcode: .nameError, answer: chain, authority: soa.map { [$0] } ?? [], status: .hostNotFound,
                 source: source, fromCache: fromCache)
         case .noData(let chain, let soa):
             return StubAnswer(
-                rcode: .noError, answer: chain.map { .parsed($0) }, authority: soa.map { [.parsed($0)] } ?? [], status: .noData,
+                rcode: .noError, answer: chain, authority: soa.map { [$0] } ?? [], status: .noData,
                 source: source, fromCache: fromCache)
         case .failure(let error), .malformed(let error):
             return StubAnswer(rcode: .serverFailure, status: error.code, source: source, fromCache: fromCache)
@@ -128,7 +128,7 @@ struct LookupServiceStubAnswering: StubAnswering {
             // Only NOERROR and NXDOMAIN replies are read (the rest are failures, above).
             let nameError = rcode == DNSResponseCode.nameError.rawValue
             return StubAnswer(
-                rcode: nameError ? .nameError : .noError, answer: answer.map { .parsed($0) }, authority: authority.map { .parsed($0) },
+                rcode: nameError ? .nameError : .noError, answer: answer, authority: authority,
                 status: nameError ? .hostNotFound : answer.isEmpty ? .noData : .noError, source: source, fromCache: false)
         }
     }
@@ -148,7 +148,7 @@ struct LookupServiceStubAnswering: StubAnswering {
                     DNSRecord(name: question.name, ttl: entry.ttl ?? 0, data: entry.family == .inet6 ? .aaaa(address: address) : .a(address: address))
                 }
             }
-            return StubAnswer(rcode: .noError, answer: records.map { .parsed($0) }, status: status, source: source, fromCache: false)
+            return StubAnswer(rcode: .noError, answer: records, status: status, source: source, fromCache: false)
         case .success:
             return StubAnswer(rcode: .serverFailure, status: status, source: source, fromCache: false)
         case .failure(let error) where error.code == .noData:

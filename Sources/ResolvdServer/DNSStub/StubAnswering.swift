@@ -68,9 +68,9 @@ struct StubOwner: Sendable {
 /// An answer, ready for the wire, and how it was reached (for stats and `monitor`).
 struct StubAnswer: Sendable {
     var rcode: DNSResponseCode
-    var answer: [StubRecord] = []
+    var answer: [DNSRecord] = []
     /// The SOA of an NXDOMAIN or NODATA answer, when the service has it.
-    var authority: [StubRecord] = []
+    var authority: [DNSRecord] = []
     /// The outcome in resolvd's status table, for `stats` and `monitor`.
     var status: ResultCode
     var source: MonitorEvent.Source

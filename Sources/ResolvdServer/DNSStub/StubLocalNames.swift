@@ -22,7 +22,7 @@ enum StubLocalNames {
         default: nil
         }
         return StubAnswer(
-            rcode: .noError, answer: data.map { [.parsed(DNSRecord(name: question.name, ttl: 0, data: $0))] } ?? [],
+            rcode: .noError, answer: data.map { [DNSRecord(name: question.name, ttl: 0, data: $0)] } ?? [],
             status: data == nil ? .noData : .noError, source: .hosts, fromCache: false)
     }
 

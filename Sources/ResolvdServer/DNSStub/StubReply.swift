@@ -19,13 +19,6 @@ struct StubReplyHead: Sendable, Equatable {
     }
 }
 
-/// One resource record of a stub reply: a parsed record of the engine's, or one kept as
-/// the upstream sent it (a type resolvd has no parser for).
-enum StubRecord: Sendable, Equatable {
-    case parsed(DNSRecord)
-    case raw(name: String, type: UInt16, ttl: UInt32, rdata: [UInt8])
-}
-
 /// Writes DNS replies for the stub listener (RFC 1035 §4.1): the head, the answer and
 /// authority records, and an OPT back when the query had one, advertising
 /// ``advertisedUDPSize``. A reply longer than `limit` is cut to its head, question and
@@ -41,7 +34,7 @@ enum StubReplyEncoder {
     /// The most a TCP frame can hold.
     static let tcpLimit = 65_535
 
-    static func encode(_ head: StubReplyHead, answer: [StubRecord] = [], authority: [StubRecord] = [], limit: Int) -> [UInt8] {
+    static func encode(_ head: StubReplyHead, answer: [DNSRecord] = [], authority: [DNSRecord] = [], limit: Int) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512)
         writeHeader(head, counts: (answer.count, authority.count), truncated: false, to: &out)
@@ -87,29 +80,17 @@ enum StubReplyEncoder {
 
     /// Written straight into `out`: the owner name first, then replaced by a pointer to the
     /// question when it is the question's name.
-    private static func append(_ record: StubRecord, questionName: Range<Int>?, to out: inout [UInt8]) {
+    private static func append(_ record: DNSRecord, questionName: Range<Int>?, to out: inout [UInt8]) {
         let nameStart = out.count
-        switch record {
-        case .parsed(let parsed): DNSRecord.appendName(parsed.name, to: &out)
-        case .raw(let name, _, _, _): DNSRecord.appendName(name, to: &out)
-        }
+        DNSRecord.appendName(record.name, to: &out)
         if let questionName, equalIgnoringASCIICase(out[nameStart...], out[questionName]) {
             out.removeSubrange(nameStart...)
             append16(0xC000 | UInt16(StubQuery.headerLength), to: &out)
         }
-        switch record {
-        case .parsed(let parsed):
-            append16(parsed.data.typeNumber, to: &out)
-            append16(DNSWireType.classIN, to: &out)
-            append32(parsed.ttl, to: &out)
-            parsed.data.appendWireFormat(to: &out)
-        case .raw(_, let type, let ttl, let rdata):
-            append16(type, to: &out)
-            append16(DNSWireType.classIN, to: &out)
-            append32(ttl, to: &out)
-            append16(UInt16(truncatingIfNeeded: rdata.count), to: &out)
-            out += rdata
-        }
+        append16(record.data.typeNumber, to: &out)
+        append16(DNSWireType.classIN, to: &out)
+        append32(record.ttl, to: &out)
+        record.data.appendWireFormat(to: &out)
     }
 
     /// A name as text in wire form (``DNSRecord/appendName(_:to:)``).
