@@ -83,14 +83,19 @@ public final class ScriptedUpstream: Sendable {
     /// Each UDP query's DNSSEC bits as received, in order: `"DO CD"`, `"DO"`, `"CD"` or `""`.
     public var dnssecBitsSeen: [String] { bits.current }
 
+    /// Each UDP query's source port, in the order received: which socket of the client sent it.
+    public var sourcePortsSeen: [UInt16] { ports.current }
+
     private let counter: Locked<Int>
     private let names: Locked<[String]>
     private let accepted: Locked<Int>
     private let bits: Locked<[String]>
+    private let ports: Locked<[UInt16]>
     private let worker: WorkerThread
 
     private init(
-        port: UInt16, script: Script, counter: Locked<Int>, names: Locked<[String]>, accepted: Locked<Int>, bits: Locked<[String]>, worker: WorkerThread
+        port: UInt16, script: Script, counter: Locked<Int>, names: Locked<[String]>, accepted: Locked<Int>, bits: Locked<[String]>,
+        ports: Locked<[UInt16]>, worker: WorkerThread
     ) {
         self.port = port
         self.script = script
@@ -98,6 +103,7 @@ public final class ScriptedUpstream: Sendable {
         self.names = names
         self.accepted = accepted
         self.bits = bits
+        self.ports = ports
         self.worker = worker
     }
 
@@ -127,17 +133,18 @@ public final class ScriptedUpstream: Sendable {
         let names = Locked<[String]>([])
         let accepted = Locked(0)
         let bits = Locked<[String]>([])
+        let ports = Locked<[UInt16]>([])
         let worker: WorkerThread
         do {
             worker = try WorkerThread(name: "ScriptedUpstream") { wake in
-                serve(udp: udp, tcp: tcp, wake: wake, script: script, counter: counter, names: names, accepted: accepted, bits: bits)
+                serve(udp: udp, tcp: tcp, wake: wake, script: script, counter: counter, names: names, accepted: accepted, bits: bits, ports: ports)
             }
         } catch {
             close(udp)
             if let tcp { close(tcp) }
             throw error
         }
-        return ScriptedUpstream(port: port, script: script, counter: counter, names: names, accepted: accepted, bits: bits, worker: worker)
+        return ScriptedUpstream(port: port, script: script, counter: counter, names: names, accepted: accepted, bits: bits, ports: ports, worker: worker)
     }
 
     /// Stops the responder thread and closes its socket. Idempotent.
@@ -268,7 +275,7 @@ public final class ScriptedUpstream: Sendable {
 
     private static func serve(
         udp: Int32, tcp: Int32?, wake: Int32, script: Script, counter: Locked<Int>, names: Locked<[String]>, accepted: Locked<Int>,
-        bits: Locked<[String]>
+        bits: Locked<[String]>, ports: Locked<[UInt16]>
     ) {
         /// Connections kept open and never read (``TCPBehaviour/hang``), closed on stop.
         var hanging: [Int32] = []
@@ -286,6 +293,7 @@ public final class ScriptedUpstream: Sendable {
             if fds[0].revents != 0 { return }
             while let (query, from) = Socket.receive(udp) {
                 counter.withLock { $0 += 1 }
+                ports.withLock { $0.append(UInt16(bigEndian: from.sin_port)) }
                 if let name = DNSWire.questionName(query) { names.withLock { $0.append(name) } }
                 let seen = dnssecBits(query)
                 bits.withLock { $0.append([seen.dnssecOK ? "DO" : nil, seen.checkingDisabled ? "CD" : nil].compactMap { $0 }.joined(separator: " ")) }

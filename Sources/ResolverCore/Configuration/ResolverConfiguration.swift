@@ -13,6 +13,12 @@ public struct ResolverConfiguration: Hashable, Sendable {
     public var servers: [DNSServerAddress]
     /// How long c-ares waits for one try before the next (per server, per try).
     public var timeoutPerTry: Duration = .milliseconds(2000)
+    /// How long a channel's upstream sockets (and so their source ports) are used before
+    /// the channel is replaced by a fresh one: c-ares keeps them open between queries
+    /// (ARES_FLAG_STAYOPEN), which spares a lookup on an idle channel a socket's set-up and
+    /// teardown, and this bounds how long one port is predictable (docs/architecture.md,
+    /// "Upstream sockets").
+    public var upstreamSocketLifetime: Duration = .seconds(1)
     /// How many times c-ares tries each server.
     public var tries: Int = 2
     /// How long after an upstream is marked down it is first asked again directly (a
@@ -103,9 +109,15 @@ public struct ResolverConfiguration: Hashable, Sendable {
             throw .invalidArgument("in-flight per channel must be between 1 and 65536, not \(maxInFlightPerChannel)")
         }
         if socketReceiveBufferBytes < 0 { throw .invalidArgument("socket receive buffer must not be negative") }
+        if upstreamSocketLifetime <= .zero { throw .invalidArgument("upstream socket lifetime must be positive") }
         for domain in searchDomains where DNSName.validationError(domain) != nil {
             throw .invalidArgument("bad search domain '\(domain)'")
         }
+    }
+
+    var upstreamSocketLifetimeNanoseconds: UInt64 {
+        let (seconds, attoseconds) = upstreamSocketLifetime.components
+        return UInt64(clamping: seconds) &* 1_000_000_000 &+ UInt64(clamping: attoseconds / 1_000_000_000)
     }
 
     var timeoutPerTryMilliseconds: Int32 {

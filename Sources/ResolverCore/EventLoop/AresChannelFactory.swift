@@ -32,6 +32,11 @@ enum AresChannelFactory {
         // through as such (WSATRY_AGAIN / WSANO_RECOVERY). With several, c-ares' default
         // moves on to the next server and reports ECONNREFUSED when all refused.
         options.flags = configuration.servers.count == 1 ? ARES_FLAG_NOCHECKRESP : 0
+        // Sockets stay open between queries: c-ares 1.18 otherwise closes them whenever no
+        // query is in flight, so one lookup at a time paid socket, setsockopt ×3, connect,
+        // epoll_ctl ×2 and close each (docs/performance.md). The ChannelLoop replaces the
+        // channel once its sockets have lived `upstreamSocketLifetime`, for fresh ports.
+        options.flags |= ARES_FLAG_STAYOPEN
         options.timeout = configuration.timeoutPerTryMilliseconds
         options.tries = Int32(configuration.tries)
         options.ndots = Int32(configuration.ndots)

@@ -17,6 +17,11 @@ import Glibc
 /// for the earliest per-lookup deadline — never on a fixed tick, so an idle loop uses
 /// no CPU.
 ///
+/// The channel's upstream sockets stay open between queries and the channel is replaced
+/// by a fresh one (new sockets, new source ports) once they have served
+/// ``ResolverConfiguration/upstreamSocketLifetime``; a replaced channel, like one of an
+/// older upstream order, finishes its queries and is then destroyed.
+///
 /// The loop caps the DNS queries it keeps in flight (an AF_UNSPEC getaddrinfo is two),
 /// so that a burst of replies fits the socket's receive buffer; the rest wait in a queue,
 /// where a cancelled lookup is simply skipped. It knows nothing about what a lookup
@@ -59,6 +64,8 @@ final class ChannelLoop: @unchecked Sendable {
     /// The most queries in flight at once (see ``ReceiveBufferCapacity``).
     private let queryLimit: Int
     private let timeoutPerTryNanoseconds: UInt64
+    /// How long the channel's sockets serve before the channel is replaced (see ``socketsOutlived(now:)``).
+    private let socketLifetimeNanoseconds: UInt64
     /// Written once by `startThread()`, before the resolver that owns this loop is shared;
     /// only read afterwards (join, CPU clock).
     private var thread: pthread_t?
@@ -96,6 +103,7 @@ final class ChannelLoop: @unchecked Sendable {
         self.index = index
         self.queryLimit = queryLimit
         self.timeoutPerTryNanoseconds = UInt64(configuration.timeoutPerTryMilliseconds) * 1_000_000
+        self.socketLifetimeNanoseconds = configuration.upstreamSocketLifetimeNanoseconds
         let watcher = try SocketWatcher()
         self.watcher = watcher
         self.configuration = configuration
@@ -205,8 +213,11 @@ extension ChannelLoop {
             if ready < 0 && errno != EINTR {
                 preconditionFailure("epoll_wait failed: \(String(cString: strerror(errno)))")
             }
-            // Before any lookup of this wake-up starts: on the channel in the latest order.
-            if board.orderGeneration.load(ordering: .relaxed) != orderGeneration { switchToLatestOrder() }
+            // Before any lookup of this wake-up starts: on the channel in the latest order,
+            // with sockets younger than their lifetime.
+            if board.orderGeneration.load(ordering: .relaxed) != orderGeneration || socketsOutlived(now: MonotonicClock.now()) {
+                replaceChannel()
+            }
             var processedAres = false
             for slot in 0..<max(0, Int(ready)) {
                 let fd = events[slot].data.fd
@@ -327,7 +338,19 @@ extension ChannelLoop {
         }
     }
 
-    private func switchToLatestOrder() {
+    /// Whether the channel's sockets have served their lifetime. c-ares keeps them open
+    /// between queries (ARES_FLAG_STAYOPEN) and 1.18 cannot close them while the channel
+    /// lives, so a fresh channel — fresh sockets, fresh source ports — takes over; the old
+    /// one drains like one of an older order. Checked only when the loop wakes: an idle
+    /// channel keeps its socket until its next lookup, which then starts on a new one.
+    private func socketsOutlived(now: UInt64) -> Bool {
+        guard let opened = traffic.firstSocketOpenedAt else { return false }
+        return now &- opened >= socketLifetimeNanoseconds
+    }
+
+    /// A new channel in the board's latest order takes over new lookups; the current one
+    /// drains (its queries finish on it) and is destroyed when it has none.
+    private func replaceChannel() {
         let order = board.order
         orderGeneration = order.generation
         // On failure (out of memory, descriptors) the current channel stays, in its old order.

@@ -59,6 +59,10 @@ final class UpstreamTraffic {
     @exclusivity(unchecked) private var freeSlots: [Int] = []
     /// No entry of `sent` expires before this.
     @exclusivity(unchecked) private(set) var nextExpiry = UInt64.max
+    /// When this channel opened its first socket (``MonotonicClock``), nil before: how old
+    /// its source ports are (``ChannelLoop`` replaces a channel whose sockets have lived
+    /// ``ResolverConfiguration/upstreamSocketLifetime``).
+    private(set) var firstSocketOpenedAt: UInt64?
 
     init(board: UpstreamBoard, order: [Int], receiveBufferBytes: Int, timeoutPerTry: UInt64) {
         self.board = board
@@ -80,6 +84,7 @@ final class UpstreamTraffic {
     func open(domain: Int32, type: Int32, protocol: Int32) -> Int32 {
         let fd = socket(domain, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), `protocol`)
         guard fd >= 0 else { return fd }
+        if firstSocketOpenedAt == nil { firstSocketOpenedAt = MonotonicClock.now() }
         let isTCP = type == Int32(SOCK_STREAM.rawValue)
         if isTCP {
             var one: Int32 = 1
