@@ -151,6 +151,17 @@ extension Resolver {
         loops.reduce(0) { $0 + $1.droppedWhileWaiting.load(ordering: .relaxed) }
     }
 
+    /// Whether every channel loop sleeps with nothing in flight or queued (for tests).
+    var channelsAsleepAndIdle: Bool {
+        loops.allSatisfy(\.isAsleepAndIdle)
+    }
+
+    /// How often a submitted lookup had to wake a channel loop's thread (eventfd) rather
+    /// than start at once on the submitting thread (for tests).
+    var channelWakeUpsForStarts: Int {
+        loops.reduce(0) { $0 + $1.wakeUpsForStarts.load(ordering: .relaxed) }
+    }
+
     /// CPU time used by all channel threads, in nanoseconds.
     func loopThreadCPUNanoseconds() -> UInt64 {
         loops.reduce(0) { $0 + $1.threadCPUNanoseconds }

@@ -10,12 +10,16 @@ import Glibc
 
 /// One c-ares channel and the thread that owns it.
 ///
-/// Every `ares_*` call on the channel happens on this thread (c-ares 1.18 channels are
-/// not thread-safe). The thread sleeps in `epoll_wait` on the channel's sockets (c-ares
-/// reports them through ARES_OPT_SOCK_STATE_CB) and on an eventfd that other threads
-/// write when they submit a lookup; it wakes for readiness, for c-ares' next retry, or
-/// for the earliest per-lookup deadline — never on a fixed tick, so an idle loop uses
-/// no CPU.
+/// Every `ares_*` call on the channel happens under its ``ChannelOwnership`` (c-ares 1.18
+/// channels are not thread-safe): on this thread, which holds it whenever it is awake, or
+/// on a thread that submits a lookup while the loop sleeps and finds the channel free —
+/// that thread starts the lookup itself (its queries leave at once, and the loop thread
+/// is not woken for it). The thread sleeps in `epoll_wait` on the channel's sockets
+/// (c-ares reports them through ARES_OPT_SOCK_STATE_CB), on an eventfd that other threads
+/// write when they queue a lookup, and on a timerfd that a thread which started one armed
+/// if it needs the loop sooner than planned; it wakes for readiness, for c-ares' next
+/// retry, or for the earliest per-lookup deadline — never on a fixed tick, so an idle
+/// loop uses no CPU.
 ///
 /// The channel's upstream sockets stay open between queries and the channel is replaced
 /// by a fresh one (new sockets, new source ports) once they have served
@@ -28,7 +32,8 @@ import Glibc
 /// asks: a ``LookupRecord`` starts its own work through ``withChannel(queries:_:)``.
 final class ChannelLoop: @unchecked Sendable {
     // Safe to share: `inbox` is behind its lock, `watcher.wake()` is a write to an eventfd,
-    // and the other lets never change after init. Every `var` below is touched only on the loop thread.
+    // and the other lets never change after init. Every `var` below is touched only by the
+    // holder of `ownership` (see ``startAtOnce(_:)``).
     private enum Job {
         case start(LookupRecord)
         case stop
@@ -36,6 +41,9 @@ final class ChannelLoop: @unchecked Sendable {
 
     private struct Inbox {
         var jobs: [Job] = []
+        /// The loop thread is in a turn and looks at the inbox before it sleeps: a job
+        /// queued meanwhile needs no eventfd wake-up.
+        var loopAwake = false
     }
 
     private struct Deadline: Comparable {
@@ -47,6 +55,13 @@ final class ChannelLoop: @unchecked Sendable {
 
     let index: Int
     private let inbox = NIOLockedValueBox(Inbox())
+    private let ownership = ChannelOwnership()
+    /// When the sleeping loop thread will wake by itself at the latest (``MonotonicClock``;
+    /// `.max`: not before an event): a lookup started while it sleeps that needs it sooner
+    /// arms the watcher's timer.
+    private var sleepsUntil = UInt64.max
+    /// The loop has stopped and destroyed its channel: nothing starts on it any more.
+    private var stopped = false
     private let watcher: SocketWatcher
     private let configuration: ResolverConfiguration
     private let board: UpstreamBoard
@@ -80,6 +95,9 @@ final class ChannelLoop: @unchecked Sendable {
     private var purgeWaitingAt = ChannelLoop.purgeFloor
     /// How many cancelled lookups the sweeps above have dropped (for tests and stats).
     let droppedWhileWaiting = Atomic<Int>(0)
+    /// How often a submitted lookup was queued with an eventfd wake-up of the loop thread
+    /// instead of started at once (for tests).
+    let wakeUpsForStarts = Atomic<Int>(0)
     private var deadlines = Heap<Deadline>()
     /// DNS queries sent by running c-ares operations whose callbacks have not fired.
     private var inFlight = 0
@@ -138,10 +156,39 @@ final class ChannelLoop: @unchecked Sendable {
         self.thread = thread
     }
 
-    /// Queues `record` to start on this loop. Callable from any thread.
+    /// Starts `record` on this loop: at once when the loop sleeps with nothing queued,
+    /// else queued for the loop thread. Callable from any thread.
     /// `fromLoopThread`: the caller is this loop's own thread (``isLoopThread``).
     func submit(_ record: LookupRecord, fromLoopThread: Bool) {
+        if !fromLoopThread, startAtOnce(record) { return }
         enqueue(.start(record), fromLoopThread: fromLoopThread)
+    }
+
+    /// Starts `record` on the calling thread if the channel is free (the loop thread is
+    /// asleep, or between turns) and nothing is queued before it; false otherwise. One
+    /// lookup at a time, this spares the loop thread's wake-up (an eventfd write and read
+    /// and a thread scheduled) between the request and its queries leaving.
+    ///
+    /// c-ares may complete the lookup inside this call (a query that cannot be sent): its
+    /// completion then runs on the calling thread, as it would on the loop thread, and may
+    /// submit another lookup, which finds the channel taken and is queued.
+    private func startAtOnce(_ record: LookupRecord) -> Bool {
+        guard ownership.takeIfFree() else { return false }
+        defer { ownership.release() }
+        guard !stopped, inbox.withLockedValue({ $0.jobs.isEmpty }) else { return false }
+        let now = MonotonicClock.now()
+        if board.orderGeneration.load(ordering: .relaxed) != orderGeneration || socketsOutlived(now: now) {
+            replaceChannel()
+        }
+        accept(record)
+        // The loop planned its wake-up without this lookup: a retry or a deadline of it may
+        // come sooner.
+        let needed = nextWakeAt()
+        if needed < sleepsUntil {
+            sleepsUntil = needed
+            watcher.wakeNoLaterThan(needed)
+        }
+        return true
     }
 
     /// Stops the loop after the jobs already queued, destroys the channel, and waits for
@@ -159,21 +206,35 @@ final class ChannelLoop: @unchecked Sendable {
         pthread_join(thread, nil)
     }
 
+    /// Whether the loop thread sleeps with no query in flight and nothing queued (for tests:
+    /// what a lookup submitted now finds).
+    var isAsleepAndIdle: Bool {
+        guard ownership.takeIfFree() else { return false }
+        defer { ownership.release() }
+        return !stopped && inFlight == 0 && waiting.isEmpty && inbox.withLockedValue { $0.jobs.isEmpty }
+    }
+
     /// Whether the calling thread is this loop's: what it submits needs no wake-up.
     var isLoopThread: Bool {
         loopThreadID.load(ordering: .relaxed) == pthread_self()
     }
 
     private func enqueue(_ job: Job, fromLoopThread: Bool) {
-        let wasEmpty = inbox.withLockedValue { inbox in
+        let needsWake = inbox.withLockedValue { inbox in
             let wasEmpty = inbox.jobs.isEmpty
             inbox.jobs.append(job)
-            return wasEmpty
+            // Not empty: whoever found it empty has woken the loop (or it will run it).
+            return wasEmpty && !inbox.loopAwake
         }
-        guard wasEmpty else { return }  // whoever found it empty has woken the loop (or will run it)
+        guard needsWake else { return }
         // From the loop thread (a lookup's completion starting the next one, as the daemon's
         // per-uid share does): no eventfd write and read, no extra trip through epoll_wait.
-        if fromLoopThread { postedToSelf = true } else { watcher.wake() }
+        if fromLoopThread {
+            postedToSelf = true
+        } else {
+            if case .start = job { wakeUpsForStarts.add(1, ordering: .relaxed) }
+            watcher.wake()
+        }
     }
 }
 
@@ -208,10 +269,29 @@ extension ChannelLoop {
         loopThreadID.store(pthread_self(), ordering: .relaxed)
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         var running = true
+        ownership.take()
+        inbox.withLockedValue { $0.loopAwake = true }
         while running {
-            let ready = epoll_wait(watcher.epollFD, &events, Int32(events.count), nextWaitMilliseconds())
-            if ready < 0 && errno != EINTR {
-                preconditionFailure("epoll_wait failed: \(String(cString: strerror(errno)))")
+            // What was queued during the turn, without a wake-up, runs before the loop sleeps.
+            guard inbox.withLockedValue({ inbox in
+                inbox.loopAwake = !inbox.jobs.isEmpty
+                return !inbox.loopAwake
+            }) else {
+                running = runInbox() && running
+                startWaiting()
+                continue
+            }
+            // The channel is free while the thread sleeps: a submitting thread may start a
+            // lookup on it meanwhile (``startAtOnce(_:)``).
+            let wait = nextWaitMilliseconds()
+            ownership.release()
+            let ready = epoll_wait(watcher.epollFD, &events, Int32(events.count), wait)
+            let failure = errno
+            ownership.take()
+            inbox.withLockedValue { $0.loopAwake = true }
+            sleepsUntil = .max  // awake: the next turn plans again
+            if ready < 0 && failure != EINTR {
+                preconditionFailure("epoll_wait failed: \(String(cString: strerror(failure)))")
             }
             // Before any lookup of this wake-up starts: on the channel in the latest order,
             // with sockets younger than their lifetime.
@@ -224,6 +304,10 @@ extension ChannelLoop {
                 if fd == watcher.wakeFD {
                     watcher.drainWake()
                     running = runInbox() && running
+                    continue
+                }
+                if fd == watcher.timerFD {
+                    watcher.drainTimer()
                     continue
                 }
                 let flags = events[slot].events
@@ -257,6 +341,8 @@ extension ChannelLoop {
             }
         }
         shutDownChannel()
+        stopped = true
+        ownership.release()
     }
 
     /// Runs submitted jobs; false when asked to stop.
@@ -270,24 +356,30 @@ extension ChannelLoop {
         for job in jobs {
             switch job {
             case .start(let record):
-                guard record.isPending else { continue }  // cancelled before it reached the loop
-                if let deadline = record.deadline { deadlines.insert(Deadline(at: deadline, record: record)) }
-                if hasRoom && waiting.isEmpty {
-                    record.start(on: self)
-                } else {
-                    waiting.append(record)
-                    if waiting.count >= purgeWaitingAt {
-                        let before = waiting.count
-                        waiting.removeAll { !$0.isPending }
-                        purgeWaitingAt = max(Self.purgeFloor, 2 * waiting.count)
-                        droppedWhileWaiting.add(before - waiting.count, ordering: .relaxed)
-                    }
-                }
+                accept(record)
             case .stop:
                 keepRunning = false
             }
         }
         return keepRunning
+    }
+
+    /// Starts `record` now if a slot is free and nothing waits before it, else queues it.
+    /// Holder of the channel only.
+    private func accept(_ record: LookupRecord) {
+        guard record.isPending else { return }  // cancelled before it reached the loop
+        if let deadline = record.deadline { deadlines.insert(Deadline(at: deadline, record: record)) }
+        if hasRoom && waiting.isEmpty {
+            record.start(on: self)
+        } else {
+            waiting.append(record)
+            if waiting.count >= purgeWaitingAt {
+                let before = waiting.count
+                waiting.removeAll { !$0.isPending }
+                purgeWaitingAt = max(Self.purgeFloor, 2 * waiting.count)
+                droppedWhileWaiting.add(before - waiting.count, ordering: .relaxed)
+            }
+        }
     }
 
     private func startWaiting() {
@@ -361,10 +453,19 @@ extension ChannelLoop {
         traffic = newTraffic
     }
 
-    private func nextWaitMilliseconds() -> Int32 {
+    /// When the loop next has work of its own: c-ares' retries, the tries to sweep, the
+    /// earliest deadline (``MonotonicClock``; `.max`: none).
+    private func nextWakeAt() -> UInt64 {
         var wakeAt = min(aresWakeAt, traffic.nextExpiry)
         for old in draining { wakeAt = min(wakeAt, old.traffic.nextExpiry) }
         if let first = deadlines.min { wakeAt = min(wakeAt, first.at) }
+        return wakeAt
+    }
+
+    /// `epoll_wait`'s timeout until ``nextWakeAt()``; notes it in `sleepsUntil`.
+    private func nextWaitMilliseconds() -> Int32 {
+        let wakeAt = nextWakeAt()
+        sleepsUntil = wakeAt
         if wakeAt == .max { return -1 }
         let now = MonotonicClock.now()
         if wakeAt <= now { return 0 }
