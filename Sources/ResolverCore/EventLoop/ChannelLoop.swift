@@ -10,7 +10,7 @@ import Glibc
 
 /// One c-ares channel and the thread that owns it.
 ///
-/// Every `ares_*` call on the channel happens under its ``ChannelOwnership`` (c-ares 1.18
+/// Every `ares_*` call on the channel happens under its ownership (a ``PthreadMutex``) (c-ares 1.18
 /// channels are not thread-safe): on this thread, which holds it whenever it is awake, or
 /// on a thread that submits a lookup while the loop sleeps and finds the channel free —
 /// that thread starts the lookup itself (its queries leave at once, and the loop thread
@@ -55,7 +55,10 @@ final class ChannelLoop: @unchecked Sendable {
 
     let index: Int
     private let inbox = NIOLockedValueBox(Inbox())
-    private let ownership = ChannelOwnership()
+    /// Who may call c-ares on the channel now: the loop thread whenever it is awake, or a
+    /// thread that submits a lookup and finds it free (``startAtOnce(_:)``). Every `var`
+    /// of the loop is touched only by its holder.
+    private let ownership = PthreadMutex()
     /// When the sleeping loop thread will wake by itself at the latest (``MonotonicClock``;
     /// `.max`: not before an event): a lookup started while it sleeps that needs it sooner
     /// arms the watcher's timer.
@@ -173,8 +176,8 @@ final class ChannelLoop: @unchecked Sendable {
     /// completion then runs on the calling thread, as it would on the loop thread, and may
     /// submit another lookup, which finds the channel taken and is queued.
     private func startAtOnce(_ record: LookupRecord) -> Bool {
-        guard ownership.takeIfFree() else { return false }
-        defer { ownership.release() }
+        guard ownership.tryLock() else { return false }
+        defer { ownership.unlock() }
         guard !stopped, inbox.withLockedValue({ $0.jobs.isEmpty }) else { return false }
         let now = MonotonicClock.now()
         if board.orderGeneration.load(ordering: .relaxed) != orderGeneration || socketsOutlived(now: now) {
@@ -209,8 +212,8 @@ final class ChannelLoop: @unchecked Sendable {
     /// Whether the loop thread sleeps with no query in flight and nothing queued (for tests:
     /// what a lookup submitted now finds).
     var isAsleepAndIdle: Bool {
-        guard ownership.takeIfFree() else { return false }
-        defer { ownership.release() }
+        guard ownership.tryLock() else { return false }
+        defer { ownership.unlock() }
         return !stopped && inFlight == 0 && waiting.isEmpty && inbox.withLockedValue { $0.jobs.isEmpty }
     }
 
@@ -269,7 +272,7 @@ extension ChannelLoop {
         loopThreadID.store(pthread_self(), ordering: .relaxed)
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         var running = true
-        ownership.take()
+        ownership.lock()
         inbox.withLockedValue { $0.loopAwake = true }
         while running {
             // What was queued during the turn, without a wake-up, runs before the loop sleeps.
@@ -284,10 +287,10 @@ extension ChannelLoop {
             // The channel is free while the thread sleeps: a submitting thread may start a
             // lookup on it meanwhile (``startAtOnce(_:)``).
             let wait = nextWaitMilliseconds()
-            ownership.release()
+            ownership.unlock()
             let ready = epoll_wait(watcher.epollFD, &events, Int32(events.count), wait)
             let failure = errno
-            ownership.take()
+            ownership.lock()
             inbox.withLockedValue { $0.loopAwake = true }
             sleepsUntil = .max  // awake: the next turn plans again
             if ready < 0 && failure != EINTR {
@@ -342,7 +345,7 @@ extension ChannelLoop {
         }
         shutDownChannel()
         stopped = true
-        ownership.release()
+        ownership.unlock()
     }
 
     /// Runs submitted jobs; false when asked to stop.

@@ -12,7 +12,7 @@ import Glibc
 /// not read sockets or call c-ares.
 final class SocketWatcher: @unchecked Sendable {
     // Safe to share: created before the loop thread starts and then used only by the
-    // holder of the loop's ``ChannelOwnership`` (c-ares calls socketStateChanged from
+    // holder of the loop's ownership mutex (c-ares calls socketStateChanged from
     // inside ares_* calls); `wake()` is a write to an eventfd, from any thread.
     let epollFD: Int32
     let wakeFD: Int32
