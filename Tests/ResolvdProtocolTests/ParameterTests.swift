@@ -13,4 +13,10 @@ import Testing
         }
         #expect(Set(Parameter.allCases.map(\.bit)).count == Parameter.allCases.count)
     }
+
+    @Test func everyParameterHasAPlaceInATable() {
+        let table = Parameter.Table<Int>(repeating: 0)
+        #expect(table.count == Parameter.allCases.count)
+        #expect(Set(Parameter.allCases.map(\.index)) == Set(table.indices))
+    }
 }
