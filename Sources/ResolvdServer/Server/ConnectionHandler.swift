@@ -175,6 +175,12 @@ final class ConnectionHandler: ChannelInboundHandler {
 
 extension ConnectionHandler {
     private func handleLine(_ line: ByteBuffer) {
+        // The common request, read straight from its bytes; any other line (errors
+        // included) the generic way below, which answers it as it always did.
+        if let request = RequestDecoder.decodeCommonLine(line) {
+            if acceptID(request.id) { execute(request) }
+            return
+        }
         // A blank line is skipped; only a line that starts with blank space needs the scan.
         func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0d }
         if line.readableBytesView.first.map(isBlank) ?? true, line.readableBytesView.allSatisfy(isBlank) { return }
@@ -193,18 +199,25 @@ extension ConnectionHandler {
             protocolError("a request needs an integer \"id\" in 1…\(Request.maxID)")
             return
         }
-        guard id > lastID else {
-            protocolError("id \(id) is not greater than the previous id \(lastID)")
-            execute(state.protocolErrorThatCloses())
-            return
-        }
-        lastID = id
+        guard acceptID(id) else { return }
         switch RequestDecoder.decode(object, id: id) {
         case .success(let request):
             execute(request)
         case .failure(let error):
             write(ReplyEncoder.failure(id: id, error: error, allocator: allocator))
         }
+    }
+
+    /// Whether `id` may be used: ids must increase. If not, answers the protocol error
+    /// that closes the connection.
+    private func acceptID(_ id: Int64) -> Bool {
+        guard id > lastID else {
+            protocolError("id \(id) is not greater than the previous id \(lastID)")
+            execute(state.protocolErrorThatCloses())
+            return false
+        }
+        lastID = id
+        return true
     }
 
     /// What `hello` answers.
