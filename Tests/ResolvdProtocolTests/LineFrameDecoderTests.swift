@@ -38,6 +38,14 @@ import Testing
         #expect(try Self.frames(["1234", "56", "7\nnext\n"], maximumLength: 5) == [nil])
     }
 
+    /// One read holding many lines: each is a frame of its own (the decoder fires them all in
+    /// one call), up to a line too long, after which nothing more comes.
+    @Test func manyLinesInOneReadComeOneByOne() throws {
+        #expect(try Self.frames(["a\n\r\nbc\r\nd", "e\nf\n"], maximumLength: 5) == ["a", "", "bc", "de", "f"])
+        #expect(try Self.frames(["ab\nabcdefgh\ncd\n"], maximumLength: 5) == ["ab", nil])
+        #expect(try Self.frames(["ab\ncd"], maximumLength: 1) == [nil])
+    }
+
     @Test func withoutALimitAnyLengthPasses() throws {
         let long = String(repeating: "x", count: 1 << 20)
         #expect(try Self.frames([long, "\n", long], maximumLength: nil) == [long, long])
