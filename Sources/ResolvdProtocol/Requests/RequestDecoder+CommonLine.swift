@@ -8,14 +8,14 @@ extension RequestDecoder {
     /// FuzzRequestLines checks that it is the same).
     package static func decodeCommonLine(_ line: ByteBuffer) -> Request? {
         line.withUnsafeReadableBytes { bytes in
-            guard let members = RequestLineScanner.scan(bytes),
-                members.parameters & Parameter.id.bit != 0, case .integer(let id) = members.value(of: .id),
-                id >= 1, id <= Request.maxID,
-                members.parameters & Parameter.op.bit != 0, case .string(let op) = members.value(of: .op),
-                let operation = Operation(rawValue: op),
-                case .success(let request) = decode(members, operation: operation, id: id)
-            else { return nil }
-            return request
+            RequestLineScanner.withMembers(of: bytes) { members in
+                guard members.parameters & Parameter.id.bit != 0, case .integer(let id) = members.value(of: .id),
+                    id >= 1, id <= Request.maxID,
+                    members.parameters & Parameter.op.bit != 0, case .some(.some(let operation)) = members.enumCase(of: .op, as: Operation.self),
+                    case .success(let request) = decode(members, operation: operation, id: id)
+                else { return nil }
+                return request
+            }
         }
     }
 }

@@ -57,14 +57,12 @@ private struct ParameterReader<Members: RequestMembers> {
     mutating func command() throws(ResolverError) -> Request.Command {
         switch operation {
         case .getAddrInfo:
-            var request = AddressInfoRequest(name: try string(.name))
-            request.service = try optionalService()
-            request.family = try family(default: .unspecified)
-            request.socketType = try optionalEnum(.socktype, SocketType.self)
-            request.transport = try optionalEnum(.protocol, TransportProtocol.self)
-            request.flags = try flags(AddressInfoFlags.wireNames)
-            request.timeout = try timeout()
-            return .lookup(.addressInfo(request))
+            // Built at once, not member by member: each assignment copied the request (callgrind).
+            return .lookup(.addressInfo(AddressInfoRequest(
+                name: try string(.name), service: try optionalService(), family: try family(default: .unspecified),
+                socketType: try optionalEnum(.socktype, SocketType.self),
+                transport: try optionalEnum(.protocol, TransportProtocol.self),
+                flags: try flags(AddressInfoFlags.wireNames), timeout: try timeout())))
         case .getNameInfo:
             var request = NameInfoRequest(address: try string(.address))
             request.port = try optionalInteger(.port, in: 0...65535).map { UInt16($0) } ?? 0
@@ -187,13 +185,21 @@ private struct ParameterReader<Members: RequestMembers> {
         return number
     }
 
-    private mutating func optionalEnum<E: RawRepresentable & CaseIterable>(_ key: Parameter, _: E.Type) throws(ResolverError) -> E?
-    where E.RawValue == String {
-        guard let text = try optionalString(key) else { return nil }
-        guard let result = E(rawValue: text) else {
-            throw invalid("\"\(key.rawValue)\" must be one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+    private mutating func optionalEnum<E: WireNamed>(_ key: Parameter, _: E.Type) throws(ResolverError) -> E? {
+        // A string member names its case through the members (no String made when scanned).
+        if members.parameters & key.bit != 0, let named = members.enumCase(of: key, as: E.self) {
+            used |= key.bit
+            guard let result = named else { throw notOneOf(key, E.self) }
+            return result
         }
+        // Absent, null, or not a string (an error).
+        guard let text = try optionalString(key) else { return nil }
+        guard let result = E(rawValue: text) else { throw notOneOf(key, E.self) }
         return result
+    }
+
+    private func notOneOf<E: WireNamed>(_ key: Parameter, _: E.Type) -> ResolverError {
+        invalid("\"\(key.rawValue)\" must be one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
     }
 
     private mutating func family(default fallback: AddressFamily) throws(ResolverError) -> AddressFamily {

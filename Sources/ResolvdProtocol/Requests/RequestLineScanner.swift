@@ -13,7 +13,7 @@
 /// an exponent or more than 18 digits, objects, arrays of anything but strings, keys that
 /// name no parameter, repeated keys, an `id` that is not an integer in 1…2^53−1, an `op`
 /// that is not one, or any request the decoder refuses. For any of these, and for anything
-/// malformed, ``scan(_:)`` returns nil and reads no further.
+/// malformed, ``withMembers(of:_:)`` returns nil and reads no further.
 struct RequestLineScanner {
     /// Where one member's value lies, by kind.
     struct Slot {
@@ -31,21 +31,31 @@ struct RequestLineScanner {
     private let end: Int
     private var index = 0
     private var parameters: UInt32 = 0
-    private var slots = Parameter.Table<Slot>(repeating: Slot())
+    /// One per parameter, by ``Parameter/index``; only those in `parameters` are set. Kept
+    /// outside the scanner (on the stack) and lent to the members by pointer: as a value
+    /// (an `InlineArray` of ~500 bytes) it was copied on every use (callgrind).
+    private let slots: UnsafeMutablePointer<Slot>
 
-    private init(base: UnsafePointer<UInt8>, count: Int) {
+    private init(base: UnsafePointer<UInt8>, count: Int, slots: UnsafeMutablePointer<Slot>) {
         self.base = base
         self.end = count
+        self.slots = slots
     }
 
-    /// The members of the request object that is all of `bytes`, or nil when the line is
-    /// one the generic path must read (see the type's comment). The members borrow
-    /// `bytes`: they must not outlive it.
-    static func scan(_ bytes: UnsafeRawBufferPointer) -> ScannedRequestMembers? {
+    /// Calls `body` with the members of the request object that is all of `bytes`, and
+    /// returns what it returns; nil, without calling it, when the line is one the generic
+    /// path must read (see the type's comment). The members borrow `bytes` and memory of
+    /// this call: they must not escape `body`.
+    static func withMembers<Result>(
+        of bytes: UnsafeRawBufferPointer, _ body: (ScannedRequestMembers) -> Result?
+    ) -> Result? {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return nil }
-        var scanner = RequestLineScanner(base: base.assumingMemoryBound(to: UInt8.self), count: bytes.count)
-        guard scanner.readObject() else { return nil }
-        return ScannedRequestMembers(base: scanner.base, parameters: scanner.parameters, slots: scanner.slots)
+        return withUnsafeTemporaryAllocation(of: Slot.self, capacity: Parameter.Table<Slot>.count) { slots in
+            var scanner = RequestLineScanner(
+                base: base.assumingMemoryBound(to: UInt8.self), count: bytes.count, slots: slots.baseAddress!)
+            guard scanner.readObject() else { return nil }
+            return body(ScannedRequestMembers(base: scanner.base, parameters: scanner.parameters, slots: scanner.slots))
+        }
     }
 
     // MARK: Structure
@@ -63,7 +73,7 @@ struct RequestLineScanner {
             skipWhitespace()
             guard let slot = readValue() else { return false }
             parameters |= parameter.bit
-            slots[parameter.index] = slot
+            (slots + parameter.index).initialize(to: slot)
             skipWhitespace()
             if take(UInt8(ascii: ",")) {
                 skipWhitespace()

@@ -14,6 +14,16 @@ protocol RequestMembers {
     /// The key of the first member, in member order, that names no parameter or one not in
     /// `used`: the error path's, so it may search.
     func firstKey(notIn used: UInt32) -> String?
+    /// When `parameter`'s member (present) is a string: the case of `Case` whose raw value
+    /// it is, or `.some(nil)` for none. Nil when it is not a string.
+    func enumCase<Case: WireNamed>(of parameter: Parameter, as: Case.Type) -> Case??
+}
+
+extension RequestMembers {
+    func enumCase<Case: WireNamed>(of parameter: Parameter, as: Case.Type) -> Case?? {
+        guard case .string(let text) = value(of: parameter) else { return nil }
+        return .some(Case(rawValue: text))
+    }
 }
 
 /// A parsed ``JSONObject``'s members, mapped to parameters in one pass over its keys.

@@ -1,12 +1,14 @@
 /// The members of a request line as ``RequestLineScanner`` found them: each value made
 /// into a ``JSONValue`` only when the decoder asks for it, from the line's bytes.
 ///
-/// It borrows the line's bytes, so it lives only as long as the scan's caller holds them.
+/// It borrows the line's bytes and the scanner's slots, so it lives only inside
+/// ``RequestLineScanner/withMembers(of:_:)``.
 /// It has no unknown keys (the scanner leaves such lines to the generic path).
 struct ScannedRequestMembers: RequestMembers {
     let base: UnsafePointer<UInt8>
     let parameters: UInt32
-    let slots: Parameter.Table<RequestLineScanner.Slot>
+    /// By ``Parameter/index``; set for the parameters in `parameters` only.
+    let slots: UnsafePointer<RequestLineScanner.Slot>
 
     var hasUnknownKey: Bool { false }
 
@@ -27,6 +29,13 @@ struct ScannedRequestMembers: RequestMembers {
     func firstKey(notIn used: UInt32) -> String? {
         let unread = parameters & ~used
         return Parameter.allCases.first { unread & $0.bit != 0 }?.rawValue
+    }
+
+    /// Matched as bytes: no `String` is made of the wire text.
+    func enumCase<Case: WireNamed>(of parameter: Parameter, as: Case.Type) -> Case?? {
+        let slot = slots[parameter.index]
+        guard slot.kind == .string else { return nil }
+        return .some(Case.wireNameTable.value(named: UnsafeRawBufferPointer(start: base + slot.start, count: slot.end - slot.start)))
     }
 
     private func string(from start: Int, to end: Int) -> String {
