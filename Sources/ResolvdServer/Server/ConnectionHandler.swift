@@ -27,7 +27,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     struct InFlight {
-        /// Nil only while the start call runs (a cache hit completes inside it).
+        /// Nil only for a lookup answered inside its start call (see `starting`).
         var token: LookupService.Token?
         /// ``MonotonicClock/microseconds()`` when the request was read, for its latency.
         let startedAt: UInt64
@@ -41,8 +41,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// The highest request id seen: ids must increase, and every id up to it is "issued"
     /// for `cancel_async_request`.
     var lastID: Int64 = 0
-    /// This connection's lookups in flight, by id (handle).
+    /// This connection's lookups in flight, by id (handle), but for the one being started.
     var inFlight: [Int64: InFlight] = [:]
+    /// The lookup whose start call runs (see `+Lookups`), kept out of `inFlight`: most
+    /// complete inside that call (cache hits), and then never touch the dictionary.
+    var starting: (id: Int64, startedAt: UInt64)?
     /// Cancel replies that wait for their lookup's reply, by lookup id (see `+Cancellation`).
     var cancelRepliesAfterLookup: [Int64: [CancelReply]] = [:]
     /// Lookups finished on resolver threads, drained on this handler's event loop.
