@@ -13,17 +13,27 @@ import Darwin
 /// `"\r"` just before it. When the stream ends, bytes after the last newline are a last
 /// line too (docs/protocol.md: a last request without its newline still counts).
 ///
-/// With a ``maximumLength``, a longer line is reported once as ``Frame/tooLong`` and
-/// nothing more is decoded, so a peer that never sends a newline cannot make it buffer
-/// without bound; what to answer and whether to close is the next handler's business.
-/// It does not parse JSON.
+/// Each line goes on as a `ByteBuffer` (`channelRead`). With a ``maximumLength``, a longer
+/// line is reported once, as the user inbound event ``LineTooLong``, and nothing more is
+/// decoded, so a peer that never sends a newline cannot make it buffer without bound; what
+/// to answer and whether to close is the next handler's business. Lines are plain
+/// buffers, not an enum with the too-long case, because NIO passes a `ByteBuffer` between
+/// handlers as is, and any other type boxed and cast (~500 instructions a line,
+/// callgrind). It does not parse JSON.
 public struct LineFrameDecoder: ByteToMessageDecoder {
-    public typealias InboundOut = Frame
+    public typealias InboundOut = ByteBuffer
 
+    /// What the next handler reads, as one value for handlers that queue them: a line, or
+    /// the ``LineTooLong`` event that ends the stream.
     public enum Frame: Sendable {
         case line(ByteBuffer)
         /// A line longer than ``maximumLength``; the last frame of the stream.
         case tooLong
+    }
+
+    /// The user inbound event for a line longer than ``maximumLength``; nothing follows it.
+    public struct LineTooLong: Sendable, Hashable {
+        public init() {}
     }
 
     /// The longest line accepted, in bytes, newline not counted; `nil` for no limit.
@@ -57,7 +67,7 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
             if length > 0, line.getInteger(at: line.writerIndex - 1, as: UInt8.self) == UInt8(ascii: "\r") {
                 line.moveWriterIndex(to: line.writerIndex - 1)
             }
-            context.fireChannelRead(Self.wrapInboundOut(.line(line)))
+            context.fireChannelRead(Self.wrapInboundOut(line))
         }
         if isTooLong(buffer.readableBytes) { fail(context: context, buffer: &buffer) }
         return .needMoreData
@@ -81,7 +91,7 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
         // A last line without "\n" at EOF is still a line.
         while try decode(context: context, buffer: &buffer) == .continue {}
         if !failed, buffer.readableBytes > 0, let rest = buffer.readSlice(length: buffer.readableBytes) {
-            context.fireChannelRead(Self.wrapInboundOut(.line(rest)))
+            context.fireChannelRead(Self.wrapInboundOut(rest))
         }
         return .needMoreData
     }
@@ -93,6 +103,6 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
     private mutating func fail(context: ChannelHandlerContext, buffer: inout ByteBuffer) {
         failed = true
         buffer.moveReaderIndex(to: buffer.writerIndex)
-        context.fireChannelRead(Self.wrapInboundOut(.tooLong))
+        context.fireUserInboundEventTriggered(LineTooLong())
     }
 }

@@ -23,7 +23,7 @@ import ResolverCore
 /// results of ResolvdProtocol) or cache anything; all its state lives on the channel's
 /// event loop.
 final class ConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = LineFrameDecoder.Frame
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     struct InFlight {
@@ -105,7 +105,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        runOrHold(unwrapInboundIn(data))  // see +BackPressure
+        runOrHold(.line(unwrapInboundIn(data)))  // see +BackPressure
     }
 
     /// Decodes and executes one request line (or answers a line too long).
@@ -139,6 +139,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             case .none:
                 break
             }
+        case is LineFrameDecoder.LineTooLong:
+            runOrHold(.tooLong)  // in order behind held lines, as a line would be
         case ChannelEvent.inputClosed:
             // Behind request lines held by back-pressure, it waits for them.
             if backPressure.inputClosed() == .process { inputClosed() }
