@@ -5,7 +5,7 @@ import NIOCore
 ///
 /// It does not write; requests go through ``ResolvdConnection``.
 final class ReplyHandler: ChannelInboundHandler {
-    typealias InboundIn = LineFrameDecoder.Frame
+    typealias InboundIn = ByteBuffer
 
     private let core: ConnectionCore
     private let maximumLineLength: Int?
@@ -16,18 +16,19 @@ final class ReplyHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch Self.unwrapInboundIn(data) {
-        case .line(let line):
-            if core.hasMonitors, Self.deliverEvent(line, to: core) { return }
-            do {
-                core.deliver(try Reply(buffer: line))
-            } catch {
-                core.unsolicitedContinuation.yield(.malformed(error))
-            }
-        case .tooLong:
-            core.noteClosingReason(ResolvdConnectionError.lineTooLong(limit: maximumLineLength ?? 0).description)
-            context.close(promise: nil)
+        let line = Self.unwrapInboundIn(data)
+        if core.hasMonitors, Self.deliverEvent(line, to: core) { return }
+        do {
+            core.deliver(try Reply(buffer: line))
+        } catch {
+            core.unsolicitedContinuation.yield(.malformed(error))
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is LineFrameDecoder.LineTooLong else { return context.fireUserInboundEventTriggered(event) }
+        core.noteClosingReason(ResolvdConnectionError.lineTooLong(limit: maximumLineLength ?? 0).description)
+        context.close(promise: nil)
     }
 
     /// Delivers an event line (`{"id":n,"event":{…}}`) to its monitor; false for any other line.

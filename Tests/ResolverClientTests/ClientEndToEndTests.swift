@@ -29,6 +29,19 @@ import Glibc
         await connection.close()
     }
 
+    /// A reply line longer than the client accepts closes the connection, and the request
+    /// waiting for it fails saying why (LineFrameDecoder's LineTooLong event).
+    @Test func aReplyLineTooLongClosesTheConnection() async throws {
+        let unbound = try UnboundServer.start()
+        let daemon = try DaemonProcess.start(upstream: unbound.serverAddress)
+        defer { daemon.stop() }
+        let connection = try await ResolvdConnection.connect(socketPath: daemon.socketPath, maximumLineLength: 16)
+        await #expect(throws: ResolvdConnectionError.connectionClosed(reason: ResolvdConnectionError.lineTooLong(limit: 16).description)) {
+            _ = try await connection.hello()
+        }
+        await connection.close()
+    }
+
     /// Cancelling a Task sends `cancel` for exactly its lookup: the other one on the same
     /// connection still gets its answer.
     @Test func taskCancellationCancelsOneLookup() async throws {

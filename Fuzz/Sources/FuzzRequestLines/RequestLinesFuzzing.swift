@@ -23,6 +23,8 @@ import Glibc
 /// the few lines written below, so lookups finish quickly and nothing leaves the machine.
 ///
 /// Trapping (so libFuzzer reports a crash) when a promise is broken:
+/// - a line the daemon's common-line reader accepts reads as the same request the generic
+///   path makes of it (`+CommonLine`);
 /// - every line written is a JSON object: a reply with an `id` (an integer the client sent,
 ///   or null for a protocol error) and a `status` from the status table, or a monitor event
 ///   with the id of a `monitor` request;
@@ -58,6 +60,7 @@ enum RequestLinesFuzzing {
 
     static func fuzz(_ data: UnsafeRawBufferPointer) {
         let bytes = Array(data)
+        checkCommonLineDecoder(bytes)
         let done = DispatchSemaphore(value: 0)
         Task {
             await run(bytes)

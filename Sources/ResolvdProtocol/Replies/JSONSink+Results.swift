@@ -13,17 +13,13 @@ extension JSONSink {
         raw(",\"addresses\":[")
         for (index, address) in info.addresses.enumerated() {
             if index > 0 { raw(",") }
-            raw("{\"family\":")
-            string(address.family.rawValue)
-            raw(",\"address\":")
+            // The enum members as constant text (ResolvedAddress+WireText.swift).
+            raw(address.family.addressStartText)
             string(address.address)
             raw(",\"port\":")
             integer(address.port)
-            raw(",\"socktype\":")
-            string(address.socketType.rawValue)
-            raw(",\"protocol\":")
-            if let transport = address.transport { string(transport.rawValue) } else { raw("null") }
-            raw(",\"ttl\":")
+            raw(address.socketType.socketTypeMemberText)
+            raw(address.transport.transportValueText)
             integer(address.ttl)
             raw("}")
         }

@@ -70,4 +70,12 @@ enum Parameter: String, CaseIterable {
         case .defaultRoute: 1 << 21
         }
     }
+
+    /// One `Element` per parameter, by ``index``, kept inline (no allocation per request).
+    /// The count is a literal because generic value arguments must be; ParameterTests
+    /// checks it against `allCases`.
+    typealias Table<Element> = InlineArray<22, Element>
+
+    /// This parameter's position in a ``Table``: its bit's.
+    var index: Int { bit.trailingZeroBitCount }
 }

@@ -8,53 +8,61 @@ import ResolverTypes
 /// resolver's business. Reading the id (``Request/id(of:)``) and the JSON itself are the
 /// caller's. See docs/protocol.md for the contract. Package access: only the daemon (and
 /// the tests) read requests.
-package struct RequestDecoder {
-    private let object: JSONObject
-    private let op: String
-    /// The ``Parameter``s read so far, one bit each (`id` and `op` always are).
-    private var used: UInt32 = Parameter.id.bit | Parameter.op.bit
-    /// How many of the parameters read so far were present (not null).
-    private var present = 0
-
+///
+/// It reads the members through ``RequestMembers``, which finds each parameter once: an
+/// absent optional parameter costs a bit test, and the members no op reads are found by a
+/// mask compare (the error path alone looks for the offending key's name).
+package enum RequestDecoder {
     package static func decode(_ object: JSONObject, id: Int64) -> Result<Request, ResolverError> {
-        guard let op = object["op"]?.stringValue else {
+        let members = ObjectRequestMembers(object)
+        guard members.parameters & Parameter.op.bit != 0, let op = members.value(of: .op).stringValue else {
             return .failure(.invalidArgument("missing or non-string \"op\""))
         }
-        var decoder = RequestDecoder(object: object, op: op)
+        guard let operation = Operation(rawValue: op) else {
+            return .failure(.invalidArgument("unknown op \"\(op)\""))
+        }
+        return decode(members, operation: operation, id: id)
+    }
+
+    /// The request `members` make for `operation` (their `op`, already read).
+    static func decode(_ members: some RequestMembers, operation: Operation, id: Int64) -> Result<Request, ResolverError> {
+        var reader = ParameterReader(members: members, operation: operation)
         do {
-            let command = try decoder.command()
+            let command = try reader.command()
             var allowsStale = true
-            // Looked for only when the object has members not read yet (besides id and op):
-            // a search by key on every lookup request cost ~1 % of a cached lookup.
-            if case .lookup = command, decoder.present + 2 < object.count {
-                allowsStale = try decoder.optionalBool(.stale) ?? true
+            if case .lookup = command {
+                allowsStale = try reader.optionalBool(.stale) ?? true
             }
-            try decoder.rejectUnknownParameters()
+            try reader.rejectUnknownParameters()
             return .success(Request(id: id, command: command, allowsStale: allowsStale))
         } catch {
             return .failure(error)
         }
     }
+}
 
-    private init(object: JSONObject, op: String) {
-        self.object = object
-        self.op = op
+/// ``RequestDecoder``'s reading of one request: each op's parameters, typed and checked,
+/// and which parameters were read.
+private struct ParameterReader<Members: RequestMembers> {
+    private let members: Members
+    private let operation: Operation
+    /// The ``Parameter``s read so far, one bit each (`id` and `op` always are).
+    private var used: UInt32 = Parameter.id.bit | Parameter.op.bit
+
+    init(members: Members, operation: Operation) {
+        self.members = members
+        self.operation = operation
     }
 
-    private mutating func command() throws(ResolverError) -> Request.Command {
-        guard let operation = Operation(rawValue: op) else {
-            throw .invalidArgument("unknown op \"\(op)\"")
-        }
+    mutating func command() throws(ResolverError) -> Request.Command {
         switch operation {
         case .getAddrInfo:
-            var request = AddressInfoRequest(name: try string(.name))
-            request.service = try optionalService()
-            request.family = try family(default: .unspecified)
-            request.socketType = try optionalEnum(.socktype, SocketType.self)
-            request.transport = try optionalEnum(.protocol, TransportProtocol.self)
-            request.flags = try flags(AddressInfoFlags.wireNames)
-            request.timeout = try timeout()
-            return .lookup(.addressInfo(request))
+            // Built at once, not member by member: each assignment copied the request (callgrind).
+            return .lookup(.addressInfo(AddressInfoRequest(
+                name: try string(.name), service: try optionalService(), family: try family(default: .unspecified),
+                socketType: try optionalEnum(.socktype, SocketType.self),
+                transport: try optionalEnum(.protocol, TransportProtocol.self),
+                flags: try flags(AddressInfoFlags.wireNames), timeout: try timeout())))
         case .getNameInfo:
             var request = NameInfoRequest(address: try string(.address))
             request.port = try optionalInteger(.port, in: 0...65535).map { UInt16($0) } ?? 0
@@ -115,17 +123,17 @@ package struct RequestDecoder {
     }
 
     private func invalid(_ message: String) -> ResolverError {
-        .invalidArgument("\(op): \(message)")
+        .invalidArgument("\(operation.rawValue): \(message)")
     }
 
     private mutating func value(_ parameter: Parameter) -> JSONValue? {
         used |= parameter.bit
-        guard let value = object[parameter.rawValue], !value.isNull else { return nil }
-        present += 1
-        return value
+        guard members.parameters & parameter.bit != 0 else { return nil }
+        let value = members.value(of: parameter)
+        return value.isNull ? nil : value
     }
 
-    private mutating func optionalBool(_ key: Parameter) throws(ResolverError) -> Bool? {
+    mutating func optionalBool(_ key: Parameter) throws(ResolverError) -> Bool? {
         guard let value = value(key) else { return nil }
         guard let bool = value.boolValue else { throw invalid("\"\(key.rawValue)\" must be true or false") }
         return bool
@@ -177,13 +185,21 @@ package struct RequestDecoder {
         return number
     }
 
-    private mutating func optionalEnum<E: RawRepresentable & CaseIterable>(_ key: Parameter, _: E.Type) throws(ResolverError) -> E?
-    where E.RawValue == String {
-        guard let text = try optionalString(key) else { return nil }
-        guard let result = E(rawValue: text) else {
-            throw invalid("\"\(key.rawValue)\" must be one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+    private mutating func optionalEnum<E: WireNamed>(_ key: Parameter, _: E.Type) throws(ResolverError) -> E? {
+        // A string member names its case through the members (no String made when scanned).
+        if members.parameters & key.bit != 0, let named = members.enumCase(of: key, as: E.self) {
+            used |= key.bit
+            guard let result = named else { throw notOneOf(key, E.self) }
+            return result
         }
+        // Absent, null, or not a string (an error).
+        guard let text = try optionalString(key) else { return nil }
+        guard let result = E(rawValue: text) else { throw notOneOf(key, E.self) }
         return result
+    }
+
+    private func notOneOf<E: WireNamed>(_ key: Parameter, _: E.Type) -> ResolverError {
+        invalid("\"\(key.rawValue)\" must be one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
     }
 
     private mutating func family(default fallback: AddressFamily) throws(ResolverError) -> AddressFamily {
@@ -211,9 +227,8 @@ package struct RequestDecoder {
         Int(try optionalInteger(.buflen, in: 0...(1 << 24)) ?? Int64(WindowsBufferLayout.defaultBufferLength))
     }
 
-    private func rejectUnknownParameters() throws(ResolverError) {
-        if let unknown = object.keys.first(where: { key in Parameter(rawValue: key).map { used & $0.bit == 0 } ?? true }) {
-            throw invalid("unknown parameter \"\(unknown)\"")
-        }
+    func rejectUnknownParameters() throws(ResolverError) {
+        guard members.hasUnknownKey || members.parameters & ~used != 0 else { return }
+        throw invalid("unknown parameter \"\(members.firstKey(notIn: used) ?? "")\"")
     }
 }

@@ -23,11 +23,11 @@ import ResolverCore
 /// results of ResolvdProtocol) or cache anything; all its state lives on the channel's
 /// event loop.
 final class ConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = LineFrameDecoder.Frame
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     struct InFlight {
-        /// Nil only while the start call runs (a cache hit completes inside it).
+        /// Nil only for a lookup answered inside its start call (see `starting`).
         var token: LookupService.Token?
         /// ``MonotonicClock/microseconds()`` when the request was read, for its latency.
         let startedAt: UInt64
@@ -41,8 +41,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// The highest request id seen: ids must increase, and every id up to it is "issued"
     /// for `cancel_async_request`.
     var lastID: Int64 = 0
-    /// This connection's lookups in flight, by id (handle).
+    /// This connection's lookups in flight, by id (handle), but for the one being started.
     var inFlight: [Int64: InFlight] = [:]
+    /// The lookup whose start call runs (see `+Lookups`), kept out of `inFlight`: most
+    /// complete inside that call (cache hits), and then never touch the dictionary.
+    var starting: (id: Int64, startedAt: UInt64)?
     /// Cancel replies that wait for their lookup's reply, by lookup id (see `+Cancellation`).
     var cancelRepliesAfterLookup: [Int64: [CancelReply]] = [:]
     /// Lookups finished on resolver threads, drained on this handler's event loop.
@@ -102,7 +105,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        runOrHold(unwrapInboundIn(data))  // see +BackPressure
+        runOrHold(.line(unwrapInboundIn(data)))  // see +BackPressure
     }
 
     /// Decodes and executes one request line (or answers a line too long).
@@ -136,6 +139,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             case .none:
                 break
             }
+        case is LineFrameDecoder.LineTooLong:
+            runOrHold(.tooLong)  // in order behind held lines, as a line would be
         case ChannelEvent.inputClosed:
             // Behind request lines held by back-pressure, it waits for them.
             if backPressure.inputClosed() == .process { inputClosed() }
@@ -175,6 +180,12 @@ final class ConnectionHandler: ChannelInboundHandler {
 
 extension ConnectionHandler {
     private func handleLine(_ line: ByteBuffer) {
+        // The common request, read straight from its bytes; any other line (errors
+        // included) the generic way below, which answers it as it always did.
+        if let request = RequestDecoder.decodeCommonLine(line) {
+            if acceptID(request.id) { execute(request) }
+            return
+        }
         // A blank line is skipped; only a line that starts with blank space needs the scan.
         func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0d }
         if line.readableBytesView.first.map(isBlank) ?? true, line.readableBytesView.allSatisfy(isBlank) { return }
@@ -193,18 +204,25 @@ extension ConnectionHandler {
             protocolError("a request needs an integer \"id\" in 1…\(Request.maxID)")
             return
         }
-        guard id > lastID else {
-            protocolError("id \(id) is not greater than the previous id \(lastID)")
-            execute(state.protocolErrorThatCloses())
-            return
-        }
-        lastID = id
+        guard acceptID(id) else { return }
         switch RequestDecoder.decode(object, id: id) {
         case .success(let request):
             execute(request)
         case .failure(let error):
             write(ReplyEncoder.failure(id: id, error: error, allocator: allocator))
         }
+    }
+
+    /// Whether `id` may be used: ids must increase. If not, answers the protocol error
+    /// that closes the connection.
+    private func acceptID(_ id: Int64) -> Bool {
+        guard id > lastID else {
+            protocolError("id \(id) is not greater than the previous id \(lastID)")
+            execute(state.protocolErrorThatCloses())
+            return false
+        }
+        lastID = id
+        return true
     }
 
     /// What `hello` answers.
