@@ -182,10 +182,11 @@ final class ChannelLoop: @unchecked Sendable {
         // batches (an event loop doing it meanwhile kept the loop thread waiting for the
         // channel: −14 % cold lookups/s at 1,000 in flight). An op's two questions fit.
         guard !stopped, inFlight < Self.maxQueriesPerOperation, inbox.withLockedValue({ $0.jobs.isEmpty }) else { return false }
-        let now = MonotonicClock.now()
-        if board.orderGeneration.load(ordering: .relaxed) != orderGeneration || socketsOutlived(now: now) {
-            replaceChannel()
-        }
+        // A channel due for replacement is the loop thread's to replace: `ares_init_options`
+        // reads /etc/resolv.conf, which an event loop must not wait for.
+        guard board.orderGeneration.load(ordering: .relaxed) == orderGeneration,
+              !socketsOutlived(now: MonotonicClock.now())
+        else { return false }
         accept(record)
         // The loop planned its wake-up without this lookup: a retry or a deadline of it may
         // come sooner.
