@@ -88,8 +88,9 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
     }
 
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        // A last line without "\n" at EOF is still a line.
-        while try decode(context: context, buffer: &buffer) == .continue {}
+        // Every complete line first (one call fires them all), then a last line without
+        // "\n" at EOF, which is still a line.
+        _ = try decode(context: context, buffer: &buffer)
         if !failed, buffer.readableBytes > 0, let rest = buffer.readSlice(length: buffer.readableBytes) {
             context.fireChannelRead(Self.wrapInboundOut(rest))
         }
