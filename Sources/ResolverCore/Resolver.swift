@@ -126,12 +126,12 @@ public final class Resolver: Sendable {
         // next lookup needs no wake-up then, and each loop's completions feed that loop),
         // else on the next in turn.
         if let own = loops.first(where: \.isLoopThread) {
-            own.submit(lookup, fromLoopThread: true)
+            own.submit(lookup)
         } else if let channelHint {
             // Lookups that belong together (one op's questions) on one channel: one wake-up.
-            loops[Int(UInt(bitPattern: channelHint) % UInt(loops.count))].submit(lookup, fromLoopThread: false)
+            loops[Int(UInt(bitPattern: channelHint) % UInt(loops.count))].submit(lookup)
         } else {
-            loops[nextLoop.add(1, ordering: .relaxed).oldValue % loops.count].submit(lookup, fromLoopThread: false)
+            loops[nextLoop.add(1, ordering: .relaxed).oldValue % loops.count].submit(lookup)
         }
         return handle
     }

@@ -115,11 +115,6 @@ public struct ResolverConfiguration: Hashable, Sendable {
         }
     }
 
-    var upstreamSocketLifetimeNanoseconds: UInt64 {
-        let (seconds, attoseconds) = upstreamSocketLifetime.components
-        return UInt64(clamping: seconds) &* 1_000_000_000 &+ UInt64(clamping: attoseconds / 1_000_000_000)
-    }
-
     var timeoutPerTryMilliseconds: Int32 {
         let (seconds, attoseconds) = timeoutPerTry.components
         return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)

@@ -110,9 +110,6 @@ final class ChannelLoop: @unchecked Sendable {
     /// The loop thread's pthread_t, stored by the thread itself when it starts (0 before):
     /// a thread that reads its own id here is the loop thread.
     private let loopThreadID = Atomic<UInt>(0)
-    /// Jobs were queued from the loop thread itself (a completion starting another lookup)
-    /// without the eventfd wake-up: the loop runs them before it next sleeps. Loop thread only.
-    private var postedToSelf = false
 
     /// Queries of the operations started here and not yet finished by c-ares (for tests and stats).
     var queriesInFlight: Int { inFlight }
@@ -124,7 +121,7 @@ final class ChannelLoop: @unchecked Sendable {
         self.index = index
         self.queryLimit = queryLimit
         self.timeoutPerTryNanoseconds = UInt64(configuration.timeoutPerTryMilliseconds) * 1_000_000
-        self.socketLifetimeNanoseconds = configuration.upstreamSocketLifetimeNanoseconds
+        self.socketLifetimeNanoseconds = MonotonicClock.nanoseconds(configuration.upstreamSocketLifetime)
         let watcher = try SocketWatcher()
         self.watcher = watcher
         self.configuration = configuration
@@ -160,11 +157,12 @@ final class ChannelLoop: @unchecked Sendable {
     }
 
     /// Starts `record` on this loop: at once when the loop sleeps with nothing queued,
-    /// else queued for the loop thread. Callable from any thread.
-    /// `fromLoopThread`: the caller is this loop's own thread (``isLoopThread``).
-    func submit(_ record: LookupRecord, fromLoopThread: Bool) {
-        if !fromLoopThread, startAtOnce(record) { return }
-        enqueue(.start(record), fromLoopThread: fromLoopThread)
+    /// else queued for the loop thread. Callable from any thread, the loop's own included
+    /// (a completion starting the next lookup, as the daemon's per-uid share does): the
+    /// loop is awake then, holds the channel, and runs the job before it next sleeps.
+    func submit(_ record: LookupRecord) {
+        if startAtOnce(record) { return }
+        enqueue(.start(record))
     }
 
     /// Starts `record` on the calling thread if the channel is free (the loop thread is
@@ -184,9 +182,7 @@ final class ChannelLoop: @unchecked Sendable {
         guard !stopped, inFlight < Self.maxQueriesPerOperation, inbox.withLockedValue({ $0.jobs.isEmpty }) else { return false }
         // A channel due for replacement is the loop thread's to replace: `ares_init_options`
         // reads /etc/resolv.conf, which an event loop must not wait for.
-        guard board.orderGeneration.load(ordering: .relaxed) == orderGeneration,
-              !socketsOutlived(now: MonotonicClock.now())
-        else { return false }
+        guard !channelIsDueForReplacement else { return false }
         accept(record)
         // The loop planned its wake-up without this lookup: a retry or a deadline of it may
         // come sooner.
@@ -202,7 +198,7 @@ final class ChannelLoop: @unchecked Sendable {
     /// the thread. Pending lookups must have been finished first (the resolver aborts them).
     func stopAndJoin() {
         let fromLoopThread = isLoopThread
-        enqueue(.stop, fromLoopThread: fromLoopThread)
+        enqueue(.stop)
         guard let thread else { return }
         if fromLoopThread {
             // Stopped from one of its own completions (the last reference to the resolver
@@ -221,27 +217,22 @@ final class ChannelLoop: @unchecked Sendable {
         return !stopped && inFlight == 0 && waiting.isEmpty && inbox.withLockedValue { $0.jobs.isEmpty }
     }
 
-    /// Whether the calling thread is this loop's: what it submits needs no wake-up.
+    /// Whether the calling thread is this loop's.
     var isLoopThread: Bool {
         loopThreadID.load(ordering: .relaxed) == pthread_self()
     }
 
-    private func enqueue(_ job: Job, fromLoopThread: Bool) {
+    private func enqueue(_ job: Job) {
         let needsWake = inbox.withLockedValue { inbox in
             let wasEmpty = inbox.jobs.isEmpty
             inbox.jobs.append(job)
-            // Not empty: whoever found it empty has woken the loop (or it will run it).
+            // Not empty: whoever found it empty has woken the loop. Awake (the loop's own
+            // thread among others): it looks at the inbox before it sleeps.
             return wasEmpty && !inbox.loopAwake
         }
         guard needsWake else { return }
-        // From the loop thread (a lookup's completion starting the next one, as the daemon's
-        // per-uid share does): no eventfd write and read, no extra trip through epoll_wait.
-        if fromLoopThread {
-            postedToSelf = true
-        } else {
-            if case .start = job { wakeUpsForStarts.add(1, ordering: .relaxed) }
-            watcher.wake()
-        }
+        if case .start = job { wakeUpsForStarts.add(1, ordering: .relaxed) }
+        watcher.wake()
     }
 }
 
@@ -279,7 +270,9 @@ extension ChannelLoop {
         ownership.lock()
         inbox.withLockedValue { $0.loopAwake = true }
         while running {
-            // What was queued during the turn, without a wake-up, runs before the loop sleeps.
+            // What was queued during the turn, without a wake-up, runs before the loop sleeps;
+            // running it may queue more (a lookup that fails at once, whose completion starts
+            // another), which the next pass finds.
             guard inbox.withLockedValue({ inbox in
                 inbox.loopAwake = !inbox.jobs.isEmpty
                 return !inbox.loopAwake
@@ -302,9 +295,7 @@ extension ChannelLoop {
             }
             // Before any lookup of this wake-up starts: on the channel in the latest order,
             // with sockets younger than their lifetime.
-            if board.orderGeneration.load(ordering: .relaxed) != orderGeneration || socketsOutlived(now: MonotonicClock.now()) {
-                replaceChannel()
-            }
+            if channelIsDueForReplacement { replaceChannel() }
             var processedAres = false
             for slot in 0..<max(0, Int(ready)) {
                 let fd = events[slot].data.fd
@@ -340,12 +331,6 @@ extension ChannelLoop {
             expireDeadlines(now: now)
             sweepUpstreamTraffic(now: now)
             startWaiting()
-            // What this thread queued for itself runs before it sleeps; running it may queue
-            // more (a lookup that fails at once, whose completion starts another).
-            while postedToSelf {
-                postedToSelf = false
-                running = runInbox() && running
-            }
         }
         shutDownChannel()
         stopped = true
@@ -435,6 +420,12 @@ extension ChannelLoop {
                 return true
             }
         }
+    }
+
+    /// Whether the upstream order has changed since the channel was made, or its sockets
+    /// have served their lifetime: then a fresh channel takes the next lookups.
+    private var channelIsDueForReplacement: Bool {
+        board.orderGeneration.load(ordering: .relaxed) != orderGeneration || socketsOutlived(now: MonotonicClock.now())
     }
 
     /// Whether the channel's sockets have served their lifetime. c-ares keeps them open
