@@ -42,8 +42,9 @@ final class ChannelLoop: @unchecked Sendable {
     private struct Inbox {
         var jobs: [Job] = []
         /// The loop thread is in a turn and looks at the inbox before it sleeps: a job
-        /// queued meanwhile needs no eventfd wake-up.
-        var loopAwake = false
+        /// queued meanwhile needs no eventfd wake-up. True from the start: a new thread
+        /// looks at the inbox before it first sleeps.
+        var loopAwake = true
     }
 
     private struct Deadline: Comparable {
@@ -268,7 +269,6 @@ extension ChannelLoop {
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         var running = true
         ownership.lock()
-        inbox.withLockedValue { $0.loopAwake = true }
         while running {
             // What was queued during the turn, without a wake-up, runs before the loop sleeps;
             // running it may queue more (a lookup that fails at once, whose completion starts
