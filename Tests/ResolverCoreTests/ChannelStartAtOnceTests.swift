@@ -7,10 +7,18 @@ import Testing
 /// submitting thread (``ChannelLoop``'s `startAtOnce`): the loop thread is not woken for
 /// it, and what the lookup needs of the loop later — its deadline — still happens on time.
 @Suite struct ChannelStartAtOnceTests {
+    /// One channel whose sockets outlive the test: a channel due for replacement is left to
+    /// the loop thread (a wake-up), which a slow run must not mistake for this behaviour.
+    static func resolver(upstream: ScriptedUpstream, timeoutPerTry: Duration = .milliseconds(1500), tries: Int = 2) throws -> Resolver {
+        var configuration = try Fixtures.configuration(upstream: upstream.serverAddress, timeoutPerTry: timeoutPerTry, tries: tries, channels: 1)
+        configuration.upstreamSocketLifetime = .seconds(3600)
+        return try Resolver(configuration: configuration)
+    }
+
     @Test func lookupsOneAtATimeNeverWakeTheLoopToStart() async throws {
         let upstream = try ScriptedUpstream.start(script: .silentForSomeNames)
         defer { upstream.stop() }
-        let resolver = try Fixtures.resolver(upstream: upstream.serverAddress, channels: 1)
+        let resolver = try Self.resolver(upstream: upstream)
         for index in 0..<20 {
             let answer = try await resolver.query("once\(index).example.test", type: .a)
             #expect(answer.records.count == 1)
@@ -20,12 +28,29 @@ import Testing
         #expect(resolver.channelWakeUpsForStarts == 0)
     }
 
+    /// The loop thread releases the channel and then, under the inbox lock, decides to
+    /// sleep; a submitter that finds the channel taken must find the loop awake. A new
+    /// resolver's first lookup races its loop thread's first turn, where that order matters
+    /// most (CI once saw a wake-up here when `loopAwake` turned false before the release).
+    @Test func aFirstLookupRacingTheLoopThreadsStartNeverWakesIt() async throws {
+        let upstream = try ScriptedUpstream.start(script: .silentForSomeNames)
+        defer { upstream.stop() }
+        var wakeUps = 0
+        for index in 0..<300 {
+            let resolver = try Self.resolver(upstream: upstream)
+            let answer = try await resolver.query("race\(index).example.test", type: .a)
+            #expect(answer.records.count == 1)
+            wakeUps += resolver.channelWakeUpsForStarts
+        }
+        #expect(wakeUps == 0)
+    }
+
     @Test func aDeadlineOfALookupStartedOnASleepingLoopFiresOnTime() async throws {
         let upstream = try ScriptedUpstream.start(script: .silentForSomeNames)
         defer { upstream.stop() }
         // c-ares would next need the loop 10 s after the query; the lookup's own deadline
         // is 200 ms. The loop slept with no deadline at all when the lookup started.
-        let resolver = try Fixtures.resolver(upstream: upstream.serverAddress, timeoutPerTry: .seconds(10), tries: 1, channels: 1)
+        let resolver = try Self.resolver(upstream: upstream, timeoutPerTry: .seconds(10), tries: 1)
         // One lookup first, then the loop asleep with nothing planned: the case under test.
         _ = try await resolver.query("first.example.test", type: .a)
         try await Self.untilAsleep(resolver)

@@ -162,28 +162,45 @@ final class ChannelLoop: @unchecked Sendable {
     /// (a completion starting the next lookup, as the daemon's per-uid share does): the
     /// loop is awake then, holds the channel, and runs the job before it next sleeps.
     func submit(_ record: LookupRecord) {
-        if startAtOnce(record) { return }
+        switch startAtOnce(record) {
+        case .started: return
+        case .leftToTheLoop: break
+        case .channelTaken:
+            // An awake loop looks at its inbox before it sleeps: queued without a wake-up.
+            // A loop that went to sleep since the channel was found taken has released it
+            // (it does before it decides to sleep): try once more rather than wake it.
+            if queueIfLoopAwake(record) { return }
+            if startAtOnce(record) == .started { return }
+        }
         enqueue(.start(record))
     }
 
+    private enum StartAtOnce {
+        case started
+        /// Another thread holds the channel: the loop thread in a turn, or another submitter.
+        case channelTaken
+        /// The channel is busy, stopped or due for replacement: the loop thread starts it.
+        case leftToTheLoop
+    }
+
     /// Starts `record` on the calling thread if the channel is free (the loop thread is
-    /// asleep, or between turns) and nothing is queued before it; false otherwise. One
+    /// asleep, or between turns) and nothing is queued before it; says why not otherwise. One
     /// lookup at a time, this spares the loop thread's wake-up (an eventfd write and read
     /// and a thread scheduled) between the request and its queries leaving.
     ///
     /// c-ares may complete the lookup inside this call (a query that cannot be sent): its
     /// completion then runs on the calling thread, as it would on the loop thread, and may
     /// submit another lookup, which finds the channel taken and is queued.
-    private func startAtOnce(_ record: LookupRecord) -> Bool {
-        guard ownership.tryLock() else { return false }
+    private func startAtOnce(_ record: LookupRecord) -> StartAtOnce {
+        guard ownership.tryLock() else { return .channelTaken }
         defer { ownership.unlock() }
         // Only on a quiet channel: under load the loop thread is the one to call c-ares, in
         // batches (an event loop doing it meanwhile kept the loop thread waiting for the
         // channel: −14 % cold lookups/s at 1,000 in flight). An op's two questions fit.
-        guard !stopped, inFlight < Self.maxQueriesPerOperation, inbox.withLockedValue({ $0.jobs.isEmpty }) else { return false }
+        guard !stopped, inFlight < Self.maxQueriesPerOperation, inbox.withLockedValue({ $0.jobs.isEmpty }) else { return .leftToTheLoop }
         // A channel due for replacement is the loop thread's to replace: `ares_init_options`
         // reads /etc/resolv.conf, which an event loop must not wait for.
-        guard !channelIsDueForReplacement else { return false }
+        guard !channelIsDueForReplacement else { return .leftToTheLoop }
         accept(record)
         // The loop planned its wake-up without this lookup: a retry or a deadline of it may
         // come sooner.
@@ -192,7 +209,7 @@ final class ChannelLoop: @unchecked Sendable {
             sleepsUntil = needed
             watcher.wakeNoLaterThan(needed)
         }
-        return true
+        return .started
     }
 
     /// Stops the loop after the jobs already queued, destroys the channel, and waits for
@@ -221,6 +238,16 @@ final class ChannelLoop: @unchecked Sendable {
     /// Whether the calling thread is this loop's.
     var isLoopThread: Bool {
         loopThreadID.load(ordering: .relaxed) == pthread_self()
+    }
+
+    /// Queues `record` if the loop thread is awake, or already woken for an earlier job;
+    /// false, and nothing queued, if it sleeps.
+    private func queueIfLoopAwake(_ record: LookupRecord) -> Bool {
+        inbox.withLockedValue { inbox in
+            guard inbox.loopAwake || !inbox.jobs.isEmpty else { return false }
+            inbox.jobs.append(.start(record))
+            return true
+        }
     }
 
     private func enqueue(_ job: Job) {
@@ -270,6 +297,16 @@ extension ChannelLoop {
         var running = true
         ownership.lock()
         while running {
+            // The sleep is planned while the thread holds the channel: a lookup started at
+            // once while it sleeps compares its needs with `sleepsUntil`.
+            let wait = nextWaitMilliseconds()
+            // The channel is free from here until the thread takes it back: a submitting
+            // thread may start a lookup on it meanwhile (``startAtOnce(_:)``). `loopAwake`
+            // turns false only after the channel is released and true again before it is
+            // retaken, so a submitter that finds the channel taken always finds the loop
+            // awake and queues without a wake-up; only one that queues while the loop sleeps
+            // wakes it.
+            ownership.unlock()
             // What was queued during the turn, without a wake-up, runs before the loop sleeps;
             // running it may queue more (a lookup that fails at once, whose completion starts
             // another), which the next pass finds.
@@ -277,18 +314,16 @@ extension ChannelLoop {
                 inbox.loopAwake = !inbox.jobs.isEmpty
                 return !inbox.loopAwake
             }) else {
+                ownership.lock()
+                sleepsUntil = .max
                 running = runInbox() && running
                 startWaiting()
                 continue
             }
-            // The channel is free while the thread sleeps: a submitting thread may start a
-            // lookup on it meanwhile (``startAtOnce(_:)``).
-            let wait = nextWaitMilliseconds()
-            ownership.unlock()
             let ready = epoll_wait(watcher.epollFD, &events, Int32(events.count), wait)
             let failure = errno
-            ownership.lock()
             inbox.withLockedValue { $0.loopAwake = true }
+            ownership.lock()
             sleepsUntil = .max  // awake: the next turn plans again
             if ready < 0 && failure != EINTR {
                 preconditionFailure("epoll_wait failed: \(String(cString: strerror(failure)))")
