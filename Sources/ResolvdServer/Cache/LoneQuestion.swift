@@ -1,5 +1,4 @@
 import ResolverCore
-import Synchronization
 
 /// A DNS question asked on its own rather than as part of an op — the DNS stub's: its
 /// completion, and where it waits (a question in flight, or its owner's share queue) so that
@@ -20,7 +19,7 @@ final class LoneQuestion: Sendable {
     let allowsStale: Bool
     let consultingCache: Bool
     let completion: LookupService.QuestionCompletion
-    let state = Mutex(State())
+    let state = InlineMutex(State())
 
     init(_ question: DNSQuestion, owner: ShareOwner, allowsStale: Bool, consultingCache: Bool, completion: @escaping LookupService.QuestionCompletion) {
         self.question = question

@@ -1,6 +1,5 @@
 import ResolvdProtocol
 import ResolverCore
-import Synchronization
 
 /// One front end's request in flight — a getaddrinfo, a gethostbyaddr, a query … — made of
 /// the DNS questions of its ``LookupRecipe``, asked a round at a time through the
@@ -43,9 +42,9 @@ final class OpLookup: @unchecked Sendable {
     /// It has a `timeout_ms` (and so, until answered, a deadline in the service's timer).
     let hasTimeout: Bool
     let completion: LookupService.AnsweredCompletion
-    /// Inline in the object (a `Mutex` is a word): a box would be one more allocation per
+    /// Inline in the object (a futex word and an atomic): a box would be one more allocation per
     /// lookup (docs/performance.md, row 7d).
-    let state = Mutex(State())
+    let state = InlineMutex(State())
     /// Its deadline is in the service's ``WaitDeadlines`` (guarded by the service's lock).
     var holdsDeadline = false
 

@@ -116,7 +116,7 @@ final class RouteSet: Sendable {
         }
     }
 
-    private static let ids = Mutex<[String: UInt32]>([".": 0])
+    private static let ids = InlineMutex<[String: UInt32]>([".": 0])
 
     /// A stable small number per route name (see ``Route/id``).
     private static func id(for name: String) -> UInt32 {
