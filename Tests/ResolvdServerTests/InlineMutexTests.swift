@@ -2,7 +2,7 @@ import Dispatch
 import ResolverTesting
 import Testing
 
-@testable import ResolverCore
+@testable import ResolvdServer
 
 /// ``InlineMutex`` hands what it guards from one thread to the next so that
 /// ThreadSanitizer sees the order. Under the sanitizer (make test's second run) a hand-over

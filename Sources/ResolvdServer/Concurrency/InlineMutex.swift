@@ -1,8 +1,5 @@
+import ResolverCore
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `Synchronization.Mutex` — stored inline, no allocation — whose hand-over from one holder
 /// to the next ThreadSanitizer sees.
@@ -16,17 +13,16 @@ import Glibc
 ///
 /// It does not do more than `Mutex.withLock`: it is not recursive, has no `tryLock`, and
 /// cannot be held across closures (``PthreadMutex`` can).
-package struct InlineMutex<Value: ~Copyable>: ~Copyable, Sendable {
-    @usableFromInline let mutex: Mutex<Value>
+struct InlineMutex<Value: ~Copyable>: ~Copyable, Sendable {
+    private let mutex: Mutex<Value>
     /// Touched only under ThreadSanitizer: the hand-over it can see.
-    @usableFromInline let handOver = Atomic<Int>(0)
+    private let handOver = Atomic<Int>(0)
 
-    package init(_ value: consuming sending Value) {
+    init(_ value: consuming sending Value) {
         mutex = Mutex(value)
     }
 
-    @inlinable
-    package borrowing func withLock<Result: ~Copyable, E: Error>(
+    borrowing func withLock<Result: ~Copyable, E: Error>(
         _ body: (inout sending Value) throws(E) -> sending Result
     ) throws(E) -> sending Result {
         try mutex.withLock { (value: inout sending Value) throws(E) -> sending Result in
@@ -36,9 +32,4 @@ package struct InlineMutex<Value: ~Copyable>: ~Copyable, Sendable {
             return try body(&value)
         }
     }
-}
-
-/// Whether this process runs under ThreadSanitizer: its runtime is then linked in.
-package enum ThreadSanitizer {
-    package static let isLoaded: Bool = dlsym(nil, "__tsan_init") != nil  // nil: RTLD_DEFAULT
 }
