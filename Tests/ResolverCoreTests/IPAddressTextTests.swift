@@ -40,6 +40,29 @@ import Glibc
         }
     }
 
+    /// `IPAddress(parsing:)` hands inet_pton a copy of the text on the stack: what it accepts
+    /// and what it makes of it is inet_pton's, for every shape — the longest addresses, one
+    /// byte too long, leading zeros, stray characters — and a NUL inside the text is refused
+    /// rather than cutting the text short.
+    @Test func parsingAgreesWithInetPton() {
+        let longest = "0000:0000:0000:0000:0000:ffff:255.255.255.255"  // 45 bytes: INET6_ADDRSTRLEN - 1
+        let inputs = [
+            "192.0.2.1", "0.0.0.0", "255.255.255.255", "256.0.0.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1.2.3.4 ",
+            "::", "::1", "2001:db8::10", "::ffff:192.0.2.1", "2001:db8::g", "1:2:3:4:5:6:7:8:9", ":::", "12345::",
+            longest, longest + "0", "0" + longest, "", ".", "example.test", "abc", "1e100",
+        ]
+        for input in inputs {
+            var v4 = in_addr()
+            var v6 = in6_addr()
+            let expected: IPAddress? =
+                inet_pton(AF_INET, input, &v4) == 1 ? IPAddress(in4: v4)
+                : inet_pton(AF_INET6, input, &v6) == 1 ? IPAddress(in6: v6) : nil
+            #expect(IPAddress(parsing: input) == expected, "\(input)")
+        }
+        #expect(IPAddress(parsing: longest) != nil)
+        #expect(IPAddress(parsing: "192.0.2.1\u{0}.5") == nil)
+    }
+
     /// Random addresses biased toward zero groups (where the `::` rules bite), 0xffff in
     /// group 5, and small values: compared with inet_ntop.
     @Test func agreesWithInetNtop() {

@@ -96,7 +96,7 @@ extension AnswerCache {
         }
         switch outcome {
         case .records(_, let records):
-            store(question.sibling(end, type: question.type), .records(records), ttl: positiveTTL(records.map(\.ttl).min() ?? 0), now: now)
+            store(question.sibling(end, type: question.type), .records(records), ttl: positiveTTL(records.lazy.map(\.ttl).min() ?? 0), now: now)
         case .nameError(_, let soa):
             store(question.nameError(end), .nameError(soa: soa), ttl: negativeTTL(soa), now: now)
         case .noData(_, let soa):

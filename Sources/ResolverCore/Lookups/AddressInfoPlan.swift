@@ -13,6 +13,16 @@ struct AddressInfoPlan: Sendable {
     struct Found: Hashable, Sendable {
         var address: IPAddress
         var ttl: UInt32
+        /// `address` as text (``IPAddress/text``), when its source already had it so — a DNS
+        /// record's or the hosts file's canonical text — rather than formatted again for
+        /// every answer.
+        var text: String
+
+        init(address: IPAddress, ttl: UInt32, text: String? = nil) {
+            self.address = address
+            self.ttl = ttl
+            self.text = text ?? address.text
+        }
     }
 
     let request: AddressInfoRequest
@@ -138,30 +148,45 @@ struct AddressInfoPlan: Sendable {
 
     /// Applies the family rules to what DNS or the hosts file found and builds the answer.
     func answer(found: [Found], canonicalName: String?) -> Result<AddressInfo, ResolverError> {
-        // First occurrence of each address; answers are a handful long, so a linear scan
-        // beats hashing every address into a Set.
-        var unique: [Found] = []
-        unique.reserveCapacity(found.count)
-        for item in found where !unique.contains(where: { $0.address == item.address }) { unique.append(item) }
-        let v4 = unique.filter { $0.address.family == .inet && allowed.inet }
-        let v6 = unique.filter { $0.address.family == .inet6 && allowed.inet6 }
-        let chosen: [Found]
+        let unique = Self.firstOfEach(found)
+        // The chosen addresses in their order, into one array (one allocation per answer,
+        // not a filter per family and a concatenation).
+        var chosen: [Found] = []
+        chosen.reserveCapacity(unique.count)
+        func append(_ family: AddressFamily, mapped: Bool = false) {
+            guard family == .inet ? allowed.inet : allowed.inet6 else { return }
+            for item in unique where item.address.family == family {
+                chosen.append(mapped ? Found(address: item.address.v4Mapped, ttl: item.ttl) : item)
+            }
+        }
         switch request.family {
         case .inet:
-            chosen = v4
+            append(.inet)
         case .inet6:
-            let mapped = v4.map { Found(address: $0.address.v4Mapped, ttl: $0.ttl) }
             if !request.flags.contains(.v4Mapped) {
-                chosen = v6
+                append(.inet6)
             } else if request.flags.contains(.all) {
                 // The mapped addresses are IPv4 ones: the same order rule as for unspec,
                 // as glibc sorts them (a host without IPv6 connects to them first).
-                chosen = preferIPv6 ? v6 + mapped : mapped + v6
+                if preferIPv6 {
+                    append(.inet6)
+                    append(.inet, mapped: true)
+                } else {
+                    append(.inet, mapped: true)
+                    append(.inet6)
+                }
             } else {
-                chosen = v6.isEmpty ? mapped : v6
+                append(.inet6)
+                if chosen.isEmpty { append(.inet, mapped: true) }
             }
         case .unspecified:
-            chosen = preferIPv6 ? v6 + v4 : v4 + v6
+            if preferIPv6 {
+                append(.inet6)
+                append(.inet)
+            } else {
+                append(.inet)
+                append(.inet6)
+            }
         }
         guard !chosen.isEmpty else {
             return .failure(ResolverError(code: .noData, message: "\(request.name): no address of the family asked"))
@@ -171,14 +196,25 @@ struct AddressInfoPlan: Sendable {
             addresses: expand(chosen)))
     }
 
+    /// The first occurrence of each address, in order; `found` itself (no copy) when no
+    /// address repeats, as in most answers. Answers are a handful long: a linear scan beats
+    /// hashing every address into a Set.
+    private static func firstOfEach(_ found: [Found]) -> [Found] {
+        guard let firstRepeat = found.indices.first(where: { index in
+            found[..<index].contains { $0.address == found[index].address }
+        }) else { return found }
+        var unique = Array(found[..<firstRepeat])
+        for item in found[firstRepeat...] where !unique.contains(where: { $0.address == item.address }) { unique.append(item) }
+        return unique
+    }
+
     private func expand(_ found: [Found]) -> [ResolvedAddress] {
         var result: [ResolvedAddress] = []
         result.reserveCapacity(found.count * sockets.count)
         for item in found {
-            let text = item.address.text
             for socket in sockets {
                 result.append(ResolvedAddress(
-                    family: item.address.family, address: text, port: socket.port,
+                    family: item.address.family, address: item.text, port: socket.port,
                     socketType: socket.type, transport: socket.transport, ttl: item.ttl))
             }
         }

@@ -92,7 +92,7 @@ extension Resolver {
         let chosen = unique.filter { $0.address.family == chosenFamily }
         guard !chosen.isEmpty else { return nil }
         return HostEntry(
-            name: name, aliases: aliases, family: chosenFamily, addresses: chosen.map(\.address.text),
+            name: name, aliases: aliases, family: chosenFamily, addresses: chosen.map(\.text),
             ttl: chosen.map(\.ttl).min())
     }
 

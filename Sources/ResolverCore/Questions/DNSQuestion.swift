@@ -120,7 +120,9 @@ public enum QuestionOutcome: Sendable {
             }
         }
         // Only the records of the chain's end: nothing else a reply carried answers the question.
-        let records = message.answers.filter { $0.data.typeNumber == question.type && DNSQuestion.sameName($0.name, owner) }
+        let answersIt = { (record: DNSRecord) in record.data.typeNumber == question.type && DNSQuestion.sameName(record.name, owner) }
+        // The usual reply holds nothing else: its array is shared, not filtered into a copy.
+        let records = chain.isEmpty && message.answers.allSatisfy(answersIt) ? message.answers : message.answers.filter(answersIt)
         if !records.isEmpty {
             self = .records(chain: chain, records: records)
         } else if message.rcode == 3 {

@@ -178,6 +178,9 @@ extension Resolver {
         var found: [AddressInfoPlan.Found] = []
         var canonical: String?
         var failure: ResolverError?
+        var records = 0
+        for case .records(_, let list) in outcomes { records += list.count }
+        found.reserveCapacity(records)
         for outcome in outcomes {
             switch outcome {
             case .records(_, let records):
@@ -189,7 +192,8 @@ extension Resolver {
                     default: continue
                     }
                     guard let address = IPAddress(parsing: text) else { continue }
-                    found.append(.init(address: address, ttl: min(record.ttl, chainTTL)))
+                    // The parser writes an address's text as IPAddress.text does (inet_ntop's form).
+                    found.append(.init(address: address, ttl: min(record.ttl, chainTTL), text: text))
                 }
                 canonical = canonical ?? outcome.canonicalName
             case .failure(let error):
