@@ -57,6 +57,6 @@ enum StubLocalNames {
     private static func text(of bytes: [UInt8], family: Int32) -> String? {
         var out = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         guard inet_ntop(family, bytes, &out, socklen_t(out.count)) != nil else { return nil }
-        return String(cString: out)
+        return out.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 }
