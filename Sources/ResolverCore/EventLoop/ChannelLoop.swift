@@ -172,13 +172,13 @@ final class ChannelLoop: @unchecked Sendable {
     }
 
     /// Starts `record` on the calling thread if the channel is free (the loop thread is
-    /// asleep) and nothing is queued before it; false otherwise. One
-    /// lookup at a time, this spares the loop thread's wake-up (an eventfd write and read
-    /// and a thread scheduled) between the request and its queries leaving.
+    /// asleep) and nothing is queued before it; false otherwise. One lookup at a time, this
+    /// spares the loop thread's wake-up (an eventfd write and read and a thread scheduled)
+    /// between the request and its queries leaving.
     ///
     /// c-ares may complete the lookup inside this call (a query that cannot be sent): its
     /// completion then runs on the calling thread, as it would on the loop thread, and may
-    /// submit another lookup, which finds the channel taken and is queued.
+    /// submit another lookup, which finds the channel taken and is queued with a wake-up.
     private func startAtOnce(_ record: LookupRecord) -> Bool {
         guard ownership.tryLock() else { return false }
         defer { ownership.unlock() }
@@ -291,9 +291,9 @@ extension ChannelLoop {
             // The channel is free from here until the thread takes it back: a submitting
             // thread may start a lookup on it meanwhile (``startAtOnce(_:)``). `loopAwake`
             // turns false only after the channel is released and true again before it is
-            // retaken, so a submitter that finds the channel taken always finds the loop
-            // awake and queues without a wake-up; only one that queues while the loop sleeps
-            // wakes it.
+            // retaken, so a submitter that finds the loop asleep finds the channel free
+            // unless another submitter holds it; one that finds it awake queues without a
+            // wake-up (``submit(_:)``).
             ownership.unlock()
             // What was queued during the turn, without a wake-up, runs before the loop sleeps;
             // running it may queue more (a lookup that fails at once, whose completion starts

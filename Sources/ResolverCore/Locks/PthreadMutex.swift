@@ -7,8 +7,9 @@ import Glibc
 /// taken by a submitting thread only if free) and for the test fixtures' locks.
 ///
 /// It is not recursive: `tryLock` by the holder returns false. A pthread mutex rather than
-/// `Synchronization.Mutex`, which ThreadSanitizer was seen to report false races on and
-/// which cannot be held across a turn of a loop.
+/// `Synchronization.Mutex`, which cannot be held across a turn of a loop and whose hand-over
+/// ThreadSanitizer does not see (ResolvdServer's `InlineMutex` makes it visible where a
+/// lock must be stored inline). It costs an allocation, so per-lookup state does not use it.
 package final class PthreadMutex: @unchecked Sendable {
     // Safe: the mutex is allocated once, never moved, and only touched through pthread calls.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
