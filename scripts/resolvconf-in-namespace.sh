@@ -32,6 +32,16 @@ for server in public:127.0.0.1 vpn:127.0.0.2; do
     --bind-interfaces --log-queries --log-facility="$work/$name.log" --address=/#/192.0.2.1 --pid-file="$work/$name.pid" &
   pids="$pids $!"
 done
+# Each logs "started" once its sockets are bound: a question sent before that is refused
+# (ICMP port unreachable) and never shows in the log the test reads.
+for name in public vpn; do
+  tries=0
+  until grep -q 'started' "$work/$name.log" 2>/dev/null; do
+    tries=$((tries + 1))
+    [ $tries -lt 200 ] || { echo "dnsmasq ($name) did not start" >&2; exit 1; }
+    sleep 0.05
+  done
+done
 : > "$work/resolvd.conf"
 "$resolvd" --config "$work/resolvd.conf" --socket "$socket" --varlink-socket none --dns 127.0.0.1 \
   --hosts-file none --search none --ndots 1 --timeout-ms 500 --log-level warning 2>"$work/resolvd.log" &

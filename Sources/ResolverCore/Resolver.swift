@@ -118,9 +118,15 @@ public final class Resolver: Sendable {
         let deadline = timeout.map { MonotonicClock.deadline(after: $0) }
         let lookup = Lookup(
             handle: handle, owner: owner, deadline: deadline, registry: registry, work: work, completion: completion)
+        submit(lookup, channelHint: channelHint)
+        return handle
+    }
+
+    /// Registers `lookup` and queues it on a channel (or fails it, after a shutdown).
+    func submit(_ lookup: LookupRecord, channelHint: Int?) {
         guard registry.insert(lookup) else {
             lookup.fail(.aborted)  // shut down: completes at once, still exactly once
-            return handle
+            return
         }
         // On the caller's own loop when a channel thread starts it (a completion starting the
         // next lookup needs no wake-up then, and each loop's completions feed that loop),
@@ -133,7 +139,6 @@ public final class Resolver: Sendable {
         } else {
             loops[nextLoop.add(1, ordering: .relaxed).oldValue % loops.count].submit(lookup)
         }
-        return handle
     }
 
     /// Starts a lookup that fails with `error` (bad input) through the same path as any

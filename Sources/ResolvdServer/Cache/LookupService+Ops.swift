@@ -67,7 +67,9 @@ extension LookupService {
             completion(result, .local)
             return Token(op: nil, answeredSource: .local)
         case .questions(let recipe):
-            if let composedKey, let (outcomes, dependencies) = cachedOutcomes(recipe.rounds[0]), let result = recipe.decide(outcomes) {
+            // The first round's keys, hashed once: for the cache's shortcut and for asking.
+            let keys = questionKeys(recipe.rounds, round: 0)
+            if let composedKey, let (outcomes, dependencies) = cachedOutcomes(keys), let result = recipe.decide(outcomes) {
                 // Every question of the first round answered by the cache: no op to keep.
                 if case .success(let value) = result {
                     let now = MonotonicClock.milliseconds()
@@ -82,7 +84,7 @@ extension LookupService {
                 completion: completion)
             if let timeout = lookupKey.timeout { armDeadline(op, after: timeout) }
             op.state.withLock { op.begin(&$0, round: 0) }
-            ask(round: 0, for: op)
+            ask(round: 0, for: op, keys: keys)
             if consultingCache {
                 // A hit: answered from the cache before `ask` returned.
                 let hit = op.state.withLock { $0.done && $0.source == .cache }
@@ -94,18 +96,18 @@ extension LookupService {
 
     /// The outcomes of `questions` when the cache answers every one of them (and none is due
     /// for a refresh), under one lock: the cached path's shortcut past an ``OpLookup``.
-    private func cachedOutcomes(_ questions: [DNSQuestion]) -> ([QuestionOutcome], [ComposedAnswers.Dependency])? {
+    private func cachedOutcomes(_ keys: [QuestionKey]) -> ([QuestionOutcome], [ComposedAnswers.Dependency])? {
         let now = MonotonicClock.milliseconds()
-        let keys = questions.map { QuestionKey($0, route: routeID(for: $0)) }
         return state.withLockedValue { state -> ([QuestionOutcome], [ComposedAnswers.Dependency])? in
             guard state.cacheEnabled else { return nil }
             var outcomes: [QuestionOutcome] = []
             var dependencies: [ComposedAnswers.Dependency] = []
-            outcomes.reserveCapacity(questions.count)
             for key in keys {
                 guard case .hit(let outcome, refresh: false) = state.cache.answer(key, now: now, recording: &dependencies) else {
                     return nil
                 }
+                // Room made with the first hit: a cold lookup's miss allocates nothing here.
+                if outcomes.isEmpty { outcomes.reserveCapacity(keys.count) }
                 outcomes.append(outcome)
             }
             return (outcomes, dependencies)
@@ -115,11 +117,18 @@ extension LookupService {
     /// Asks one round's questions; each answer goes to the op, which may complete or ask the
     /// next round (a cache hit comes back before `ask` returns: a round answered from the
     /// cache goes on to the next inside this loop's call, at most one level per round).
-    private func ask(round: Int, for op: OpLookup) {
+    private func ask(round: Int, for op: OpLookup, keys: [QuestionKey]? = nil) {
         for index in 0..<op.recipe.rounds.questionsPerRound {
-            let token = ask(op.recipe.rounds.question(round, index), recipient: .op(op, round: Int32(round), index: Int32(index)))
+            let question = op.recipe.rounds.question(round, index)
+            let key = keys?[index] ?? questionKey(question)
+            let token = ask(question, key: key, recipient: .op(op, round: Int32(round), index: Int32(index)))
             if !op.asked(round: round, index: index, token: token) { leave(token, owner: op.owner) }
         }
+    }
+
+    /// The keys of round `round`'s questions, in order.
+    private func questionKeys(_ rounds: QuestionRounds, round: Int) -> [QuestionKey] {
+        (0..<rounds.questionsPerRound).map { questionKey(rounds.question(round, $0)) }
     }
 
     /// An op's questions go to one channel, so that its A and AAAA ride the same connection.

@@ -64,7 +64,7 @@ extension LookupService {
     private func answerStale(_ op: OpLookup, now: UInt64) {
         guard op.allowsStale else { return }
         let pending = op.pendingQuestions
-        let keys = pending.map { QuestionKey($0.question, route: routeID(for: $0.question)) }
+        let keys = pending.map { questionKey($0.question) }
         let stale = state.withLockedValue { state -> [QuestionOutcome]? in
             guard state.cacheEnabled else { return nil }
             let answers = keys.compactMap { state.cache.staleAnswer($0, now: now) }

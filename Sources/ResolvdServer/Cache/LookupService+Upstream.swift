@@ -53,7 +53,7 @@ extension LookupService {
     /// started, answered from the cache, joined, or passed over when nobody waits for it.
     private func takeTurn(_ turn: Turn) {
         let question = turn.recipient.question
-        let key = QuestionKey(question, route: routeID(for: question))
+        let key = questionKey(question)
         let now = MonotonicClock.milliseconds()
         switch state.withLockedValue({ $0.takeTurn(turn, question: question, key: key, now: now) }) {
         case .start(let shared, let staleKept):

@@ -216,6 +216,11 @@ final class LookupService: Sendable {
         routed.load(ordering: .relaxed) ? routesBox.withLockedValue { $0.route(for: question.name).id } : 0
     }
 
+    /// The key `question` is cached and coalesced by: its route's number is part of it.
+    func questionKey(_ question: DNSQuestion) -> QuestionKey {
+        QuestionKey(question, route: routeID(for: question))
+    }
+
     /// Swaps in new routes (a link change); shared lookups in flight keep their resolver.
     func replace(routes: RouteSet) -> RouteSet {
         // Answers composed over the old routes' entries go: a name may now be another route's.
@@ -270,7 +275,7 @@ final class LookupService: Sendable {
     /// With the answer comes its provenance, for a front end that keeps what it wrote.
     func cachedAnswer(_ question: DNSQuestion) -> (QuestionOutcome, AnswerProvenance)? {
         let now = MonotonicClock.milliseconds()
-        let key = QuestionKey(question, route: routeID(for: question))
+        let key = questionKey(question)
         var dependencies: [ComposedAnswers.Dependency] = []
         let (answer, refresh) = state.withLockedValue { state -> ((QuestionOutcome, AnswerProvenance)?, SharedLookup?) in
             guard state.cacheEnabled, case .hit(let outcome, let refresh) = state.cache.answer(key, now: now, recording: &dependencies) else {
@@ -302,9 +307,12 @@ final class LookupService: Sendable {
     /// Asks `question` for `recipient` (an op's question or a lone one): from the cache, by
     /// joining it in flight, by starting it, or in the owner's share queue.
     func ask(_ question: DNSQuestion, recipient: SharedLookup.Recipient) -> QuestionToken {
+        ask(question, key: questionKey(question), recipient: recipient)
+    }
+
+    /// The same, with the question's key already made (``questionKey(_:)``).
+    func ask(_ question: DNSQuestion, key: QuestionKey, recipient: SharedLookup.Recipient) -> QuestionToken {
         let now = MonotonicClock.milliseconds()
-        // The route is part of the key: answers of different routes are kept apart.
-        let key = QuestionKey(question, route: routeID(for: question))
         let owner = recipient.owner
         enum Plan {
             case hit(QuestionOutcome)

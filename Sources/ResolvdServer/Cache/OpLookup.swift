@@ -20,10 +20,13 @@ final class OpLookup: @unchecked Sendable {
         var round = 0
         /// The current round's waiters, nil where the question has answered.
         var tokens = RoundTokens()
-        /// The current round's outcomes, nil where the question has not answered; empty
-        /// until the first answer (a waiting lookup does not hold room for them: a
-        /// `QuestionOutcome` is ~120 bytes, and 10,000 lookups may wait).
-        var outcomes: [QuestionOutcome?] = []
+        /// The current round's outcomes so far, in question order; empty until the first
+        /// answer (a waiting lookup does not hold room for them: a `QuestionOutcome` is ~120
+        /// bytes, and 10,000 lookups may wait). Complete, it is what the recipe decides on:
+        /// no array of optionals to unwrap into a second one.
+        var outcomes: [QuestionOutcome] = []
+        /// Bit `i`: the current round's question `i` has answered.
+        var answered: UInt8 = 0
         var remaining = 0
         /// A round had the name but no record of the type (c-ares' ENODATA over ENOTFOUND).
         var sawNoData = false
@@ -32,7 +35,15 @@ final class OpLookup: @unchecked Sendable {
         /// The most costly path a question of it took, for `monitor`.
         var source = LookupSource.cache
 
-        func hasAnswered(_ index: Int) -> Bool { !outcomes.isEmpty && outcomes[index] != nil }
+        func hasAnswered(_ index: Int) -> Bool { answered & 1 << index != 0 }
+
+        /// Keeps question `index`'s outcome in its place: a round has at most two questions
+        /// (``QuestionRounds``), so the first question's goes before any other's.
+        mutating func keep(_ outcome: QuestionOutcome, index: Int, of count: Int) {
+            if outcomes.isEmpty { outcomes.reserveCapacity(count) }
+            if index == 0 { outcomes.insert(outcome, at: 0) } else { outcomes.append(outcome) }
+            answered |= 1 << index
+        }
     }
 
     let recipe: LookupRecipe<LookupValue>
@@ -74,13 +85,12 @@ final class OpLookup: @unchecked Sendable {
         state.withLock { state in
             guard !state.done, state.round == round, !state.hasAnswered(index) else { return .nothing }
             if source.rawValue > state.source.rawValue { state.source = source }
-            if state.outcomes.isEmpty { state.outcomes = Array(repeating: nil, count: recipe.rounds.questionsPerRound) }
-            state.outcomes[index] = outcome
+            state.keep(outcome, index: index, of: recipe.rounds.questionsPerRound)
             state.tokens[index] = nil
             state.stale = state.stale || stale
             state.remaining -= 1
             guard state.remaining == 0 else { return .nothing }
-            let outcomes = state.outcomes.map { $0! }
+            let outcomes = state.outcomes
             if let result = recipe.decide(outcomes) {
                 state.done = true
                 return .complete(state.stale ? result.map(LookupValue.stale) : result)
@@ -101,6 +111,7 @@ final class OpLookup: @unchecked Sendable {
         state.round = round
         state.tokens = RoundTokens()
         state.outcomes = []
+        state.answered = 0
         state.remaining = recipe.rounds.questionsPerRound
     }
 

@@ -52,6 +52,12 @@ struct QuestionKey: Hashable, Sendable, CustomStringConvertible {
 
     func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 
+    /// What a table asks a key for: its mixed hash hashed with the table's seed in one
+    /// call, as an `Int` key is. Without this, every probe built a `Hasher`, fed it one
+    /// word and finalized it (~180 instructions against ~90; a cold lookup probes ~40 times:
+    /// the cache's entries, the questions in flight, their removal).
+    func _rawHashValue(seed: Int) -> Int { hash._rawHashValue(seed: seed) }
+
     static func == (lhs: QuestionKey, rhs: QuestionKey) -> Bool {
         lhs.hash == rhs.hash && lhs.type == rhs.type && lhs.route == rhs.route && lhs.dnssec == rhs.dnssec && lhs.name == rhs.name
     }

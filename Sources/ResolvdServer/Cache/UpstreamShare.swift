@@ -62,6 +62,35 @@ struct UpstreamShare<Item> {
             connections[connection, default: Connection()].inFlight += 1
         }
 
+        /// Charges a lookup to `connection` if the uid and the connection are under their caps
+        /// and nothing of the connection waits: one probe of the table, not a read and then
+        /// a write. A connection refused has its entry made here: it is about to queue.
+        mutating func chargeIfRoom(_ connection: UInt64, perUID: Int, perConnection: Int) -> Bool {
+            guard inFlight < perUID else { return false }
+            let charged = Self.chargeIfRoom(&connections[connection, default: Connection()], perConnection: perConnection)
+            if charged { inFlight += 1 }
+            return charged
+        }
+
+        private static func chargeIfRoom(_ connection: inout Connection, perConnection: Int) -> Bool {
+            // A connection with lookups waiting queues behind them, whatever the counts say.
+            guard connection.inFlight < perConnection, connection.waiting == 0 else { return false }
+            connection.inFlight += 1
+            return true
+        }
+
+        /// A lookup of `connection` has finished: its count goes down, and an idle connection
+        /// without a turn is forgotten — in one probe of the table.
+        mutating func discharge(_ connection: UInt64) {
+            inFlight -= 1
+            Self.discharge(&connections[connection])
+        }
+
+        private static func discharge(_ connection: inout Connection?) {
+            connection?.inFlight -= 1
+            if connection?.isIdle == true, connection?.hasTurn == false { connection = nil }
+        }
+
         /// Forgets a connection with nothing in flight, waiting or in the turns.
         mutating func dropIfIdle(_ connection: UInt64) {
             if let state = connections[connection], state.isIdle, !state.hasTurn { connections[connection] = nil }
@@ -134,11 +163,7 @@ struct UpstreamShare<Item> {
     // MARK: The queues (static, so that a bucket and the tickets can be borrowed at once)
 
     private static func mayStart(_ owner: Owner, _ perUID: Int, _ perConnection: Int, _ bucket: inout Bucket) -> Bool {
-        let connection = bucket.connections[owner.connection]
-        // A connection with lookups waiting queues behind them, whatever the counts say.
-        guard bucket.inFlight < perUID, (connection?.inFlight ?? 0) < perConnection, (connection?.waiting ?? 0) == 0 else { return false }
-        bucket.charge(owner.connection)
-        return true
+        bucket.chargeIfRoom(owner.connection, perUID: perUID, perConnection: perConnection)
     }
 
     private static func enqueue(_ waiting: Waiting, _ owner: Owner, _ bucket: inout Bucket) {
@@ -172,9 +197,7 @@ struct UpstreamShare<Item> {
     private static func release(
         _ owner: Owner, _ perUID: Int, _ perConnection: Int, _ bucket: inout Bucket, _ waitingTickets: inout Set<UInt64>
     ) -> (item: Item, owner: Owner)? {
-        bucket.inFlight -= 1
-        bucket.connections[owner.connection]?.inFlight -= 1
-        bucket.dropIfIdle(owner.connection)
+        bucket.discharge(owner.connection)
         guard bucket.inFlight < perUID, let next = nextInTurn(&bucket, perConnection: perConnection, &waitingTickets) else { return nil }
         let nextOwner = Owner(uid: owner.uid, connection: next.connection)
         bucket.charge(next.connection)

@@ -101,15 +101,20 @@ struct IPAddress: Hashable, Sendable {
     /// address, most IPv6 ones) are small strings, so this usually allocates nothing.
     var text: String {
         switch storage {
-        case .v4(let addr):
-            return String(unsafeUninitializedCapacity: 15) { out in
-                withUnsafeBytes(of: addr) { Self.writeDottedQuad($0, into: out, at: 0) }
-            }
-        case .v6(let high, let low):
-            return String(unsafeUninitializedCapacity: Int(INET6_ADDRSTRLEN)) { out in
-                withUnsafeBytes(of: (high, low)) { Self.writeIPv6($0, into: out) }
-            }
+        case .v4(let addr): withUnsafeBytes(of: addr) { Self.text(ipv4: $0) }
+        case .v6(let high, let low): withUnsafeBytes(of: (high, low)) { Self.text(ipv6: $0) }
         }
+    }
+
+    /// The text of an IPv4 address's four bytes (network order), as ``text`` writes it: the
+    /// one formatter of addresses, which the DNS parser's A records use too.
+    static func text(ipv4 octets: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: 15) { writeDottedQuad(octets, into: $0, at: 0) }
+    }
+
+    /// The text of an IPv6 address's sixteen bytes, as ``text`` writes it (AAAA records too).
+    static func text(ipv6 bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: Int(INET6_ADDRSTRLEN)) { writeIPv6(bytes, into: $0) }
     }
 
     /// `a.b.c.d` from the first four bytes of `octets`; returns the index after it.

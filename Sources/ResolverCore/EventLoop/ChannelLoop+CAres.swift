@@ -32,10 +32,14 @@ extension ChannelLoop {
     /// ares_query: one question, the raw answer (empty on failure).
     func query(name: String, type: UInt16, handler: @escaping (Int32, UnsafeRawBufferPointer) -> Void) {
         start(queries: 1, handler: handler) { channel, box in
-            ares_query(channel, name, Int32(ns_c_in.rawValue), Int32(type), { argument, status, _, answer, length in
-                AresCallbackBox<UnsafeRawBufferPointer>.fire(
-                    argument, status: status, payload: UnsafeRawBufferPointer(start: answer, count: answer == nil ? 0 : Int(length)))
-            }, box)
+            // withCString lends a native string's own bytes; passing `name` as the argument
+            // made a heap copy of it (`utf8CString`) per query.
+            name.withCString { name in
+                ares_query(channel, name, Int32(ns_c_in.rawValue), Int32(type), { argument, status, _, answer, length in
+                    AresCallbackBox<UnsafeRawBufferPointer>.fire(
+                        argument, status: status, payload: UnsafeRawBufferPointer(start: answer, count: answer == nil ? 0 : Int(length)))
+                }, box)
+            }
         }
     }
 

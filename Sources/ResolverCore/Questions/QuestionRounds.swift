@@ -18,7 +18,7 @@ public struct QuestionRounds: Sendable, Equatable {
     public init(names: [String], types: [UInt16]) {
         precondition(!names.isEmpty && (1...2).contains(types.count), "a recipe asks one or two types of at least one name")
         first = names[0]
-        others = Array(names.dropFirst())
+        others = names.count > 1 ? Array(names.dropFirst()) : []  // an empty slice's copy allocates
         type = types[0]
         secondType = types.count > 1 ? types[1] : nil
     }

@@ -1,5 +1,3 @@
-import CAres
-
 extension Resolver {
     /// One DNS question to the upstreams — no search list, no hosts file, no timeout of its
     /// own (c-ares' tries bound it; a caller's deadline is the caller's) — and what its reply
@@ -23,34 +21,9 @@ extension Resolver {
                 lookup.finish(.success(.failure(.invalidArgument("bad name: \(problem)"))))
             }, completion: completion)
         }
-        return start(owner: owner, timeout: nil, channelHint: channelHint, work: { lookup, loop in
-            let handle = { (status: Int32, answer: UnsafeRawBufferPointer) in
-                guard lookup.isPending else { return }  // cancelled: drop the late answer
-                guard status == ARES_SUCCESS || status == ARES_ENOTFOUND || status == ARES_ENODATA else {
-                    lookup.finish(.success(.failure(.fromAres(status, name: question.name))))
-                    return
-                }
-                do {
-                    lookup.finish(.success(QuestionOutcome(try DNSMessage(parsing: answer), for: question)))
-                } catch {
-                    lookup.finish(.success(
-                        status == ARES_SUCCESS
-                            ? .malformed(ResolverError(code: .noRecovery, message: "\(question.name): malformed answer: \(error)"))
-                            : .failure(.fromAres(status, name: question.name))))
-                }
-            }
-            if question.dnssec.isEmpty {
-                loop.query(name: question.name, type: question.type, handler: handle)
-            } else {
-                // DO/CD go upstream as the client sent them; the id is drawn here (ares_send
-                // keeps the one it is given), from the system's CSPRNG.
-                guard let query = DNSQueryBuilder.query(id: UInt16.random(in: .min ... .max), name: question.name, type: question.type, dnssec: question.dnssec) else {
-                    lookup.finish(.success(.failure(.invalidArgument("bad name: \(question.name)"))))
-                    return
-                }
-                loop.send(query, handler: handle)
-            }
-        }, completion: completion)
+        let lookup = QuestionLookup(question, handle: registry.issueHandle(), owner: owner, registry: registry, completion: completion)
+        submit(lookup, channelHint: channelHint)
+        return lookup.handle
     }
 
     /// The names a search list makes of `name`, in the order they are asked — what c-ares'

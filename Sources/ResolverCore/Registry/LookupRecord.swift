@@ -8,7 +8,7 @@ import Synchronization
 /// Losers do nothing: a late c-ares answer for a cancelled lookup only frees memory.
 ///
 /// This class holds no lock and never calls c-ares: starting work on a channel is the
-/// ``ChannelLoop``'s job, and the typed result is ``Lookup``'s.
+/// ``ChannelLoop``'s job, and the typed result is ``ResultLookup``'s.
 class LookupRecord: @unchecked Sendable {
     // Safe to share: the lets are immutable, `phase` is atomic, and the subclass's
     // completion closure is read and cleared only by the single thread that won `claim()`.
@@ -55,13 +55,45 @@ class LookupRecord: @unchecked Sendable {
     }
 }
 
-/// A lookup producing a `Value`: the record plus its typed completion and its work.
-final class Lookup<Value: Sendable>: LookupRecord, @unchecked Sendable {
-    // `completion` is read and cleared only by the claimer (see LookupRecord); `work` is immutable.
+/// A lookup producing a `Value`: the record plus its typed completion, delivered once, by
+/// the claimer. Its subclasses say what starting it does: ``Lookup`` runs a closure,
+/// ``QuestionLookup`` asks c-ares one question.
+class ResultLookup<Value: Sendable>: LookupRecord, @unchecked Sendable {
+    // `completion` is read and cleared only by the claimer (see LookupRecord).
     typealias Completion = @Sendable (Result<Value, ResolverError>) -> Void
-    typealias Work = @Sendable (Lookup<Value>, ChannelLoop) -> Void
 
     private var completion: Completion?
+
+    init(handle: LookupHandle, owner: LookupOwner, deadline: UInt64?, registry: LookupRegistry, completion: @escaping Completion) {
+        self.completion = completion
+        super.init(handle: handle, owner: owner, deadline: deadline, registry: registry)
+    }
+
+    /// Completes the lookup with `result` if it is still pending; true when this call won.
+    @discardableResult
+    final func finish(_ result: Result<Value, ResolverError>) -> Bool {
+        guard claim() else { return false }
+        registry.remove(self)
+        deliver(result)
+        return true
+    }
+
+    override final func deliver(failure: ResolverError) {
+        deliver(.failure(failure))
+    }
+
+    private final func deliver(_ result: Result<Value, ResolverError>) {
+        let completion = self.completion
+        self.completion = nil  // free what the caller captured now, not when c-ares lets go
+        completion?(result)
+    }
+}
+
+/// A lookup whose start is a closure (a c-ares call, or a local answer).
+final class Lookup<Value: Sendable>: ResultLookup<Value>, @unchecked Sendable {
+    // `work` is immutable.
+    typealias Work = @Sendable (Lookup<Value>, ChannelLoop) -> Void
+
     private let work: Work
 
     init(
@@ -69,30 +101,10 @@ final class Lookup<Value: Sendable>: LookupRecord, @unchecked Sendable {
         work: @escaping Work, completion: @escaping Completion
     ) {
         self.work = work
-        self.completion = completion
-        super.init(handle: handle, owner: owner, deadline: deadline, registry: registry)
+        super.init(handle: handle, owner: owner, deadline: deadline, registry: registry, completion: completion)
     }
 
     override func start(on loop: ChannelLoop) {
         work(self, loop)
-    }
-
-    /// Completes the lookup with `result` if it is still pending; true when this call won.
-    @discardableResult
-    func finish(_ result: Result<Value, ResolverError>) -> Bool {
-        guard claim() else { return false }
-        registry.remove(self)
-        deliver(result)
-        return true
-    }
-
-    override func deliver(failure: ResolverError) {
-        deliver(.failure(failure))
-    }
-
-    private func deliver(_ result: Result<Value, ResolverError>) {
-        let completion = self.completion
-        self.completion = nil  // free what the caller captured now, not when c-ares lets go
-        completion?(result)
     }
 }
