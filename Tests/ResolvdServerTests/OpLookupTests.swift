@@ -34,7 +34,7 @@ import Testing
         let op = OpLookup(
             recipe: recipe(), owner: ShareOwner(uid: 1, connection: 1), allowsStale: true, consultingCache: true, hasTimeout: false,
             completion: answers.record)
-        _ = op.state.withLock { op.begin(&$0, round: 0) }
+        op.state.withLock { op.begin(&$0, round: 0) }
         return op
     }
 

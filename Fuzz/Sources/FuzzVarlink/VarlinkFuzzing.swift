@@ -16,6 +16,8 @@ import ResolvdProtocol
 ///   in one piece;
 /// - a call that parses writes back (method, parameters, oneway, more) to text that parses
 ///   to the same call; parsing is deterministic;
+/// - a call the ResolveHostname reader (``VarlinkHostnameCall``) accepts is one the generic path
+///   reads as the same request;
 /// - an io.systemd.Resolve call decodes the same twice; it fails only with the errors the
 ///   interface defines, and an `InvalidParameter` names a member the call has or one the
 ///   method requires; a hostname or record lookup asks for the name given.
@@ -86,9 +88,17 @@ enum VarlinkFuzzing {
 
     static func checkCall(_ message: [UInt8]) {
         let buffer = ByteBuffer(bytes: message)
+        let fast = VarlinkHostnameCall.request(buffer)
         guard let call = try? VarlinkCall(parsing: buffer) else {
             precondition((try? VarlinkCall(parsing: buffer)) == nil, "call parsing is not deterministic")
+            precondition(fast == nil, "the ResolveHostname reader accepts a call the generic path refuses")
             return
+        }
+        if let fast {
+            // What the fast reader accepts, the generic path reads as the same request.
+            precondition(!call.oneway && !call.more && call.method == "io.systemd.Resolve.ResolveHostname", "the ResolveHostname reader accepts another call")
+            let generic = try? VarlinkResolveRequest.decode(method: "ResolveHostname", parameters: call.parameters)
+            precondition(generic?.key == fast.key && generic?.flags == fast.flags, "the ResolveHostname reader and the generic path disagree")
         }
         var written = ByteBuffer()
         written.writeJSONValue(

@@ -22,10 +22,19 @@ final class ConnectionAdmission: Sendable {
         self.refusals = RefusalLog(logger: logger)
     }
 
-    /// Nil when `channel` is admitted, else the refusal's message. Call it on the channel's
-    /// event loop (the peer's credentials are then read at once).
-    func admit(_ channel: any Channel, context: ServerContext) -> EventLoopFuture<String?> {
-        let promise = channel.eventLoop.makePromise(of: String?.self)
+    /// What ``admit(_:context:)`` decided.
+    enum Decision {
+        /// Served; the peer's credentials as read here (nil: none), which the connection's
+        /// handler keeps — read once per connection, not again by the handler.
+        case admitted(PeerCredentials?)
+        /// Refused, with the refusal's message.
+        case refused(String)
+    }
+
+    /// Whether `channel` is admitted. Call it on the channel's event loop (the peer's
+    /// credentials are then read at once).
+    func admit(_ channel: any Channel, context: ServerContext) -> EventLoopFuture<Decision> {
+        let promise = channel.eventLoop.makePromise(of: Decision.self)
         PeerCredentials.read(from: channel) { [self] peer in
             let configured = context.limits
             let limits = ConnectionShares.Limits(
@@ -37,13 +46,13 @@ final class ConnectionAdmission: Sendable {
             }
             guard decision != .admit else {
                 channel.closeFuture.whenComplete { [self] _ in shares.withLockedValue { $0.release(uid: uid) } }
-                return promise.succeed(nil)
+                return promise.succeed(.admitted(peer))
             }
             stats.rejected.add(1, ordering: .relaxed)
             stats.connectionsRefused.add(1, ordering: .relaxed)
             let message = decision.message(limits, uid: uid)
             refusals.refused(message, on: channel.eventLoop)
-            promise.succeed(message)
+            promise.succeed(.refused(message))
         }
         return promise.futureResult
     }

@@ -52,8 +52,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     let inbox = AnswerInbox()
     /// Reply lines not yet handed to the channel (see `+Output`).
     var output = OutputBatch()
-    /// The client's pid/uid/gid (SO_PEERCRED), read once in `channelActive`.
-    var peer: PeerCredentials?
+    /// The client's pid/uid/gid (SO_PEERCRED), as the admission read them: once per connection.
+    let peer: PeerCredentials?
     /// Whether request lines run or wait for the client to read its replies (see `+BackPressure`).
     var backPressure = ReplyBackPressure<LineFrameDecoder.Frame>()
     /// `max_queued_reply_bytes` when the connection opened.
@@ -65,8 +65,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// The questions of lookups started while someone monitored, by id: reported when they finish.
     var monitoredLookups: [Int64: LookupKey] = [:]
 
-    init(server: ServerContext) {
+    /// - Parameter peer: the peer's credentials, as the admission read them (nil: none).
+    init(server: ServerContext, peer: PeerCredentials? = nil) {
         self.server = server
+        self.peer = peer
         self.maxQueuedReplyBytes = server.limits.maxQueuedReplyBytes
     }
 
@@ -76,14 +78,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let logger = server.logger
-        let clients = server.clients
-        PeerCredentials.read(from: context.channel) { credentials in
-            handler.value.peer = credentials
-            handler.value.client = credentials.map { clients.register(uid: $0.uid) }
-            logger.debug("connection", metadata: ["peer": "\(credentials.map(\.description) ?? "unknown")"])
-        }
+        client = peer.map { server.clients.register(uid: $0.uid) }
+        server.logger.debug("connection", metadata: ["peer": "\(peer.map(\.description) ?? "unknown")"])
         context.fireChannelActive()
     }
 

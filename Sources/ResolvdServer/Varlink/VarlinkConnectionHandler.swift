@@ -38,13 +38,15 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
     private var closing = false
     /// The peer's credentials (SO_PEERCRED): its uid is charged for its upstream lookups,
     /// counted in `stats` `clients`, and filters what `monitor` shows.
-    private var peer: PeerCredentials?
+    private let peer: PeerCredentials?
     /// This connection's number in the upstream share's queues.
     private let connectionID = LookupService.makeConnectionID()
     private var client: ClientCounters?
 
-    init(server: ServerContext) {
+    /// - Parameter peer: the peer's credentials, as the admission read them (nil: none).
+    init(server: ServerContext, peer: PeerCredentials? = nil) {
         self.server = server
+        self.peer = peer
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -53,12 +55,7 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let clients = server.clients
-        PeerCredentials.read(from: context.channel) { credentials in
-            handler.value.peer = credentials
-            handler.value.client = credentials.map { clients.register(uid: $0.uid) }
-        }
+        client = peer.map { server.clients.register(uid: $0.uid) }
         context.fireChannelActive()
     }
 
@@ -107,6 +104,12 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
         case .tooLong:
             protocolError("message longer than \(server.limits.maxRequestBytes) bytes")
         case .message(let message):
+            // nss-resolve's call, read straight from its bytes; any other by the generic path.
+            if let request = VarlinkHostnameCall.request(message) {
+                guard let number = awaitReply() else { return }
+                startLookup(number, request)
+                return
+            }
             do {
                 handle(try VarlinkCall(parsing: message))
             } catch {
@@ -115,17 +118,23 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func handle(_ call: VarlinkCall) {
-        // Every method here only reads: a call that wants no reply has nothing to do.
-        guard !call.oneway else { return }
+    /// The number of a call whose reply is now awaited in call order; nil when too many
+    /// replies wait already (the connection is closing).
+    private func awaitReply() -> UInt64? {
         let limit = server.limits.maxLookupsPerConnection
         guard replies.count < 2 * limit else {
             server.stats.rejected.add(1, ordering: .relaxed)
             protocolError("more than \(2 * limit) calls waiting for their replies")
-            return
+            return nil
         }
         let number = firstCall + UInt64(replies.count)
         replies.append(nil)
+        return number
+    }
+
+    private func handle(_ call: VarlinkCall) {
+        // Every method here only reads: a call that wants no reply has nothing to do.
+        guard !call.oneway, let number = awaitReply() else { return }
         let interface = call.method.lastIndex(of: ".").map { String(call.method[..<$0]) } ?? ""
         let member = call.method.lastIndex(of: ".").map { String(call.method[call.method.index(after: $0)...]) } ?? call.method
         switch (interface, member) {
@@ -182,7 +191,7 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
             return
         }
         lookUp(request.key, bypassingCache: request.bypassesCache, allowsStale: request.allowsStale) { [unowned self] result, origin in
-            answer(number, request.reply(to: result, origin: origin))
+            answer(number, message: request.replyMessage(to: result, origin: origin, allocator: allocator))
         }
     }
 
@@ -247,17 +256,21 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
 
     // MARK: - Replies
 
+    private var allocator: ByteBufferAllocator { context?.channel.allocator ?? ByteBufferAllocator() }
+
     private func answer(_ number: UInt64, _ result: Result<JSONObject, VarlinkError>) {
+        switch result {
+        case .success(let parameters): answer(number, message: VarlinkReply.success(parameters, allocator: allocator))
+        case .failure(let error): answer(number, message: VarlinkReply.failure(error, allocator: allocator))
+        }
+    }
+
+    /// Keeps call `number`'s reply message and writes the replies that are ready.
+    private func answer(_ number: UInt64, message: ByteBuffer) {
         guard number >= firstCall, number - firstCall < UInt64(replies.count) else { return }
         let index = replies.index(replies.startIndex, offsetBy: Int(number - firstCall))
         guard replies[index] == nil else { return }  // answered already (a ResolveService aborted part-way)
-        let allocator = context?.channel.allocator ?? ByteBufferAllocator()
-        let reply: ByteBuffer
-        switch result {
-        case .success(let parameters): reply = VarlinkReply.success(parameters, allocator: allocator)
-        case .failure(let error): reply = VarlinkReply.failure(error, allocator: allocator)
-        }
-        replies[index] = reply
+        replies[index] = message
         writeReadyReplies()
     }
 
@@ -295,11 +308,11 @@ extension VarlinkConnectionHandler {
     /// Sets up a new Varlink connection's pipeline. Without half-closure: a client that
     /// hangs up (nss-resolve closes after its one call) is a closed connection, and its
     /// lookup is cancelled at once.
-    static func configure(_ channel: any Channel, server: ServerContext) throws {
+    static func configure(_ channel: any Channel, server: ServerContext, peer: PeerCredentials? = nil) throws {
         try channel.syncOptions?.setOption(.allowRemoteHalfClosure, value: false)
         try channel.pipeline.syncOperations.addHandler(
             ByteToMessageHandler(VarlinkFrameDecoder(maximumLength: server.limits.maxRequestBytes)))
-        try channel.pipeline.syncOperations.addHandler(VarlinkConnectionHandler(server: server))
+        try channel.pipeline.syncOperations.addHandler(VarlinkConnectionHandler(server: server, peer: peer))
     }
 }
 

@@ -1,3 +1,4 @@
+import NIOCore
 import ResolvdProtocol
 import ResolverCore
 
@@ -20,6 +21,20 @@ enum AnswerOrigin {
 }
 
 extension VarlinkResolveRequest {
+    /// The reply message for a lookup's outcome, its NUL included: a ResolveHostname answer
+    /// written straight into the buffer (``VarlinkHostnameReply``), anything else through
+    /// ``reply(to:origin:)``'s parameters — the same bytes either way.
+    func replyMessage(to result: Result<LookupValue, ResolverError>, origin: AnswerOrigin, allocator: ByteBufferAllocator) -> ByteBuffer {
+        if case .hostname(let name) = method, case .success(.addressInfo(let info)) = result,
+           let reply = VarlinkHostnameReply(info, name: name, flags: origin.flags) {
+            return reply.message(allocator: allocator)
+        }
+        switch reply(to: result, origin: origin) {
+        case .success(let parameters): return VarlinkReply.success(parameters, allocator: allocator)
+        case .failure(let error): return VarlinkReply.failure(error, allocator: allocator)
+        }
+    }
+
     /// The reply's parameters for a lookup's outcome: exactly the members systemd-resolved
     /// sends (nss-resolve 252 refuses a reply with a member it does not know), `ifindex`
     /// left out as resolved leaves it out for answers not tied to an interface.

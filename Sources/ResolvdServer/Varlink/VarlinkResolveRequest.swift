@@ -55,8 +55,7 @@ struct VarlinkResolveRequest: Sendable {
             let name = try reader.string("name")
             let family = try reader.family(optional: true)
             let flags = try reader.flags(allowing: ResolvedFlags.noSearch)
-            let lookup = AddressInfoRequest(name: name, family: family, socketType: .stream, flags: [.canonicalName])
-            request = VarlinkResolveRequest(method: .hostname(name: name), key: .addressInfo(lookup), flags: flags)
+            request = .hostname(name, family: family, flags: flags)
         case "ResolveAddress":
             _ = try reader.interfaceIndex()
             let family = try reader.family(optional: false)
@@ -99,6 +98,38 @@ struct VarlinkResolveRequest: Sendable {
         return request
     }
 
+    /// ResolveHostname's request: v1's `getaddrinfo` of `name` with socktype stream and `canonname`.
+    static func hostname(_ name: String, family: AddressFamily, flags: UInt64) -> VarlinkResolveRequest {
+        let lookup = AddressInfoRequest(name: name, family: family, socketType: .stream, flags: [.canonicalName])
+        return VarlinkResolveRequest(method: .hostname(name: name), key: .addressInfo(lookup), flags: flags)
+    }
+
+    /// ResolveHostname's flags: what systemd-resolved accepts for it (and for every method).
+    static let hostnameFlags = ResolvedFlags.acceptedByEveryMethod | ResolvedFlags.noSearch
+
+    /// The rules of the parameters every decoder of a call follows (the generic one here and
+    /// ``VarlinkHostnameCall``'s): nil where systemd-resolved refuses the value.
+    enum Rules {
+        /// `ifindex` (accepted and ignored): 0 … INT32_MAX.
+        static func isInterfaceIndex(_ value: Int64) -> Bool { value >= 0 && value <= Int64(Int32.max) }
+
+        /// `family`: AF_UNSPEC (only where the method makes it optional; also what a missing
+        /// one means there), AF_INET or AF_INET6.
+        static func family(_ value: Int64?, optional: Bool) -> AddressFamily? {
+            switch value ?? (optional ? Int64(AF_UNSPEC) : -1) {
+            case Int64(AF_UNSPEC) where optional: .unspecified
+            case Int64(AF_INET): .inet
+            case Int64(AF_INET6): .inet6
+            default: nil
+            }
+        }
+
+        /// `flags`: the bits `accepted`, and no others.
+        static func flags(_ value: Int64, accepted: UInt64) -> UInt64? {
+            value >= 0 && UInt64(value) & ~accepted == 0 ? UInt64(value) : nil
+        }
+    }
+
     /// An address's bytes as text, when their count fits the family (4 or 16).
     static func addressText(_ bytes: [UInt8], family: AddressFamily) -> String? {
         let cFamily: Int32
@@ -114,11 +145,36 @@ struct VarlinkResolveRequest: Sendable {
 
     /// The bytes of an IP address written as text (`family` and 4 or 16 bytes).
     static func addressBytes(_ text: String) -> (family: Int64, bytes: [UInt8])? {
-        var v4 = [UInt8](repeating: 0, count: 4)
-        if inet_pton(AF_INET, text, &v4) == 1 { return (Int64(AF_INET), v4) }
-        var v6 = [UInt8](repeating: 0, count: 16)
-        if inet_pton(AF_INET6, text, &v6) == 1 { return (Int64(AF_INET6), v6) }
-        return nil
+        ParsedAddress(text).map { ($0.family, $0.bytes) }
+    }
+
+    /// An IP address parsed from text as a reply writes it: its family (AF_INET or AF_INET6)
+    /// and its 4 or 16 bytes, kept inline (no array per address).
+    struct ParsedAddress {
+        let family: Int64
+        private let storage: (UInt64, UInt64)
+
+        init?(_ text: String) {
+            var storage: (UInt64, UInt64) = (0, 0)
+            let family = text.withCString { text in
+                withUnsafeMutableBytes(of: &storage) { bytes -> Int64? in
+                    if inet_pton(AF_INET, text, bytes.baseAddress) == 1 { return Int64(AF_INET) }
+                    if inet_pton(AF_INET6, text, bytes.baseAddress) == 1 { return Int64(AF_INET6) }
+                    return nil
+                }
+            }
+            guard let family else { return nil }
+            self.family = family
+            self.storage = storage
+        }
+
+        var count: Int { family == Int64(AF_INET) ? 4 : 16 }
+
+        var bytes: [UInt8] { withUnsafeBytes(of: storage) { Array($0.prefix(count)) } }
+
+        func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+            withUnsafeBytes(of: storage) { body(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
+        }
     }
 }
 
@@ -159,26 +215,25 @@ private struct ParameterReader {
     /// `ifindex`: accepted and ignored (resolvd has one set of upstreams for every interface).
     mutating func interfaceIndex() throws(VarlinkError) -> Int64? {
         guard let index = try optionalInteger("ifindex") else { return nil }
-        guard index >= 0 && index <= Int64(Int32.max) else { throw .invalidParameter("ifindex") }
+        guard VarlinkResolveRequest.Rules.isInterfaceIndex(index) else { throw .invalidParameter("ifindex") }
         return index
     }
 
     /// `family`: AF_UNSPEC (only where optional), AF_INET or AF_INET6.
     mutating func family(optional: Bool) throws(VarlinkError) -> AddressFamily {
-        let value = try optionalInteger("family") ?? (optional ? Int64(AF_UNSPEC) : -1)
-        if value == Int64(AF_UNSPEC) && optional { return .unspecified }
-        if value == Int64(AF_INET) { return .inet }
-        if value == Int64(AF_INET6) { return .inet6 }
-        throw .invalidParameter("family")
+        guard let family = VarlinkResolveRequest.Rules.family(try optionalInteger("family"), optional: optional) else {
+            throw .invalidParameter("family")
+        }
+        return family
     }
 
     /// `flags`: the bits systemd-resolved accepts for the method, and no others.
     mutating func flags(allowing methodFlags: UInt64) throws(VarlinkError) -> UInt64 {
         guard let value = try optionalInteger("flags") else { return 0 }
-        guard value >= 0, UInt64(value) & ~(ResolvedFlags.acceptedByEveryMethod | methodFlags) == 0 else {
+        guard let flags = VarlinkResolveRequest.Rules.flags(value, accepted: ResolvedFlags.acceptedByEveryMethod | methodFlags) else {
             throw .invalidParameter("flags")
         }
-        return UInt64(value)
+        return flags
     }
 
     /// `address`: 4 or 16 integers in 0…255.
