@@ -22,8 +22,8 @@ final class ConnectionAdmission: Sendable {
         self.refusals = RefusalLog(logger: logger)
     }
 
-    /// What ``admit(_:context:)`` decided.
-    enum Decision {
+    /// What ``admit(_:context:decided:)`` decided.
+    enum Decision: Sendable {
         /// Served; the peer's credentials as read here (nil: none), which the connection's
         /// handler keeps — read once per connection, not again by the handler.
         case admitted(PeerCredentials?)
@@ -31,10 +31,11 @@ final class ConnectionAdmission: Sendable {
         case refused(String)
     }
 
-    /// Whether `channel` is admitted. Call it on the channel's event loop (the peer's
-    /// credentials are then read at once).
-    func admit(_ channel: any Channel, context: ServerContext) -> EventLoopFuture<Decision> {
-        let promise = channel.eventLoop.makePromise(of: Decision.self)
+    /// Decides whether `channel` is admitted and hands the decision to `decided`. Call it on
+    /// the channel's event loop: the peer's credentials are then read, and `decided` runs,
+    /// before this returns. An admitted connection holds its slot until
+    /// ``connectionClosed(_:)``.
+    func admit(_ channel: any Channel, context: ServerContext, decided: @escaping @Sendable (Decision) -> Void) {
         PeerCredentials.read(from: channel) { [self] peer in
             let configured = context.limits
             let limits = ConnectionShares.Limits(
@@ -44,16 +45,19 @@ final class ConnectionAdmission: Sendable {
             let decision = shares.withLockedValue { shares in
                 shares.admit(uid: uid, limits: limits) { context.admin.policy.isAdmin(peer) }
             }
-            guard decision != .admit else {
-                channel.closeFuture.whenComplete { [self] _ in shares.withLockedValue { $0.release(uid: uid) } }
-                return promise.succeed(.admitted(peer))
-            }
+            guard decision != .admit else { return decided(.admitted(peer)) }
             stats.rejected.add(1, ordering: .relaxed)
             stats.connectionsRefused.add(1, ordering: .relaxed)
             let message = decision.message(limits, uid: uid)
             refusals.refused(message, on: channel.eventLoop)
-            promise.succeed(.refused(message))
+            decided(.refused(message))
         }
-        return promise.futureResult
+    }
+
+    /// A connection decided on by ``admit(_:context:decided:)`` has closed: an admitted one
+    /// gives its slot back.
+    func connectionClosed(_ decision: Decision) {
+        guard case .admitted(let peer) = decision else { return }
+        shares.withLockedValue { $0.release(uid: peer?.uid) }
     }
 }

@@ -243,31 +243,19 @@ public actor ResolvdDaemon: Service {
             let key = ObjectIdentifier(channel)
             connections.withLockedValue { $0[key] = channel }
             stats.connections.add(1, ordering: .relaxed)
-            channel.closeFuture.whenComplete { _ in
-                stats.connections.subtract(1, ordering: .relaxed)
-                connections.withLockedValue { $0[key] = nil }
-                acceptPauses.descriptorFreed()
-            }
-            return admission.admit(channel, context: context).flatMapThrowing { decision in
-                let peer: PeerCredentials?
-                switch decision {
-                case .refused(let refusal):
-                    // Varlink has no message a server may send before a call: close at once.
-                    let handler: any ChannelHandler = frontEnd == .varlink ? VarlinkRefusingHandler() : RejectingHandler(message: refusal)
-                    try channel.pipeline.syncOperations.addHandler(handler)
-                    return
-                case .admitted(let credentials):
-                    peer = credentials
+            // One promise and one close callback per connection: nss-resolve makes a
+            // connection per call, and each future hop here cost thousands of instructions.
+            let configured = channel.eventLoop.makePromise(of: Void.self)
+            admission.admit(channel, context: context) { decision in
+                channel.closeFuture.whenComplete { _ in
+                    admission.connectionClosed(decision)
+                    stats.connections.subtract(1, ordering: .relaxed)
+                    connections.withLockedValue { $0[key] = nil }
+                    acceptPauses.descriptorFreed()
                 }
-                if frontEnd == .varlink {
-                    try VarlinkConnectionHandler.configure(channel, server: context, peer: peer)
-                    return
-                }
-                let limits = context.limits
-                try channel.pipeline.syncOperations.addHandler(
-                    ByteToMessageHandler(LineFrameDecoder(maximumLength: limits.maxRequestBytes)))
-                try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: context, peer: peer))
+                configured.completeWith(Result { try Self.configure(channel, decision, frontEnd: frontEnd, context: context) })
             }
+            return configured.futureResult
         }
         let configured = bootstrap.childChannelInitializer(initializer)
         switch target {
@@ -276,6 +264,26 @@ public actor ResolvdDaemon: Service {
         case .descriptor(let descriptor):
             return try await configured.withBoundSocket(descriptor).get()
         }
+    }
+
+    /// A connection's pipeline after its admission: a refusal's handler, or the front end's.
+    private static func configure(_ channel: any Channel, _ decision: ConnectionAdmission.Decision, frontEnd: FrontEnd, context: ServerContext) throws {
+        let peer: PeerCredentials?
+        switch decision {
+        case .refused(let refusal):
+            // Varlink has no message a server may send before a call: close at once.
+            let handler: any ChannelHandler = frontEnd == .varlink ? VarlinkRefusingHandler() : RejectingHandler(message: refusal)
+            try channel.pipeline.syncOperations.addHandler(handler)
+            return
+        case .admitted(let credentials):
+            peer = credentials
+        }
+        if frontEnd == .varlink {
+            try VarlinkConnectionHandler.configure(channel, server: context, peer: peer)
+            return
+        }
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: context.limits.maxRequestBytes)))
+        try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: context, peer: peer))
     }
 
     /// v1 connections are spread over every event loop: a client keeps one open for many
