@@ -17,6 +17,9 @@ final class OpLookup: @unchecked Sendable {
     struct State {
         /// Answered (or being answered): everything after is dropped.
         var done = false
+        /// Bit `i`: the current round's question `i` has answered. Kept beside `done`, in the
+        /// padding before `round`: a waiting lookup's state grows by nothing (row 7d).
+        var answered: UInt8 = 0
         var round = 0
         /// The current round's waiters, nil where the question has answered.
         var tokens = RoundTokens()
@@ -25,8 +28,6 @@ final class OpLookup: @unchecked Sendable {
         /// bytes, and 10,000 lookups may wait). Complete, it is what the recipe decides on:
         /// no array of optionals to unwrap into a second one.
         var outcomes: [QuestionOutcome] = []
-        /// Bit `i`: the current round's question `i` has answered.
-        var answered: UInt8 = 0
         var remaining = 0
         /// A round had the name but no record of the type (c-ares' ENODATA over ENOTFOUND).
         var sawNoData = false
