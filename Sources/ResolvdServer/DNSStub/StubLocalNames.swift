@@ -37,26 +37,20 @@ enum StubLocalNames {
     }
 
     /// The address a reverse name stands for ("1.2.0.192.in-addr.arpa" → "192.0.2.1",
-    /// printed by inet_ntop); nil for any other name.
+    /// printed as inet_ntop prints it, by ``IPAddress``); nil for any other name.
     static func address(ofReverseName name: String) -> String? {
         let labels = name.lowercased().split(separator: ".", omittingEmptySubsequences: false)
         if labels.count == 6, labels.suffix(2) == ["in-addr", "arpa"] {
             let octets = labels.prefix(4).reversed().compactMap { label in label.count <= 3 ? UInt8(label) : nil }
             guard octets.count == 4 else { return nil }
-            return text(of: octets, family: AF_INET)
+            return octets.withUnsafeBytes { IPAddress.text(ipv4: $0) }
         }
         if labels.count == 34, labels.suffix(2) == ["ip6", "arpa"] {
             let nibbles = labels.prefix(32).reversed().compactMap { label in label.count == 1 ? UInt8(label, radix: 16) : nil }
             guard nibbles.count == 32 else { return nil }
             let bytes = stride(from: 0, to: 32, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
-            return text(of: bytes, family: AF_INET6)
+            return bytes.withUnsafeBytes { IPAddress.text(ipv6: $0) }
         }
         return nil
-    }
-
-    private static func text(of bytes: [UInt8], family: Int32) -> String? {
-        var out = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        guard inet_ntop(family, bytes, &out, socklen_t(out.count)) != nil else { return nil }
-        return out.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 }

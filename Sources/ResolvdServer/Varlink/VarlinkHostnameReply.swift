@@ -12,13 +12,13 @@ import ResolverCore
 ///
 /// It does not write failures, or replies of the other methods: those go through the tree.
 struct VarlinkHostnameReply: JSONWritable {
-    private let addresses: [VarlinkResolveRequest.ParsedAddress]
+    private let addresses: [IPAddress]
     private let name: String
     private let flags: UInt64
 
     /// Nil when the answer holds no address (the reply is then NoSuchResourceRecord).
     init?(_ info: AddressInfo, name: String, flags: UInt64) {
-        var addresses: [VarlinkResolveRequest.ParsedAddress] = []
+        var addresses: [IPAddress] = []
         addresses.reserveCapacity(info.addresses.count)
         // Each text once: by comparison with the earlier ones for the usual handful, by a
         // set beyond (an answer may hold thousands).
@@ -29,7 +29,7 @@ struct VarlinkHostnameReply: JSONWritable {
             } else if info.addresses[..<index].contains(where: { $0.address == address.address }) {
                 continue
             }
-            guard let parsed = VarlinkResolveRequest.ParsedAddress(address.address) else { continue }
+            guard let parsed = IPAddress(parsing: address.address) else { continue }
             addresses.append(parsed)
         }
         guard !addresses.isEmpty else { return nil }
@@ -43,7 +43,7 @@ struct VarlinkHostnameReply: JSONWritable {
         for (index, address) in addresses.enumerated() {
             if index > 0 { sink.raw(",") }
             sink.raw(#"{"family":"#)
-            sink.integer(address.family)
+            sink.integer(VarlinkResolveRequest.familyNumber(address))
             sink.raw(#","address":["#)
             address.withBytes { bytes in
                 for (offset, byte) in bytes.enumerated() {

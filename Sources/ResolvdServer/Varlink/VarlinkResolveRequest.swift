@@ -132,49 +132,21 @@ struct VarlinkResolveRequest: Sendable {
 
     /// An address's bytes as text, when their count fits the family (4 or 16).
     static func addressText(_ bytes: [UInt8], family: AddressFamily) -> String? {
-        let cFamily: Int32
         switch (family, bytes.count) {
-        case (.inet, 4): cFamily = AF_INET
-        case (.inet6, 16): cFamily = AF_INET6
-        default: return nil
+        case (.inet, 4): bytes.withUnsafeBytes { IPAddress.text(ipv4: $0) }
+        case (.inet6, 16): bytes.withUnsafeBytes { IPAddress.text(ipv6: $0) }
+        default: nil
         }
-        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        guard inet_ntop(cFamily, bytes, &text, socklen_t(text.count)) != nil else { return nil }
-        return String(decoding: text.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// The bytes of an IP address written as text (`family` and 4 or 16 bytes).
+    /// The family (AF_INET or AF_INET6) and bytes of an IP address written as text.
     static func addressBytes(_ text: String) -> (family: Int64, bytes: [UInt8])? {
-        ParsedAddress(text).map { ($0.family, $0.bytes) }
+        IPAddress(parsing: text).map { (familyNumber($0), $0.bytes) }
     }
 
-    /// An IP address parsed from text as a reply writes it: its family (AF_INET or AF_INET6)
-    /// and its 4 or 16 bytes, kept inline (no array per address).
-    struct ParsedAddress {
-        let family: Int64
-        private let storage: (UInt64, UInt64)
-
-        init?(_ text: String) {
-            var storage: (UInt64, UInt64) = (0, 0)
-            let family = text.withCString { text in
-                withUnsafeMutableBytes(of: &storage) { bytes -> Int64? in
-                    if inet_pton(AF_INET, text, bytes.baseAddress) == 1 { return Int64(AF_INET) }
-                    if inet_pton(AF_INET6, text, bytes.baseAddress) == 1 { return Int64(AF_INET6) }
-                    return nil
-                }
-            }
-            guard let family else { return nil }
-            self.family = family
-            self.storage = storage
-        }
-
-        var count: Int { family == Int64(AF_INET) ? 4 : 16 }
-
-        var bytes: [UInt8] { withUnsafeBytes(of: storage) { Array($0.prefix(count)) } }
-
-        func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-            withUnsafeBytes(of: storage) { body(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
-        }
+    /// An address's family as a reply writes it.
+    static func familyNumber(_ address: IPAddress) -> Int64 {
+        address.family == .inet ? Int64(AF_INET) : Int64(AF_INET6)
     }
 }
 

@@ -2,9 +2,10 @@
 import Glibc
 #endif
 
-/// An IPv4 or IPv6 address in binary form, parsed from and printed to text with
-/// inet_pton/inet_ntop. Used to answer IP literals without a DNS query.
-struct IPAddress: Hashable, Sendable {
+/// An IPv4 or IPv6 address in binary form, parsed from text with inet_pton and printed as
+/// inet_ntop prints it: the one parser and formatter of addresses (IP literals, the hosts
+/// file, DNS records, the front ends' replies).
+package struct IPAddress: Hashable, Sendable {
     enum Storage: Hashable, Sendable {
         case v4(UInt32)  // network byte order, as in_addr.s_addr
         case v6(UInt64, UInt64)  // the 16 bytes, in order
@@ -12,18 +13,24 @@ struct IPAddress: Hashable, Sendable {
 
     let storage: Storage
 
-    var family: AddressFamily {
+    package var family: AddressFamily {
         switch storage {
         case .v4: .inet
         case .v6: .inet6
         }
     }
 
-    init?(parsing text: String) {
+    package init?(parsing text: String) {
         // Read as one buffer: a String's bytes one at a time cost ~20 instructions each
         // (callgrind), and getaddrinfo parses every address of its answer.
         var text = text
         guard let address = text.withUTF8({ Self.parse($0) }) else { return nil }
+        self = address
+    }
+
+    /// The same, from UTF-8 bytes (a field of a database file).
+    init?(parsing utf8: [UInt8]) {
+        guard let address = utf8.withUnsafeBufferPointer({ Self.parse($0) }) else { return nil }
         self = address
     }
 
@@ -86,7 +93,16 @@ struct IPAddress: Hashable, Sendable {
         return labels.joined(separator: ".") + ".ip6.arpa"
     }
 
-    var bytes: [UInt8] {
+    /// Calls `body` with the address's bytes in network order (4 or 16), without an array.
+    /// Not generic: called from another module, a generic one instantiated metadata per call.
+    package func withBytes(_ body: (UnsafeRawBufferPointer) -> Void) {
+        switch storage {
+        case .v4(let addr): Swift.withUnsafeBytes(of: addr) { body($0) }
+        case .v6(let high, let low): Swift.withUnsafeBytes(of: (high, low)) { body($0) }
+        }
+    }
+
+    package var bytes: [UInt8] {
         switch storage {
         case .v4(let addr): withUnsafeBytes(of: addr) { Array($0) }
         case .v6(let high, let low): withUnsafeBytes(of: high) { Array($0) } + withUnsafeBytes(of: low) { Array($0) }
@@ -99,7 +115,7 @@ struct IPAddress: Hashable, Sendable {
     /// Formatted by hand: `inet_ntop` formats with `sprintf`, which was the largest single
     /// cost of a getaddrinfo answer (docs/performance.md). Texts up to 15 bytes (every IPv4
     /// address, most IPv6 ones) are small strings, so this usually allocates nothing.
-    var text: String {
+    package var text: String {
         switch storage {
         case .v4(let addr): withUnsafeBytes(of: addr) { Self.text(ipv4: $0) }
         case .v6(let high, let low): withUnsafeBytes(of: (high, low)) { Self.text(ipv6: $0) }
@@ -108,12 +124,12 @@ struct IPAddress: Hashable, Sendable {
 
     /// The text of an IPv4 address's four bytes (network order), as ``text`` writes it: the
     /// one formatter of addresses, which the DNS parser's A records use too.
-    static func text(ipv4 octets: UnsafeRawBufferPointer) -> String {
+    package static func text(ipv4 octets: UnsafeRawBufferPointer) -> String {
         String(unsafeUninitializedCapacity: 15) { writeDottedQuad(octets, into: $0, at: 0) }
     }
 
     /// The text of an IPv6 address's sixteen bytes, as ``text`` writes it (AAAA records too).
-    static func text(ipv6 bytes: UnsafeRawBufferPointer) -> String {
+    package static func text(ipv6 bytes: UnsafeRawBufferPointer) -> String {
         String(unsafeUninitializedCapacity: Int(INET6_ADDRSTRLEN)) { writeIPv6(bytes, into: $0) }
     }
 

@@ -36,8 +36,8 @@ public struct HostsDatabase: Sendable {
     private let lines: [Line]
     /// Lowercased, dot-stripped name → the lines listing it, in file order, each once.
     private let linesByName: [[UInt8]: [Int]]
-    /// Binary address (4 or 16 bytes) → the first line with it.
-    private let firstLineByAddress: [[UInt8]: Int]
+    /// An address (compared in binary: "0:0::1" is "::1") → the first line with it.
+    private let firstLineByAddress: [IPAddress: Int]
 
     /// Reads and parses a hosts file.
     ///
@@ -55,17 +55,18 @@ public struct HostsDatabase: Sendable {
     private init(bytes: [UInt8]) {
         var lines: [Line] = []
         var linesByName: [[UInt8]: [Int]] = [:]
-        var firstLineByAddress: [[UInt8]: Int] = [:]
+        var firstLineByAddress: [IPAddress: Int] = [:]
         for text in DatabaseFile.lines(of: bytes) {
             var scanner = DatabaseLineScanner(text)
             let addressField = scanner.stringField(isTerminator: DatabaseFile.isSpace)
             let names = scanner.remainingWords()
-            guard let (family, binary) = Self.parseAddress(addressField), !names.isEmpty else { continue }
+            // inet_pton's forms (IPv4 first, then IPv6, as glibc tries them), printed as inet_ntop does.
+            guard let address = IPAddress(parsing: addressField), !names.isEmpty else { continue }
 
             let index = lines.count
             lines.append(
                 Line(
-                    address: HostsMatch.Address(family: family, text: Self.text(ofAddress: binary, family: family)),
+                    address: HostsMatch.Address(family: address.family, text: address.text),
                     name: String(decoding: names[0], as: UTF8.self),
                     aliases: names.dropFirst().map { String(decoding: $0, as: UTF8.self) }
                 )
@@ -78,7 +79,7 @@ public struct HostsDatabase: Sendable {
                     linesByName[key, default: []].append(index)
                 }
             }
-            firstLineByAddress[binary] = firstLineByAddress[binary] ?? index
+            firstLineByAddress[address] = firstLineByAddress[address] ?? index
         }
         self.lines = lines
         self.linesByName = linesByName
@@ -100,9 +101,7 @@ public struct HostsDatabase: Sendable {
     /// ("::1" matches a "0:0::1" line), or `nil` when `address` is not a valid IPv4 or IPv6
     /// address or no line has it.
     public func names(for address: String) -> (name: String, aliases: [String])? {
-        guard let (_, binary) = Self.parseAddress(Array(address.utf8)),
-              let index = firstLineByAddress[binary]
-        else { return nil }
+        guard let address = IPAddress(parsing: address), let index = firstLineByAddress[address] else { return nil }
         return (lines[index].name, lines[index].aliases)
     }
 
@@ -114,30 +113,5 @@ public struct HostsDatabase: Sendable {
             key.removeLast()
         }
         return key
-    }
-
-    /// `inet_pton`, IPv4 first and then IPv6, as glibc tries them; the address bytes in network
-    /// order.
-    private static func parseAddress(_ text: [UInt8]) -> (AddressFamily, [UInt8])? {
-        // An embedded NUL would make inet_pton see a shorter, possibly valid, address.
-        guard !text.contains(0) else { return nil }
-        let cString = text.map { CChar(bitPattern: $0) } + [0]
-        var buffer = [UInt8](repeating: 0, count: 16)
-        for (family, af, length) in [(AddressFamily.inet, AF_INET, 4), (.inet6, AF_INET6, 16)] {
-            let parsed = buffer.withUnsafeMutableBytes { inet_pton(af, cString, $0.baseAddress) }
-            if parsed == 1 {
-                return (family, Array(buffer.prefix(length)))
-            }
-        }
-        return nil
-    }
-
-    private static func text(ofAddress binary: [UInt8], family: AddressFamily) -> String {
-        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        let af = family == .inet ? AF_INET : AF_INET6
-        let result = binary.withUnsafeBytes { inet_ntop(af, $0.baseAddress, &text, socklen_t(text.count)) }
-        // inet_ntop only fails for a bad family or a short buffer, neither possible here.
-        precondition(result != nil, "inet_ntop failed for an address inet_pton accepted")
-        return String(decoding: text.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
