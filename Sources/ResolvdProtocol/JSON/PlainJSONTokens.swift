@@ -6,8 +6,8 @@
 ///
 /// Each reader refuses (nil, false) anything else and leaves the scan where it was not
 /// meant to be read further: those readers then hand the whole text to the generic path
-/// (``JSONParser``), which decodes, validates or refuses it. It does not know what an object
-/// or an array is; its callers do.
+/// (``JSONParser``), which decodes, validates or refuses it. It reads an object's members
+/// (``readMembers(_:)``) but not their values, which are its callers' to read.
 package struct PlainJSONTokens {
     package let base: UnsafePointer<UInt8>
     package let end: Int
@@ -81,10 +81,32 @@ package struct PlainJSONTokens {
     /// `word` (`true`, `false`, `null`) at the current byte.
     package mutating func readWord(_ word: StaticString) -> Bool {
         let count = word.utf8CodeUnitCount
-        guard end - index >= count else { return false }
-        for offset in 0..<count where base[index + offset] != word.utf8Start[offset] { return false }
+        guard end - index >= count, bytes(index, index + count, are: word) else { return false }
         index += count
         return true
+    }
+
+    /// `{` members `}` at the current byte (whitespace around each token): each key, a plain
+    /// string, read here, its value by `member` (false: not read — and the object is not
+    /// either). An empty object is not read.
+    @inline(__always)
+    package mutating func readMembers(_ member: (_ key: (start: Int, end: Int), _ tokens: inout PlainJSONTokens) -> Bool) -> Bool {
+        skipWhitespace()
+        guard take(UInt8(ascii: "{")) else { return false }
+        skipWhitespace()
+        while true {
+            guard let key = readPlainString() else { return false }
+            skipWhitespace()
+            guard take(UInt8(ascii: ":")) else { return false }
+            skipWhitespace()
+            guard member(key, &self) else { return false }
+            skipWhitespace()
+            if take(UInt8(ascii: ",")) {
+                skipWhitespace()
+                continue
+            }
+            return take(UInt8(ascii: "}"))
+        }
     }
 
     /// Whether the bytes `start..<end` are exactly `text`.

@@ -14,7 +14,7 @@
 /// name no parameter, repeated keys, an `id` that is not an integer in 1…2^53−1, an `op`
 /// that is not one, or any request the decoder refuses. For any of these, and for anything
 /// malformed, ``withMembers(of:_:)`` returns nil and reads no further.
-struct RequestLineScanner {
+enum RequestLineScanner {
     /// Where one member's value lies, by kind.
     struct Slot {
         enum Kind: UInt8 {
@@ -27,19 +27,6 @@ struct RequestLineScanner {
         var end = 0
     }
 
-    /// The line's bytes and where the scan is.
-    private var tokens: PlainJSONTokens
-    private var parameters: UInt32 = 0
-    /// One per parameter, by ``Parameter/index``; only those in `parameters` are set. Kept
-    /// outside the scanner (on the stack) and lent to the members by pointer: as a value
-    /// (an `InlineArray` of ~500 bytes) it was copied on every use (callgrind).
-    private let slots: UnsafeMutablePointer<Slot>
-
-    private init(base: UnsafePointer<UInt8>, count: Int, slots: UnsafeMutablePointer<Slot>) {
-        self.tokens = PlainJSONTokens(base: base, count: count)
-        self.slots = slots
-    }
-
     /// Calls `body` with the members of the request object that is all of `bytes`, and
     /// returns what it returns; nil, without calling it, when the line is one the generic
     /// path must read (see the type's comment). The members borrow `bytes` and memory of
@@ -48,48 +35,37 @@ struct RequestLineScanner {
         of bytes: UnsafeRawBufferPointer, _ body: (ScannedRequestMembers) -> Result?
     ) -> Result? {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return nil }
+        // One slot per parameter, by ``Parameter/index``, on the stack and lent to the members
+        // by pointer: as a value (an `InlineArray` of ~500 bytes) it was copied on every use
+        // (callgrind).
         return withUnsafeTemporaryAllocation(of: Slot.self, capacity: Parameter.Table<Slot>.count) { slots in
-            var scanner = RequestLineScanner(
-                base: base.assumingMemoryBound(to: UInt8.self), count: bytes.count, slots: slots.baseAddress!)
-            guard scanner.readObject() else { return nil }
-            return body(ScannedRequestMembers(base: scanner.tokens.base, parameters: scanner.parameters, slots: scanner.slots))
+            var tokens = PlainJSONTokens(base: base.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+            guard let parameters = readObject(&tokens, into: slots.baseAddress!) else { return nil }
+            return body(ScannedRequestMembers(base: tokens.base, parameters: parameters, slots: slots.baseAddress!))
         }
     }
 
     // MARK: Structure
 
-    private mutating func readObject() -> Bool {
-        tokens.skipWhitespace()
-        guard tokens.take(UInt8(ascii: "{")) else { return false }
-        tokens.skipWhitespace()
-        while true {
-            guard let parameter = readKey() else { return false }
-            // A repeated key is the generic path's error to report.
-            guard parameters & parameter.bit == 0 else { return false }
-            tokens.skipWhitespace()
-            guard tokens.take(UInt8(ascii: ":")) else { return false }
-            tokens.skipWhitespace()
-            guard let slot = readValue() else { return false }
+    /// The object that is all of the bytes: a bit per parameter it has (``Parameter/bit``),
+    /// each one's slot filled in; nil for anything this reader leaves to the generic path.
+    private static func readObject(_ tokens: inout PlainJSONTokens, into slots: UnsafeMutablePointer<Slot>) -> UInt32? {
+        var parameters: UInt32 = 0
+        let wellFormed = tokens.readMembers { key, tokens in
+            // A key that is a parameter's wire name, exactly; a repeated key is the generic
+            // path's error to report.
+            guard let parameter = Parameter(wireName: UnsafeRawBufferPointer(start: tokens.base + key.start, count: key.end - key.start)),
+                  parameters & parameter.bit == 0, let slot = readValue(&tokens)
+            else { return false }
             parameters |= parameter.bit
             (slots + parameter.index).initialize(to: slot)
-            tokens.skipWhitespace()
-            if tokens.take(UInt8(ascii: ",")) {
-                tokens.skipWhitespace()
-                continue
-            }
-            guard tokens.take(UInt8(ascii: "}")) else { return false }
-            tokens.skipWhitespace()
-            return tokens.isAtEnd
+            return true
         }
+        tokens.skipWhitespace()
+        return wellFormed && tokens.isAtEnd ? parameters : nil
     }
 
-    /// A key that is a parameter's wire name, exactly.
-    private mutating func readKey() -> Parameter? {
-        guard let (start, stop) = tokens.readPlainString() else { return nil }
-        return Parameter(wireName: UnsafeRawBufferPointer(start: tokens.base + start, count: stop - start))
-    }
-
-    private mutating func readValue() -> Slot? {
+    private static func readValue(_ tokens: inout PlainJSONTokens) -> Slot? {
         guard let next = tokens.next else { return nil }
         switch next {
         case UInt8(ascii: "\""):
@@ -105,14 +81,14 @@ struct RequestLineScanner {
         case UInt8(ascii: "n"):
             return tokens.readWord("null") ? Slot(kind: .null) : nil
         case UInt8(ascii: "["):
-            return readStringArray()
+            return readStringArray(&tokens)
         default:
             return nil
         }
     }
 
     /// `[` strings `]`, each string as ``PlainJSONTokens/readPlainString()`` reads it.
-    private mutating func readStringArray() -> Slot? {
+    private static func readStringArray(_ tokens: inout PlainJSONTokens) -> Slot? {
         tokens.index += 1  // past '['
         let start = tokens.index
         tokens.skipWhitespace()

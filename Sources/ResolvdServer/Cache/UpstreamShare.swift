@@ -88,12 +88,16 @@ struct UpstreamShare<Item> {
 
         private static func discharge(_ connection: inout Connection?) {
             connection?.inFlight -= 1
-            if connection?.isIdle == true, connection?.hasTurn == false { connection = nil }
+            dropIfIdle(&connection)
         }
 
         /// Forgets a connection with nothing in flight, waiting or in the turns.
         mutating func dropIfIdle(_ connection: UInt64) {
-            if let state = connections[connection], state.isIdle, !state.hasTurn { connections[connection] = nil }
+            Self.dropIfIdle(&connections[connection])
+        }
+
+        private static func dropIfIdle(_ connection: inout Connection?) {
+            if connection?.isIdle == true, connection?.hasTurn == false { connection = nil }
         }
     }
 
@@ -119,7 +123,7 @@ struct UpstreamShare<Item> {
     /// ``withdraw(_:owner:)``.
     mutating func acquire(_ item: @autoclosure () -> Item, ticket: UInt64, owner: Owner) -> Bool {
         let (perUID, perConnection) = (self.perUID, self.perConnection)
-        guard Self.mayStart(owner, perUID, perConnection, &buckets[owner.uid, default: Bucket()]) else {
+        guard buckets[owner.uid, default: Bucket()].chargeIfRoom(owner.connection, perUID: perUID, perConnection: perConnection) else {
             Self.enqueue((ticket, item()), owner, &buckets[owner.uid, default: Bucket()])
             waitingTickets.insert(ticket)
             return false
@@ -161,10 +165,6 @@ struct UpstreamShare<Item> {
     }
 
     // MARK: The queues (static, so that a bucket and the tickets can be borrowed at once)
-
-    private static func mayStart(_ owner: Owner, _ perUID: Int, _ perConnection: Int, _ bucket: inout Bucket) -> Bool {
-        bucket.chargeIfRoom(owner.connection, perUID: perUID, perConnection: perConnection)
-    }
 
     private static func enqueue(_ waiting: Waiting, _ owner: Owner, _ bucket: inout Bucket) {
         bucket.waiting += 1

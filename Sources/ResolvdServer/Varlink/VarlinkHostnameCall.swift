@@ -43,7 +43,7 @@ enum VarlinkHostnameCall {
     private static func read(_ tokens: inout PlainJSONTokens) -> VarlinkResolveRequest? {
         var hasMethod = false
         var parameters: Parameters?
-        let wellFormed = readObject(&tokens) { key, tokens in
+        let wellFormed = tokens.readMembers { key, tokens in
             if tokens.bytes(key.start, key.end, are: "method"), !hasMethod {
                 guard let value = tokens.readPlainString(), tokens.bytes(value.start, value.end, are: method) else { return false }
                 hasMethod = true
@@ -66,7 +66,7 @@ enum VarlinkHostnameCall {
 
     private static func readParameters(_ tokens: inout PlainJSONTokens) -> Parameters? {
         var parameters = Parameters()
-        let wellFormed = readObject(&tokens) { key, tokens in
+        let wellFormed = tokens.readMembers { key, tokens in
             if tokens.bytes(key.start, key.end, are: "name"), parameters.name == nil {
                 parameters.name = tokens.readPlainString()
                 return parameters.name != nil
@@ -84,27 +84,5 @@ enum VarlinkHostnameCall {
         guard member == nil, let value = tokens.readInteger() else { return false }
         member = value
         return true
-    }
-
-    /// `{` members `}`, each key read here and its value by `member` (false: not read).
-    private static func readObject(
-        _ tokens: inout PlainJSONTokens, _ member: (_ key: (start: Int, end: Int), _ tokens: inout PlainJSONTokens) -> Bool
-    ) -> Bool {
-        tokens.skipWhitespace()
-        guard tokens.take(UInt8(ascii: "{")) else { return false }
-        tokens.skipWhitespace()
-        while true {
-            guard let key = tokens.readPlainString() else { return false }
-            tokens.skipWhitespace()
-            guard tokens.take(UInt8(ascii: ":")) else { return false }
-            tokens.skipWhitespace()
-            guard member(key, &tokens) else { return false }
-            tokens.skipWhitespace()
-            if tokens.take(UInt8(ascii: ",")) {
-                tokens.skipWhitespace()
-                continue
-            }
-            return tokens.take(UInt8(ascii: "}"))
-        }
     }
 }

@@ -75,7 +75,6 @@ package struct IPAddress: Hashable, Sendable {
         storage = .v6(high, low)
     }
 
-    /// The address bytes in network order (4 or 16).
     /// The name a PTR query asks: `10.2.0.192.in-addr.arpa`, or the 32 reversed nibbles
     /// of an IPv6 address under `ip6.arpa`.
     var reverseName: String {
@@ -102,11 +101,11 @@ package struct IPAddress: Hashable, Sendable {
         }
     }
 
+    /// The address bytes in network order (4 or 16).
     package var bytes: [UInt8] {
-        switch storage {
-        case .v4(let addr): withUnsafeBytes(of: addr) { Array($0) }
-        case .v6(let high, let low): withUnsafeBytes(of: high) { Array($0) } + withUnsafeBytes(of: low) { Array($0) }
-        }
+        var bytes: [UInt8] = []
+        withBytes { bytes = Array($0) }
+        return bytes
     }
 
     /// The text form, exactly as glibc's `inet_ntop` writes it (RFC 5952 for IPv6, with
