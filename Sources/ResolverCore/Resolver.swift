@@ -13,7 +13,8 @@ import Synchronization
 ///   siblings, cancelled with ``cancelAsyncRequest(_:)`` (WSACancelAsyncRequest).
 /// ``cancelAll(owner:)`` is CancelIoEx with a NULL overlapped pointer.
 ///
-/// Completions run on a resolver thread (for answers, errors and timeouts) or on the
+/// Completions run on a resolver thread (for answers, errors and timeouts) — or, for a
+/// resolver made with ``DatagramReaders``, on the reader that read the reply — or on the
 /// thread that cancels (the cancellation is delivered before the cancel call returns).
 /// They must not block; they may start or cancel lookups.
 ///
@@ -39,7 +40,10 @@ public final class Resolver: Sendable {
 
     /// Starts the channel threads. Throws ``ResolverError`` for a bad configuration or an
     /// unreadable database file.
-    public init(configuration: ResolverConfiguration) throws(ResolverError) {
+    ///
+    /// `datagramReaders`: threads that read the channels' UDP sockets instead of the
+    /// channel threads (the daemon's event loops; see ``DatagramReaders``).
+    package init(configuration: ResolverConfiguration, datagramReaders: (any DatagramReaders)?) throws(ResolverError) {
         try configuration.validate()
         let databases = try LocalDatabases(configuration: configuration)
         let receiveBuffer = ReceiveBufferCapacity.measure(requestedBytes: configuration.socketReceiveBufferBytes)
@@ -47,7 +51,8 @@ public final class Resolver: Sendable {
         let board = UpstreamBoard(servers: configuration.servers, probeInterval: configuration.upstreamProbeInterval)
         var loops: [ChannelLoop] = []
         for index in 0..<configuration.channelCount {
-            loops.append(try ChannelLoop(index: index, configuration: configuration, queryLimit: queryLimit, board: board))
+            loops.append(
+                try ChannelLoop(index: index, configuration: configuration, queryLimit: queryLimit, board: board, readers: datagramReaders))
         }
         self.upstreams = board
         self.prober = UpstreamProber(board: board, timeoutPerTryMilliseconds: configuration.timeoutPerTryMilliseconds)
@@ -58,6 +63,12 @@ public final class Resolver: Sendable {
         self.loops = loops
         for loop in loops { loop.startThread() }
         prober.start()
+    }
+
+    /// Starts the channel threads. Throws ``ResolverError`` for a bad configuration or an
+    /// unreadable database file.
+    public convenience init(configuration: ResolverConfiguration) throws(ResolverError) {
+        try self.init(configuration: configuration, datagramReaders: nil)
     }
 
     deinit {
@@ -133,6 +144,9 @@ public final class Resolver: Sendable {
         // else on the next in turn.
         if let own = loops.first(where: \.isLoopThread) {
             own.submit(lookup)
+        } else if let home = loops.first(where: \.readsOnCallingThread) {
+            // Started on the thread that reads this channel's replies: answered there too.
+            home.submit(lookup)
         } else if let channelHint {
             // Lookups that belong together (one op's questions) on one channel: one wake-up.
             loops[Int(UInt(bitPattern: channelHint) % UInt(loops.count))].submit(lookup)
@@ -165,6 +179,12 @@ extension Resolver {
     /// than start at once on the submitting thread (for tests).
     var channelWakeUpsForStarts: Int {
         loops.reduce(0) { $0 + $1.wakeUpsForStarts.load(ordering: .relaxed) }
+    }
+
+    /// How many upstream replies were handed to c-ares on the reader's thread that read
+    /// them, not on a channel thread (``DatagramReaders``; for tests).
+    var channelRepliesReadAtOnce: Int {
+        loops.reduce(0) { $0 + $1.repliesReadAtOnce.load(ordering: .relaxed) }
     }
 
     /// CPU time used by all channel threads, in nanoseconds.

@@ -185,7 +185,9 @@ final class RouteSet: Sendable {
                     resolverConfiguration.searchDomains = plan.searchDomains
                     let resolver: CoreResolver
                     do {
-                        resolver = try CoreResolver(configuration: resolverConfiguration)
+                        // Replies read on the event loops the lookups come from.
+                        resolver = try CoreResolver(
+                            configuration: resolverConfiguration, datagramReaders: EventLoopDatagramReaders.shared)
                     } catch {
                         throw ConfigurationError("cannot start the resolver of route \(plan.name): \(error.message)")
                     }

@@ -24,8 +24,9 @@ private final class AresCallbackBox<Payload> {
     }
 }
 
-/// The c-ares calls lookups make. Each runs on the loop thread, counts the queries it
-/// sends at once as in flight, and calls `handler` on the loop thread exactly once — with the answer, an
+/// The c-ares calls lookups make. Each runs on the holder of the channel (the loop thread,
+/// or a thread starting a lookup or reading a reply at once), counts the queries it sends at
+/// once as in flight, and calls `handler` on the holder of the channel exactly once — with the answer, an
 /// error status, or ARES_EDESTRUCTION when the channel is torn down. Handlers must not
 /// keep the pointers they are given.
 extension ChannelLoop {

@@ -21,6 +21,11 @@ import Glibc
 /// retry, or for the earliest per-lookup deadline — never on a fixed tick, so an idle
 /// loop uses no CPU.
 ///
+/// With ``DatagramReaders`` (the daemon's event loops), the channel's UDP sockets are read
+/// by a reader's thread instead, which hands each reply to c-ares the same way: queued for an
+/// awake loop, else itself if the channel is free (ChannelLoop+Datagrams.swift), else queued
+/// with a wake-up. A lookup started and answered on an event loop then never wakes this thread.
+///
 /// The channel's upstream sockets stay open between queries and the channel is replaced
 /// by a fresh one (new sockets, new source ports) once they have served
 /// ``ResolverConfiguration/upstreamSocketLifetime``; a replaced channel, like one of an
@@ -34,17 +39,31 @@ final class ChannelLoop: @unchecked Sendable {
     // Safe to share: `inbox` is behind its lock, `watcher.wake()` is a write to an eventfd,
     // and the other lets never change after init. Every `var` below is touched only by the
     // holder of `ownership` (see ``startAtOnce(_:)``).
-    private enum Job {
+    // Internal, not private, for the reader's side in ChannelLoop+Datagrams.swift.
+    enum Job {
         case start(LookupRecord)
+        /// What a ``DatagramReaders`` thread read, for c-ares.
+        case arrival(ReadSocket, QueuedArrival)
         case stop
     }
 
-    private struct Inbox {
+    struct Inbox {
         var jobs: [Job] = []
         /// The loop thread is in a turn and looks at the inbox before it sleeps: a job
         /// queued meanwhile needs no eventfd wake-up. True from the start: a new thread
         /// looks at the inbox before it first sleeps.
         var loopAwake = true
+        /// A reader's thread holds the channel (``readAtOnce(_:_:)``) and looks at the
+        /// inbox before it lets go: the same promise as `loopAwake`.
+        var readerHolds = false
+
+        var isAwake: Bool { loopAwake || readerHolds }
+
+        mutating func takeJobs() -> [Job] {
+            var taken: [Job] = []
+            swap(&taken, &jobs)
+            return taken
+        }
     }
 
     private struct Deadline: Comparable {
@@ -55,18 +74,20 @@ final class ChannelLoop: @unchecked Sendable {
     }
 
     let index: Int
-    private let inbox = NIOLockedValueBox(Inbox())
+    let inbox = NIOLockedValueBox(Inbox())
     /// Who may call c-ares on the channel now: the loop thread whenever it is awake, or a
     /// thread that submits a lookup and finds it free (``startAtOnce(_:)``). Every `var`
     /// of the loop is touched only by its holder.
-    private let ownership = PthreadMutex()
+    let ownership = PthreadMutex()
     /// When the sleeping loop thread will wake by itself at the latest (``MonotonicClock``;
     /// `.max`: not before an event): a lookup started while it sleeps that needs it sooner
     /// arms the watcher's timer.
     private var sleepsUntil = UInt64.max
     /// The loop has stopped and destroyed its channel: nothing starts on it any more.
-    private var stopped = false
+    private(set) var stopped = false
     private let watcher: SocketWatcher
+    /// Who reads the channels' UDP sockets when not this loop's thread (nil: this thread).
+    private let home: DatagramHome?
     private let configuration: ResolverConfiguration
     private let board: UpstreamBoard
     /// The channel new lookups start on, with the upstreams in the board's order of
@@ -111,6 +132,10 @@ final class ChannelLoop: @unchecked Sendable {
     /// The loop thread's pthread_t, stored by the thread itself when it starts (0 before):
     /// a thread that reads its own id here is the loop thread.
     private let loopThreadID = Atomic<UInt>(0)
+    /// The reader's thread while it holds the channel (``readAtOnce(_:_:)``), else 0.
+    let readerThreadID = Atomic<UInt>(0)
+    /// Replies handed to c-ares on the reader's thread that read them (for tests and stats).
+    let repliesReadAtOnce = Atomic<Int>(0)
 
     /// Queries of the operations started here and not yet finished by c-ares (for tests and stats).
     var queriesInFlight: Int { inFlight }
@@ -118,7 +143,9 @@ final class ChannelLoop: @unchecked Sendable {
     /// The most queries one c-ares operation sends at once (getaddrinfo AF_UNSPEC: A and AAAA).
     static let maxQueriesPerOperation = 2
 
-    init(index: Int, configuration: ResolverConfiguration, queryLimit: Int, board: UpstreamBoard) throws(ResolverError) {
+    init(
+        index: Int, configuration: ResolverConfiguration, queryLimit: Int, board: UpstreamBoard, readers: (any DatagramReaders)? = nil
+    ) throws(ResolverError) {
         self.index = index
         self.queryLimit = queryLimit
         self.timeoutPerTryNanoseconds = UInt64(configuration.timeoutPerTryMilliseconds) * 1_000_000
@@ -127,19 +154,24 @@ final class ChannelLoop: @unchecked Sendable {
         self.watcher = watcher
         self.configuration = configuration
         self.board = board
+        let home = readers.map { DatagramHome(readers: $0, index: index % $0.count, watcher: watcher) }
+        self.home = home
         // The channel is created here and handed to the loop thread by pthread_create,
-        // which orders these writes before anything the thread does.
+        // which orders these writes before anything the thread does. It opens no socket
+        // before its first query, after `home.loop` is set.
         let order = board.order
         self.orderGeneration = order.generation
-        (self.channel, self.traffic) = try Self.makeChannel(configuration: configuration, watcher: watcher, board: board, order: order.indexes)
+        (self.channel, self.traffic) = try Self.makeChannel(
+            configuration: configuration, watcher: watcher, board: board, order: order.indexes, home: home)
+        home?.loop = self
     }
 
     private static func makeChannel(
-        configuration: ResolverConfiguration, watcher: SocketWatcher, board: UpstreamBoard, order: [Int]
+        configuration: ResolverConfiguration, watcher: SocketWatcher, board: UpstreamBoard, order: [Int], home: DatagramHome?
     ) throws(ResolverError) -> (ares_channel, UpstreamTraffic) {
         let traffic = UpstreamTraffic(
             board: board, order: order, receiveBufferBytes: configuration.socketReceiveBufferBytes,
-            timeoutPerTry: UInt64(configuration.timeoutPerTryMilliseconds) * 1_000_000)
+            timeoutPerTry: UInt64(configuration.timeoutPerTryMilliseconds) * 1_000_000, home: home)
         let channel = try AresChannelFactory.makeChannel(configuration: configuration, watcher: watcher, order: order, traffic: traffic)
         return (channel, traffic)
     }
@@ -167,7 +199,7 @@ final class ChannelLoop: @unchecked Sendable {
     /// ownership mutex only to find the channel busy made the loop thread wait for it
     /// (−6 % in-process cold lookups/s).
     func submit(_ record: LookupRecord) {
-        if queueIfLoopAwake(record) || startAtOnce(record) { return }
+        if queueIfAwake(.start(record)) || startAtOnce(record) { return }
         enqueue(.start(record))
     }
 
@@ -190,14 +222,18 @@ final class ChannelLoop: @unchecked Sendable {
         // reads /etc/resolv.conf, which an event loop must not wait for.
         guard !channelIsDueForReplacement else { return false }
         accept(record)
-        // The loop planned its wake-up without this lookup: a retry or a deadline of it may
-        // come sooner.
+        bringTimerForward()
+        return true
+    }
+
+    /// The loop planned its wake-up without what the holder of the channel started: a
+    /// retry or a deadline of it may come sooner. Holder of the channel, loop thread asleep.
+    func bringTimerForward() {
         let needed = nextWakeAt()
         if needed < sleepsUntil {
             sleepsUntil = needed
             watcher.wakeNoLaterThan(needed)
         }
-        return true
     }
 
     /// Stops the loop after the jobs already queued, destroys the channel, and waits for
@@ -223,28 +259,35 @@ final class ChannelLoop: @unchecked Sendable {
         return !stopped && inFlight == 0 && waiting.isEmpty && inbox.withLockedValue { $0.jobs.isEmpty }
     }
 
-    /// Whether the calling thread is this loop's.
+    /// Whether the calling thread drives this loop now: its own thread, or a reader's
+    /// thread holding the channel (``readAtOnce(_:_:)``).
     var isLoopThread: Bool {
-        loopThreadID.load(ordering: .relaxed) == pthread_self()
+        let me = pthread_self()
+        return loopThreadID.load(ordering: .relaxed) == me || readerThreadID.load(ordering: .relaxed) == me
     }
 
-    /// Queues `record` if the loop thread is awake, or already woken for an earlier job;
-    /// false, and nothing queued, if it sleeps.
-    private func queueIfLoopAwake(_ record: LookupRecord) -> Bool {
+    /// Whether the calling thread is the one that reads this loop's UDP sockets: a lookup
+    /// started there and sent on this channel is answered on the same thread.
+    var readsOnCallingThread: Bool { home?.isCurrentThread ?? false }
+
+    /// Queues `job` if the loop thread is awake (or a reader holds the channel), or already
+    /// woken for an earlier job; false, and nothing queued (`job` not even made), if it sleeps.
+    func queueIfAwake(_ job: @autoclosure () -> Job) -> Bool {
         inbox.withLockedValue { inbox in
-            guard inbox.loopAwake || !inbox.jobs.isEmpty else { return false }
-            inbox.jobs.append(.start(record))
+            guard inbox.isAwake || !inbox.jobs.isEmpty else { return false }
+            inbox.jobs.append(job())
             return true
         }
     }
 
-    private func enqueue(_ job: Job) {
+    func enqueue(_ job: Job) {
         let needsWake = inbox.withLockedValue { inbox in
             let wasEmpty = inbox.jobs.isEmpty
             inbox.jobs.append(job)
             // Not empty: whoever found it empty has woken the loop. Awake (the loop's own
-            // thread among others): it looks at the inbox before it sleeps.
-            return wasEmpty && !inbox.loopAwake
+            // thread among others, or a reader holding the channel): it looks at the inbox
+            // before it sleeps or lets go.
+            return wasEmpty && !inbox.isAwake
         }
         guard needsWake else { return }
         if case .start = job { wakeUpsForStarts.add(1, ordering: .relaxed) }
@@ -367,15 +410,31 @@ extension ChannelLoop {
             inbox.jobs.removeAll(keepingCapacity: true)
             return jobs
         }
+        return run(jobs)
+    }
+
+    /// Runs `jobs`; false when one asks to stop. Holder of the channel only.
+    func run(_ jobs: [Job]) -> Bool {
         var keepRunning = true
+        // Arrivals go to c-ares per socket, all of a socket's in one call (each call costs
+        // c-ares a pass over its servers and timeouts), after the starts: a reply never
+        // belongs to a query started in the same batch.
+        var arrivals: [(socket: ReadSocket, queued: [QueuedArrival])] = []
         for job in jobs {
             switch job {
             case .start(let record):
                 accept(record)
+            case .arrival(let socket, let arrival):
+                if let index = arrivals.firstIndex(where: { $0.socket === socket }) {
+                    arrivals[index].queued.append(arrival)
+                } else {
+                    arrivals.append((socket, [arrival]))
+                }
             case .stop:
                 keepRunning = false
             }
         }
+        for (socket, queued) in arrivals { feed(socket, queued: queued) }
         return keepRunning
     }
 
@@ -397,7 +456,7 @@ extension ChannelLoop {
         }
     }
 
-    private func startWaiting() {
+    func startWaiting() {
         while hasRoom, let record = waiting.popFirst() {
             if record.isPending { record.start(on: self) }
         }
@@ -413,7 +472,7 @@ extension ChannelLoop {
     /// c-ares never schedules a retry sooner than one per-try timeout after it sends, so
     /// after any activity `now + timeout` bounds its next deadline from above; when that
     /// bound passes, ask c-ares for the exact time once.
-    private func noteAresActivity() {
+    func noteAresActivity() {
         let bound = MonotonicClock.now() &+ timeoutPerTryNanoseconds
         if bound < aresWakeAt { aresWakeAt = bound }
     }
@@ -468,7 +527,7 @@ extension ChannelLoop {
         orderGeneration = order.generation
         // On failure (out of memory, descriptors) the current channel stays, in its old order.
         guard let (newChannel, newTraffic) = try? Self.makeChannel(
-            configuration: configuration, watcher: watcher, board: board, order: order.indexes) else { return }
+            configuration: configuration, watcher: watcher, board: board, order: order.indexes, home: home) else { return }
         draining.append((channel, traffic))
         channel = newChannel
         traffic = newTraffic

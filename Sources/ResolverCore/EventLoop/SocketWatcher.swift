@@ -18,6 +18,9 @@ final class SocketWatcher: @unchecked Sendable {
     let wakeFD: Int32
     let timerFD: Int32
     private var interest: [Int32: UInt32] = [:]
+    /// UDP sockets a ``DatagramReaders`` thread reads: c-ares' interest in them is not this
+    /// loop's to watch.
+    private var readElsewhere: Set<Int32> = []
 
     init() throws(ResolverError) {
         let wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
@@ -73,7 +76,18 @@ final class SocketWatcher: @unchecked Sendable {
         _ = read(wakeFD, &count, 8)
     }
 
+    /// `fd` is read by a reader from now on (before c-ares asks for its readiness).
+    func readElsewhere(_ fd: Int32) {
+        readElsewhere.insert(fd)
+    }
+
+    /// `fd` is closed; its number may come back as a socket of the loop's own.
+    func readHere(_ fd: Int32) {
+        readElsewhere.remove(fd)
+    }
+
     func socketStateChanged(_ fd: Int32, readable: Bool, writable: Bool) {
+        if !readElsewhere.isEmpty && readElsewhere.contains(fd) { return }
         let wanted = (readable ? EPOLLIN.rawValue : 0) | (writable ? EPOLLOUT.rawValue : 0)
         var event = epoll_event()
         event.events = wanted

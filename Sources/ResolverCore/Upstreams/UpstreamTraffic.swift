@@ -30,6 +30,8 @@ final class UpstreamTraffic {
         var isTCP: Bool
         var sent = DNSStreamScanner()
         var received = DNSStreamScanner()
+        /// Read by a ``DatagramReaders`` thread, not by `recvfrom` here (UDP only).
+        var readElsewhere: ReadSocket?
     }
 
     private struct Sent {
@@ -63,9 +65,22 @@ final class UpstreamTraffic {
     /// its source ports are (``ChannelLoop`` replaces a channel whose sockets have lived
     /// ``ResolverConfiguration/upstreamSocketLifetime``).
     private(set) var firstSocketOpenedAt: UInt64?
+    /// Who reads the channel's UDP sockets, when not the loop thread.
+    private let home: DatagramHome?
+    /// The channel these are the sockets of (set by ``install(on:)``).
+    private(set) var channel: ares_channel?
+    /// The datagram or error a reader handed over, which c-ares is reading now
+    /// (``ChannelLoop/datagramArrived(_:_:)``): what `receive` returns for that socket.
+    @exclusivity(unchecked) var arrival: (fd: Int32, what: DatagramArrival)?
+    /// Arrivals queued for the loop thread, handed to c-ares in one go for socket `queuedFD`
+    /// (``ChannelLoop/feed(_:queued:)``): `receive` returns them in order from `queuedNext`.
+    @exclusivity(unchecked) var queued: [QueuedArrival] = []
+    @exclusivity(unchecked) var queuedNext = 0
+    @exclusivity(unchecked) var queuedFD: Int32 = -1
 
-    init(board: UpstreamBoard, order: [Int], receiveBufferBytes: Int, timeoutPerTry: UInt64) {
+    init(board: UpstreamBoard, order: [Int], receiveBufferBytes: Int, timeoutPerTry: UInt64, home: DatagramHome? = nil) {
         self.board = board
+        self.home = home
         self.upstreams = order.compactMap { index in
             IPAddress(parsing: board.servers[index].host).map { ($0, board.servers[index].port, index) }
         }
@@ -99,7 +114,10 @@ final class UpstreamTraffic {
     }
 
     func close(_ fd: Int32) -> Int32 {
-        if fd >= 0 && Int(fd) < connections.count { connections[Int(fd)] = nil }
+        if fd >= 0 && Int(fd) < connections.count {
+            if let socket = connections[Int(fd)]?.readElsewhere { home?.release(socket) }
+            connections[Int(fd)] = nil
+        }
         return Glibc.close(fd)
     }
 
@@ -108,7 +126,13 @@ final class UpstreamTraffic {
            let upstream = upstreams.first(where: { $0.address == ip && $0.port == port }) {
             connections[Int(fd)]!.upstream = upstream.index
         }
-        return Glibc.connect(fd, address, length)
+        let result = Glibc.connect(fd, address, length)
+        // A connected UDP socket goes to its reader (c-ares connects it right after
+        // opening it, and only then asks for its readiness).
+        if result == 0, let home, let connection = connection(fd), !connection.isTCP {
+            connections[Int(fd)]!.readElsewhere = home.adopt(fd, peer: address, length: length, traffic: self)
+        }
+        return result
     }
 
     func send(_ fd: Int32, _ vectors: UnsafePointer<iovec>, _ count: Int32) -> Int {
@@ -143,7 +167,8 @@ final class UpstreamTraffic {
         _ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ length: Int, _ flags: Int32,
         _ from: UnsafeMutablePointer<sockaddr>?, _ fromLength: UnsafeMutablePointer<socklen_t>?
     ) -> Int {
-        let received = recvfrom(fd, buffer, length, flags, from, fromLength)
+        let received = home == nil ? recvfrom(fd, buffer, length, flags, from, fromLength)
+            : receiveArrival(fd, buffer, length, from, fromLength)
         if received < 0 {
             // c-ares reads until EAGAIN: that read costs nothing more.
             let saved = errno
@@ -171,6 +196,44 @@ final class UpstreamTraffic {
                 flags1: bytes[2], flags2: bytes[3], message: bytes, upstream: connection.upstream, now: now)
         }
         return received
+    }
+
+    /// `recvfrom` for a socket a reader reads: the arrival handed over for it (once; then
+    /// EAGAIN, which ends c-ares' reading), its source the upstream it is connected to.
+    private func receiveArrival(
+        _ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ length: Int,
+        _ from: UnsafeMutablePointer<sockaddr>?, _ fromLength: UnsafeMutablePointer<socklen_t>?
+    ) -> Int {
+        guard let socket = connection(fd)?.readElsewhere else { return recvfrom(fd, buffer, length, 0, from, fromLength) }
+        if let arrival, arrival.fd == fd {
+            self.arrival = nil
+            return Self.receive(arrival.what, from: socket, buffer, length, from, fromLength)
+        }
+        if queuedFD == fd && queuedNext < queued.count {
+            queuedNext += 1
+            var received = 0
+            queued[queuedNext - 1].withArrival { received = Self.receive($0, from: socket, buffer, length, from, fromLength) }
+            return received
+        }
+        errno = EAGAIN
+        return -1
+    }
+
+    private static func receive(
+        _ arrival: DatagramArrival, from socket: ReadSocket, _ buffer: UnsafeMutableRawPointer, _ length: Int,
+        _ from: UnsafeMutablePointer<sockaddr>?, _ fromLength: UnsafeMutablePointer<socklen_t>?
+    ) -> Int {
+        switch arrival {
+        case .error(let code):
+            errno = code
+            return -1
+        case .datagram(let bytes):
+            // Truncated as recvfrom would truncate it (c-ares reads into 4,097 bytes).
+            let count = min(length, bytes.count)
+            if count > 0 { buffer.copyMemory(from: bytes.baseAddress!, byteCount: count) }
+            socket.writeSource(into: from, length: fromLength)
+            return count
+        }
     }
 
     // MARK: - Bookkeeping
@@ -315,6 +378,7 @@ extension UpstreamTraffic {
 
     /// Routes `channel`'s socket calls through `self`, which must outlive the channel.
     func install(on channel: ares_channel) {
+        self.channel = channel
         ares_set_socket_functions(channel, Self.functions, Unmanaged.passUnretained(self).toOpaque())
     }
 }
