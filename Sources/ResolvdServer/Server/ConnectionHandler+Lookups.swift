@@ -28,8 +28,9 @@ extension ConnectionHandler {
         let token = server.lookups.start(key, owner: peer?.uid, connection: connectionID, allowsStale: allowsStale) { result, source in
             if eventLoop.inEventLoop {
                 // A cache hit, a local answer or a cancel: answered at once, so that a
-                // cancelled lookup's reply goes out before the cancel's own.
-                handler.value.finish(id: id, result: result, source: source)
+                // cancelled lookup's reply goes out before the cancel's own. Or an
+                // upstream reply this loop read itself (docs/resolver-core.md).
+                handler.value.finishOnLoop(id: id, result: result, source: source)
             } else if inbox.post(id: id, result: result) {
                 eventLoop.execute { handler.value.drainInbox() }
             }
@@ -57,6 +58,16 @@ extension ConnectionHandler {
         case .ignore:
             return false
         }
+    }
+
+    /// Finishes a lookup answered on this loop. Inside a read burst (a cache hit, a cancel)
+    /// the reply goes out with the burst's; outside one (an upstream reply this loop read)
+    /// it goes out now rather than by the flush task, which runs only after the rest of the
+    /// loop's pass — c-ares' work after the callback, the reader's — ~10 µs later.
+    func finishOnLoop(id: Int64, result: Result<LookupValue, ResolverError>, source: LookupSource?) {
+        let inBurst = output.flushPending
+        finish(id: id, result: result, source: source)
+        if !inBurst && output.flushPending { flushOutput() }
     }
 
     /// Answers everything the resolver threads have posted, in one write.
