@@ -61,13 +61,14 @@ extension ConnectionHandler {
     }
 
     /// Finishes a lookup answered on this loop. Inside a read burst (a cache hit, a cancel)
-    /// the reply goes out with the burst's; outside one (an upstream reply this loop read)
-    /// it goes out now rather than by the flush task, which runs only after the rest of the
-    /// loop's pass — c-ares' work after the callback, the reader's — ~10 µs later.
+    /// the reply goes out with the burst's, and one a timer answers with the others of the
+    /// loop's pass (the flush task); one answered by an upstream reply this loop read
+    /// (``UpstreamReplyDelivery``) goes out now rather than after the rest of that pass —
+    /// c-ares' work after the callback, the reader's.
     func finishOnLoop(id: Int64, result: Result<LookupValue, ResolverError>, source: LookupSource?) {
         let inBurst = output.flushPending
         finish(id: id, result: result, source: source)
-        if !inBurst && output.flushPending { flushOutput() }
+        if !inBurst && output.flushPending && UpstreamReplyDelivery.isActive { flushOutput() }
     }
 
     /// Answers everything the resolver threads have posted, in one write.

@@ -79,7 +79,7 @@ private final class UpstreamDatagramHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        unwrapInboundIn(data).withUnsafeReadableBytes { deliver(.datagram($0)) }
+        UpstreamReplyDelivery.during { unwrapInboundIn(data).withUnsafeReadableBytes { deliver(.datagram($0)) } }
         // The socket is NIO's (it closes it), but reading it here is only what NIO's next
         // read would do; NIO's level-triggered epoll finds nothing left afterwards.
         for _ in 0..<Self.moreReadsPerWakeUp {
@@ -89,7 +89,7 @@ private final class UpstreamDatagramHandler: ChannelInboundHandler {
                 if code != EAGAIN && code != EWOULDBLOCK && code != EINTR { deliver(.error(code)) }
                 return
             }
-            buffer.withUnsafeBytes { deliver(.datagram(UnsafeRawBufferPointer(rebasing: $0[..<received]))) }
+            UpstreamReplyDelivery.during { buffer.withUnsafeBytes { deliver(.datagram(UnsafeRawBufferPointer(rebasing: $0[..<received]))) } }
         }
     }
 
@@ -104,5 +104,26 @@ private final class UpstreamDatagramHandler: ChannelInboundHandler {
         // socket up, c-ares opens another.
         deliver(.error(EIO))
         context.fireChannelInactive()
+    }
+}
+
+/// Whether the calling thread is handing an upstream reply to c-ares (``UpstreamDatagramHandler``):
+/// a lookup answered meanwhile on its connection's own loop is answered by a reply this loop
+/// read, which nothing else will batch with — its connection writes it at once instead of
+/// leaving it to the flush task that runs after the rest of the loop's pass. A thread-local
+/// flag (a pthread key: no allocation, no lock); it does not say which socket or lookup.
+enum UpstreamReplyDelivery {
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create failed")
+        return key
+    }()
+
+    static var isActive: Bool { pthread_getspecific(key) != nil }
+
+    static func during(_ body: () -> Void) {
+        pthread_setspecific(key, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(key, nil) }
+        body()
     }
 }
