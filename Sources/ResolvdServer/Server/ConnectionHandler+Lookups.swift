@@ -62,13 +62,13 @@ extension ConnectionHandler {
 
     /// Finishes a lookup answered on this loop. Inside a read burst (a cache hit, a cancel)
     /// the reply goes out with the burst's, and one a timer answers with the others of the
-    /// loop's pass (the flush task); one answered by an upstream reply this loop read
-    /// (``UpstreamReplyDelivery``) goes out now rather than after the rest of that pass —
-    /// c-ares' work after the callback, the reader's.
+    /// loop's pass (the flush task); one answered by upstream replies this loop read goes out
+    /// at the end of that burst of replies (``UpstreamReplyDelivery``), not after the rest of
+    /// the pass.
     func finishOnLoop(id: Int64, result: Result<LookupValue, ResolverError>, source: LookupSource?) {
         let inBurst = output.flushPending
         finish(id: id, result: result, source: source)
-        if !inBurst && output.flushPending && UpstreamReplyDelivery.isActive { flushOutput() }
+        if !inBurst && output.flushPending, let flushes = UpstreamReplyDelivery.current { flushes.add(self) }
     }
 
     /// Answers everything the resolver threads have posted, in one write.

@@ -72,6 +72,7 @@ private final class UpstreamDatagramHandler: ChannelInboundHandler {
     private let descriptor: Int32
     private let deliver: @Sendable (DatagramArrival) -> Void
     private var buffer = [UInt8](repeating: 0, count: 4_097)
+    private let flushes = UpstreamReplyDelivery.Flushes()
 
     init(descriptor: Int32, deliver: @escaping @Sendable (DatagramArrival) -> Void) {
         self.descriptor = descriptor
@@ -79,17 +80,19 @@ private final class UpstreamDatagramHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        UpstreamReplyDelivery.during { unwrapInboundIn(data).withUnsafeReadableBytes { deliver(.datagram($0)) } }
-        // The socket is NIO's (it closes it), but reading it here is only what NIO's next
-        // read would do; NIO's level-triggered epoll finds nothing left afterwards.
-        for _ in 0..<Self.moreReadsPerWakeUp {
-            let received = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if received < 0 {
-                let code = errno
-                if code != EAGAIN && code != EWOULDBLOCK && code != EINTR { deliver(.error(code)) }
-                return
+        UpstreamReplyDelivery.during(flushes) {
+            unwrapInboundIn(data).withUnsafeReadableBytes { deliver(.datagram($0)) }
+            // The socket is NIO's (it closes it), but reading it here is only what NIO's next
+            // read would do; NIO's level-triggered epoll finds nothing left afterwards.
+            for _ in 0..<Self.moreReadsPerWakeUp {
+                let received = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                if received < 0 {
+                    let code = errno
+                    if code != EAGAIN && code != EWOULDBLOCK && code != EINTR { deliver(.error(code)) }
+                    break
+                }
+                buffer.withUnsafeBytes { deliver(.datagram(UnsafeRawBufferPointer(rebasing: $0[..<received]))) }
             }
-            UpstreamReplyDelivery.during { buffer.withUnsafeBytes { deliver(.datagram(UnsafeRawBufferPointer(rebasing: $0[..<received]))) } }
         }
     }
 
@@ -107,23 +110,41 @@ private final class UpstreamDatagramHandler: ChannelInboundHandler {
     }
 }
 
-/// Whether the calling thread is handing an upstream reply to c-ares (``UpstreamDatagramHandler``):
-/// a lookup answered meanwhile on its connection's own loop is answered by a reply this loop
-/// read, which nothing else will batch with — its connection writes it at once instead of
-/// leaving it to the flush task that runs after the rest of the loop's pass. A thread-local
-/// flag (a pthread key: no allocation, no lock); it does not say which socket or lookup.
+/// The v1 connections answered while an event loop hands upstream replies to c-ares
+/// (``UpstreamDatagramHandler``): their replies were answered by what this loop read, and
+/// nothing else of the loop's pass batches with them, so they are written as soon as the
+/// burst of replies is handed over instead of by the flush task after the rest of the pass
+/// (~10 µs later one at a time). Each connection is flushed once per burst, so a burst of
+/// replies is still one write per connection. Found through a pthread key (no allocation,
+/// no lock); it does not say which socket or lookup.
 enum UpstreamReplyDelivery {
+    /// The connections to flush after the current burst. Its event loop only.
+    final class Flushes {
+        fileprivate var handlers: [ConnectionHandler] = []
+
+        /// `handler` has a reply waiting for the flush task.
+        func add(_ handler: ConnectionHandler) {
+            handlers.append(handler)
+        }
+    }
+
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
         precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create failed")
         return key
     }()
 
-    static var isActive: Bool { pthread_getspecific(key) != nil }
+    /// The burst being handed over on the calling thread, if any.
+    static var current: Flushes? {
+        pthread_getspecific(key).map { Unmanaged<Flushes>.fromOpaque($0).takeUnretainedValue() }
+    }
 
-    static func during(_ body: () -> Void) {
-        pthread_setspecific(key, UnsafeRawPointer(bitPattern: 1))
-        defer { pthread_setspecific(key, nil) }
+    /// Runs `body` as a burst, then flushes the connections it answered.
+    static func during(_ flushes: Flushes, _ body: () -> Void) {
+        pthread_setspecific(key, Unmanaged.passUnretained(flushes).toOpaque())
         body()
+        pthread_setspecific(key, nil)
+        for handler in flushes.handlers { handler.flushOutput() }
+        flushes.handlers.removeAll(keepingCapacity: true)
     }
 }
