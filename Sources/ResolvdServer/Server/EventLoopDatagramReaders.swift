@@ -9,7 +9,7 @@ import Glibc
 /// The daemon's event loops as the readers of the resolvers' UDP sockets (``DatagramReaders``):
 /// channel *i*'s replies are read on event loop *i*, where the lookups its clients start on
 /// that loop go. A cold lookup one at a time then runs on one thread from request to
-/// answer (docs/performance.md, "A cold call on one thread").
+/// answer (docs/performance.md, "Issue 25: a cold call on one thread").
 ///
 /// Each socket is a NIO pipe channel reading a duplicate of c-ares' descriptor, whose
 /// only handler passes every datagram and receive error on. It does not send (c-ares

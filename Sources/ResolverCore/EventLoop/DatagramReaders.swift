@@ -6,7 +6,7 @@
 /// stays on one thread: the event loop sends the queries (``ChannelLoop``'s start at once),
 /// reads the reply, lets c-ares process it and writes the answer — the channel's own thread
 /// is not woken, and the answer is not handed from one thread to another
-/// (docs/performance.md, "A cold call on one thread").
+/// (docs/performance.md, "Issue 25: a cold call on one thread").
 ///
 /// A reader only reads: it does not call c-ares, send, or decide when a socket closes.
 /// c-ares keeps its own descriptor for sending and closing; the reader gets a duplicate,
