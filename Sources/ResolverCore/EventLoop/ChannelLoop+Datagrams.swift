@@ -78,7 +78,8 @@ final class DatagramHome {
     }
 }
 
-/// A reader's arrival kept for the loop thread (or the next reader) to hand to c-ares.
+/// A reader's arrival with its bytes owned: queued for whoever holds the channel, or copied
+/// to be handed to c-ares at once (``ChannelLoop/feed(_:queued:)``).
 enum QueuedArrival {
     case datagram([UInt8])
     case error(Int32)
@@ -129,7 +130,8 @@ extension ChannelLoop {
         readerThreadID.store(pthread_self(), ordering: .relaxed)
         repliesReadAtOnce.add(1, ordering: .relaxed)
         var stopAsked = !run(queued)
-        feed(socket, arrival)
+        // One datagram, copied: one path into c-ares for replies read here and queued ones.
+        feed(socket, queued: [QueuedArrival(arrival)])
         while true {
             startWaiting()
             let jobs = inbox.withLockedValue { inbox in
@@ -147,22 +149,13 @@ extension ChannelLoop {
         return true
     }
 
-    /// Lets c-ares read `arrival` from `socket` (through ``UpstreamTraffic``'s `recvfrom`).
-    /// Holder of the channel only.
-    func feed(_ socket: ReadSocket, _ arrival: DatagramArrival) {
-        // Closed by c-ares since it arrived: its channel may be destroyed.
-        guard let traffic = socket.traffic, let channel = traffic.channel else { return }
-        traffic.arrival = (socket.fd, arrival)
-        ares_process_fd(channel, socket.fd, ARES_SOCKET_BAD)
-        traffic.arrival = nil
-        noteAresActivity()
-    }
-
-    /// Lets c-ares read `queued` from `socket`, in order, in as few calls as it takes: it
+    /// Lets c-ares read `queued` from `socket` (through ``UpstreamTraffic``'s `recvfrom`), in
+    /// order, in as few calls as it takes: it
     /// reads until EAGAIN, except after an error, which ends its reading (and may close the
     /// socket: then the rest is dropped, as the kernel drops what a closed socket held).
     /// Holder of the channel only.
     func feed(_ socket: ReadSocket, queued: [QueuedArrival]) {
+        // Closed by c-ares since it arrived: its channel may be destroyed.
         guard let traffic = socket.traffic, let channel = traffic.channel else { return }
         traffic.queued = queued
         traffic.queuedNext = 0

@@ -69,11 +69,8 @@ final class UpstreamTraffic {
     private let home: DatagramHome?
     /// The channel these are the sockets of (set by ``install(on:)``).
     private(set) var channel: ares_channel?
-    /// The datagram or error a reader handed over, which c-ares is reading now
-    /// (``ChannelLoop/datagramArrived(_:_:)``): what `receive` returns for that socket.
-    @exclusivity(unchecked) var arrival: (fd: Int32, what: DatagramArrival)?
-    /// Arrivals queued for the loop thread, handed to c-ares in one go for socket `queuedFD`
-    /// (``ChannelLoop/feed(_:queued:)``): `receive` returns them in order from `queuedNext`.
+    /// What a reader handed over for socket `queuedFD`, which c-ares is reading now
+    /// (``ChannelLoop/feed(_:queued:)``): `receive` returns it in order from `queuedNext`.
     @exclusivity(unchecked) var queued: [QueuedArrival] = []
     @exclusivity(unchecked) var queuedNext = 0
     @exclusivity(unchecked) var queuedFD: Int32 = -1
@@ -198,17 +195,13 @@ final class UpstreamTraffic {
         return received
     }
 
-    /// `recvfrom` for a socket a reader reads: the arrival handed over for it (once; then
-    /// EAGAIN, which ends c-ares' reading), its source the upstream it is connected to.
+    /// `recvfrom` for a socket a reader reads: the arrivals handed over for it, each once
+    /// (then EAGAIN, which ends c-ares' reading), their source the upstream it is connected to.
     private func receiveArrival(
         _ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ length: Int,
         _ from: UnsafeMutablePointer<sockaddr>?, _ fromLength: UnsafeMutablePointer<socklen_t>?
     ) -> Int {
         guard let socket = connection(fd)?.readElsewhere else { return recvfrom(fd, buffer, length, 0, from, fromLength) }
-        if let arrival, arrival.fd == fd {
-            self.arrival = nil
-            return Self.receive(arrival.what, from: socket, buffer, length, from, fromLength)
-        }
         if queuedFD == fd && queuedNext < queued.count {
             queuedNext += 1
             var received = 0
