@@ -44,6 +44,47 @@ import Glibc
         return (LookupService(resolver: resolver, cacheEnabled: cacheEnabled, settings: .init()), proxy, unbound)
     }
 
+    /// An op's `timeout_ms` is kept in whole milliseconds, and one timer serves every op's
+    /// deadline: re-armed in the middle of a millisecond, it fired before a deadline that had
+    /// been truncated to the millisecond had passed (CI once saw a 100 ms lookup answered
+    /// 10060 after 99.8 ms). 40 lookups against a silent upstream, started 0.37 ms apart
+    /// (so their deadlines fall at different points of a millisecond) with timeouts 20–59 ms:
+    /// each is answered no sooner than its timeout after its start call.
+    @Test func aTimeoutIsNeverAnsweredBeforeItHasPassed() throws {
+        let silent = try SilentUpstream.start()
+        defer { silent.stop() }
+        var configuration = ResolverConfiguration(servers: [try DNSServerAddress(parsing: silent.serverAddress)])
+        (configuration.servicesFile, configuration.protocolsFile) = try HermeticDatabases.shared()
+        configuration.hostsFile = nil
+        configuration.timeoutPerTry = .seconds(5)
+        let service = LookupService(resolver: try Resolver(configuration: configuration), cacheEnabled: true, settings: .init())
+        let count = 40
+        let answered = NIOLockedValueBox<[Int: (ResultCode?, ContinuousClock.Instant)]>([:])
+        var started: [ContinuousClock.Instant] = []
+        for index in 0..<count {
+            let key = LookupKey.query(name: "early\(index).example.test", type: .a, timeout: .milliseconds(20 + index))
+            started.append(ContinuousClock.now)
+            _ = service.start(key) { result in
+                let now = ContinuousClock.now
+                let code: ResultCode? = if case .failure(let error) = result { error.code } else { nil }
+                answered.withLockedValue { $0[index] = (code, now) }
+            }
+            // Spaced out by spinning, not sleeping: the gap only spreads the deadlines.
+            let next = ContinuousClock.now + .microseconds(370)
+            while ContinuousClock.now < next {}
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while answered.withLockedValue({ $0.count }) < count && ContinuousClock.now < deadline { usleep(5_000) }
+        let results = answered.withLockedValue { $0 }
+        #expect(results.count == count)
+        for index in 0..<count {
+            guard let (code, at) = results[index] else { continue }
+            #expect(code == .timedOut)
+            let took = at - started[index]
+            #expect(took >= .milliseconds(20 + index), "lookup \(index) (\(20 + index) ms) answered 10060 after \(took)")
+        }
+    }
+
     /// Two callers, one upstream query; cancelling one never disturbs the other.
     @Test func cancellingOneOfTwoCallers() throws {
         let (service, proxy, unbound) = try service(delay: .milliseconds(200))

@@ -1,3 +1,4 @@
+import ResolverCore
 import ResolverTesting
 import Testing
 
@@ -26,6 +27,15 @@ import Testing
         #expect(deadlines.expired(at: 200) { $0.waiting }.isEmpty, "never twice")
         #expect(deadlines.expired(at: 1_000) { $0.waiting }.map(\.name) == ["c"])
         #expect(deadlines.live == 0 && deadlines.earliest == nil)
+    }
+
+    /// A deadline in whole milliseconds is rounded up, never down (a timeout must not be
+    /// answered before it has passed), and saturates rather than wraps.
+    @Test func aMillisecondDeadlineIsRoundedUp() {
+        #expect(MonotonicClock.millisecondDeadline(after: .milliseconds(100), from: 1_000_900_000) == 1_101)
+        #expect(MonotonicClock.millisecondDeadline(after: .milliseconds(100), from: 1_000_000_000) == 1_100)
+        #expect(MonotonicClock.millisecondDeadline(after: .nanoseconds(1), from: 1_000_000_000) == 1_001)
+        #expect(MonotonicClock.millisecondDeadline(after: .seconds(Int64.max), from: 1_000_000_000) == UInt64.max / 1_000_000)
     }
 
     @Test func aLookupThatLeftIsSkippedWhenItsTimeComes() {

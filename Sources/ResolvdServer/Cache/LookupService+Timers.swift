@@ -15,7 +15,7 @@ import ResolverCore
 ///   which finds nothing to do if it has finished.
 extension LookupService {
     func armDeadline(_ op: OpLookup, after timeout: Duration) {
-        let deadline = MonotonicClock.milliseconds() &+ MonotonicClock.nanoseconds(timeout) / 1_000_000
+        let deadline = MonotonicClock.millisecondDeadline(after: timeout)
         state.withLockedValue { state in
             state.deadlines.add(op, at: deadline)
             op.holdsDeadline = true

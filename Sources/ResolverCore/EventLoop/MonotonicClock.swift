@@ -31,6 +31,14 @@ package enum MonotonicClock {
         return UInt64(spec.tv_sec) &* 1000 &+ UInt64(spec.tv_nsec) / 1_000_000
     }
 
+    /// The deadline `timeout` after `now` (nanoseconds, ``now()``) in ``milliseconds()``,
+    /// rounded up: truncated, a deadline kept in whole milliseconds would come up to a
+    /// millisecond before `timeout` has passed.
+    package static func millisecondDeadline(after timeout: Duration, from now: UInt64 = now()) -> UInt64 {
+        let (end, overflow) = now.addingReportingOverflow(nanoseconds(timeout))
+        return overflow ? UInt64.max / 1_000_000 : end / 1_000_000 + (end % 1_000_000 == 0 ? 0 : 1)
+    }
+
     /// The time left until `deadline` (in ``milliseconds()``), at least a millisecond: a
     /// lookup started that late still gets one try at its deadline rather than none.
     package static func millisecondsLeft(until deadline: UInt64) -> Duration {
