@@ -69,22 +69,32 @@ extension LookupService {
         case .questions(let recipe):
             // The first round's keys, hashed once: for the cache's shortcut and for asking.
             let keys = questionKeys(recipe.rounds, round: 0)
-            if let composedKey, let (outcomes, dependencies) = cachedOutcomes(keys), let result = recipe.decide(outcomes) {
-                // Every question of the first round answered by the cache: no op to keep.
-                if case .success(let value) = result {
-                    let now = MonotonicClock.milliseconds()
-                    state.withLockedValue { $0.composed.store(composedKey, value, madeFrom: dependencies, now: now) }
+            var missed: (index: Int, staleKept: Bool)?
+            if let composedKey, let cached = cachedOutcomes(keys) {
+                switch cached {
+                case .answered(let outcomes, let dependencies):
+                    if let result = recipe.decide(outcomes) {
+                        // Every question of the first round answered by the cache: no op to keep.
+                        if case .success(let value) = result {
+                            let now = MonotonicClock.milliseconds()
+                            state.withLockedValue { $0.composed.store(composedKey, value, madeFrom: dependencies, now: now) }
+                        }
+                        cacheHits.add(1, ordering: .relaxed)
+                        completion(result, .cache)
+                        return Token(op: nil, answeredSource: .cache)
+                    }
+                case .missed(let index, let staleKept):
+                    missed = (index, staleKept)
+                case .refreshDue:
+                    break
                 }
-                cacheHits.add(1, ordering: .relaxed)
-                completion(result, .cache)
-                return Token(op: nil, answeredSource: .cache)
             }
             let op = OpLookup(
                 recipe: recipe, owner: owner, allowsStale: allowsStale, consultingCache: consultingCache, hasTimeout: lookupKey.timeout != nil,
                 completion: completion)
             if let timeout = lookupKey.timeout { armDeadline(op, after: timeout) }
             op.state.withLock { op.begin(&$0, round: 0) }
-            ask(round: 0, for: op, keys: keys)
+            ask(round: 0, for: op, keys: keys, missed: missed)
             if consultingCache {
                 // A hit: answered from the cache before `ask` returned.
                 let hit = op.state.withLock { $0.done && $0.source == .cache }
@@ -94,41 +104,61 @@ extension LookupService {
         }
     }
 
-    /// The outcomes of `questions` when the cache answers every one of them (and none is due
-    /// for a refresh), under one lock: the cached path's shortcut past an ``OpLookup``.
-    private func cachedOutcomes(_ keys: [QuestionKey]) -> ([QuestionOutcome], [ComposedAnswers.Dependency])? {
+    /// What the cache said about a round's questions under one lock: the cached path's
+    /// shortcut past an ``OpLookup``.
+    private enum CachedRound {
+        /// Every question answered, none due for a refresh.
+        case answered([QuestionOutcome], [ComposedAnswers.Dependency])
+        /// Question `index`, the first the cache does not answer (`staleKept`: an expired
+        /// entry of it is kept for serve-stale).
+        case missed(index: Int, staleKept: Bool)
+        /// A hit due for a refresh: ``ask(_:key:recipient:cacheMissed:)`` answers it and starts it.
+        case refreshDue
+    }
+
+    /// Nil when the cache is off.
+    private func cachedOutcomes(_ keys: [QuestionKey]) -> CachedRound? {
         let now = MonotonicClock.milliseconds()
-        return state.withLockedValue { state -> ([QuestionOutcome], [ComposedAnswers.Dependency])? in
+        return state.withLockedValue { state -> CachedRound? in
             guard state.cacheEnabled else { return nil }
             var outcomes: [QuestionOutcome] = []
             var dependencies: [ComposedAnswers.Dependency] = []
-            for key in keys {
-                guard case .hit(let outcome, refresh: false) = state.cache.answer(key, now: now, recording: &dependencies) else {
-                    return nil
+            for (index, key) in keys.enumerated() {
+                switch state.cache.answer(key, now: now, recording: &dependencies) {
+                case .hit(let outcome, refresh: false):
+                    // Room made with the first hit: a cold lookup's miss allocates nothing here.
+                    if outcomes.isEmpty { outcomes.reserveCapacity(keys.count) }
+                    outcomes.append(outcome)
+                case .hit(_, refresh: true):
+                    return .refreshDue
+                case .miss(let staleKept):
+                    return .missed(index: index, staleKept: staleKept)
                 }
-                // Room made with the first hit: a cold lookup's miss allocates nothing here.
-                if outcomes.isEmpty { outcomes.reserveCapacity(keys.count) }
-                outcomes.append(outcome)
             }
-            return (outcomes, dependencies)
+            return .answered(outcomes, dependencies)
         }
     }
 
     /// Asks one round's questions; each answer goes to the op, which may complete or ask the
     /// next round (a cache hit comes back before `ask` returns: a round answered from the
     /// cache goes on to the next inside this loop's call, at most one level per round).
-    private func ask(round: Int, for op: OpLookup, keys: [QuestionKey]? = nil) {
+    /// `missed`: the question the cache shortcut just found missing, not looked up again.
+    private func ask(round: Int, for op: OpLookup, keys: [QuestionKey]? = nil, missed: (index: Int, staleKept: Bool)? = nil) {
+        let keys = keys ?? questionKeys(op.recipe.rounds, round: round)
         for index in 0..<op.recipe.rounds.questionsPerRound {
             let question = op.recipe.rounds.question(round, index)
-            let key = keys?[index] ?? questionKey(question)
-            let token = ask(question, key: key, recipient: .op(op, round: Int32(round), index: Int32(index)))
+            let known = missed?.index == index ? missed?.staleKept : nil
+            let token = ask(question, key: keys[index], recipient: .op(op, round: Int32(round), index: Int32(index)), cacheMissed: known)
             if !op.asked(round: round, index: index, token: token) { leave(token, owner: op.owner) }
         }
     }
 
-    /// The keys of round `round`'s questions, in order.
+    /// The keys of round `round`'s questions, in order. A round asks one name (its A and
+    /// AAAA): the second key takes the first one's canonical name, route and hash, which
+    /// spares canonicalizing and hashing the name again (~750 instructions a lookup).
     private func questionKeys(_ rounds: QuestionRounds, round: Int) -> [QuestionKey] {
-        (0..<rounds.questionsPerRound).map { questionKey(rounds.question(round, $0)) }
+        let first = questionKey(rounds.question(round, 0))
+        return (0..<rounds.questionsPerRound).map { $0 == 0 ? first : first.withType(rounds.question(round, $0).type) }
     }
 
     /// An op's questions go to one channel, so that its A and AAAA ride the same connection.

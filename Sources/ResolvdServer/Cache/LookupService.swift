@@ -310,8 +310,11 @@ final class LookupService: Sendable {
         ask(question, key: questionKey(question), recipient: recipient)
     }
 
-    /// The same, with the question's key already made (``questionKey(_:)``).
-    func ask(_ question: DNSQuestion, key: QuestionKey, recipient: SharedLookup.Recipient) -> QuestionToken {
+    /// The same, with the question's key already made (``questionKey(_:)``). `cacheMissed`:
+    /// the cache was just found not to answer it (whether an expired entry is kept for
+    /// serve-stale), so it is not looked up again. Should an answer be stored in between,
+    /// the question is asked upstream once more: the cost of a rare race, never a wrong answer.
+    func ask(_ question: DNSQuestion, key: QuestionKey, recipient: SharedLookup.Recipient, cacheMissed: Bool? = nil) -> QuestionToken {
         let now = MonotonicClock.milliseconds()
         let owner = recipient.owner
         enum Plan {
@@ -326,7 +329,9 @@ final class LookupService: Sendable {
             state.nextToken += 1
             let id = state.nextToken
             var staleKept = false
-            if recipient.consultingCache, state.cacheEnabled {
+            if let cacheMissed {
+                staleKept = cacheMissed
+            } else if recipient.consultingCache, state.cacheEnabled {
                 switch state.cache.answer(key, now: now) {
                 case .hit(let outcome, let refresh):
                     let token = QuestionToken(id: id, place: .answered, source: .cache)
