@@ -187,6 +187,20 @@ extension Resolver {
         loops.reduce(0) { $0 + $1.repliesReadAtOnce.load(ordering: .relaxed) }
     }
 
+    /// Upstream datagrams a reader dropped because their channel's inbox was full
+    /// (``ChannelLoop/arrivalLimit``; for tests).
+    var channelArrivalsDropped: Int {
+        loops.reduce(0) { $0 + $1.arrivalsDropped.load(ordering: .relaxed) }
+    }
+
+    /// How many readers' arrivals a channel's inbox holds at most (for tests).
+    var channelArrivalLimit: Int { loops[0].arrivalLimit }
+
+    /// Runs `body` holding channel `index`, its loop thread kept waiting (for tests).
+    func whileHoldingChannel(_ index: Int, _ body: () throws -> Void) rethrows {
+        try loops[index].whileHoldingChannel(body)
+    }
+
     /// CPU time used by all channel threads, in nanoseconds.
     func loopThreadCPUNanoseconds() -> UInt64 {
         loops.reduce(0) { $0 + $1.threadCPUNanoseconds }

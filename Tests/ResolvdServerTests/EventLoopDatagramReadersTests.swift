@@ -141,11 +141,80 @@ import Glibc
         #expect(resolver.channelRepliesReadAtOnce > 0)
     }
 
+    /// An upstream floods the resolver's socket while the channel is busy (held here, as a
+    /// long pass of its loop would hold it): the inbox takes `arrivalLimit` datagrams and
+    /// the reader drops the rest, counted, instead of copying the flood into memory. Once the
+    /// channel is free the loop hands the queued ones to c-ares (which ignores them: no
+    /// query has their ids), and the real reply still answers the lookup.
+    @Test func aFloodWhileTheChannelIsBusyStopsAtTheArrivalLimit() async throws {
+        let upstream = try LoopbackDatagramSocket()
+        defer { close(upstream.fd) }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { group.shutdownGracefully { _ in } }
+        var configuration = ResolverConfiguration(servers: [try DNSServerAddress(parsing: "127.0.0.1:\(upstream.port)")])
+        (configuration.servicesFile, configuration.protocolsFile) = try HermeticDatabases.shared()
+        configuration.timeoutPerTry = .seconds(5)
+        configuration.channelCount = 1
+        configuration.maxInFlightPerChannel = 8
+        let resolver = try CoreResolver(configuration: configuration, datagramReaders: EventLoopDatagramReaders(group: group))
+        defer { resolver.shutdown() }
+        let limit = resolver.channelArrivalLimit
+        #expect(limit == 2 * resolver.queryLimitPerChannel)
+        let flood = limit + 300
+
+        let loop = group.next()
+        let answered = Task { try await Self.ask("flood.example.test", on: loop, resolver: resolver) }
+        let (query, source) = try upstream.receive(timeoutMilliseconds: 5_000)
+        let queryID = UInt16(query[0]) << 8 | UInt16(query[1])
+        try resolver.whileHoldingChannel(0) {
+            for index in 0..<flood {
+                // A bare reply header under an id no query has.
+                let id = queryID &+ 1 &+ UInt16(index)
+                try upstream.send([UInt8(id >> 8), UInt8(id & 0xFF), 0x81, 0x80, 0, 0, 0, 0, 0, 0, 0, 0], to: source)
+            }
+            // Every datagram of the flood reaches the reader (8 MiB buffers): queued up to
+            // the limit, dropped past it.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while resolver.channelArrivalsDropped < flood - limit && ContinuousClock.now < deadline { usleep(1_000) }
+        }
+        #expect(resolver.channelArrivalsDropped == flood - limit, "the inbox did not stop at \(limit) arrivals")
+        try upstream.send(Self.answer(to: query, address: [192, 0, 2, 7]), to: source)
+        let (answer, _) = try await answered.value
+        #expect(answer.records.map(\.data) == [.a(address: "192.0.2.7")])
+        // Nothing was dropped once the channel was free.
+        #expect(resolver.channelArrivalsDropped == flood - limit)
+    }
+
+    /// `query`'s header and question, answered with one A record (TTL 60).
+    static func answer(to query: [UInt8], address: [UInt8]) throws -> [UInt8] {
+        var end = 12
+        while end < query.count && query[end] != 0 { end += 1 + Int(query[end]) }
+        try #require(end + 5 <= query.count, "a query without a whole question")
+        var reply = Array(query[0..<(end + 5)])
+        reply[2] = 0x81
+        reply[3] = 0x80
+        reply[6...11] = [0, 1, 0, 0, 0, 0]  // ANCOUNT 1; no authority, no OPT
+        reply += [0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4] + address
+        return reply
+    }
+
     /// A loopback UDP port nothing listens on (bound, then closed).
     static func closedUDPPort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        let socket = try LoopbackDatagramSocket()
+        close(socket.fd)
+        return socket.port
+    }
+}
+
+/// A UDP socket on a free loopback port that the test reads and writes by hand: an upstream
+/// whose every datagram the test chooses.
+private struct LoopbackDatagramSocket {
+    let fd: Int32
+    let port: UInt16
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         try #require(fd >= 0)
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -154,6 +223,35 @@ import Glibc
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
         }
         try #require(bound)
-        return UInt16(bigEndian: address.sin_port)
+        self.fd = fd
+        port = UInt16(bigEndian: address.sin_port)
+    }
+
+    /// The next datagram and where it came from, waiting up to `timeoutMilliseconds`.
+    func receive(timeoutMilliseconds: Int32) throws -> ([UInt8], sockaddr_in) {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        try #require(poll(&poller, 1, timeoutMilliseconds) == 1, "no query within \(timeoutMilliseconds) ms")
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        var source = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let count = buffer.withUnsafeMutableBytes { bytes in
+            withUnsafeMutablePointer(to: &source) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, bytes.baseAddress, bytes.count, 0, $0, &length) }
+            }
+        }
+        try #require(count > 0)
+        return (Array(buffer[0..<count]), source)
+    }
+
+    func send(_ bytes: [UInt8], to destination: sockaddr_in) throws {
+        var destination = destination
+        let sent = bytes.withUnsafeBytes { payload in
+            withUnsafePointer(to: &destination) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(fd, payload.baseAddress, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+        try #require(sent == bytes.count, "sendto: \(String(cString: strerror(errno)))")
     }
 }

@@ -108,9 +108,36 @@ extension ChannelLoop {
     /// Under load the loop thread is awake and gets the replies in its inbox, and hands
     /// each socket's to c-ares in one call (``run(_:)``): the replies of a busy channel are
     /// processed in batches, on one thread, as when it read its sockets itself.
+    ///
+    /// An arrival that finds `arrivalLimit` of them queued is dropped (and counted), as the
+    /// kernel drops a datagram that finds a socket's receive buffer full: an upstream that
+    /// floods its socket while the loop is busy costs bounded memory, and c-ares retries a
+    /// query whose reply was dropped as it would one lost on the way.
     func datagramArrived(_ socket: ReadSocket, _ arrival: DatagramArrival) {
-        if queueIfAwake(.arrival(socket, QueuedArrival(arrival))) || readAtOnce(socket, arrival) { return }
-        enqueue(.arrival(socket, QueuedArrival(arrival)))
+        if queue(socket, arrival, wakingTheLoop: false) || readAtOnce(socket, arrival) { return }
+        _ = queue(socket, arrival, wakingTheLoop: true)
+    }
+
+    /// Queues `arrival` if the loop is awake (as ``queueIfAwake(_:)``), or with `wakingTheLoop`
+    /// also if it sleeps (as ``enqueue(_:)``), or drops it if the inbox is full; false, with
+    /// nothing done, if the loop sleeps and `wakingTheLoop` is false.
+    private func queue(_ socket: ReadSocket, _ arrival: DatagramArrival, wakingTheLoop: Bool) -> Bool {
+        enum Queued { case queued(wake: Bool), dropped, loopAsleep }
+        let queued = inbox.withLockedValue { inbox -> Queued in
+            // Not empty: whoever found it empty has woken the loop (see ``enqueue(_:)``).
+            let awake = inbox.isAwake || !inbox.jobs.isEmpty
+            guard awake || wakingTheLoop else { return .loopAsleep }
+            guard inbox.arrivals < arrivalLimit else { return .dropped }
+            inbox.arrivals += 1
+            inbox.jobs.append(.arrival(socket, QueuedArrival(arrival)))
+            return .queued(wake: !awake)
+        }
+        switch queued {
+        case .loopAsleep: return false
+        case .dropped: arrivalsDropped.add(1, ordering: .relaxed)
+        case .queued(let wake): if wake { watcher.wake() }
+        }
+        return true
     }
 
     /// Hands `arrival` to c-ares on the calling thread, which then holds the channel as the

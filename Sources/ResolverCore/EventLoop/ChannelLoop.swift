@@ -57,11 +57,15 @@ final class ChannelLoop: @unchecked Sendable {
         /// inbox before it lets go: the same promise as `loopAwake`.
         var readerHolds = false
 
+        /// How many of `jobs` are readers' arrivals: at most ``ChannelLoop/arrivalLimit``.
+        var arrivals = 0
+
         var isAwake: Bool { loopAwake || readerHolds }
 
         mutating func takeJobs() -> [Job] {
             var taken: [Job] = []
             swap(&taken, &jobs)
+            arrivals = 0
             return taken
         }
     }
@@ -85,7 +89,8 @@ final class ChannelLoop: @unchecked Sendable {
     private var sleepsUntil = UInt64.max
     /// The loop has stopped and destroyed its channel: nothing starts on it any more.
     private(set) var stopped = false
-    private let watcher: SocketWatcher
+    /// Internal for the readers' side (ChannelLoop+Datagrams.swift), which wakes the loop.
+    let watcher: SocketWatcher
     /// Who reads the channels' UDP sockets when not this loop's thread (nil: this thread).
     private let home: DatagramHome?
     private let configuration: ResolverConfiguration
@@ -103,6 +108,13 @@ final class ChannelLoop: @unchecked Sendable {
     @exclusivity(unchecked) private var draining: [(channel: ares_channel, traffic: UpstreamTraffic)] = []
     /// The most queries in flight at once (see ``ReceiveBufferCapacity``).
     private let queryLimit: Int
+    /// The most readers' arrivals the inbox holds (``datagramArrived(_:_:)``): room for a
+    /// reply to every query in flight and a late one to each retried query. The kernel's
+    /// receive buffer bounded what an upstream could make the loop hold while the loop read
+    /// its sockets itself; a reader copies datagrams out of it, so this bounds them again.
+    let arrivalLimit: Int
+    /// Arrivals dropped because the inbox held `arrivalLimit` (for tests).
+    let arrivalsDropped = Atomic<Int>(0)
     private let timeoutPerTryNanoseconds: UInt64
     /// How long the channel's sockets serve before the channel is replaced (see ``socketsOutlived(now:)``).
     private let socketLifetimeNanoseconds: UInt64
@@ -148,6 +160,7 @@ final class ChannelLoop: @unchecked Sendable {
     ) throws(ResolverError) {
         self.index = index
         self.queryLimit = queryLimit
+        self.arrivalLimit = 2 * queryLimit
         self.timeoutPerTryNanoseconds = UInt64(configuration.timeoutPerTryMilliseconds) * 1_000_000
         self.socketLifetimeNanoseconds = MonotonicClock.nanoseconds(configuration.upstreamSocketLifetime)
         let watcher = try SocketWatcher()
@@ -249,6 +262,14 @@ final class ChannelLoop: @unchecked Sendable {
             return
         }
         pthread_join(thread, nil)
+    }
+
+    /// Runs `body` holding the channel, as a submitter starting a lookup at once does: the
+    /// loop thread, woken meanwhile, waits for it (for tests: a loop kept busy).
+    func whileHoldingChannel(_ body: () throws -> Void) rethrows {
+        ownership.lock()
+        defer { ownership.unlock() }
+        try body()
     }
 
     /// Whether the loop thread sleeps with no query in flight and nothing queued (for tests:
@@ -405,12 +426,7 @@ extension ChannelLoop {
 
     /// Runs submitted jobs; false when asked to stop.
     private func runInbox() -> Bool {
-        let jobs = inbox.withLockedValue { inbox in
-            let jobs = inbox.jobs
-            inbox.jobs.removeAll(keepingCapacity: true)
-            return jobs
-        }
-        return run(jobs)
+        run(inbox.withLockedValue { $0.takeJobs() })
     }
 
     /// Runs `jobs`; false when one asks to stop. Holder of the channel only.
