@@ -62,13 +62,19 @@ extension ConnectionHandler {
 
     /// Finishes a lookup answered on this loop. Inside a read burst (a cache hit, a cancel)
     /// the reply goes out with the burst's, and one a timer answers with the others of the
-    /// loop's pass (the flush task); one answered by upstream replies this loop read goes out
-    /// at the end of that burst of replies (``UpstreamReplyDelivery``), not after the rest of
-    /// the pass.
+    /// loop's pass (the flush task). One answered by upstream replies this loop read
+    /// (``UpstreamReplyDelivery``) goes out at once when the connection has nothing else in
+    /// flight — no later reply could share its write, and it need not wait for the rest of
+    /// the burst's work: c-ares' clean-up, the reader's next `recv` — else at the end of the
+    /// burst, with the others the burst answers.
     func finishOnLoop(id: Int64, result: Result<LookupValue, ResolverError>, source: LookupSource?) {
-        let inBurst = output.flushPending
+        guard !output.flushPending, let flushes = UpstreamReplyDelivery.current else {
+            finish(id: id, result: result, source: source)
+            return
+        }
+        output.flushPending = true  // flushed here or by the burst, not by a task of its own
         finish(id: id, result: result, source: source)
-        if !inBurst && output.flushPending, let flushes = UpstreamReplyDelivery.current { flushes.add(self) }
+        if inFlight.isEmpty { flushOutput() } else { flushes.add(self) }
     }
 
     /// Answers everything the resolver threads have posted, in one write.

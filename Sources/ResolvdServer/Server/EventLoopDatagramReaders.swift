@@ -114,9 +114,10 @@ private final class UpstreamDatagramHandler: ChannelInboundHandler {
 /// (``UpstreamDatagramHandler``): their replies were answered by what this loop read, and
 /// nothing else of the loop's pass batches with them, so they are written as soon as the
 /// burst of replies is handed over instead of by the flush task after the rest of the pass
-/// (~10 µs later one at a time). Each connection is flushed once per burst, so a burst of
-/// replies is still one write per connection. Found through a pthread key (no allocation,
-/// no lock); it does not say which socket or lookup.
+/// (~10 µs later one at a time) — or at once, by a connection with nothing else in flight
+/// (``ConnectionHandler/finishOnLoop(id:result:source:)``). Each connection is flushed once
+/// per burst, so a burst of replies is still one write per connection. Found through a
+/// pthread key (no allocation, no lock); it does not say which socket or lookup.
 enum UpstreamReplyDelivery {
     /// The connections to flush after the current burst. Its event loop only.
     final class Flushes {
