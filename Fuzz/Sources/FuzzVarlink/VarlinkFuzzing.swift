@@ -1,5 +1,4 @@
 import NIOCore
-import NIOEmbedded
 import ResolvdProtocol
 
 @testable import ResolvdServer
@@ -62,23 +61,24 @@ enum VarlinkFuzzing {
         case message([UInt8])
     }
 
-    /// The decoder's frames, fed `bytes` in pieces of the sizes given (cycled), then closed.
+    /// The decoder's frames, fed `bytes` in pieces of the sizes given (cycled), as the
+    /// connection handler feeds it: what is left of one piece goes before the next.
     static func decodeFrames(_ bytes: [UInt8], pieces: [Int]) -> [Frame?] {
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(VarlinkFrameDecoder(maximumLength: maximumLength)))
+        var decoder = VarlinkFrameDecoder(maximumLength: maximumLength)
+        var buffer = ByteBuffer()
+        var frames: [Frame?] = []
         var offset = 0
         var next = 0
         while offset < bytes.count {
             let size = pieces.isEmpty ? bytes.count : min(bytes.count - offset, pieces[next % pieces.count])
             next += 1
-            try! channel.writeInbound(ByteBuffer(bytes: bytes[offset..<offset + size]))
+            buffer.writeBytes(bytes[offset..<offset + size])
             offset += size
-        }
-        _ = try? channel.finish()
-        var frames: [Frame?] = []
-        while let frame = try! channel.readInbound(as: VarlinkFrameDecoder.Frame.self) {
-            switch frame {
-            case .message(let buffer): frames.append(.message(Array(buffer.readableBytesView)))
-            case .tooLong: frames.append(nil)
+            while let frame = decoder.nextFrame(in: &buffer) {
+                switch frame {
+                case .message(let message): frames.append(.message(Array(message.readableBytesView)))
+                case .tooLong: frames.append(nil)
+                }
             }
         }
         return frames

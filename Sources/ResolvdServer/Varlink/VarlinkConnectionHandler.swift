@@ -21,11 +21,14 @@ import ResolverCore
 /// (``BackPressuredConnection``, as protocol v1): the calls already read wait, unstarted,
 /// until it has read half of them. All its state lives on the channel's event loop.
 final class VarlinkConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = VarlinkFrameDecoder.Frame
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let server: ServerContext
     private(set) var context: ChannelHandlerContext?
+    /// The messages in what the client sent, and what it sent of the next one so far.
+    private var decoder: VarlinkFrameDecoder
+    private var unfinished: ByteBuffer?
     /// Whether calls run as they are read or wait for the client to read its replies.
     var backPressure = ReplyBackPressure<VarlinkFrameDecoder.Frame>()
     /// One entry per call awaiting its reply, in call order: nil while its lookup runs.
@@ -47,6 +50,7 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
     init(server: ServerContext, peer: PeerCredentials? = nil) {
         self.server = server
         self.peer = peer
+        self.decoder = VarlinkFrameDecoder(maximumLength: server.limits.maxRequestBytes)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -62,6 +66,7 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         // Hanging up cancels what the client still waits for.
         self.context = nil
+        unfinished = nil  // a message the client did not finish is dropped
         backPressure.channelInactive()
         abortAll()
         if let client {
@@ -90,7 +95,17 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        runOrHold(unwrapInboundIn(data))
+        var input = unwrapInboundIn(data)
+        if var earlier = unfinished.take() {
+            earlier.writeBuffer(&input)
+            input = earlier
+        }
+        // Until the connection closes: a call's reply that fails to be written closes it
+        // from inside this loop, and what the client sent after that call is dropped.
+        while self.context != nil, let frame = decoder.nextFrame(in: &input) {
+            runOrHold(frame)
+        }
+        if self.context != nil && input.readableBytes > 0 { unfinished = input }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -310,8 +325,7 @@ extension VarlinkConnectionHandler {
     /// lookup is cancelled at once.
     static func configure(_ channel: any Channel, server: ServerContext, peer: PeerCredentials? = nil) throws {
         try channel.syncOptions?.setOption(.allowRemoteHalfClosure, value: false)
-        try channel.pipeline.syncOperations.addHandler(
-            ByteToMessageHandler(VarlinkFrameDecoder(maximumLength: server.limits.maxRequestBytes)))
+        // One handler, which splits the messages itself (``VarlinkFrameDecoder``).
         try channel.pipeline.syncOperations.addHandler(VarlinkConnectionHandler(server: server, peer: peer))
     }
 }

@@ -2,14 +2,16 @@ import NIOCore
 
 /// Splits a Varlink byte stream into messages: each is the bytes before a NUL byte, without
 /// it (https://varlink.org, "Protocol"). Bytes after the last NUL when the stream ends are
-/// an unfinished message and are dropped.
+/// an unfinished message, which its owner drops.
 ///
 /// A message longer than ``maximumLength`` is reported once as ``Frame/tooLong`` and
 /// nothing more is decoded, so a peer that never sends a NUL cannot make it buffer without
-/// bound. It does not parse JSON.
-struct VarlinkFrameDecoder: ByteToMessageDecoder {
-    typealias InboundOut = Frame
-
+/// bound. It does not parse JSON, and it is not a channel handler: the
+/// ``VarlinkConnectionHandler`` keeps the bytes and asks it for frames. A connection
+/// carries one call (nss-resolve's), and NIO's `ByteToMessageHandler` in the pipeline cost
+/// ~21,000 instructions per connection to add, run and remove (callgrind,
+/// varlink-connection; docs/performance.md).
+struct VarlinkFrameDecoder {
     enum Frame {
         case message(ByteBuffer)
         /// A message longer than ``maximumLength``; the last frame of the stream.
@@ -25,10 +27,13 @@ struct VarlinkFrameDecoder: ByteToMessageDecoder {
         self.maximumLength = maximumLength
     }
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    /// The next frame of `buffer`, whose message is read out of it; nil when `buffer` holds
+    /// no whole message (the rest is kept for the next call, with more bytes after it).
+    /// After ``Frame/tooLong`` every byte is dropped and nothing is returned again.
+    mutating func nextFrame(in buffer: inout ByteBuffer) -> Frame? {
         guard !failed else {
             buffer.moveReaderIndex(to: buffer.writerIndex)
-            return .needMoreData
+            return nil
         }
         let view = buffer.readableBytesView
         let searchStart = view.index(view.startIndex, offsetBy: scannedBytes)
@@ -37,23 +42,15 @@ struct VarlinkFrameDecoder: ByteToMessageDecoder {
         if length > maximumLength {
             failed = true
             buffer.moveReaderIndex(to: buffer.writerIndex)
-            context.fireChannelRead(Self.wrapInboundOut(.tooLong))
-            return .needMoreData
+            return .tooLong
         }
         guard terminator != nil else {
             scannedBytes = view.count
-            return .needMoreData
+            return nil
         }
         scannedBytes = 0
         let message = buffer.readSlice(length: length)!
         buffer.moveReaderIndex(forwardBy: 1)
-        context.fireChannelRead(Self.wrapInboundOut(.message(message)))
-        return .continue
-    }
-
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        while try decode(context: context, buffer: &buffer) == .continue {}
-        buffer.moveReaderIndex(to: buffer.writerIndex)
-        return .needMoreData
+        return .message(message)
     }
 }
