@@ -146,7 +146,6 @@ public struct AnswerCache: Sendable {
     mutating func store(_ key: QuestionKey, _ entry: Entry, ttl: UInt32, now: UInt64) {
         guard ttl > 0 else { return }
         let size = 64 + key.name.utf8.count + entry.estimatedBytes
-        if let existing = index[key] { remove(existing) }
         let expiresAt = now + UInt64(ttl) * 1000
         var staleUntil = expiresAt
         if entry.isPositive { staleUntil += UInt64(settings.maxStale) * 1000 }
@@ -162,7 +161,8 @@ public struct AnswerCache: Sendable {
             slot = Int32(nodes.count)
             nodes.append(node)
         }
-        index[key] = slot
+        // One probe of the index for both: the slot goes in, an entry it replaces comes out.
+        if let replaced = index.updateValue(slot, forKey: key) { release(replaced) }
         bytes += size
         linkAsNewest(slot)
         while index.count > settings.maxEntries || bytes > settings.maxBytes, oldest >= 0, oldest != slot {
@@ -208,9 +208,14 @@ public struct AnswerCache: Sendable {
     }
 
     private mutating func remove(_ slot: Int32) {
+        index[nodes[Int(slot)].key] = nil
+        release(slot)
+    }
+
+    /// Frees `slot`, which the index no longer names.
+    private mutating func release(_ slot: Int32) {
         unlink(slot)
         let node = nodes[Int(slot)]
-        index[node.key] = nil
         bytes -= node.bytes
         // Release the records' memory now; the slot itself is reused. No composed answer holds
         // it from now on: its stamp is no store's.
