@@ -238,6 +238,27 @@ import Glibc
         #expect(!channel.isActive)
     }
 
+    /// Requests cut anywhere between reads are whole lines to the handler, and a last one
+    /// without its newline still counts when the client ends its input (docs/protocol.md):
+    /// answered, then the connection closes.
+    @Test func linesCutAcrossReadsAndALastLineWithoutItsNewlineAreAnswered() throws {
+        let server = Self.server(try Fixtures.silentResolver())
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: 1024)))
+        try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: server))
+        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/resolvd-test")).wait()
+        let stream = #"{"id":1,"op":"hello"}"# + "\r\n" + #"{"id":2,"op":"hello"}"# + "\n" + #"{"id":3,"op":"hello"}"#
+        for byte in stream.utf8 { try channel.writeInbound(ByteBuffer(bytes: [byte])) }
+        var replies = Replies()
+        while let buffer = try channel.readOutbound(as: ByteBuffer.self) { replies.append(buffer) }
+        #expect(replies.lines.map { $0["id"]?.intValue } == [1, 2], "the third has no newline yet")
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        while let buffer = try channel.readOutbound(as: ByteBuffer.self) { replies.append(buffer) }
+        #expect(replies.lines.map { $0["id"]?.intValue } == [1, 2, 3])
+        #expect(replies.lines.allSatisfy { $0["status"]?.intValue == 0 }, "\(replies.lines)")
+        #expect(!channel.isActive)
+    }
+
     /// An id not greater than the last: an error reply, then the connection closes.
     @Test func idOutOfOrderIsAnsweredThenCloses() throws {
         let server = Self.server(try Fixtures.silentResolver())
