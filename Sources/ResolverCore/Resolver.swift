@@ -188,8 +188,8 @@ extension Resolver {
     }
 
     /// Upstream datagrams a reader dropped because their channel's inbox was full
-    /// (``ChannelLoop/arrivalLimit``; for tests).
-    var channelArrivalsDropped: Int {
+    /// (``ChannelLoop/arrivalLimit``): `stats` `upstream.replies_dropped`.
+    public var repliesDropped: Int {
         loops.reduce(0) { $0 + $1.arrivalsDropped.load(ordering: .relaxed) }
     }
 

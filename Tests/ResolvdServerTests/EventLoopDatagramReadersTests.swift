@@ -175,14 +175,14 @@ import Glibc
             // Every datagram of the flood reaches the reader (8 MiB buffers): queued up to
             // the limit, dropped past it.
             let deadline = ContinuousClock.now + .seconds(10)
-            while resolver.channelArrivalsDropped < flood - limit && ContinuousClock.now < deadline { usleep(1_000) }
+            while resolver.repliesDropped < flood - limit && ContinuousClock.now < deadline { usleep(1_000) }
         }
-        #expect(resolver.channelArrivalsDropped == flood - limit, "the inbox did not stop at \(limit) arrivals")
+        #expect(resolver.repliesDropped == flood - limit, "the inbox did not stop at \(limit) arrivals")
         try upstream.send(Self.answer(to: query, address: [192, 0, 2, 7]), to: source)
         let (answer, _) = try await answered.value
         #expect(answer.records.map(\.data) == [.a(address: "192.0.2.7")])
         // Nothing was dropped once the channel was free.
-        #expect(resolver.channelArrivalsDropped == flood - limit)
+        #expect(resolver.repliesDropped == flood - limit)
     }
 
     /// `query`'s header and question, answered with one A record (TTL 60).

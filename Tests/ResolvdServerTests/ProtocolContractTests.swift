@@ -283,7 +283,7 @@ import Glibc
         for (key, value) in counters { #expect(stats[key] == .integer(value), "\(key): \(String(describing: stats[key]))") }
         let groups: [String: Set<String>] = [
             "cache": ["entries", "bytes", "hits", "misses", "evictions", "stale", "prefetches"],
-            "upstream": ["channels", "queries_in_flight_per_channel", "receive_buffer_bytes"],
+            "upstream": ["channels", "queries_in_flight_per_channel", "receive_buffer_bytes", "replies_dropped"],
             "latency_us": ["p50", "p90", "p99", "p999"],
         ]
         for (group, keys) in groups {

@@ -95,6 +95,7 @@ extension StatsResult {
             gauge("upstream_channels", "c-ares channels the resolver runs.", upstream.channels),
             gauge("upstream_queries_in_flight_per_channel", "Upstream queries a channel may have in flight.", upstream.queriesInFlightPerChannel),
             gauge("upstream_receive_buffer_bytes", "Receive buffer of the upstream sockets, as granted (0: not measured).", upstream.receiveBufferBytes),
+            counter("upstream_replies_dropped", "Upstream replies dropped because their channel held as many waiting as it may.", upstream.repliesDropped),
         ]
         if !latencyHistogram.bounds.isEmpty {
             var samples: [(suffix: String, labels: [(String, String)], value: String)] = zip(latencyHistogram.bounds, latencyHistogram.counts).map {

@@ -66,9 +66,13 @@ public struct StatsResult: Hashable, Sendable {
     /// `receiveBufferBytes` is 0 when it could not be measured.
     public struct Upstream: Hashable, Sendable {
         public var channels, queriesInFlightPerChannel, receiveBufferBytes: Int
+        /// Upstream replies dropped because a channel already had as many waiting as it may
+        /// hold (an upstream flooding its sockets while the channel was busy).
+        public var repliesDropped: Int
 
-        public init(channels: Int = 0, queriesInFlightPerChannel: Int = 0, receiveBufferBytes: Int = 0) {
+        public init(channels: Int = 0, queriesInFlightPerChannel: Int = 0, receiveBufferBytes: Int = 0, repliesDropped: Int = 0) {
             (self.channels, self.queriesInFlightPerChannel, self.receiveBufferBytes) = (channels, queriesInFlightPerChannel, receiveBufferBytes)
+            self.repliesDropped = repliesDropped
         }
     }
 
@@ -123,6 +127,7 @@ extension StatsResult {
                 ("channels", \.upstream.channels),
                 ("queries_in_flight_per_channel", \.upstream.queriesInFlightPerChannel),
                 ("receive_buffer_bytes", \.upstream.receiveBufferBytes),
+                ("replies_dropped", \.upstream.repliesDropped),
             ]),
             .group("latency_us", [
                 ("p50", \.latency.p50), ("p90", \.latency.p90), ("p99", \.latency.p99), ("p999", \.latency.p999),

@@ -30,7 +30,8 @@ extension ServerStats {
         result.upstream = StatsResult.Upstream(
             channels: resolver.configuration.channelCount,
             queriesInFlightPerChannel: resolver.queryLimitPerChannel,
-            receiveBufferBytes: resolver.receiveBuffer?.grantedBytes ?? 0)
+            receiveBufferBytes: resolver.receiveBuffer?.grantedBytes ?? 0,
+            repliesDropped: routes.routes.reduce(0) { $0 + $1.resolver.repliesDropped })
         result.latency = latencyPercentiles
         result.upstreams = routes.upstreamStatuses
         result.routes = routes.routes.map { RouteStatistics(name: $0.name, domains: $0.domains.count, lookups: $0.upstreams.lookups.load(ordering: .relaxed)) }
