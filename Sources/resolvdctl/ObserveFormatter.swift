@@ -71,7 +71,8 @@ enum ObserveFormatter {
         lines += [""] + section("Daemon", [
             ("Connections", stats.connections), ("Protocol errors", stats.protocolErrors), ("Reloads", stats.reloads),
             ("Upstream channels", stats.upstream.channels), ("Queries per channel", stats.upstream.queriesInFlightPerChannel),
-            ("Receive buffer bytes", stats.upstream.receiveBufferBytes), ("Lookups over v1", stats.frontEnds.v1),
+            ("Receive buffer bytes", stats.upstream.receiveBufferBytes), ("Upstream replies dropped", stats.upstream.repliesDropped),
+            ("Lookups over v1", stats.frontEnds.v1),
             ("Lookups over Varlink", stats.frontEnds.varlink), ("Lookups over DNS", stats.frontEnds.dns),
         ])
         if !stats.clients.isEmpty {

@@ -90,6 +90,7 @@ import Glibc
         let lines = stats.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         for section in ["Lookups", "Cache", "Daemon", "Clients (busiest uids)"] { #expect(lines.contains(section), "\(stats.stdout)") }
         #expect(lines.contains { $0.hasPrefix("  Hits:") && $0.hasSuffix(" 1") })
+        #expect(lines.contains { $0.hasPrefix("  Upstream replies dropped:") && $0.hasSuffix(" 0") }, "\(stats.stdout)")
         #expect(lines.contains { $0.split(separator: " ").map(String.init) == ["0", "2", "1", "0", "0", "0"] }, "uid 0's row")
 
         let cache = try SystemdTestSupport.run([Self.resolvdctl, "--socket", daemon.socketPath, "show-cache", "--limit", "5"])
