@@ -19,9 +19,10 @@ public struct LookupHandle: RawRepresentable, Hashable, Comparable, Sendable, Cu
 
     public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 
-    /// Hashed as its number is, in one call: the registry inserts and removes every lookup
-    /// by handle, and a `Hasher` built per probe costs twice as much (callgrind).
-    public func _rawHashValue(seed: Int) -> Int { rawValue._rawHashValue(seed: seed) }
+    /// Mixed with the table's seed, not SipHashed: the registry inserts and removes every
+    /// lookup by handle, and handles are the resolver's own counter, never a client's choice
+    /// (``TableHash``).
+    public func _rawHashValue(seed: Int) -> Int { TableHash.mix(rawValue, seed: seed) }
 }
 
 /// Who started a lookup, for cancel-all (CancelIoEx with a NULL overlapped pointer).
