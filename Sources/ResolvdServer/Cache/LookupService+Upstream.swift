@@ -3,7 +3,7 @@ import ResolverCore
 /// Asking a question upstream and finishing it: `complete` stores the reply in the cache,
 /// answers the waiters (serve-stale where the upstreams failed) and hands the freed slot of
 /// the share on.
-extension LookupService {
+extension LookupService: QuestionListener {
     func startUpstream(_ shared: SharedLookup) {
         // The one place a lookup is given to a resolver: its name's route decides which.
         let route = routes.route(for: shared.question.name)
@@ -70,11 +70,17 @@ extension LookupService {
     }
 
     private func startUpstream(_ shared: SharedLookup, on resolver: CoreResolver) -> LookupHandle {
-        resolver.ask(shared.question, channelHint: shared.channelHint) { [self] result in
-            switch result {
-            case .success(let outcome): complete(shared, with: outcome)
-            case .failure(let error): complete(shared, with: .failure(error))  // aborted (shutdown) or cancelled
-            }
+        // The service hears every question itself, the question's SharedLookup as context:
+        // a closure over the two was an allocation per question.
+        resolver.ask(shared.question, channelHint: shared.channelHint, listener: self, context: shared)
+    }
+
+    func question(_ context: AnyObject & Sendable, finished result: Result<QuestionOutcome, ResolverError>) {
+        // Only `startUpstream` asks with a listener, and always with a SharedLookup.
+        let shared = unsafeDowncast(context, to: SharedLookup.self)
+        switch result {
+        case .success(let outcome): complete(shared, with: outcome)
+        case .failure(let error): complete(shared, with: .failure(error))  // aborted (shutdown) or cancelled
         }
     }
 

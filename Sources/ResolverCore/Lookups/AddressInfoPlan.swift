@@ -9,19 +9,30 @@ struct AddressInfoPlan: Sendable {
         var port: UInt16
     }
 
-    /// One address as a source gave it, with the TTL it may be kept for.
+    /// One address as a source gave it, with the TTL it may be kept for: its family and its
+    /// text in the canonical form (`inet_ntop`'s, ``IPAddress/text``) that a DNS record, the
+    /// hosts file and c-ares all give, so that equal texts are equal addresses. Kept as text,
+    /// not parsed: the answer is text, and parsing each record's address back into an
+    /// ``IPAddress`` cost a cold lookup ~1,000 instructions (docs/performance.md, issue 25).
     struct Found: Hashable, Sendable {
-        var address: IPAddress
-        var ttl: UInt32
-        /// `address` as text (``IPAddress/text``), when its source already had it so — a DNS
-        /// record's or the hosts file's canonical text — rather than formatted again for
-        /// every answer.
+        var family: AddressFamily
         var text: String
+        var ttl: UInt32
 
-        init(address: IPAddress, ttl: UInt32, text: String? = nil) {
-            self.address = address
+        init(family: AddressFamily, text: String, ttl: UInt32) {
+            self.family = family
+            self.text = text
             self.ttl = ttl
-            self.text = text ?? address.text
+        }
+
+        init(address: IPAddress, ttl: UInt32) {
+            self.init(family: address.family, text: address.text, ttl: ttl)
+        }
+
+        /// The IPv4 address as an IPv4-mapped IPv6 one (v4mapped); nil for an IPv6 address.
+        var v4Mapped: Found? {
+            guard family == .inet, let address = IPAddress(parsing: text) else { return nil }
+            return Found(address: address.v4Mapped, ttl: ttl)
         }
     }
 
@@ -149,14 +160,19 @@ struct AddressInfoPlan: Sendable {
     /// Applies the family rules to what DNS or the hosts file found and builds the answer.
     func answer(found: [Found], canonicalName: String?) -> Result<AddressInfo, ResolverError> {
         let unique = Self.firstOfEach(found)
-        // The chosen addresses in their order, into one array (one allocation per answer,
-        // not a filter per family and a concatenation).
-        var chosen: [Found] = []
-        chosen.reserveCapacity(unique.count)
+        // The chosen addresses in their order, each expanded to its sockets as it is chosen:
+        // one array per answer, the answer's own (not a filter per family, a concatenation,
+        // or a list of the chosen ones to expand after).
+        var addresses: [ResolvedAddress] = []
+        addresses.reserveCapacity(unique.count * sockets.count)
         func append(_ family: AddressFamily, mapped: Bool = false) {
             guard family == .inet ? allowed.inet : allowed.inet6 else { return }
-            for item in unique where item.address.family == family {
-                chosen.append(mapped ? Found(address: item.address.v4Mapped, ttl: item.ttl) : item)
+            for item in unique where item.family == family {
+                if !mapped {
+                    expand(item, into: &addresses)
+                } else if let mapped = item.v4Mapped {
+                    expand(mapped, into: &addresses)
+                }
             }
         }
         switch request.family {
@@ -177,7 +193,7 @@ struct AddressInfoPlan: Sendable {
                 }
             } else {
                 append(.inet6)
-                if chosen.isEmpty { append(.inet, mapped: true) }
+                if addresses.isEmpty { append(.inet, mapped: true) }
             }
         case .unspecified:
             if preferIPv6 {
@@ -188,12 +204,12 @@ struct AddressInfoPlan: Sendable {
                 append(.inet6)
             }
         }
-        guard !chosen.isEmpty else {
+        guard !addresses.isEmpty else {
             return .failure(ResolverError(code: .noData, message: "\(request.name): no address of the family asked"))
         }
         return .success(AddressInfo(
             canonicalName: request.flags.contains(.canonicalName) ? (canonicalName ?? request.name) : nil,
-            addresses: expand(chosen)))
+            addresses: addresses))
     }
 
     /// The first occurrence of each address, in order; `found` itself (no copy) when no
@@ -201,23 +217,26 @@ struct AddressInfoPlan: Sendable {
     /// hashing every address into a Set.
     private static func firstOfEach(_ found: [Found]) -> [Found] {
         guard let firstRepeat = found.indices.first(where: { index in
-            found[..<index].contains { $0.address == found[index].address }
+            found[..<index].contains { $0.text == found[index].text }
         }) else { return found }
         var unique = Array(found[..<firstRepeat])
-        for item in found[firstRepeat...] where !unique.contains(where: { $0.address == item.address }) { unique.append(item) }
+        for item in found[firstRepeat...] where !unique.contains(where: { $0.text == item.text }) { unique.append(item) }
         return unique
     }
 
     private func expand(_ found: [Found]) -> [ResolvedAddress] {
         var result: [ResolvedAddress] = []
         result.reserveCapacity(found.count * sockets.count)
-        for item in found {
-            for socket in sockets {
-                result.append(ResolvedAddress(
-                    family: item.address.family, address: item.text, port: socket.port,
-                    socketType: socket.type, transport: socket.transport, ttl: item.ttl))
-            }
-        }
+        for item in found { expand(item, into: &result) }
         return result
+    }
+
+    /// One entry per socket type for `item`, appended.
+    private func expand(_ item: Found, into result: inout [ResolvedAddress]) {
+        for socket in sockets {
+            result.append(ResolvedAddress(
+                family: item.family, address: item.text, port: socket.port,
+                socketType: socket.type, transport: socket.transport, ttl: item.ttl))
+        }
     }
 }

@@ -85,11 +85,11 @@ extension Resolver {
 
     /// A hostent holds one family: pick it, or nil when there is no address of it.
     static func hostEntry(name: String, aliases: [String], found: [AddressInfoPlan.Found], family: AddressFamily) -> HostEntry? {
-        var seen = Set<IPAddress>()
-        let unique = found.filter { seen.insert($0.address).inserted }
+        var seen = Set<String>()  // canonical texts (``AddressInfoPlan/Found``)
+        let unique = found.filter { seen.insert($0.text).inserted }
         let chosenFamily: AddressFamily =
-            family != .unspecified ? family : (unique.contains { $0.address.family == .inet } ? .inet : .inet6)
-        let chosen = unique.filter { $0.address.family == chosenFamily }
+            family != .unspecified ? family : (unique.contains { $0.family == .inet } ? .inet : .inet6)
+        let chosen = unique.filter { $0.family == chosenFamily }
         guard !chosen.isEmpty else { return nil }
         return HostEntry(
             name: name, aliases: aliases, family: chosenFamily, addresses: chosen.map(\.text),

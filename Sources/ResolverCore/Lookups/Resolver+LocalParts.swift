@@ -5,7 +5,7 @@ extension AddressInfoPlan {
     /// The hosts file's answer for the request's name, or nil when it does not have it.
     func hostsAnswer(_ hosts: HostsDatabase) -> Result<AddressInfo, ResolverError>? {
         guard let match = hosts.addresses(for: request.name, family: queryFamily), !match.addresses.isEmpty else { return nil }
-        let found = match.addresses.compactMap { entry in IPAddress(parsing: entry.text).map { Found(address: $0, ttl: 0, text: entry.text) } }
+        let found = match.addresses.map { Found(family: $0.family, text: $0.text, ttl: 0) }
         return answer(found: found, canonicalName: match.canonicalName)
     }
 }
@@ -23,7 +23,7 @@ extension Resolver {
     /// gethostbyname from the hosts file, or nil when it does not have the name.
     static func hostsHostEntry(_ name: String, family: AddressFamily, bufferLength: Int, hosts: HostsDatabase) -> Result<HostEntry, ResolverError>? {
         guard let match = hosts.addresses(for: name, family: family), !match.addresses.isEmpty else { return nil }
-        let found = match.addresses.compactMap { entry in IPAddress(parsing: entry.text).map { AddressInfoPlan.Found(address: $0, ttl: 0, text: entry.text) } }
+        let found = match.addresses.map { AddressInfoPlan.Found(family: $0.family, text: $0.text, ttl: 0) }
         let entry = hostEntry(name: match.canonicalName, aliases: match.aliases, found: found, family: family)
         return entry.map { fitting($0, bufferLength: bufferLength) } ?? .failure(ResolverError(code: .noData, message: "\(name): no address"))
     }

@@ -21,7 +21,9 @@ public struct DNSQuestion: Hashable, Sendable, CustomStringConvertible {
     }
 
     public init(name: String, type: UInt16, dnssec: DNSSECBits = []) {
-        self.name = name.hasSuffix(".") && name.count > 1 ? String(name.dropLast()) : name
+        // By UTF-8 byte, as DNS reads a name: `hasSuffix` and `count` walk graphemes (~450
+        // instructions a question).
+        self.name = name.utf8.last == UInt8(ascii: ".") && name.utf8.count > 1 ? String(name.dropLast()) : name
         self.type = type
         self.dnssec = dnssec
     }

@@ -186,14 +186,12 @@ extension Resolver {
             case .records(_, let records):
                 let chainTTL = outcome.chainTTL ?? .max
                 for record in records {
-                    let text: String
+                    // The parser writes an address's text as IPAddress.text does (inet_ntop's form).
                     switch record.data {
-                    case .a(let address), .aaaa(let address): text = address
+                    case .a(let text): found.append(.init(family: .inet, text: text, ttl: min(record.ttl, chainTTL)))
+                    case .aaaa(let text): found.append(.init(family: .inet6, text: text, ttl: min(record.ttl, chainTTL)))
                     default: continue
                     }
-                    guard let address = IPAddress(parsing: text) else { continue }
-                    // The parser writes an address's text as IPAddress.text does (inet_ntop's form).
-                    found.append(.init(address: address, ttl: min(record.ttl, chainTTL), text: text))
                 }
                 canonical = canonical ?? outcome.canonicalName
             case .failure(let error):

@@ -9,14 +9,50 @@ import CAres
 /// What a reply says is worked out here, on the channel thread (``QuestionOutcome``); a
 /// reply that comes after the lookup was claimed (cancelled, aborted) is dropped. It does
 /// not pick a channel or retry (``Resolver`` and c-ares do), and it does not search.
-final class QuestionLookup: ResultLookup<QuestionOutcome>, @unchecked Sendable {
-    // `loop` is written by `start(on:)` and read by the c-ares callback, both on the loop's thread.
+///
+/// It is a ``LookupRecord`` with its own completion, not a `ResultLookup<QuestionOutcome>`:
+/// the generic class stores its closure maximally abstracted, and the caller's concrete
+/// closure was wrapped in a thunk for it — one more allocation and call per question.
+final class QuestionLookup: LookupRecord, @unchecked Sendable {
+    typealias Completion = @Sendable (Result<QuestionOutcome, ResolverError>) -> Void
+    /// Whom the outcome goes to.
+    enum Answering {
+        case completion(Completion)
+        /// ``Resolver/ask(_:owner:channelHint:listener:context:)``'s: no closure to allocate.
+        case listener(any QuestionListener, context: AnyObject & Sendable)
+    }
+    // `loop` is written by `start(on:)` and read by the c-ares callback, both on the loop's
+    // thread; `answering` is read and cleared only by the claimer (see LookupRecord).
     let question: DNSQuestion
     private var loop: ChannelLoop?
+    private var answering: Answering?
 
-    init(_ question: DNSQuestion, handle: LookupHandle, owner: LookupOwner, registry: LookupRegistry, completion: @escaping Completion) {
+    init(_ question: DNSQuestion, handle: LookupHandle, owner: LookupOwner, registry: LookupRegistry, answering: Answering) {
         self.question = question
-        super.init(handle: handle, owner: owner, deadline: nil, registry: registry, completion: completion)
+        self.answering = answering
+        super.init(handle: handle, owner: owner, deadline: nil, registry: registry)
+    }
+
+    /// Completes the lookup with `result` if it is still pending; true when this call won.
+    @discardableResult
+    func finish(_ result: Result<QuestionOutcome, ResolverError>) -> Bool {
+        guard claimForOutcome() else { return false }
+        deliver(result)
+        return true
+    }
+
+    override func deliver(failure: ResolverError) {
+        deliver(.failure(failure))
+    }
+
+    private func deliver(_ result: Result<QuestionOutcome, ResolverError>) {
+        let answering = self.answering
+        self.answering = nil  // free what the caller captured now, not when c-ares lets go
+        switch answering {
+        case .completion(let completion): completion(result)
+        case .listener(let listener, let context): listener.question(context, finished: result)
+        case nil: break
+        }
     }
 
     override func start(on loop: ChannelLoop) {

@@ -21,7 +21,23 @@ extension Resolver {
                 lookup.finish(.success(.failure(.invalidArgument("bad name: \(problem)"))))
             }, completion: completion)
         }
-        let lookup = QuestionLookup(question, handle: registry.issueHandle(), owner: owner, registry: registry, completion: completion)
+        let lookup = QuestionLookup(question, handle: registry.issueHandle(), owner: owner, registry: registry, answering: .completion(completion))
+        submit(lookup, channelHint: channelHint)
+        return lookup.handle
+    }
+
+    /// The same, its outcome told to `listener` with `context` rather than to a closure: a
+    /// closure over a caller's state is an allocation per question, which the daemon's
+    /// lookup service, asking every upstream question, spares this way.
+    @discardableResult
+    public func ask(
+        _ question: DNSQuestion, owner: LookupOwner = .shared, channelHint: Int? = nil, listener: any QuestionListener, context: AnyObject & Sendable
+    ) -> LookupHandle {
+        if DNSName.validationError(question.name) != nil {
+            return ask(question, owner: owner, channelHint: channelHint) { [listener, context] result in listener.question(context, finished: result) }
+        }
+        let lookup = QuestionLookup(
+            question, handle: registry.issueHandle(), owner: owner, registry: registry, answering: .listener(listener, context: context))
         submit(lookup, channelHint: channelHint)
         return lookup.handle
     }
@@ -35,7 +51,7 @@ extension Resolver {
     }
 
     static func searchNames(for name: String, domains: [String], ndots: Int) -> [String] {
-        if name.hasSuffix(".") { return [String(name.dropLast())] }
+        if name.utf8.last == UInt8(ascii: ".") { return [String(name.dropLast())] }
         guard !domains.isEmpty else { return [name] }
         let expanded = domains.map { domain in
             domain.hasSuffix(".") ? name + "." + domain.dropLast() : name + "." + domain
@@ -43,4 +59,13 @@ extension Resolver {
         let dots = name.utf8.count { $0 == UInt8(ascii: ".") }
         return dots >= ndots ? [name] + expanded : expanded + [name]
     }
+}
+
+/// Who hears the outcomes of questions asked with
+/// ``Resolver/ask(_:owner:channelHint:listener:context:)``: one object for many questions,
+/// each told apart by the `context` it was asked with. It is called once per question, as a
+/// completion would be, and does not choose a thread: a channel thread's, or the caller's
+/// for a question that fails before it starts.
+public protocol QuestionListener: AnyObject, Sendable {
+    func question(_ context: AnyObject & Sendable, finished result: Result<QuestionOutcome, ResolverError>)
 }

@@ -34,11 +34,18 @@ class LookupRecord: @unchecked Sendable {
         phase.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
     }
 
+    /// Claims the lookup for an outcome and takes it out of the registry; true for exactly
+    /// one caller, who then delivers the outcome.
+    final func claimForOutcome() -> Bool {
+        guard claim() else { return false }
+        registry.remove(self)
+        return true
+    }
+
     /// Fails the lookup with `error` if it is still pending; true when this call won.
     @discardableResult
     final func fail(_ error: ResolverError) -> Bool {
-        guard claim() else { return false }
-        registry.remove(self)
+        guard claimForOutcome() else { return false }
         deliver(failure: error)
         return true
     }
@@ -56,8 +63,9 @@ class LookupRecord: @unchecked Sendable {
 }
 
 /// A lookup producing a `Value`: the record plus its typed completion, delivered once, by
-/// the claimer. Its subclasses say what starting it does: ``Lookup`` runs a closure,
-/// ``QuestionLookup`` asks c-ares one question.
+/// the claimer. ``Lookup`` says what starting it does: it runs a closure. (``QuestionLookup``
+/// keeps its own completion: a concrete closure stored in this generic class is wrapped in a
+/// reabstraction thunk, an allocation per question.)
 class ResultLookup<Value: Sendable>: LookupRecord, @unchecked Sendable {
     // `completion` is read and cleared only by the claimer (see LookupRecord).
     typealias Completion = @Sendable (Result<Value, ResolverError>) -> Void
@@ -72,8 +80,7 @@ class ResultLookup<Value: Sendable>: LookupRecord, @unchecked Sendable {
     /// Completes the lookup with `result` if it is still pending; true when this call won.
     @discardableResult
     final func finish(_ result: Result<Value, ResolverError>) -> Bool {
-        guard claim() else { return false }
-        registry.remove(self)
+        guard claimForOutcome() else { return false }
         deliver(result)
         return true
     }
