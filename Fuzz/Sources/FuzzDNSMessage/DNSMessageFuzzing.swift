@@ -1,4 +1,4 @@
-import ResolverCore
+@testable import ResolverCore
 
 /// The checks of the libFuzzer target over ``DNSMessage``'s parser
 /// (`LLVMFuzzerTestOneInput` in FuzzDNSMessage.swift calls ``fuzz(_:)`` with its buffer).
@@ -7,7 +7,9 @@ import ResolverCore
 /// promises, trapping (so libFuzzer reports a crash) when a promise is broken:
 /// - names are ASCII, at most 1,020 characters, and never end with a dot;
 /// - ``DNSMessage/negativeTTL`` is at most the TTL of the SOA it came from;
-/// - the parse is deterministic.
+/// - the parse is deterministic;
+/// - told the question's name (``DNSMessage/init(parsing:questionName:)``: the first record's
+///   owner, and a name of the corpus), it reads the same message.
 enum DNSMessageFuzzing {
     static func fuzz(_ data: UnsafeRawBufferPointer) {
         let message: DNSMessage
@@ -38,6 +40,10 @@ enum DNSMessageFuzzing {
 
         let again = try? DNSMessage(parsing: data)
         precondition(again?.answers == message.answers && again?.authority == message.authority, "parse is not deterministic")
+        for name in [message.answers.first?.name, message.authority.first?.name, "example.test"].compactMap({ $0 }) {
+            let told = try? DNSMessage(parsing: data, questionName: name)
+            precondition(told?.answers == message.answers && told?.authority == message.authority, "the question's name changed the parse")
+        }
         blackHole(hasher.finalize())
     }
 

@@ -88,6 +88,13 @@ public struct DNSMessage: Sendable {
         self = try DNSMessageParser(bytes).parse()
     }
 
+    /// The same, for a reply to a question of `questionName` (without a trailing dot): the
+    /// records whose owner points at a question written exactly so take that string, which
+    /// spares building the same name again for each (an allocation and a copy each).
+    init(parsing bytes: UnsafeRawBufferPointer, questionName: String) throws(ParseError) {
+        self = try DNSMessageParser(bytes, questionName: questionName).parse()
+    }
+
     /// Parses a whole DNS message.
     public init(parsing bytes: [UInt8]) throws(ParseError) {
         let result = bytes.withUnsafeBytes { buffer in
@@ -177,11 +184,17 @@ struct DNSMessageParser {
 
     let bytes: UnsafeRawBufferPointer
     let count: Int
+    /// The name the caller asked about, if it said (``DNSMessage/init(parsing:questionName:)``).
+    let questionName: String?
 
-    init(_ bytes: UnsafeRawBufferPointer) {
+    init(_ bytes: UnsafeRawBufferPointer, questionName: String? = nil) {
         self.bytes = bytes
         self.count = bytes.count
+        self.questionName = questionName
     }
+
+    /// Where the first question's name starts: an owner name that is a pointer here is it.
+    static let firstQuestionName = headerLength
 
     static let headerLength = 12
     /// Owner name (at least 1 byte) + type, class, TTL, RDLENGTH.
@@ -203,8 +216,11 @@ struct DNSMessageParser {
         let authorityCount = Int(u16(8))
 
         var position = Self.headerLength
-        for _ in 0..<questionCount {
+        // The first question's name, when it is written exactly as the caller's.
+        var knownName: String?
+        for index in 0..<questionCount {
             let name = try scanName(at: position, limit: count)
+            if index == 0, let questionName, spells(name, questionName) { knownName = questionName }
             position = name.end
             guard count - position >= 4 else { throw ParseError.truncated.at(position) }
             position += 4
@@ -217,18 +233,40 @@ struct DNSMessageParser {
             isResponse: flags & 0x8000 != 0,
             isAuthoritative: flags & 0x0400 != 0
         )
-        message.answers = try records(count: answerCount, at: &position)
-        message.authority = try records(count: authorityCount, at: &position)
+        message.answers = try records(count: answerCount, at: &position, knownName: knownName)
+        message.authority = try records(count: authorityCount, at: &position, knownName: knownName)
         return message
     }
 
-    private func records(count recordCount: Int, at position: inout Int) throws(ParseError) -> [DNSRecord] {
+    /// Whether `scanned` (a name of labels, no pointer) is `text` byte for byte.
+    private func spells(_ scanned: ScannedName, _ text: String) -> Bool {
+        guard !scanned.needsEscaping, scanned.textLength == text.utf8.count else { return false }
+        var text = text
+        return text.withUTF8 { expected in
+            var position = scanned.start
+            var out = 0
+            while true {
+                let length = Int(bytes[position])
+                guard length != 0 else { return out == expected.count }
+                guard length & 0xC0 == 0 else { return false }
+                if out > 0 {
+                    guard expected[out] == UInt8(ascii: ".") else { return false }
+                    out += 1
+                }
+                for i in 0..<length where bytes[position + 1 + i] != expected[out + i] { return false }
+                out += length
+                position += 1 + length
+            }
+        }
+    }
+
+    private func records(count recordCount: Int, at position: inout Int, knownName: String?) throws(ParseError) -> [DNSRecord] {
         guard recordCount > 0 else { return [] }
         var records: [DNSRecord] = []
         // A bogus count must not make us reserve much more than the message can hold.
         records.reserveCapacity(min(recordCount, (count - position) / Self.minimumRecordLength + 1))
         for _ in 0..<recordCount {
-            if let record = try record(at: &position) {
+            if let record = try record(at: &position, knownName: knownName) {
                 records.append(record)
             }
         }
@@ -238,7 +276,7 @@ struct DNSMessageParser {
     /// Reads one resource record starting at `position` and moves `position` past it.
     /// Returns `nil` for a record of a type that is neither parsed nor kept opaque
     /// (``DNSRecordData/isKeptOpaque(_:)``).
-    private func record(at position: inout Int) throws(ParseError) -> DNSRecord? {
+    private func record(at position: inout Int, knownName: String?) throws(ParseError) -> DNSRecord? {
         let owner = try scanName(at: position, limit: count)
         var p = owner.end
         guard count - p >= 10 else { throw ParseError.truncated.at(p) }
@@ -252,7 +290,10 @@ struct DNSMessageParser {
 
         guard let data = try rdata(type: type, from: p, end: rdataEnd) else { return nil }
         if ttl & 0x8000_0000 != 0 { ttl = 0 } // RFC 2181 §8
-        return DNSRecord(name: buildName(owner), ttl: ttl, data: data)
+        // An owner that is a pointer to the first question: its name, when known, not built again.
+        let pointsAtQuestion = bytes[owner.start] == 0xC0 && bytes[owner.start + 1] == UInt8(Self.firstQuestionName)
+        let name = pointsAtQuestion ? knownName ?? buildName(owner) : buildName(owner)
+        return DNSRecord(name: name, ttl: ttl, data: data)
     }
 
     // MARK: RDATA

@@ -11,12 +11,13 @@ enum DNSName {
         // walking a Substring's UTF-8 view cost ~50 instructions a byte.
         var name = name
         return name.withUTF8 { all -> String? in
-            var bytes = all[...]
-            if bytes.last == UInt8(ascii: ".") { bytes = bytes.dropLast() }
-            if bytes.isEmpty { return "the name is empty" }
-            if bytes.count > 253 { return "the name is longer than 253 characters" }
+            // A buffer, not a slice of one: a slice's iterator checks its bounds per byte.
+            var length = all.count
+            if length > 0, all[length - 1] == UInt8(ascii: ".") { length -= 1 }
+            if length == 0 { return "the name is empty" }
+            if length > 253 { return "the name is longer than 253 characters" }
             var labelLength = 0
-            for byte in bytes {
+            for byte in UnsafeBufferPointer(rebasing: all[..<length]) {
                 if byte < 0x20 || byte == 0x7f { return "the name contains a control character" }
                 if byte == UInt8(ascii: ".") {
                     if labelLength == 0 { return "the name has an empty label" }

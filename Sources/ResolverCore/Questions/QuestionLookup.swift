@@ -91,7 +91,7 @@ final class QuestionLookup: LookupRecord, @unchecked Sendable {
             return
         }
         do {
-            finish(.success(QuestionOutcome(try DNSMessage(parsing: answer), for: question)))
+            finish(.success(QuestionOutcome(try DNSMessage(parsing: answer, questionName: question.name), for: question)))
         } catch {
             finish(.success(
                 status == ARES_SUCCESS
