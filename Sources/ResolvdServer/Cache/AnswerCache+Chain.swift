@@ -38,8 +38,11 @@ extension AnswerCache {
         var keptStale = false
         var refresh = false
         for _ in 0...DNSChain.maxLinks {
-            let key = chain.isEmpty ? question : question.sibling(name, type: question.type)
-            if let found = entry(key, now: now, keptStale: &keptStale) {
+            // The question itself first, not a copy of it (a retain of its name per lookup).
+            let found = chain.isEmpty
+                ? entry(question, now: now, keptStale: &keptStale)
+                : entry(question.sibling(name, type: question.type), now: now, keptStale: &keptStale)
+            if let found {
                 dependencies?.append(found.dependency)
                 switch found.entry.aged(by: found.elapsed) {
                 case .records(let records): return .hit(.records(chain: chain, records: records), refresh: refresh || found.dueForRefresh)

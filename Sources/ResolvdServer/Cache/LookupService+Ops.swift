@@ -117,14 +117,14 @@ extension LookupService {
     }
 
     /// Nil when the cache is off.
-    private func cachedOutcomes(_ keys: [QuestionKey]) -> CachedRound? {
+    private func cachedOutcomes(_ keys: RoundKeys) -> CachedRound? {
         let now = MonotonicClock.milliseconds()
         return state.withLockedValue { state -> CachedRound? in
             guard state.cacheEnabled else { return nil }
             var outcomes: [QuestionOutcome] = []
             var dependencies: [ComposedAnswers.Dependency] = []
-            for (index, key) in keys.enumerated() {
-                switch state.cache.answer(key, now: now, recording: &dependencies) {
+            for index in 0..<keys.count {
+                switch state.cache.answer(keys[index], now: now, recording: &dependencies) {
                 case .hit(let outcome, refresh: false):
                     // Room made with the first hit: a cold lookup's miss allocates nothing here.
                     if outcomes.isEmpty { outcomes.reserveCapacity(keys.count) }
@@ -143,7 +143,7 @@ extension LookupService {
     /// next round (a cache hit comes back before `ask` returns: a round answered from the
     /// cache goes on to the next inside this loop's call, at most one level per round).
     /// `missed`: the question the cache shortcut just found missing, not looked up again.
-    private func ask(round: Int, for op: OpLookup, keys: [QuestionKey]? = nil, missed: (index: Int, staleKept: Bool)? = nil) {
+    private func ask(round: Int, for op: OpLookup, keys: RoundKeys? = nil, missed: (index: Int, staleKept: Bool)? = nil) {
         let keys = keys ?? questionKeys(op.recipe.rounds, round: round)
         for index in 0..<op.recipe.rounds.questionsPerRound {
             let question = op.recipe.rounds.question(round, index)
@@ -156,9 +156,20 @@ extension LookupService {
     /// The keys of round `round`'s questions, in order. A round asks one name (its A and
     /// AAAA): the second key takes the first one's canonical name, route and hash, which
     /// spares canonicalizing and hashing the name again (~750 instructions a lookup).
-    private func questionKeys(_ rounds: QuestionRounds, round: Int) -> [QuestionKey] {
+    private func questionKeys(_ rounds: QuestionRounds, round: Int) -> RoundKeys {
         let first = questionKey(rounds.question(round, 0))
-        return (0..<rounds.questionsPerRound).map { $0 == 0 ? first : first.withType(rounds.question(round, $0).type) }
+        return RoundKeys(first: first, second: rounds.questionsPerRound == 2 ? first.withType(rounds.question(round, 1).type) : nil)
+    }
+
+    /// The keys of one round's questions — one or two (``QuestionRounds``) — inline: an
+    /// array of them was an allocation per lookup.
+    private struct RoundKeys {
+        let first: QuestionKey
+        let second: QuestionKey?
+
+        var count: Int { second == nil ? 1 : 2 }
+
+        subscript(index: Int) -> QuestionKey { index == 0 ? first : second! }
     }
 
     /// An op's questions go to one channel, so that its A and AAAA ride the same connection.

@@ -39,10 +39,12 @@ final class OpLookup: @unchecked Sendable {
         func hasAnswered(_ index: Int) -> Bool { answered & 1 << index != 0 }
 
         /// Keeps question `index`'s outcome in its place: a round has at most two questions
-        /// (``QuestionRounds``), so the first question's goes before any other's.
+        /// (``QuestionRounds``), so the first question's goes before any other's — swapped
+        /// there when it comes second (an `insert(at: 0)` went through `replaceSubrange`).
         mutating func keep(_ outcome: QuestionOutcome, index: Int, of count: Int) {
             if outcomes.isEmpty { outcomes.reserveCapacity(count) }
-            if index == 0 { outcomes.insert(outcome, at: 0) } else { outcomes.append(outcome) }
+            outcomes.append(outcome)
+            if index == 0, outcomes.count == 2 { outcomes.swapAt(0, 1) }
             answered |= 1 << index
         }
     }

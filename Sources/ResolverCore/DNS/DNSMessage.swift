@@ -250,10 +250,12 @@ struct DNSMessageParser {
                 guard length != 0 else { return out == expected.count }
                 guard length & 0xC0 == 0 else { return false }
                 if out > 0 {
-                    guard expected[out] == UInt8(ascii: ".") else { return false }
+                    guard out < expected.count, expected[out] == UInt8(ascii: ".") else { return false }
                     out += 1
                 }
-                for i in 0..<length where bytes[position + 1 + i] != expected[out + i] { return false }
+                // A label at a time: byte by byte this was ~15 instructions a byte.
+                guard out + length <= expected.count,
+                      memcmp(bytes.baseAddress! + position + 1, expected.baseAddress! + out, length) == 0 else { return false }
                 out += length
                 position += 1 + length
             }

@@ -163,12 +163,17 @@ extension Resolver {
     // MARK: - Shared parts
 
     private func addressQuestions(for name: String, family: AddressFamily) -> QuestionRounds {
-        let types: [UInt16] = switch family {
-        case .inet: [DNSQuestion.a]
-        case .inet6: [DNSQuestion.aaaa]
-        case .unspecified: [DNSQuestion.a, DNSQuestion.aaaa]
+        let (type, secondType): (UInt16, UInt16?) = switch family {
+        case .inet: (DNSQuestion.a, nil)
+        case .inet6: (DNSQuestion.aaaa, nil)
+        case .unspecified: (DNSQuestion.a, DNSQuestion.aaaa)
         }
-        return QuestionRounds(names: searchNames(for: name), types: types)
+        // Without a search list a name is only itself: one round, and no arrays made for it.
+        if configuration.searchDomains.isEmpty, name.utf8.last != UInt8(ascii: ".") {
+            return QuestionRounds(name, type: type, secondType: secondType)
+        }
+        let names = searchNames(for: name)
+        return QuestionRounds(names: names, types: secondType.map { [type, $0] } ?? [type])
     }
 
     /// The addresses of one round (TTLs lowered to the chain's smallest), the canonical name,

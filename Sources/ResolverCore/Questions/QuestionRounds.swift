@@ -25,10 +25,15 @@ public struct QuestionRounds: Sendable, Equatable {
 
     /// One round of one question.
     public init(_ name: String, type: UInt16) {
+        self.init(name, type: type, secondType: nil)
+    }
+
+    /// One round of one name, asked one type or two: no array made to say so.
+    public init(_ name: String, type: UInt16, secondType: UInt16?) {
         first = name
         others = []
         self.type = type
-        secondType = nil
+        self.secondType = secondType
     }
 
     /// How many rounds.
