@@ -201,6 +201,25 @@ struct ResponseBuilder {
         #expect(message.negativeTTL == nil)
     }
 
+    /// Told the question's name, the parser gives records that point at the question that
+    /// string (no name built again) only when the question is written exactly so; the message
+    /// it reads is the same either way — other names, other case, names written out in full.
+    @Test func toldTheQuestionsNameTheParserReadsTheSameMessage() throws {
+        for (asked, compress) in [("www.example.test", true), ("WWW.Example.TEST", true), ("www.example.test", false)] {
+            var b = ResponseBuilder(id: 9, compress: compress)
+            b.question(asked, type: 1)
+            b.answer(asked, type: 5, ttl: 60) { $0.name("edge.cdn.test") }
+            b.answer("edge.cdn.test", type: 1, ttl: 20) { $0.raw([192, 0, 2, 1]) }
+            b.record(.authority, "example.test", type: 2, ttl: 30) { $0.name("ns.example.test") }
+            let plain = try DNSMessage(parsing: b.message)
+            #expect(plain.answers.map(\.name) == [asked, "edge.cdn.test"])
+            for told in ["www.example.test", "WWW.Example.TEST", "example.test", "www.example.tes", "www.example.test.x", ""] {
+                let message = try b.message.withUnsafeBytes { try DNSMessage(parsing: $0, questionName: told) }
+                #expect(message.answers == plain.answers && message.authority == plain.authority, "asked \(asked), told \(told)")
+            }
+        }
+    }
+
     @Test(arguments: [(UInt32(900), UInt32(300), UInt32(300)), (60, 300, 60)])
     func nxdomainWithSOAGivesTheNegativeTTL(soaTTL: UInt32, minimum: UInt32, expected: UInt32) throws {
         var b = ResponseBuilder(flags: 0x8183) // NXDOMAIN
