@@ -52,6 +52,9 @@ public struct DNSQuestion: Hashable, Sendable, CustomStringConvertible {
     /// Whether two names are the same name: ASCII letters compared without case (RFC 4343),
     /// a trailing dot ignored (so `.` is the root, `""`); no allocation.
     public static func sameName(_ lhs: String, _ rhs: String) -> Bool {
+        // Equal strings first: a reply's records that point at the question carry the asker's
+        // own string (``DNSMessage/init(parsing:questionName:)``), equal at once.
+        if lhs == rhs { return true }
         var lhs = lhs
         var rhs = rhs
         return lhs.withUTF8 { a in
