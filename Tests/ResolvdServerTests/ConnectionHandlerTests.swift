@@ -40,6 +40,16 @@ import Glibc
         }
     }
 
+    /// A connection on an embedded channel, framed as the daemon frames it, to a server
+    /// whose resolver nothing asks.
+    private static func embeddedConnection(maximumLineLength: Int) throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: maximumLineLength)))
+        try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: server(try Fixtures.silentResolver())))
+        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/resolvd-test")).wait()
+        return channel
+    }
+
     private static func server(_ resolver: CoreResolver, limits: DaemonConfiguration.Limits = .init()) -> ServerContext {
         ServerContext(
             lookups: LookupService(resolver: resolver, cacheEnabled: false, settings: .init()), limits: limits,
@@ -50,6 +60,11 @@ import Glibc
     private struct Replies {
         private var text = ""
         private(set) var lines: [JSONObject] = []
+
+        /// Everything `channel` has written so far.
+        mutating func drain(_ channel: EmbeddedChannel) throws {
+            while let buffer = try channel.readOutbound(as: ByteBuffer.self) { append(buffer) }
+        }
 
         mutating func append(_ buffer: ByteBuffer) {
             text += String(buffer: buffer)
@@ -223,15 +238,11 @@ import Glibc
     /// An over-long line: one error reply without an id, then the connection closes and
     /// nothing after it is read.
     @Test func overLongLineIsAnsweredThenCloses() throws {
-        let server = Self.server(try Fixtures.silentResolver())
-        let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: 64)))
-        try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: server))
-        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/resolvd-test")).wait()
+        let channel = try Self.embeddedConnection(maximumLineLength: 64)
         try channel.writeInbound(ByteBuffer(string: #"{"id":1,"op":"hello"}"# + "\n"))
         try channel.writeInbound(ByteBuffer(string: String(repeating: "x", count: 100) + "\n" + #"{"id":2,"op":"hello"}"# + "\n"))
         var replies = Replies()
-        while let buffer = try channel.readOutbound(as: ByteBuffer.self) { replies.append(buffer) }
+        try replies.drain(channel)
         #expect(replies.lines.count == 2, "\(replies.lines)")
         #expect(replies.lines.first?["id"]?.intValue == 1)
         #expect(replies.lines.last?["id"] == .null && replies.lines.last?["status"]?.intValue == 10022)
@@ -242,18 +253,14 @@ import Glibc
     /// without its newline still counts when the client ends its input (docs/protocol.md):
     /// answered, then the connection closes.
     @Test func linesCutAcrossReadsAndALastLineWithoutItsNewlineAreAnswered() throws {
-        let server = Self.server(try Fixtures.silentResolver())
-        let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: 1024)))
-        try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: server))
-        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/resolvd-test")).wait()
+        let channel = try Self.embeddedConnection(maximumLineLength: 1024)
         let stream = #"{"id":1,"op":"hello"}"# + "\r\n" + #"{"id":2,"op":"hello"}"# + "\n" + #"{"id":3,"op":"hello"}"#
         for byte in stream.utf8 { try channel.writeInbound(ByteBuffer(bytes: [byte])) }
         var replies = Replies()
-        while let buffer = try channel.readOutbound(as: ByteBuffer.self) { replies.append(buffer) }
+        try replies.drain(channel)
         #expect(replies.lines.map { $0["id"]?.intValue } == [1, 2], "the third has no newline yet")
         channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
-        while let buffer = try channel.readOutbound(as: ByteBuffer.self) { replies.append(buffer) }
+        try replies.drain(channel)
         #expect(replies.lines.map { $0["id"]?.intValue } == [1, 2, 3])
         #expect(replies.lines.allSatisfy { $0["status"]?.intValue == 0 }, "\(replies.lines)")
         #expect(!channel.isActive)
@@ -261,14 +268,10 @@ import Glibc
 
     /// An id not greater than the last: an error reply, then the connection closes.
     @Test func idOutOfOrderIsAnsweredThenCloses() throws {
-        let server = Self.server(try Fixtures.silentResolver())
-        let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: 1024)))
-        try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: server))
-        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/resolvd-test")).wait()
+        let channel = try Self.embeddedConnection(maximumLineLength: 1024)
         try channel.writeInbound(ByteBuffer(string: #"{"id":5,"op":"hello"}"# + "\n" + #"{"id":5,"op":"hello"}"# + "\n" + #"{"id":6,"op":"hello"}"# + "\n"))
         var replies = Replies()
-        while let buffer = try channel.readOutbound(as: ByteBuffer.self) { replies.append(buffer) }
+        try replies.drain(channel)
         #expect(replies.lines.map { $0["status"]?.intValue } == [0, 10022], "\(replies.lines)")
         #expect(!channel.isActive)
     }
