@@ -122,20 +122,18 @@ extension ChannelLoop {
     /// also if it sleeps (as ``enqueue(_:)``), or drops it if the inbox is full; false, with
     /// nothing done, if the loop sleeps and `wakingTheLoop` is false.
     private func queue(_ socket: ReadSocket, _ arrival: DatagramArrival, wakingTheLoop: Bool) -> Bool {
-        enum Queued { case queued(wake: Bool), dropped, loopAsleep }
-        let queued = inbox.withLockedValue { inbox -> Queued in
-            // Not empty: whoever found it empty has woken the loop (see ``enqueue(_:)``).
-            let awake = inbox.isAwake || !inbox.jobs.isEmpty
-            guard awake || wakingTheLoop else { return .loopAsleep }
-            guard inbox.arrivals < arrivalLimit else { return .dropped }
-            inbox.arrivals += 1
-            inbox.jobs.append(.arrival(socket, QueuedArrival(arrival)))
-            return .queued(wake: !awake)
+        // Nil: dropped. A full inbox is never a sleeping loop's (it holds jobs, so whoever
+        // queued the first has woken the loop), so the limit is checked first.
+        let appended = inbox.withLockedValue { inbox -> Inbox.Appended? in
+            guard inbox.arrivals < arrivalLimit else { return nil }
+            let appended = inbox.append(.arrival(socket, QueuedArrival(arrival)), onlyIfAwake: !wakingTheLoop)
+            if case .appended = appended { inbox.arrivals += 1 }
+            return appended
         }
-        switch queued {
-        case .loopAsleep: return false
-        case .dropped: arrivalsDropped.add(1, ordering: .relaxed)
-        case .queued(let wake): if wake { watcher.wake() }
+        switch appended {
+        case nil: arrivalsDropped.add(1, ordering: .relaxed)
+        case .loopAsleep?: return false
+        case .appended(let wake)?: if wake { watcher.wake() }
         }
         return true
     }

@@ -62,6 +62,26 @@ final class ChannelLoop: @unchecked Sendable {
 
         var isAwake: Bool { loopAwake || readerHolds }
 
+        /// What ``append(_:onlyIfAwake:)`` did.
+        enum Appended {
+            /// Queued; `wake`: the loop sleeps and nobody has woken it yet.
+            case appended(wake: Bool)
+            /// Not queued (`job` not even made): the loop sleeps and `onlyIfAwake` was set.
+            case loopAsleep
+        }
+
+        /// Queues `job` — with `onlyIfAwake`, only if the loop is awake or already woken for
+        /// an earlier job — and says whether the caller must wake the loop. The one rule for
+        /// every submitter: not empty, whoever found it empty has woken the loop; awake (the
+        /// loop's own thread among others, or a reader holding the channel), it looks at the
+        /// inbox before it sleeps or lets go.
+        mutating func append(_ job: @autoclosure () -> Job, onlyIfAwake: Bool) -> Appended {
+            let awake = isAwake || !jobs.isEmpty
+            guard awake || !onlyIfAwake else { return .loopAsleep }
+            jobs.append(job())
+            return .appended(wake: !awake)
+        }
+
         /// The jobs queued, in order, leaving the inbox empty. An empty inbox costs no
         /// allocation; a full one keeps its capacity (a loop under load refills it to about
         /// the same size each turn, and regrowing it from empty cost a reallocation per
@@ -300,22 +320,14 @@ final class ChannelLoop: @unchecked Sendable {
     /// woken for an earlier job; false, and nothing queued (`job` not even made), if it sleeps.
     func queueIfAwake(_ job: @autoclosure () -> Job) -> Bool {
         inbox.withLockedValue { inbox in
-            guard inbox.isAwake || !inbox.jobs.isEmpty else { return false }
-            inbox.jobs.append(job())
-            return true
+            if case .appended = inbox.append(job(), onlyIfAwake: true) { return true }
+            return false
         }
     }
 
     func enqueue(_ job: Job) {
-        let needsWake = inbox.withLockedValue { inbox in
-            let wasEmpty = inbox.jobs.isEmpty
-            inbox.jobs.append(job)
-            // Not empty: whoever found it empty has woken the loop. Awake (the loop's own
-            // thread among others, or a reader holding the channel): it looks at the inbox
-            // before it sleeps or lets go.
-            return wasEmpty && !inbox.isAwake
-        }
-        guard needsWake else { return }
+        let appended = inbox.withLockedValue { $0.append(job, onlyIfAwake: false) }
+        guard case .appended(wake: true) = appended else { return }
         if case .start = job { wakeUpsForStarts.add(1, ordering: .relaxed) }
         watcher.wake()
     }
